@@ -1,0 +1,69 @@
+/*
+ * conn.h - one framed TCP connection on a libev loop, used by both sides.
+ *
+ * TCP delivers bytes, not messages: conn reassembles frames across reads,
+ * checks each with proto_decode() and hands whole frames to its owner.  Output
+ * is queued in a bounded buffer and written as the socket allows.
+ *
+ * Errors (EOF, read/write error, malformed frame, full output queue) are
+ * reported once through on_error, always from the loop, never from inside
+ * conn_send(): the owner then calls conn_close() and may free the struct.
+ */
+#ifndef SYNEXEC_CONN_H
+#define SYNEXEC_CONN_H
+
+#include <ev.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+
+#include "buf.h"
+#include "net.h"
+#include "proto.h"
+
+struct conn;
+
+/* Return 0 to go on reading, -1 if the owner closed the connection. */
+typedef int	(*conn_frame_cb)(struct conn *, const struct proto_hdr *,
+		    const uint8_t *payload);
+/* The connection failed; why says how ("connection closed by peer", ...). */
+typedef void	(*conn_error_cb)(struct conn *, const char *why);
+/* The output queue drained below half its limit: room to stream more. */
+typedef void	(*conn_drain_cb)(struct conn *);
+
+struct conn {
+	struct ev_loop		*loop;
+	int			 fd;
+	ev_io			 rio;
+	ev_io			 wio;
+	struct buf		 in;
+	struct buf		 out;
+	uint32_t		 session;
+	struct sockaddr_in	 peer;
+	char			 peer_str[NET_ADDRSTRLEN];
+	void			*owner;
+	conn_frame_cb		 on_frame;
+	conn_error_cb		 on_error;
+	conn_drain_cb		 on_drain;	/* may be NULL */
+	bool			 failed;	/* an error is pending for on_error */
+	char			 fail_why[192];
+	uint64_t		 frames_in;
+};
+
+/* fd must be a connected, non-blocking socket; conn takes it over. */
+void	conn_init(struct conn *, struct ev_loop *, int fd,
+	    const struct sockaddr_in *peer, uint32_t session, size_t out_limit,
+	    void *owner, conn_frame_cb, conn_error_cb, conn_drain_cb);
+/* Stop watchers, close the socket, free the buffers.  Safe to call twice. */
+void	conn_close(struct conn *);
+/*
+ * Queue one frame and try to write at once.  Returns 0, or -1 if the frame
+ * does not fit the output limit (the error is then reported via on_error).
+ */
+int	conn_send(struct conn *, uint8_t command, const void *payload,
+	    size_t len);
+/* Bytes waiting to be written. */
+static inline size_t conn_pending(const struct conn *c) { return buf_len(&c->out); }
+/* Stop / resume reading (flow control while a disk write catches up, ...). */
+void	conn_pause_read(struct conn *, bool paused);
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * log.c - stderr / syslog / file logging with a verbosity level.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static enum log_target	log_target = LOG_TO_STDERR;
+static int		log_verbose;
+static const char	*log_ident = "synexec";
+static FILE		*log_file;
+
+int
+log_init(const char *ident, enum log_target target, const char *file)
+{
+	log_ident = ident;
+	log_target = target;
+	if (target == LOG_TO_SYSLOG)
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	if (target == LOG_TO_FILE) {
+		FILE *f = fopen(file, "ae");
+		if (f == NULL)
+			return -1;
+		setvbuf(f, NULL, _IOLBF, 0);
+		if (log_file != NULL)
+			fclose(log_file);
+		log_file = f;
+	}
+	return 0;
+}
+
+void
+log_set_verbose(int level)
+{
+	log_verbose = level;
+}
+
+int
+log_get_verbose(void)
+{
+	return log_verbose;
+}
+
+void
+log_close(void)
+{
+	if (log_target == LOG_TO_SYSLOG)
+		closelog();
+	if (log_file != NULL) {
+		fclose(log_file);
+		log_file = NULL;
+	}
+	log_target = LOG_TO_STDERR;
+}
+
+static void
+log_emit(int priority, const char *fmt, va_list ap, int with_errno)
+{
+	int	saved_errno = errno;
+	char	msg[2048];
+	int	n;
+
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		msg[0] = '\0';
+	if (with_errno) {
+		size_t used = strlen(msg);
+		snprintf(msg + used, sizeof(msg) - used, ": %s",
+		    strerror(saved_errno));
+	}
+
+	switch (log_target) {
+	case LOG_TO_SYSLOG:
+		syslog(priority, "%s", msg);
+		break;
+	case LOG_TO_FILE: {
+		struct timespec	ts;
+		struct tm	tm;
+		char		stamp[32];
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+		fprintf(log_file, "%s.%03ld %s[%ld]: %s\n", stamp,
+		    ts.tv_nsec / 1000000, log_ident, (long)getpid(), msg);
+		break;
+	}
+	case LOG_TO_STDERR:
+	default:
+		fprintf(stderr, "%s: %s\n", log_ident, msg);
+		break;
+	}
+	errno = saved_errno;
+}
+
+#define LOG_BODY(prio, with_errno) do {			\
+	va_list ap;					\
+	va_start(ap, fmt);				\
+	log_emit((prio), fmt, ap, (with_errno));	\
+	va_end(ap);					\
+} while (0)
+
+void
+log_warn(const char *fmt, ...)
+{
+	LOG_BODY(LOG_WARNING, 1);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_WARNING, 0);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	LOG_BODY(LOG_INFO, 0);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	if (log_verbose >= 1)
+		LOG_BODY(LOG_DEBUG, 0);
+}
+
+void
+log_trace(const char *fmt, ...)
+{
+	if (log_verbose >= 2)
+		LOG_BODY(LOG_DEBUG, 0);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	LOG_BODY(LOG_CRIT, 1);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_CRIT, 0);
+	exit(1);
+}

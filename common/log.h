@@ -1,0 +1,37 @@
+/*
+ * log.h - the one logging module of both programs.
+ *
+ * Messages go to stderr, or to syslog once log_init() was told the process is a
+ * daemon (or to a file named with --log).  Verbosity rises with each -v:
+ * 0 prints warnings and info, 1 adds debug, 2 adds wire-level traces.
+ */
+#ifndef SYNEXEC_LOG_H
+#define SYNEXEC_LOG_H
+
+#include <stdarg.h>
+
+enum log_target {
+	LOG_TO_STDERR,
+	LOG_TO_SYSLOG,
+	LOG_TO_FILE,
+};
+
+/* ident: program name; returns -1 (errno set) if a log file cannot be opened. */
+int	log_init(const char *ident, enum log_target target, const char *file);
+void	log_set_verbose(int level);
+int	log_get_verbose(void);
+void	log_close(void);
+
+/* log_warn appends ": strerror(errno)"; log_warnx does not.  errno is preserved. */
+void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Log and exit(1). */
+void	fatal(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+#endif
