@@ -8,7 +8,6 @@
 
 PREFIX		?= /usr/local
 BINDIR_INST	?= $(PREFIX)/bin
-SBINDIR_INST	?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
 ifeq ($(PREFIX),/usr)
 SYSCONFDIR	?= /etc
@@ -67,7 +66,15 @@ deps:
 deps-check:
 	@tools/install-deps check
 
-$(BUILD)/%.o: %.c | deps
+# Rebuild when a setting compiled into the objects changes.
+FLAGS_STAMP = $(BUILD)/.settings
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(BUILD)
+	@echo "$(SYSCONFDIR) $(VERSION) $(SAN) $(CC)" | cmp -s - $@ 2>/dev/null || \
+	    echo "$(SYSCONFDIR) $(VERSION) $(SAN) $(CC)" > $@
+FORCE:
+
+$(BUILD)/%.o: %.c $(FLAGS_STAMP) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -94,19 +101,39 @@ demo: deps
 	@tools/demo $(OUT)
 
 install: all
-	install -d $(DESTDIR)$(BINDIR_INST) $(DESTDIR)$(SBINDIR_INST) \
-	    $(DESTDIR)$(SYSCONFDIR)/synexec
+	install -d $(DESTDIR)$(BINDIR_INST) $(DESTDIR)$(SYSCONFDIR)/synexec
 	install -m 755 $(MASTER) $(DESTDIR)$(BINDIR_INST)/synexec_master
-	install -m 755 $(SLAVE) $(DESTDIR)$(SBINDIR_INST)/synexec_slave
+	install -m 755 $(SLAVE) $(DESTDIR)$(BINDIR_INST)/synexec_slave
 	install -m 644 conf.examples/synexec.conf \
 	    $(DESTDIR)$(SYSCONFDIR)/synexec/synexec.conf.example
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR_INST)/synexec_master \
-	    $(DESTDIR)$(SBINDIR_INST)/synexec_slave \
+	    $(DESTDIR)$(BINDIR_INST)/synexec_slave \
 	    $(DESTDIR)$(SYSCONFDIR)/synexec/synexec.conf.example
 
 clean:
 	rm -rf build synexec_master synexec_slave
 
 -include $(COMMON_OBJS:.o=.d) $(MASTER_OBJS:.o=.d) $(SLAVE_OBJS:.o=.d)
+
+# libFuzzer targets (clang).  FUZZ_SECONDS bounds each run.
+FUZZ_SECONDS	?= 60
+FUZZ_CFLAGS	 = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icommon
+FUZZ_TARGETS	:= $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+build/fuzz/fuzz_proto: tests/fuzz/fuzz_proto.c common/proto.c | fuzz-deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^
+
+.PHONY: fuzz fuzz-deps
+fuzz-deps:
+	@tools/install-deps fuzz
+fuzz: $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do \
+	    name=$$(basename $$t | sed 's/^fuzz_//'); \
+	    mkdir -p build/fuzz/corpus-$$name; \
+	    echo "fuzzing $$name for $(FUZZ_SECONDS) s"; \
+	    $$t -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
+	        build/fuzz/corpus-$$name tests/fuzz/corpus/$$name || exit 1; \
+	done
