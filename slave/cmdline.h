@@ -1,0 +1,42 @@
+/*
+ * cmdline.h - the task's command line, from the first line of a session file.
+ *
+ * Pure code (no network, no event loop) so that it can be unit-tested alone.
+ * The line is split on blanks (space, tab) with no quoting, as in 2014; every
+ * word equal to ":CONF:" becomes the payload file's path; argv[0] is the
+ * basename of the first word, which must be an absolute path.
+ */
+#ifndef SYNEXEC_CMDLINE_H
+#define SYNEXEC_CMDLINE_H
+
+#include <stddef.h>
+
+#define CMDLINE_MAX_WORDS	1024
+#define CMDLINE_CONF_TAG	":CONF:"
+
+struct cmdline {
+	char	*path;		/* the first word as given: what execve() runs */
+	char	**argv;		/* argc words then NULL; argv[0] is path's basename */
+	int	 argc;
+	char	*mem;		/* one allocation behind path, argv and the words */
+};
+
+/*
+ * Build out from line[0..len) (no NUL needed, none allowed).  Returns 0, or -1
+ * with a one-line reason in why ("empty command", "relative: command must be
+ * an absolute path", ...); out is then empty and needs no cmdline_free().
+ */
+int	cmdline_build(const char *line, size_t len, const char *conf_path,
+	    struct cmdline *out, char *why, size_t whylen);
+/*
+ * Is the command allowed and runnable?  allow[0..nallow) is the --allow list
+ * (no check when nallow is 0); then the path must name an executable regular
+ * file.  Returns 0, or -1 with a reason such as "/usr/bin/fio: Permission
+ * denied" or "/bin/rm: not in the --allow list".
+ */
+int	cmdline_check(const struct cmdline *, char *const *allow, int nallow,
+	    char *why, size_t whylen);
+/* Release what cmdline_build() allocated.  Safe on a zeroed struct, and twice. */
+void	cmdline_free(struct cmdline *);
+
+#endif

@@ -1,0 +1,241 @@
+/*
+ * listen.c - finding a master: UDP probes, or -m HOST[:PORT] with retries.
+ *
+ * The UDP socket is bound to every address with SO_REUSEADDR, so that several
+ * slaves on one host each receive every broadcast probe.  It is read all the
+ * time, so that probes arriving while we are busy are drained and dropped.
+ */
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "net.h"
+#include "slave.h"
+
+/* Larger than any probe, so that MSG_TRUNC shows a longer datagram as such. */
+#define LISTEN_DGRAM_BUF	2048
+
+static void	listen_udp_cb(struct ev_loop *, ev_io *, int);
+static void	listen_retry_cb(struct ev_loop *, ev_timer *, int);
+
+int
+listen_init(struct slave *sl, char *err, size_t errlen)
+{
+	const struct slave_opts	*o = sl->opts;
+	struct sockaddr_in	 sin;
+	int			 fd, one = 1;
+
+	sl->udp_fd = -1;
+	ev_timer_init(&sl->retry_timer, listen_retry_cb, 0, 0);
+	sl->retry_delay = SLAVE_RETRY_MIN;
+	if (o->master != NULL) {
+		sl->direct = true;
+		/* Resolved once, here, before the loop: DNS would block it. */
+		return net_resolve(o->master, o->c.port, &sl->master_sa, err,
+		    errlen);
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		snprintf(err, errlen, "UDP socket: %s", strerror(errno));
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1) {
+		snprintf(err, errlen, "SO_REUSEADDR: %s", strerror(errno));
+		goto fail;
+	}
+	if (sl->ifindex != 0 &&
+	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) == -1) {
+		snprintf(err, errlen, "IP_PKTINFO: %s", strerror(errno));
+		goto fail;
+	}
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	sin.sin_port = htons(o->c.port);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		snprintf(err, errlen, "bind UDP port %u: %s", o->c.port,
+		    strerror(errno));
+		goto fail;
+	}
+	sl->udp_fd = fd;
+	ev_io_init(&sl->udp_io, listen_udp_cb, fd, EV_READ);
+	return 0;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* Start looking for a master (once the loop exists). */
+static void
+listen_connect(struct slave *sl)
+{
+	if (sl->stopping || !slave_idle(sl))
+		return;
+	log_debug("connecting to master %s", sl->opts->master);
+	/* A failure comes back through slave_session_ended(): retried there. */
+	(void)slave_conn_open(&sl->sc, sl, &sl->master_sa);
+}
+
+void
+listen_resume(struct slave *sl, bool after_failure)
+{
+	double delay;
+
+	if (sl->stopping)
+		return;
+	if (!sl->direct) {
+		if (!ev_is_active(&sl->udp_io))
+			ev_io_start(sl->loop, &sl->udp_io);
+		log_info("listening for probes of session %u on UDP port %u%s%s",
+		    sl->opts->c.session, sl->opts->c.port,
+		    sl->opts->c.interface != NULL ? ", interface " : "",
+		    sl->opts->c.interface != NULL ? sl->opts->c.interface : "");
+		return;
+	}
+	if (!after_failure) {
+		/* A session went well: start the back-off afresh. */
+		sl->retry_delay = SLAVE_RETRY_MIN;
+		sl->retry_quiet = false;
+	}
+	delay = sl->retry_delay;
+	sl->retry_delay = delay * 2 > SLAVE_RETRY_MAX ? SLAVE_RETRY_MAX :
+	    delay * 2;
+	ev_timer_stop(sl->loop, &sl->retry_timer);
+	ev_timer_set(&sl->retry_timer, delay, 0);
+	ev_timer_start(sl->loop, &sl->retry_timer);
+}
+
+/* The first look: probes, or a direct connection at once. */
+void
+listen_start(struct slave *sl)
+{
+	if (sl->direct)
+		listen_connect(sl);
+	else
+		listen_resume(sl, false);
+}
+
+static void
+listen_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct slave *sl = (struct slave *)((char *)w -
+	    offsetof(struct slave, retry_timer));
+
+	(void)loop;
+	(void)revents;
+	listen_connect(sl);
+}
+
+/* Did the datagram arrive on the -i interface?  (IP_PKTINFO) */
+static bool
+listen_on_our_iface(const struct slave *sl, struct msghdr *msg,
+    unsigned *ifindex)
+{
+	struct cmsghdr *cm;
+
+	*ifindex = 0;
+	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			*ifindex = (unsigned)pi.ipi_ifindex;
+		}
+	}
+	return *ifindex == sl->ifindex;
+}
+
+static void
+listen_udp_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct slave *sl = (struct slave *)((char *)w -
+	    offsetof(struct slave, udp_io));
+	uint8_t			 buf[LISTEN_DGRAM_BUF];
+	union {
+		struct cmsghdr	 align;
+		uint8_t		 space[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} ctl;
+	struct sockaddr_in	 src, to;
+	struct iovec		 iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr		 msg;
+	struct proto_hdr	 h;
+	char			 from[NET_ADDRSTRLEN];
+	unsigned		 ifindex;
+	ssize_t			 n;
+
+	(void)loop;
+	(void)revents;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = &src;
+	msg.msg_namelen = sizeof(src);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = ctl.space;
+	msg.msg_controllen = sizeof(ctl.space);
+	n = recvmsg(sl->udp_fd, &msg, MSG_TRUNC);
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			log_warn("UDP receive");
+		return;
+	}
+	if (msg.msg_namelen < sizeof(src) || src.sin_family != AF_INET) {
+		log_debug("ignoring a datagram without an IPv4 source");
+		return;
+	}
+	net_addr_str(&src, from, sizeof(from));
+	if (sl->ifindex != 0 && !listen_on_our_iface(sl, &msg, &ifindex)) {
+		log_debug("ignoring a datagram from %s: arrived on interface "
+		    "index %u, not %s", from, ifindex, sl->opts->c.interface);
+		return;
+	}
+	/* n is the datagram's real length (MSG_TRUNC), even if longer than buf. */
+	if (n != PROTO_HDR_LEN) {
+		log_debug("ignoring a datagram of %zd bytes from %s (a probe "
+		    "is %d)", n, from, PROTO_HDR_LEN);
+		return;
+	}
+	(void)proto_decode_hdr(buf, (size_t)n, &h);
+	if (h.version != PROTO_VERSION) {
+		log_debug("ignoring a datagram from %s: version %u", from,
+		    h.version);
+		return;
+	}
+	if (h.command != CMD_PROBE || h.datalen != 0) {
+		log_debug("ignoring a datagram from %s: command %u, datalen %u "
+		    "(not a probe)", from, h.command, h.datalen);
+		return;
+	}
+	if (h.session != sl->opts->c.session) {
+		log_debug("ignoring a probe from %s: session %u, ours is %u",
+		    from, h.session, sl->opts->c.session);
+		return;
+	}
+	if (sl->stopping || !slave_idle(sl)) {
+		log_debug("ignoring a probe from %s: busy", from);
+		return;
+	}
+	/* Connect to the prober's address at our port, not its source port. */
+	to = src;
+	to.sin_port = htons(sl->opts->c.port);
+	log_debug("probe from %s", from);
+	(void)slave_conn_open(&sl->sc, sl, &to);
+}
+
+void
+listen_close(struct slave *sl)
+{
+	ev_timer_stop(sl->loop, &sl->retry_timer);
+	if (sl->udp_fd != -1) {
+		ev_io_stop(sl->loop, &sl->udp_io);
+		close(sl->udp_fd);
+		sl->udp_fd = -1;
+	}
+}

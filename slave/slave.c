@@ -1,0 +1,256 @@
+/*
+ * slave.c - the slave's life cycle: sessions, the task, signals, exit.
+ *
+ * A slave serves one master at a time and runs one task at a time.  It looks
+ * for a master only when it is idle: no session and no task process left
+ * (a task that is being stopped, or kept with --keep-task, is waited for).
+ * The payload file lives until both its session and its task are gone.
+ */
+#include <sys/prctl.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "slave.h"
+
+static void	slave_sigchld_cb(struct ev_loop *, ev_signal *, int);
+static void	slave_sigterm_cb(struct ev_loop *, ev_signal *, int);
+
+void
+slave_init(struct slave *sl, const struct slave_opts *opts)
+{
+	memset(sl, 0, sizeof(*sl));
+	sl->opts = opts;
+	sl->udp_fd = -1;
+	sl->sc.state = SC_IDLE;
+	sl->sc.connect_fd = sl->sc.conf_fd = -1;
+	sl->exit_code = 0;
+	sl->task_code = 1;
+}
+
+void
+slave_start(struct slave *sl, struct ev_loop *loop)
+{
+	size_t	n = strlen(sl->conf_dir);
+	int	rc;
+
+	sl->loop = loop;
+	/* After daemonizing: the payload file is named after this pid. */
+	sl->pid = getpid();
+	rc = snprintf(sl->conf_path, sizeof(sl->conf_path), "%s%s%s%ld",
+	    sl->conf_dir, n > 0 && sl->conf_dir[n - 1] == '/' ? "" : "/",
+	    SLAVE_CONF_PREFIX, (long)sl->pid);
+	if (rc < 0 || (size_t)rc >= sizeof(sl->conf_path))
+		fatalx("-T %s: path too long", sl->conf_dir);	/* main checked */
+	task_init(&sl->task, loop);
+	/*
+	 * Timer slack (50 us by default) would delay the wake-up at the start
+	 * instant by as much: ask for 1 ns.  The task gets the default back.
+	 */
+	if (prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0) == -1)
+		log_debug("PR_SET_TIMERSLACK: %s", strerror(errno));
+	ev_signal_init(&sl->sigchld, slave_sigchld_cb, SIGCHLD);
+	ev_signal_init(&sl->sigterm, slave_sigterm_cb, SIGTERM);
+	ev_signal_init(&sl->sigint, slave_sigterm_cb, SIGINT);
+	ev_signal_start(loop, &sl->sigchld);
+	ev_signal_start(loop, &sl->sigterm);
+	ev_signal_start(loop, &sl->sigint);
+	listen_start(sl);
+}
+
+bool
+slave_idle(const struct slave *sl)
+{
+	return !slave_conn_active(&sl->sc) && sl->task.state == TASK_IDLE;
+}
+
+void
+slave_remove_conf_file(struct slave *sl)
+{
+	if (!sl->conf_file)
+		return;
+	if (unlink(sl->conf_path) == -1 && errno != ENOENT)
+		log_warn("remove %s", sl->conf_path);
+	sl->conf_file = false;
+}
+
+/*
+ * Called whenever a session or the task may just have ended: once both are
+ * gone, clean up and look for the next master (or exit).
+ */
+static void
+slave_check_idle(struct slave *sl, bool after_failure)
+{
+	if (slave_conn_active(&sl->sc))
+		return;
+	if (task_alive(&sl->task)) {
+		/* Being stopped, or kept (--keep-task): wait for its reap... */
+		if (!(sl->stopping && sl->task_kept))
+			return;
+		/* ...unless we are exiting and it was to outlive us. */
+		log_info("leaving task %d running (--keep-task)",
+		    (int)sl->task.pid);
+	}
+	if (sl->task.state == TASK_DONE) {
+		sl->task_code = task_exit_code(&sl->task);
+		task_clear(&sl->task);
+	}
+	sl->task_kept = false;
+	slave_remove_conf_file(sl);
+	if (sl->stopping) {
+		ev_break(sl->loop, EVBREAK_ALL);
+		return;
+	}
+	if (sl->opts->once && sl->session_configured) {
+		sl->exit_code = sl->task_code;
+		log_info("session over (--once): exiting with %d",
+		    sl->exit_code);
+		ev_break(sl->loop, EVBREAK_ALL);
+		return;
+	}
+	listen_resume(sl, after_failure);
+}
+
+void
+slave_session_ended(struct slave *sl, bool configured, bool progressed)
+{
+	char grace[32];
+
+	if (configured)
+		sl->session_configured = true;
+	snprintf(grace, sizeof(grace), "%.3g",
+	    (double)sl->opts->kill_grace_ns / 1e9);
+	switch (sl->task.state) {
+	case TASK_ARMED:
+		log_debug("killing task %d, armed but never started",
+		    (int)sl->task.pid);
+		task_stop(&sl->task, 0);
+		break;
+	case TASK_RUNNING:
+		if (sl->opts->keep_task) {
+			log_info("no master any more; task %d runs on "
+			    "(--keep-task), unreported", (int)sl->task.pid);
+			sl->task_kept = true;
+		} else if (!sl->task.stopping) {
+			log_info("no master any more: stopping task %d "
+			    "(SIGTERM, SIGKILL after %s s)", (int)sl->task.pid,
+			    grace);
+			task_stop(&sl->task, sl->opts->kill_grace_ns);
+		}
+		break;
+	default:
+		break;
+	}
+	slave_check_idle(sl, !progressed);
+}
+
+static void
+slave_sigchld_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct slave *sl = (struct slave *)((char *)w -
+	    offsetof(struct slave, sigchld));
+	char desc[256];
+
+	(void)loop;
+	(void)revents;
+	if (!task_reap(&sl->task))
+		return;
+	if (slave_conn_active(&sl->sc)) {
+		slave_conn_task_done(&sl->sc);
+		return;
+	}
+	task_describe(&sl->task, desc, sizeof(desc));
+	log_info("task %d %s (no master to report to)", (int)sl->task.pid,
+	    desc);
+	slave_check_idle(sl, false);
+}
+
+static void
+slave_sigterm_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	/* One callback for both watchers: the signal says which one fired. */
+	struct slave *sl = (struct slave *)((char *)w -
+	    (w->signum == SIGTERM ? offsetof(struct slave, sigterm) :
+	    offsetof(struct slave, sigint)));
+
+	(void)loop;
+	(void)revents;
+	if (sl->stopping) {
+		/* Asked twice: do not wait for the grace period. */
+		if (task_alive(&sl->task) && !sl->task_kept) {
+			log_info("signal %d again: SIGKILL to task %d",
+			    w->signum, (int)sl->task.pid);
+			task_stop(&sl->task, 0);
+		}
+		return;
+	}
+	log_info("signal %d: shutting down", w->signum);
+	sl->stopping = true;
+	sl->exit_code = 0;
+	listen_close(sl);
+	if (slave_conn_active(&sl->sc)) {
+		/* Ends the session like a lost master; its end checks idle. */
+		slave_conn_abort(&sl->sc, "slave shutting down");
+		return;
+	}
+	slave_session_ended(sl, false, true);
+}
+
+void
+slave_cleanup(struct slave *sl)
+{
+	if (slave_conn_active(&sl->sc))
+		slave_conn_abort(&sl->sc, "slave exiting");
+	listen_close(sl);
+	slave_remove_conf_file(sl);
+	if (sl->loop != NULL) {
+		ev_signal_stop(sl->loop, &sl->sigchld);
+		ev_signal_stop(sl->loop, &sl->sigterm);
+		ev_signal_stop(sl->loop, &sl->sigint);
+		ev_timer_stop(sl->loop, &sl->task.kill_timer);
+	}
+}
+
+/* Names are shown in tables and used as file names: keep them tame. */
+static bool
+slave_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+	    c == ':' || c == '@' || c == '+';
+}
+
+bool
+slave_name_valid(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n > PROTO_NAME_MAX || name[0] == '.')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!slave_name_char(name[i]))
+			return false;
+	return true;
+}
+
+/* Make a host name acceptable as a slave name (in place, at most 255 bytes). */
+void
+slave_name_sanitise(char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n > PROTO_NAME_MAX)
+		name[n = PROTO_NAME_MAX] = '\0';
+	for (i = 0; i < n; i++)
+		if (!slave_name_char(name[i]))
+			name[i] = '-';
+	if (name[0] == '.')
+		name[0] = '_';
+	if (n == 0)
+		snprintf(name, PROTO_NAME_MAX + 1, "slave");
+}

@@ -1,0 +1,219 @@
+/*
+ * slave.h - private header of synexec_slave.
+ *
+ * One process, one libev loop, at most one master connection and one task at
+ * a time:
+ *   listen.c     finds a master: UDP probes, or -m HOST with retries
+ *   slave_conn.c one master connection: the protocol, as a state machine
+ *   task.c       the task's process: arm (fork, blocked), release, reap, stop
+ *   cmdline.c    the task's command line (pure, unit-tested)
+ *   slave.c      the glue: session and task life cycles, signals, exit
+ *   main.c       options, configuration, daemon, start-up
+ */
+#ifndef SYNEXEC_SLAVE_H
+#define SYNEXEC_SLAVE_H
+
+#include <sys/types.h>
+#include <sys/resource.h>
+
+#include <ev.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "clock.h"
+#include "cmdline.h"
+#include "conf.h"
+#include "conn.h"
+#include "proto.h"
+
+#define SLAVE_PROG		"synexec_slave"
+#define SLAVE_CONF_PREFIX	"synexec_slave_conf."
+#define SLAVE_OUT_LIMIT		(256 * 1024)	/* queued output to the master */
+#define SLAVE_CONNECT_TIMEOUT	5.0		/* seconds for a TCP connect */
+#define SLAVE_RETRY_MIN		0.1		/* -m: first retry, seconds */
+#define SLAVE_RETRY_MAX		5.0		/* -m: retries double up to this */
+/* Wake this long before a START instant, then sleep the rest precisely. */
+#define SLAVE_EARLY_NS		(2 * NSEC_PER_MSEC)
+
+/* ---- task.c ---- */
+
+enum task_state {
+	TASK_IDLE,	/* no process */
+	TASK_ARMED,	/* forked, blocked on its start pipe */
+	TASK_RUNNING,	/* released (or its process died before release) */
+	TASK_DONE,	/* reaped: result is valid */
+};
+
+struct task_runas {
+	char	*user;
+	uid_t	 uid;
+	gid_t	 gid;
+	gid_t	*groups;
+	int	 ngroups;
+};
+
+/* What arming needs; every string is copied or used before task_arm returns. */
+struct task_spec {
+	const char		*path;		/* to execve() */
+	char *const		*argv;
+	const char		*output;	/* -o */
+	const struct task_runas	*runas;		/* NULL: run as ourselves */
+	uint32_t		 session;
+	const char		*name;
+	uint32_t		 index;
+	uint32_t		 nslaves;
+	const char		*master;
+};
+
+struct task {
+	struct ev_loop	*loop;
+	enum task_state	 state;
+	pid_t		 pid;		/* also the process group id */
+	int		 start_fd;	/* write end of the start pipe, -1 once used */
+	int		 err_fd;	/* read end of the exec-error pipe */
+	int		 out_fd;	/* the output file, for its size at reap */
+	bool		 released;
+	bool		 stopping;	/* SIGTERM sent, SIGKILL on kill_timer */
+	ev_timer	 kill_timer;
+	uint64_t	 sched_mono_ns;	/* the instant asked for */
+	uint64_t	 start_mono_ns;
+	uint64_t	 start_real_ns;
+	uint64_t	 finish_real_ns;
+	int		 status;	/* from wait4 */
+	struct rusage	 ru;
+	int		 exec_errno;	/* != 0: exec (or setup) failed in the child */
+	bool		 exec_setup;	/* the failure was before exec (setup) */
+	uint64_t	 output_bytes;
+	int		 timerslack_ns;	/* the process's own, given back to tasks */
+};
+
+void	task_init(struct task *, struct ev_loop *);
+int	task_arm(struct task *, const struct task_spec *, char *why,
+	    size_t whylen);
+/* Start now; sched_mono_ns is the instant asked for (lateness is from it). */
+void	task_release(struct task *, uint64_t sched_mono_ns);
+/* From SIGCHLD: true if the task's process was reaped just now. */
+bool	task_reap(struct task *);
+/* Stop the process group: SIGTERM, SIGKILL after grace_ns (0: at once). */
+void	task_stop(struct task *, uint64_t grace_ns);
+bool	task_alive(const struct task *);
+void	task_result(const struct task *, struct proto_result *);
+void	task_v1_result(const struct task *, struct proto_v1_result *);
+/* Exit code for -1: the code, 128+N for signal N, 1 if it never ran. */
+int	task_exit_code(const struct task *);
+/* "exited 0", "killed by signal 15", "not started: No such file ..." */
+void	task_describe(const struct task *, char *buf, size_t len);
+/* Back to TASK_IDLE once the result has been used (closes what is left). */
+void	task_clear(struct task *);
+
+/* ---- slave_conn.c ---- */
+
+enum slave_conn_state {
+	SC_IDLE,	/* no connection */
+	SC_CONNECTING,	/* non-blocking connect in progress */
+	SC_HELLO_SENT,	/* hello sent: version-1 mode until a WELCOME */
+	SC_JOINED,	/* WELCOME received: extensions on */
+	SC_CONFIGURING,	/* CONF_BEGIN received, payload streaming to the file */
+	SC_REFUSED,	/* CONF_NO sent: the rest of the payload is ignored */
+	SC_ARMED,	/* CONF_OK sent, task forked and waiting */
+	SC_SCHEDULED,	/* START received, release timer set */
+	SC_RUNNING,	/* task released */
+	SC_FINISHED,	/* FINISHD sent */
+};
+
+struct slave;
+
+struct slave_conn {
+	struct slave		*sl;
+	enum slave_conn_state	 state;
+	bool			 ext;		/* WELCOME received */
+	bool			 configured;	/* a CONF / CONF_BEGIN arrived */
+	struct sockaddr_in	 peer;
+	char			 peer_str[NET_ADDRSTRLEN];
+	int			 connect_fd;	/* during SC_CONNECTING */
+	ev_io			 connect_io;
+	ev_timer		 connect_timer;
+	struct conn		 conn;		/* from SC_HELLO_SENT on */
+	bool			 conn_open;
+	/* configuration */
+	int			 conf_fd;
+	uint64_t		 payload_size;
+	uint64_t		 payload_left;
+	struct proto_conf_begin	 cb;		/* its pointers are NULLed */
+	struct cmdline		 cmd;		/* checked at CONF_BEGIN */
+	char			 master_addr[PROTO_NAME_MAX + 1];
+	/* start */
+	ev_timer		 start_timer;
+	uint64_t		 start_mono_ns;
+	char			 refusal[PROTO_REASON_MAX + 1];
+};
+
+/* Connect to a master; false if that failed at once (logged). */
+bool	slave_conn_open(struct slave_conn *, struct slave *,
+	    const struct sockaddr_in *);
+/* The task's process was reaped: report it if this session owns it. */
+void	slave_conn_task_done(struct slave_conn *);
+/* End the session from outside (signal): ERROR to an ext master, close. */
+void	slave_conn_abort(struct slave_conn *, const char *why);
+bool	slave_conn_active(const struct slave_conn *);
+
+/* ---- listen.c ---- */
+
+/* Before the loop (and before daemonizing): socket, or -m resolution. */
+int	listen_init(struct slave *, char *err, size_t errlen);
+void	listen_start(struct slave *);
+/* Look for a master again (probes, or -m retry after delay seconds). */
+void	listen_resume(struct slave *, bool after_failure);
+void	listen_close(struct slave *);
+
+/* ---- slave.c ---- */
+
+struct slave {
+	struct ev_loop		*loop;
+	const struct slave_opts	*opts;
+	char			 name[PROTO_NAME_MAX + 1];
+	char			 conf_dir[PATH_MAX];
+	char			 conf_path[PATH_MAX];
+	char			 output[PATH_MAX];
+	const struct task_runas	*runas;		/* NULL without --run-as */
+	pid_t			 pid;
+	/* discovery (listen.c) */
+	unsigned		 ifindex;	/* -i, 0: any */
+	int			 udp_fd;
+	ev_io			 udp_io;
+	bool			 direct;	/* -m */
+	struct sockaddr_in	 master_sa;
+	ev_timer		 retry_timer;
+	double			 retry_delay;
+	bool			 retry_quiet;	/* first failure already logged */
+	/* the one master connection and the one task */
+	struct slave_conn	 sc;
+	struct task		 task;
+	bool			 conf_file;	/* the payload file may exist */
+	bool			 session_configured; /* for -1 */
+	bool			 task_kept;	/* --keep-task: outlives its session */
+	int			 task_code;	/* for -1: the last task's exit code */
+	/* signals and exit */
+	ev_signal		 sigchld;
+	ev_signal		 sigterm;
+	ev_signal		 sigint;
+	bool			 stopping;
+	int			 exit_code;
+};
+
+void	slave_init(struct slave *, const struct slave_opts *);
+/* Once the loop exists: signals, task, and the first look for a master. */
+void	slave_start(struct slave *, struct ev_loop *);
+/* Is the slave free to take a new master (no session, no task)? */
+bool	slave_idle(const struct slave *);
+/* A session ended (configured: it had reached CONF / CONF_BEGIN). */
+void	slave_session_ended(struct slave *, bool configured, bool joined);
+void	slave_remove_conf_file(struct slave *);
+void	slave_cleanup(struct slave *);
+/* "[A-Za-z0-9._:@+-], 1..255 bytes, not starting with '.'" */
+bool	slave_name_valid(const char *);
+void	slave_name_sanitise(char *);
+
+#endif

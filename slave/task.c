@@ -1,0 +1,513 @@
+/*
+ * task.c - the task's process.
+ *
+ * Arming does all the slow work ahead of time: open the output file, build the
+ * environment, fork, switch user, set up descriptors.  The child then blocks
+ * reading its start pipe, so releasing it costs one pipe write and its exec.
+ * The child is the leader of its own process group, so that stopping the task
+ * reaches whatever it started.
+ */
+#include <sys/types.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "slave.h"
+
+extern char **environ;
+
+/* What the child writes to its error pipe when it cannot run the command. */
+struct task_err {
+	int	setup;		/* 1: failed before exec (descriptors, user) */
+	int	err;		/* errno */
+};
+
+/* Descriptors of the child, in the order the child expects them. */
+enum { TASK_FD_START = 3, TASK_FD_ERR = 4, TASK_FD_FIRST_FREE = 5 };
+
+static const char *const task_env_names[] = {
+	"SYNEXEC_SESSION", "SYNEXEC_SLAVE_NAME", "SYNEXEC_SLAVE_INDEX",
+	"SYNEXEC_SLAVES", "SYNEXEC_MASTER",
+};
+#define TASK_NENV	(sizeof(task_env_names) / sizeof(task_env_names[0]))
+
+static void	task_kill_cb(struct ev_loop *, ev_timer *, int);
+
+void
+task_init(struct task *t, struct ev_loop *loop)
+{
+	memset(t, 0, sizeof(*t));
+	t->loop = loop;
+	t->state = TASK_IDLE;
+	t->start_fd = t->err_fd = t->out_fd = -1;
+	t->timerslack_ns = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+	ev_timer_init(&t->kill_timer, task_kill_cb, 0, 0);
+}
+
+static void
+task_close_fd(int *fd)
+{
+	if (*fd != -1) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+/* Is name=... one of the variables we set ourselves? */
+static int
+task_env_ours(const char *entry)
+{
+	size_t i, n;
+
+	for (i = 0; i < TASK_NENV; i++) {
+		n = strlen(task_env_names[i]);
+		if (strncmp(entry, task_env_names[i], n) == 0 && entry[n] == '=')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The child's environment: ours plus the slave's own, built in the parent so
+ * that the child runs nothing but system calls between fork and exec.
+ * Returns a NULL-terminated array whose first TASK_NENV strings were
+ * allocated here, or NULL if out of memory.
+ */
+static char **
+task_environ(const struct task_spec *sp)
+{
+	size_t	  n = 0, i, k = 0;
+	char	**env;
+	int	  rc = 0;
+
+	while (environ != NULL && environ[n] != NULL)
+		n++;
+	env = calloc(n + TASK_NENV + 1, sizeof(char *));
+	if (env == NULL)
+		return NULL;
+	rc |= asprintf(&env[k++], "SYNEXEC_SESSION=%u", sp->session) < 0;
+	rc |= asprintf(&env[k++], "SYNEXEC_SLAVE_NAME=%s", sp->name) < 0;
+	rc |= asprintf(&env[k++], "SYNEXEC_SLAVE_INDEX=%u", sp->index) < 0;
+	rc |= asprintf(&env[k++], "SYNEXEC_SLAVES=%u", sp->nslaves) < 0;
+	rc |= asprintf(&env[k++], "SYNEXEC_MASTER=%s", sp->master) < 0;
+	if (rc) {
+		/* asprintf leaves the pointer undefined on failure. */
+		for (i = 0; i < TASK_NENV; i++)
+			env[i] = NULL;
+		free(env);
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		if (!task_env_ours(environ[i]))
+			env[k++] = environ[i];
+	env[k] = NULL;
+	return env;
+}
+
+static void
+task_environ_free(char **env)
+{
+	size_t i;
+
+	if (env == NULL)
+		return;
+	for (i = 0; i < TASK_NENV; i++)
+		free(env[i]);
+	free(env);
+}
+
+/* In the child: report why the command cannot run, and give up. */
+static void __attribute__((noreturn))
+task_child_fail(int fd, int setup)
+{
+	struct task_err te = { .setup = setup, .err = errno };
+
+	if (fd != -1)
+		(void)!write(fd, &te, sizeof(te));
+	_exit(127);
+}
+
+/*
+ * The child, between fork and exec: system calls only (no malloc, no stdio,
+ * no logging), since it is a copy of a process that was anywhere in its loop.
+ */
+static void __attribute__((noreturn))
+task_child(const struct task *t, const struct task_spec *sp, char **env,
+    int devnull, int out, int start_rd, int err_wr)
+{
+	static const int sigs[] = { SIGPIPE, SIGTERM, SIGINT, SIGCHLD, SIGHUP,
+	    SIGQUIT, SIGUSR1, SIGUSR2 };
+	sigset_t	none;
+	size_t		i;
+	char		go;
+	ssize_t		n;
+
+	/*
+	 * An ignored SIGPIPE survives exec, and the loop's handlers must not
+	 * run here: give the task the dispositions and mask of a fresh process.
+	 */
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* The slave's precise timer slack is for its start; not the task's. */
+	if (t->timerslack_ns > 0)
+		(void)prctl(PR_SET_TIMERSLACK, (unsigned long)t->timerslack_ns,
+		    0, 0, 0);
+	if (setpgid(0, 0) == -1)
+		task_child_fail(err_wr, 1);
+
+	/* Lift our descriptors above 0..4 first, so that no dup2 clobbers one. */
+	if ((devnull = fcntl(devnull, F_DUPFD_CLOEXEC, TASK_FD_FIRST_FREE)) == -1 ||
+	    (out = fcntl(out, F_DUPFD_CLOEXEC, TASK_FD_FIRST_FREE)) == -1 ||
+	    (start_rd = fcntl(start_rd, F_DUPFD_CLOEXEC, TASK_FD_FIRST_FREE)) == -1 ||
+	    (err_wr = fcntl(err_wr, F_DUPFD_CLOEXEC, TASK_FD_FIRST_FREE)) == -1)
+		task_child_fail(err_wr, 1);
+	/* The pipes stay close-on-exec: the task itself sees only 0, 1 and 2. */
+	if (dup2(devnull, STDIN_FILENO) == -1 ||
+	    dup2(out, STDOUT_FILENO) == -1 ||
+	    dup2(out, STDERR_FILENO) == -1 ||
+	    dup3(start_rd, TASK_FD_START, O_CLOEXEC) == -1 ||
+	    dup3(err_wr, TASK_FD_ERR, O_CLOEXEC) == -1)
+		task_child_fail(err_wr, 1);
+	err_wr = TASK_FD_ERR;
+	/* Nothing of the slave (sockets, loop, log) may leak into the task. */
+	if (close_range(TASK_FD_FIRST_FREE, ~0U, 0) == -1) {
+		long fd, max = sysconf(_SC_OPEN_MAX);
+
+		for (fd = TASK_FD_FIRST_FREE; fd < (max > 0 ? max : 1024); fd++)
+			close((int)fd);
+	}
+
+	/* Become the --run-as user before waiting, so release is only exec. */
+	if (sp->runas != NULL) {
+		if (setgroups((size_t)sp->runas->ngroups, sp->runas->groups) == -1 ||
+		    setgid(sp->runas->gid) == -1 ||
+		    setuid(sp->runas->uid) == -1)
+			task_child_fail(err_wr, 1);
+	}
+
+	do {
+		n = read(TASK_FD_START, &go, 1);
+	} while (n == -1 && errno == EINTR);
+	if (n != 1)
+		_exit(126);	/* never released: the slave gave up on us */
+	execve(sp->path, sp->argv, env);
+	task_child_fail(err_wr, 0);
+}
+
+int
+task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
+{
+	int	  start[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int	  out = -1, devnull = -1, rc = -1;
+	char	**env = NULL;
+	pid_t	  pid;
+
+	if (t->state != TASK_IDLE) {
+		snprintf(why, whylen, "a task is still present");
+		return -1;
+	}
+	out = open(sp->output, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (out == -1) {
+		snprintf(why, whylen, "%s: %s", sp->output, strerror(errno));
+		goto out;
+	}
+	if (sp->runas != NULL && fchown(out, sp->runas->uid, sp->runas->gid)
+	    == -1) {
+		snprintf(why, whylen, "%s: chown to %s: %s", sp->output,
+		    sp->runas->user, strerror(errno));
+		goto out;
+	}
+	if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(why, whylen, "/dev/null: %s", strerror(errno));
+		goto out;
+	}
+	if (pipe2(start, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1) {
+		snprintf(why, whylen, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	if ((env = task_environ(sp)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	pid = fork();
+	if (pid == -1) {
+		snprintf(why, whylen, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0)
+		task_child(t, sp, env, devnull, out, start[0], errp[1]);
+
+	/* Both sides set the group, so it exists whichever runs first. */
+	if (setpgid(pid, pid) == -1 && errno != EACCES)
+		log_debug("setpgid %d: %s", (int)pid, strerror(errno));
+	t->pid = pid;
+	t->start_fd = start[1];
+	start[1] = -1;
+	t->err_fd = errp[0];
+	errp[0] = -1;
+	(void)fcntl(t->err_fd, F_SETFL, O_NONBLOCK);
+	t->out_fd = out;
+	out = -1;
+	t->state = TASK_ARMED;
+	t->released = t->stopping = false;
+	t->exec_errno = 0;
+	t->exec_setup = false;
+	t->output_bytes = 0;
+	t->sched_mono_ns = t->start_mono_ns = t->start_real_ns = 0;
+	t->finish_real_ns = 0;
+	log_debug("task armed: pid %d, %s", (int)pid, sp->path);
+	rc = 0;
+out:
+	task_environ_free(env);
+	task_close_fd(&start[0]);
+	task_close_fd(&start[1]);
+	task_close_fd(&errp[0]);
+	task_close_fd(&errp[1]);
+	task_close_fd(&devnull);
+	task_close_fd(&out);
+	return rc;
+}
+
+void
+task_release(struct task *t, uint64_t sched_mono_ns)
+{
+	static const char go = '!';
+
+	t->sched_mono_ns = sched_mono_ns;
+	t->start_real_ns = real_ns();
+	t->start_mono_ns = mono_ns();
+	t->released = true;
+	if (t->state == TASK_ARMED)
+		t->state = TASK_RUNNING;
+	if (t->start_fd != -1) {
+		/* EPIPE: the child died meanwhile; its reap will tell. */
+		if (write(t->start_fd, &go, 1) != 1)
+			log_warn("release of task %d", (int)t->pid);
+		task_close_fd(&t->start_fd);
+	}
+}
+
+static void
+task_signal(struct task *t, int sig)
+{
+	/* The group first; the leader too, in case it left the group. */
+	if (kill(-t->pid, sig) == -1 && errno != ESRCH)
+		log_warn("kill -%d -%d", sig, (int)t->pid);
+	(void)kill(t->pid, sig);
+}
+
+static void
+task_kill_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct task *t = (struct task *)((char *)w -
+	    offsetof(struct task, kill_timer));
+
+	(void)loop;
+	(void)revents;
+	if (!task_alive(t))
+		return;
+	log_info("task %d still there after the grace period: SIGKILL",
+	    (int)t->pid);
+	task_signal(t, SIGKILL);
+}
+
+void
+task_stop(struct task *t, uint64_t grace_ns)
+{
+	if (!task_alive(t))
+		return;
+	if (!t->released) {
+		/* Never started: EOF on its pipe, and SIGKILL for good measure. */
+		task_close_fd(&t->start_fd);
+		task_signal(t, SIGKILL);
+		t->stopping = true;
+		return;
+	}
+	if (t->stopping || grace_ns == 0) {
+		task_signal(t, SIGKILL);
+		t->stopping = true;
+		return;
+	}
+	task_signal(t, SIGTERM);
+	t->stopping = true;
+	ev_timer_set(&t->kill_timer, (double)grace_ns / 1e9, 0);
+	ev_timer_start(t->loop, &t->kill_timer);
+}
+
+bool
+task_alive(const struct task *t)
+{
+	return t->state == TASK_ARMED || t->state == TASK_RUNNING;
+}
+
+bool
+task_reap(struct task *t)
+{
+	struct task_err	te;
+	struct stat	st;
+	pid_t		r;
+	uint64_t	finish_mono;
+
+	if (!task_alive(t))
+		return false;
+	do {
+		r = wait4(t->pid, &t->status, WNOHANG, &t->ru);
+	} while (r == -1 && errno == EINTR);
+	if (r == 0)
+		return false;
+	finish_mono = mono_ns();
+	t->finish_real_ns = real_ns();
+	if (r == -1) {
+		/* Not ours any more (cannot happen unless someone reaped it). */
+		log_warn("wait4 %d", (int)t->pid);
+		memset(&t->ru, 0, sizeof(t->ru));
+		t->status = -1;
+	}
+	if (t->released && finish_mono >= t->start_mono_ns)
+		/*
+		 * Finish = start + the monotonic duration, so that a step of the
+		 * wall clock during the task cannot make it end before it began.
+		 */
+		t->finish_real_ns = t->start_real_ns +
+		    (finish_mono - t->start_mono_ns);
+	if (read(t->err_fd, &te, sizeof(te)) == (ssize_t)sizeof(te) &&
+	    te.err != 0) {
+		t->exec_errno = te.err;
+		t->exec_setup = te.setup != 0;
+	}
+	if (fstat(t->out_fd, &st) == 0 && st.st_size > 0)
+		t->output_bytes = (uint64_t)st.st_size;
+	task_close_fd(&t->start_fd);
+	task_close_fd(&t->err_fd);
+	task_close_fd(&t->out_fd);
+	ev_timer_stop(t->loop, &t->kill_timer);
+	/*
+	 * Only the first process is waited for.  When we were stopping the
+	 * task, what it left in its group goes too: its session is over.
+	 */
+	if (t->stopping && kill(-t->pid, 0) == 0) {
+		log_debug("task %d left processes behind: SIGKILL to its group",
+		    (int)t->pid);
+		(void)kill(-t->pid, SIGKILL);
+	}
+	if (!t->released) {
+		t->start_real_ns = t->finish_real_ns;
+		t->start_mono_ns = finish_mono;
+	}
+	t->state = TASK_DONE;
+	return true;
+}
+
+void
+task_result(const struct task *t, struct proto_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->start_real_ns = t->start_real_ns;
+	r->finish_real_ns = t->finish_real_ns < t->start_real_ns ?
+	    t->start_real_ns : t->finish_real_ns;
+	r->late_ns = t->released ?
+	    (int64_t)(t->start_mono_ns - t->sched_mono_ns) : 0;
+	if (t->exec_errno != 0) {
+		r->exit_kind = EXIT_KIND_NOT_STARTED;
+		r->exit_value = t->exec_errno;
+	} else if (!t->released) {
+		r->exit_kind = EXIT_KIND_NOT_STARTED;	/* killed while armed */
+		r->exit_value = 0;
+	} else if (t->status == -1) {
+		r->exit_kind = EXIT_KIND_UNKNOWN;
+	} else if (WIFEXITED(t->status)) {
+		r->exit_kind = EXIT_KIND_EXITED;
+		r->exit_value = WEXITSTATUS(t->status);
+	} else if (WIFSIGNALED(t->status)) {
+		r->exit_kind = EXIT_KIND_SIGNALED;
+		r->exit_value = WTERMSIG(t->status);
+	} else {
+		r->exit_kind = EXIT_KIND_UNKNOWN;
+	}
+	r->utime_us = (uint64_t)t->ru.ru_utime.tv_sec * 1000000u +
+	    (uint64_t)t->ru.ru_utime.tv_usec;
+	r->stime_us = (uint64_t)t->ru.ru_stime.tv_sec * 1000000u +
+	    (uint64_t)t->ru.ru_stime.tv_usec;
+	r->maxrss_kib = t->ru.ru_maxrss > 0 ? (uint64_t)t->ru.ru_maxrss : 0;
+	r->output_bytes = t->output_bytes;
+}
+
+void
+task_v1_result(const struct task *t, struct proto_v1_result *r)
+{
+	uint64_t finish = t->finish_real_ns < t->start_real_ns ?
+	    t->start_real_ns : t->finish_real_ns;
+
+	r->start_sec = (int64_t)(t->start_real_ns / NSEC_PER_SEC);
+	r->start_usec = (int64_t)(t->start_real_ns % NSEC_PER_SEC / 1000);
+	r->finish_sec = (int64_t)(finish / NSEC_PER_SEC);
+	r->finish_usec = (int64_t)(finish % NSEC_PER_SEC / 1000);
+}
+
+int
+task_exit_code(const struct task *t)
+{
+	if (t->state != TASK_DONE || !t->released || t->exec_errno != 0 ||
+	    t->status == -1)
+		return 1;
+	if (WIFEXITED(t->status))
+		return WEXITSTATUS(t->status);
+	if (WIFSIGNALED(t->status))
+		return 128 + WTERMSIG(t->status);
+	return 1;
+}
+
+void
+task_describe(const struct task *t, char *buf, size_t len)
+{
+	struct proto_result r;
+
+	task_result(t, &r);
+	switch (r.exit_kind) {
+	case EXIT_KIND_EXITED:
+		snprintf(buf, len, "exited %d", r.exit_value);
+		break;
+	case EXIT_KIND_SIGNALED:
+		snprintf(buf, len, "killed by signal %d (%s)", r.exit_value,
+		    strsignal(r.exit_value));
+		break;
+	case EXIT_KIND_NOT_STARTED:
+		if (r.exit_value != 0)
+			snprintf(buf, len, "not started: %s%s",
+			    t->exec_setup ? "setup: " : "",
+			    strerror(r.exit_value));
+		else
+			snprintf(buf, len, "not started");
+		break;
+	default:
+		snprintf(buf, len, "ended (status unknown)");
+		break;
+	}
+}
+
+void
+task_clear(struct task *t)
+{
+	ev_timer_stop(t->loop, &t->kill_timer);
+	task_close_fd(&t->start_fd);
+	task_close_fd(&t->err_fd);
+	task_close_fd(&t->out_fd);
+	t->state = TASK_IDLE;
+	t->pid = 0;
+	t->released = t->stopping = false;
+}
