@@ -1,0 +1,327 @@
+/*
+ * discovery.c - finding the slaves: the TCP listener they connect back to,
+ * the UDP PROBE broadcasts that make them do so, the PROBEs over TCP to the
+ * slaves already joined, and the -w deadline.
+ *
+ * Probes leave at once, then after 10, 20, 40 ... 640 ms, then once a second:
+ * slaves already listening are found within a millisecond or two, and a slave
+ * that starts late is not kept waiting long, without a broadcast storm.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "master.h"
+
+#define DISCOVERY_ACCEPT_BURST	256	/* accepts per wakeup, then others run */
+
+static const double discovery_backoff[] = {
+	0.010, 0.020, 0.040, 0.080, 0.160, 0.320, 0.640,
+};
+#define DISCOVERY_BACKOFF_STEPS \
+	(int)(sizeof(discovery_backoff) / sizeof(discovery_backoff[0]))
+#define DISCOVERY_PROBE_SECS	1.0
+
+static void	discovery_accept_cb(struct ev_loop *, ev_io *, int);
+static void	discovery_probe_cb(struct ev_loop *, ev_timer *, int);
+static void	discovery_tcp_probe_cb(struct ev_loop *, ev_timer *, int);
+static void	discovery_waitlog_cb(struct ev_loop *, ev_timer *, int);
+static void	discovery_wait_cb(struct ev_loop *, ev_timer *, int);
+static void	discovery_timed_out(struct master *);
+
+/*
+ * Sockets are made before the loop (and before -d forks) so that a bind
+ * error is reported on the terminal with exit 1.
+ */
+int
+discovery_open(struct master *m, char *err, size_t errlen)
+{
+	const struct master_opts *o = m->opts;
+	struct in_addr	bcast;
+	int		one = 1;
+
+	m->listen_fd = m->udp_fd = m->spare_fd = -1;
+	m->listen_addr.s_addr = htonl(INADDR_ANY);
+	bcast.s_addr = htonl(INADDR_BROADCAST);
+	if (o->c.interface != NULL && net_iface_lookup(o->c.interface,
+	    &m->listen_addr, &bcast, err, errlen) == -1)
+		return -1;
+	if (o->broadcast_all)
+		bcast.s_addr = htonl(INADDR_BROADCAST);
+	memset(&m->probe_to, 0, sizeof(m->probe_to));
+	m->probe_to.sin_family = AF_INET;
+	m->probe_to.sin_addr = bcast;
+	m->probe_to.sin_port = htons(o->c.port);
+
+	m->listen_fd = net_tcp_listen(m->listen_addr, o->c.port,
+	    MASTER_BACKLOG, err, errlen);
+	if (m->listen_fd == -1)
+		return -1;
+
+	m->udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (m->udp_fd == -1) {
+		snprintf(err, errlen, "UDP socket: %s", strerror(errno));
+		return -1;
+	}
+	if (setsockopt(m->udp_fd, SOL_SOCKET, SO_BROADCAST, &one,
+	    sizeof(one)) == -1) {
+		snprintf(err, errlen, "SO_BROADCAST: %s", strerror(errno));
+		return -1;
+	}
+	if (o->c.interface != NULL) {
+		struct sockaddr_in sin;
+
+		/*
+		 * Slaves connect back to the probe's source address: make it
+		 * the interface's, and keep the probe on that interface when
+		 * allowed (SO_BINDTODEVICE needs CAP_NET_RAW; the route to
+		 * the interface's own broadcast address does the same).
+		 */
+		(void)setsockopt(m->udp_fd, SOL_SOCKET, SO_BINDTODEVICE,
+		    o->c.interface, (socklen_t)strlen(o->c.interface));
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr = m->listen_addr;
+		if (bind(m->udp_fd, (struct sockaddr *)&sin,
+		    sizeof(sin)) == -1) {
+			snprintf(err, errlen, "bind UDP to %s: %s",
+			    o->c.interface, strerror(errno));
+			return -1;
+		}
+	}
+
+	/* Given up under EMFILE to accept and close the connection waiting. */
+	m->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return 0;
+}
+
+void
+discovery_start(struct master *m)
+{
+	char ip1[INET_ADDRSTRLEN], ip2[INET_ADDRSTRLEN];
+
+	m->disc_start_ns = mono_ns();
+	ev_io_init(&m->accept_io, discovery_accept_cb, m->listen_fd, EV_READ);
+	ev_io_start(m->loop, &m->accept_io);
+	ev_init(&m->probe_timer, discovery_probe_cb);
+	ev_timer_init(&m->tcp_probe_timer, discovery_tcp_probe_cb,
+	    MASTER_TCP_PROBE_SECS, MASTER_TCP_PROBE_SECS);
+	ev_timer_start(m->loop, &m->tcp_probe_timer);
+	ev_timer_init(&m->waitlog_timer, discovery_waitlog_cb,
+	    MASTER_WAITLOG_SECS, MASTER_WAITLOG_SECS);
+	ev_timer_start(m->loop, &m->waitlog_timer);
+	ev_init(&m->wait_timer, discovery_wait_cb);
+	if (m->opts->wait_ns > 0) {
+		ev_timer_set(&m->wait_timer,
+		    (double)m->opts->wait_ns / (double)NSEC_PER_SEC, 0.);
+		ev_timer_start(m->loop, &m->wait_timer);
+	}
+	log_debug("listening on %s:%u, probing %s",
+	    net_ip_str(m->listen_addr, ip1, sizeof(ip1)), m->opts->c.port,
+	    net_ip_str(m->probe_to.sin_addr, ip2, sizeof(ip2)));
+	discovery_resume(m);
+}
+
+/* (Re)start the probe schedule from its fast end: first probe right now. */
+void
+discovery_resume(struct master *m)
+{
+	if (m->phase != PHASE_DISCOVERY)
+		return;
+	ev_timer_stop(m->loop, &m->probe_timer);
+	m->probe_step = 0;
+	discovery_probe_cb(m->loop, &m->probe_timer, 0);
+}
+
+/* All joined: no more probing.  The listener stays to turn newcomers away. */
+void
+discovery_stop(struct master *m)
+{
+	ev_timer_stop(m->loop, &m->probe_timer);
+	ev_timer_stop(m->loop, &m->tcp_probe_timer);
+	ev_timer_stop(m->loop, &m->waitlog_timer);
+	ev_timer_stop(m->loop, &m->wait_timer);
+}
+
+void
+discovery_close(struct master *m)
+{
+	if (m->loop != NULL) {
+		discovery_stop(m);
+		ev_io_stop(m->loop, &m->accept_io);
+	}
+	if (m->listen_fd != -1)
+		close(m->listen_fd);
+	if (m->udp_fd != -1)
+		close(m->udp_fd);
+	if (m->spare_fd != -1)
+		close(m->spare_fd);
+	m->listen_fd = m->udp_fd = m->spare_fd = -1;
+}
+
+static void
+discovery_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct master	*m = (struct master *)((char *)w -
+			    offsetof(struct master, accept_io));
+	int		 i;
+
+	(void)loop;
+	(void)revents;
+	for (i = 0; i < DISCOVERY_ACCEPT_BURST; i++) {
+		struct sockaddr_in	sin;
+		socklen_t		len = sizeof(sin);
+		int			fd;
+
+		fd = accept4(m->listen_fd, (struct sockaddr *)&sin, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			switch (errno) {
+			case EAGAIN:
+#if EAGAIN != EWOULDBLOCK
+			case EWOULDBLOCK:
+#endif
+				return;
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+				continue;
+			case EMFILE:
+			case ENFILE:
+				/*
+				 * Out of descriptors: the connection would
+				 * stay in the backlog and wake us for ever.
+				 * Use the spare to accept it and close it
+				 * (ev.pod's advice), then take a new spare.
+				 */
+				log_warnx("out of file descriptors: a slave's "
+				    "connection was refused (raise the open "
+				    "files limit)");
+				if (m->spare_fd != -1) {
+					close(m->spare_fd);
+					fd = accept(m->listen_fd, NULL, NULL);
+					if (fd != -1)
+						close(fd);
+					m->spare_fd = open("/dev/null",
+					    O_RDONLY | O_CLOEXEC);
+				}
+				return;
+			default:
+				log_warn("accept");
+				return;
+			}
+		}
+		if (len != sizeof(sin) || sin.sin_family != AF_INET) {
+			close(fd);
+			continue;
+		}
+		(void)slave_new(m, fd, &sin);
+	}
+}
+
+static void
+discovery_probe_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct master	*m = (struct master *)((char *)w -
+			    offsetof(struct master, probe_timer));
+	uint8_t		 frame[PROTO_HDR_LEN];
+	ssize_t		 n;
+	double		 next;
+
+	(void)revents;
+	if (m->phase != PHASE_DISCOVERY || m->njoined >= m->nslaves)
+		return;
+	proto_encode_hdr(frame, m->opts->c.session, CMD_PROBE, 0);
+	n = sendto(m->udp_fd, frame, sizeof(frame), 0,
+	    (struct sockaddr *)&m->probe_to, sizeof(m->probe_to));
+	if (n == -1)
+		log_warn("UDP PROBE to %s:%u", inet_ntoa(m->probe_to.sin_addr),
+		    m->opts->c.port);
+	else if (n != (ssize_t)sizeof(frame))
+		log_warnx("UDP PROBE: short send (%zd of %zu bytes)", n,
+		    sizeof(frame));
+	else
+		log_trace("PROBE sent to %s:%u", inet_ntoa(
+		    m->probe_to.sin_addr), m->opts->c.port);
+
+	next = m->probe_step < DISCOVERY_BACKOFF_STEPS ?
+	    discovery_backoff[m->probe_step++] : DISCOVERY_PROBE_SECS;
+	ev_timer_set(w, next, 0.);
+	ev_timer_start(loop, w);
+}
+
+/* Until the session starts, each joined slave gets a PROBE once a second. */
+static void
+discovery_tcp_probe_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct master	*m = (struct master *)((char *)w -
+			    offsetof(struct master, tcp_probe_timer));
+	struct slave	*s;
+
+	(void)loop;
+	(void)revents;
+	TAILQ_FOREACH(s, &m->joined, entry)
+		if (slave_is_open(s))
+			slave_send(s, CMD_PROBE, NULL, 0);
+}
+
+static void
+discovery_waitlog_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct master *m = (struct master *)((char *)w -
+	    offsetof(struct master, waitlog_timer));
+
+	(void)loop;
+	(void)revents;
+	log_info("waiting for %u more slaves (%u/%u joined)",
+	    m->nslaves - m->njoined, m->njoined, m->nslaves);
+}
+
+static void
+discovery_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct master *m = (struct master *)((char *)w -
+	    offsetof(struct master, wait_timer));
+
+	(void)loop;
+	(void)revents;
+	discovery_timed_out(m);
+}
+
+/* -w expired: say who came, release everyone, exit 5. */
+static void
+discovery_timed_out(struct master *m)
+{
+	struct slave	*s;
+	char		*list = NULL, secs[32];
+	size_t		 len = 0;
+	FILE		*f;
+
+	f = open_memstream(&list, &len);
+	if (f != NULL) {
+		const char *sep = ": ";
+
+		if (m->njoined == 0)
+			fputs(": none", f);
+		TAILQ_FOREACH(s, &m->joined, entry) {
+			fprintf(f, "%s%s (%s)", sep, s->name, s->addr);
+			sep = ", ";
+		}
+		fclose(f);
+	}
+	summary_err(m, "discovery timed out after %s s: %u of %u slaves joined%s",
+	    summary_fmt_seconds(m->opts->wait_ns, secs, sizeof(secs)), m->njoined,
+	    m->nslaves, list != NULL ? list : "");
+	free(list);
+	session_finish(m, 5, "discovery timed out");
+}

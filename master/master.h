@@ -1,0 +1,212 @@
+/*
+ * master.h - synexec_master's private header.
+ *
+ * The master is one libev loop driving one session through its phases:
+ *
+ *	discovery	UDP PROBE broadcasts, TCP hellos, clock sync (discovery.c,
+ *			slave_conn.c)
+ *	configuration	CONF_BEGIN + CONF_DATA streamed, or CONF (session.c)
+ *	run		START / EXEC at one instant, results (session.c)
+ *	done		summary (summary.c), BYE, exit
+ *
+ * Every slave is a struct slave with an explicit state; the session counts
+ * slaves as they pass from state to state and moves on when all have.
+ */
+#ifndef SYNEXEC_MASTER_H
+#define SYNEXEC_MASTER_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <ev.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "conn.h"
+#include "net.h"
+#include "proto.h"
+
+#define MASTER_NAME		"synexec_master"
+#define MASTER_BACKLOG		1024
+#define MASTER_SLAVES_MAX	1000000
+#define MASTER_HELLO_SECS	5.0	/* a new connection must say hello by then */
+#define MASTER_SYNC_PINGS	4	/* PING/PONG exchanges per slave */
+#define MASTER_OUT_LIMIT	(512 * 1024)	/* output queue per slave */
+#define MASTER_WAITLOG_SECS	5.0	/* "waiting for K more slaves" */
+#define MASTER_TCP_PROBE_SECS	1.0	/* PROBE over TCP while discovering */
+#define MASTER_V1_CONF_MAX	PROTO_MAX_PAYLOAD	/* CONF to a 2014 slave */
+
+/* ---- sessfile.c: the session file ---- */
+
+struct sessfile {
+	const char	*path;
+	int		 fd;
+	uint64_t	 size;		/* whole file */
+	char		 command[PROTO_COMMAND_MAX + 1];	/* NUL-terminated */
+	uint16_t	 command_len;
+	uint64_t	 payload_off;	/* first byte after the first newline */
+	uint64_t	 payload_size;
+};
+
+int	sessfile_open(struct sessfile *, const char *path, char *err,
+	    size_t errlen);
+/* Exactly len bytes at off (from the start of the file), or -1 + err. */
+int	sessfile_pread(const struct sessfile *, uint64_t off, void *buf,
+	    size_t len, char *err, size_t errlen);
+void	sessfile_close(struct sessfile *);
+
+/* ---- one slave ---- */
+
+enum slave_kind {
+	SLAVE_KIND_UNKNOWN = 0,	/* no hello yet */
+	SLAVE_KIND_OURS,	/* hello with the SYNX extension block */
+	SLAVE_KIND_2014,	/* empty hello */
+};
+
+enum slave_state {
+	SLAVE_HELLO,		/* connected, its hello awaited */
+	SLAVE_SYNC,		/* ours: WELCOME sent, PING/PONG under way */
+	SLAVE_JOINED,		/* in the session, waiting for the others */
+	SLAVE_CONF,		/* configuration sent (or streaming), answer awaited */
+	SLAVE_READY,		/* CONF_OK: armed, the start awaited */
+	SLAVE_REFUSED,		/* CONF_NO */
+	SLAVE_STARTING,		/* START or EXEC sent, EXEC_OK awaited */
+	SLAVE_RUNNING,		/* EXEC_OK, FINISHD awaited */
+	SLAVE_FINISHED,		/* FINISHD received */
+	SLAVE_NOSTART,		/* EXEC_NO: could not start */
+	SLAVE_LOST,		/* dropped after discovery */
+};
+
+struct master;
+
+struct slave {
+	TAILQ_ENTRY(slave)	 entry;
+	struct master		*m;
+	struct conn		 conn;
+	ev_timer		 timer;		/* hello + clock sync deadline */
+	enum slave_kind		 kind;
+	enum slave_state	 state;
+	bool			 welcomed;	/* ours, got WELCOME: say BYE */
+	char			 name[PROTO_NAME_MAX + 16];	/* unique */
+	char			 base[PROTO_NAME_MAX + 1];	/* as it said */
+	char			 addr[NET_ADDRSTRLEN];		/* ip:port */
+	char			 label[PROTO_NAME_MAX + 16 + NET_ADDRSTRLEN + 4];
+						/* "name (ip:port)" for logs */
+	uint32_t		 pid;
+	uint32_t		 index;		/* join order, from 0 */
+
+	/* clock sync (ours only) */
+	int			 pings;		/* exchanges done */
+	bool			 ping_out;	/* a PING awaits its PONG */
+	uint64_t		 ping_t1;
+	uint64_t		 rtt_ns;	/* best round trip */
+	int64_t			 off_mono_ns;	/* slave mono - master mono */
+	int64_t			 off_real_ns;	/* slave real - master real */
+
+	/* configuration streaming (ours only) */
+	uint64_t		 conf_sent;	/* payload bytes queued */
+
+	/* outcome */
+	enum slave_state	 lost_in;	/* state when lost */
+	char			 why[PROTO_REASON_MAX + 64];	/* refusal, loss */
+	bool			 have_result;
+	struct proto_result	 res;	/* 2014: times only, EXIT_KIND_UNKNOWN */
+};
+
+TAILQ_HEAD(slave_list, slave);
+
+/* ---- the session ---- */
+
+enum master_phase {
+	PHASE_DISCOVERY,
+	PHASE_CONFIG,
+	PHASE_RUN,
+	PHASE_DONE,
+};
+
+struct master {
+	struct ev_loop		*loop;
+	struct master_opts	*opts;
+	struct sessfile		 sf;
+	uint32_t		 nslaves;	/* SLAVES */
+	enum master_phase	 phase;
+	int			 exit_code;
+	bool			 log_stderr;	/* errors go to our stderr */
+	bool			 out_log;	/* daemon: results go to the log */
+
+	/* discovery.c */
+	int			 listen_fd;
+	int			 spare_fd;	/* given up under EMFILE */
+	int			 udp_fd;
+	struct in_addr		 listen_addr;
+	struct sockaddr_in	 probe_to;
+	ev_io			 accept_io;
+	ev_timer		 probe_timer;	/* UDP PROBE backoff */
+	int			 probe_step;
+	ev_timer		 tcp_probe_timer;
+	ev_timer		 waitlog_timer;
+	ev_timer		 wait_timer;	/* -w */
+	uint64_t		 disc_start_ns;
+
+	/* slaves */
+	struct slave_list	 pending;	/* HELLO and SYNC */
+	struct slave_list	 joined;	/* in join order */
+	uint32_t		 njoined;
+	uint32_t		 nsyncing;
+
+	/* session.c */
+	uint32_t		 nanswered;	/* configuration answers */
+	uint32_t		 ndone;		/* finished, not started, lost */
+	uint64_t		 start_mono_ns;	/* T */
+	uint64_t		 max_rtt_ns;
+	uint32_t		 nv1;		/* 2014 slaves among the joined */
+	uint8_t			*v1_conf;	/* whole file, for 2014 slaves */
+	ev_timer		 start_timer;	/* EXEC to 2014 slaves at T */
+	ev_signal		 sigint;
+	ev_signal		 sigterm;
+};
+
+/* discovery.c */
+int	discovery_open(struct master *, char *err, size_t errlen);
+void	discovery_start(struct master *);
+void	discovery_resume(struct master *);
+void	discovery_stop(struct master *);
+void	discovery_close(struct master *);
+
+/* slave_conn.c */
+struct slave *slave_new(struct master *, int fd, const struct sockaddr_in *);
+void	slave_free(struct slave *);
+void	slave_send(struct slave *, uint8_t cmd, const void *, size_t);
+void	slave_send_text(struct slave *, uint8_t cmd, const char *text);
+void	slave_close(struct slave *);
+bool	slave_is_open(const struct slave *);
+/* Drop a slave for a reason: freed during discovery, marked lost later. */
+void	slave_drop(struct slave *, const char *why);
+const char *slave_state_name(enum slave_state);
+const char *slave_kind_name(enum slave_kind);
+
+/* session.c */
+void	session_joined(struct master *, struct slave *);
+void	session_unjoined(struct master *, struct slave *);
+void	session_stream(struct slave *);
+void	session_conf_answer(struct master *, struct slave *);
+void	session_slave_lost(struct master *, struct slave *);
+void	session_slave_done(struct master *, struct slave *);
+void	session_finish(struct master *, int code, const char *bye);
+void	session_abort(struct master *, const char *why, const char *bye);
+bool	session_has_room(const struct master *);
+
+/* summary.c */
+void	summary_out(struct master *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	summary_err(struct master *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	summary_finish_line(struct master *, struct slave *);
+void	summary_print(struct master *);
+int	summary_exit_code(struct master *);
+/* "1.5" for 1500000000 ns */
+char	*summary_fmt_seconds(uint64_t ns, char *buf, size_t len);
+
+#endif

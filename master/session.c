@@ -1,0 +1,374 @@
+/*
+ * session.c - the session's phases once slaves join: configuration, the
+ * synchronised start, the results and the end.
+ *
+ * The session moves on by counting: njoined up to SLAVES ends discovery,
+ * nanswered up to SLAVES ends configuration, ndone up to SLAVES ends the run.
+ * No step waits on a timer except the start instant itself.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "master.h"
+
+/* Margins of the start instant (NOTES section 5). */
+#define SESSION_START_BASE_NS	(2 * NSEC_PER_MSEC)
+#define SESSION_START_PER_SLAVE_NS (20 * NSEC_PER_USEC)
+/* The 2014 EXEC timer wakes this early; the rest is a precise sleep. */
+#define SESSION_EARLY_NS	(2 * NSEC_PER_MSEC)
+
+static void	session_configure(struct master *);
+static void	session_start(struct master *);
+static void	session_exec_cb(struct ev_loop *, ev_timer *, int);
+
+bool
+session_has_room(const struct master *m)
+{
+	return m->phase == PHASE_DISCOVERY &&
+	    m->njoined + m->nsyncing < m->nslaves;
+}
+
+void
+session_joined(struct master *m, struct slave *s)
+{
+	s->state = SLAVE_JOINED;
+	TAILQ_INSERT_TAIL(&m->joined, s, entry);
+	m->njoined++;
+	log_info("joined %u/%u: %s (%s, %s)", m->njoined, m->nslaves, s->name,
+	    s->addr, slave_kind_name(s->kind));
+	if (m->njoined == m->nslaves)
+		session_configure(m);
+}
+
+/* A joined slave went away before the session started: wait for another. */
+void
+session_unjoined(struct master *m, struct slave *s)
+{
+	TAILQ_REMOVE(&m->joined, s, entry);
+	m->njoined--;
+	log_info("%s left: %u/%u joined, waiting for more", s->label,
+	    m->njoined, m->nslaves);
+	discovery_resume(m);
+}
+
+/* The address this slave reached us at, for SYNEXEC_MASTER on its side. */
+static void
+session_local_addr(struct slave *s, char *buf, size_t len)
+{
+	struct sockaddr_in	sin;
+	socklen_t		slen = sizeof(sin);
+
+	if (getsockname(s->conn.fd, (struct sockaddr *)&sin, &slen) == -1 ||
+	    sin.sin_family != AF_INET)
+		net_ip_str(s->m->listen_addr, buf, len);
+	else
+		net_ip_str(sin.sin_addr, buf, len);
+}
+
+static void
+session_conf_begin(struct slave *s)
+{
+	struct master		*m = s->m;
+	struct proto_conf_begin	 cb;
+	uint8_t			 buf[64 + PROTO_COMMAND_MAX + PROTO_NAME_MAX];
+	char			 addr[INET_ADDRSTRLEN];
+	uint64_t		 report_ms;
+	size_t			 n;
+
+	session_local_addr(s, addr, sizeof(addr));
+	report_ms = m->opts->report_interval_ns / NSEC_PER_MSEC;
+	memset(&cb, 0, sizeof(cb));
+	cb.payload_size = m->sf.payload_size;
+	cb.slave_index = s->index;
+	cb.nslaves = m->nslaves;
+	cb.report_ms = report_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)report_ms;
+	cb.flags = 0;
+	cb.output_max = m->opts->output_max;
+	cb.command = m->sf.command;
+	cb.command_len = m->sf.command_len;
+	cb.master_addr = addr;
+	cb.master_addr_len = (uint16_t)strlen(addr);
+	n = proto_conf_begin_encode(buf, sizeof(buf), &cb);
+	if (n == 0)	/* sessfile_open checked the command: cannot happen */
+		fatalx("cannot encode CONF_BEGIN for %s", s->label);
+	s->conf_sent = 0;
+	slave_send(s, CMD_CONF_BEGIN, buf, n);
+	session_stream(s);
+}
+
+/*
+ * Queue the next CONF_DATA frames while the slave's output queue is below
+ * half its limit; the connection's drain callback calls again as it empties.
+ * So a slow slave holds at most MASTER_OUT_LIMIT bytes of the file in memory
+ * and never slows the others.
+ */
+void
+session_stream(struct slave *s)
+{
+	static uint8_t	 chunk[PROTO_MAX_PAYLOAD];
+	struct master	*m = s->m;
+	char		 err[256];
+
+	while (s->state == SLAVE_CONF && slave_is_open(s) && !s->conn.failed &&
+	    s->conf_sent < m->sf.payload_size &&
+	    conn_pending(&s->conn) < MASTER_OUT_LIMIT / 2) {
+		uint64_t left = m->sf.payload_size - s->conf_sent;
+		size_t	 n = left > PROTO_MAX_PAYLOAD ? PROTO_MAX_PAYLOAD :
+			     (size_t)left;
+
+		if (sessfile_pread(&m->sf, m->sf.payload_off + s->conf_sent,
+		    chunk, n, err, sizeof(err)) == -1) {
+			summary_err(m, "%s", err);
+			session_finish(m, 1, "the master cannot read the "
+			    "session file");
+			return;
+		}
+		s->conf_sent += n;
+		if (conn_send(&s->conn, CMD_CONF_DATA, chunk, n) == -1)
+			return;	/* the error comes through slave_error_cb */
+	}
+}
+
+/* Name the 2014 slaves that cannot take a file this large; exit 3. */
+static void
+session_v1_too_large(struct master *m)
+{
+	struct slave	*s;
+	char		*list = NULL;
+	size_t		 len = 0;
+	FILE		*f;
+	const char	*sep = "";
+
+	if ((f = open_memstream(&list, &len)) != NULL) {
+		TAILQ_FOREACH(s, &m->joined, entry) {
+			if (s->kind != SLAVE_KIND_2014)
+				continue;
+			fprintf(f, "%s%s (%s)", sep, s->addr, s->name);
+			sep = ", ";
+		}
+		fclose(f);
+	}
+	summary_err(m, "CONF is %llu bytes; 2014 slaves accept at most %u: %s",
+	    (unsigned long long)m->sf.size, MASTER_V1_CONF_MAX,
+	    list != NULL ? list : "?");
+	free(list);
+	session_finish(m, 3, "session file too large for a 2014 slave");
+}
+
+static void
+session_configure(struct master *m)
+{
+	struct slave	*s;
+	uint32_t	 i = 0;
+	char		 err[256];
+
+	discovery_stop(m);
+	m->phase = PHASE_CONFIG;
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		s->index = i++;
+		if (s->kind == SLAVE_KIND_2014)
+			m->nv1++;
+		else if (s->rtt_ns > m->max_rtt_ns)
+			m->max_rtt_ns = s->rtt_ns;
+	}
+	log_info("all %u slaves joined: configuring (%llu payload bytes)",
+	    m->nslaves, (unsigned long long)m->sf.payload_size);
+	if (m->nv1 > 0) {
+		if (m->sf.size > MASTER_V1_CONF_MAX) {
+			session_v1_too_large(m);
+			return;
+		}
+		/* At most 64 KiB, the same for every 2014 slave: read once. */
+		if ((m->v1_conf = malloc(m->sf.size + 1)) == NULL)
+			fatal("session file for 2014 slaves");
+		if (sessfile_pread(&m->sf, 0, m->v1_conf, m->sf.size, err,
+		    sizeof(err)) == -1) {
+			summary_err(m, "%s", err);
+			session_finish(m, 1, "the master cannot read the "
+			    "session file");
+			return;
+		}
+	}
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		s->state = SLAVE_CONF;
+		if (s->kind == SLAVE_KIND_OURS)
+			session_conf_begin(s);
+		else
+			slave_send(s, CMD_CONF, m->v1_conf, m->sf.size);
+		if (m->phase != PHASE_CONFIG)
+			return;
+	}
+}
+
+void
+session_conf_answer(struct master *m, struct slave *s)
+{
+	int bad = 0;
+
+	(void)s;
+	if (m->phase != PHASE_CONFIG || ++m->nanswered < m->nslaves)
+		return;
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		if (s->state == SLAVE_REFUSED) {
+			summary_out(m, "%s: %s", s->label, s->why);
+			bad++;
+		} else if (s->state == SLAVE_LOST) {
+			summary_out(m, "%s: lost during configuration: %s",
+			    s->label, s->why);
+			bad++;
+		}
+	}
+	if (bad > 0) {
+		session_finish(m, 3, "configuration refused");
+		return;
+	}
+	session_start(m);
+}
+
+/*
+ * Every slave is armed: pick T on our monotonic clock far enough ahead for
+ * every START to arrive, and give each of our slaves T on its own clock.
+ */
+static void
+session_start(struct master *m)
+{
+	struct slave	*s;
+	struct proto_start st;
+	uint8_t		 buf[8];
+	uint64_t	 now = mono_ns(), t;
+
+	m->phase = PHASE_RUN;
+	t = now + SESSION_START_BASE_NS + 3 * m->max_rtt_ns +
+	    SESSION_START_PER_SLAVE_NS * m->nslaves;
+	m->start_mono_ns = t;
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		if (s->kind != SLAVE_KIND_OURS || s->state != SLAVE_READY)
+			continue;
+		/*
+		 * The offset may be negative: add in unsigned arithmetic,
+		 * which wraps to exactly the slave's (non-negative) instant
+		 * without the overflow that signed addition would risk.
+		 */
+		st.slave_mono_ns = t + (uint64_t)s->off_mono_ns;
+		s->state = SLAVE_STARTING;
+		slave_send(s, CMD_START, buf, proto_start_encode(buf,
+		    sizeof(buf), &st));
+	}
+	log_debug("start instant in %llu us (max rtt %llu us)",
+	    (unsigned long long)((t - now) / NSEC_PER_USEC),
+	    (unsigned long long)(m->max_rtt_ns / NSEC_PER_USEC));
+	if (m->nv1 > 0) {
+		uint64_t wake = t - SESSION_EARLY_NS, cur = mono_ns();
+
+		ev_now_update(m->loop);
+		ev_timer_init(&m->start_timer, session_exec_cb, wake > cur ?
+		    (double)(wake - cur) / (double)NSEC_PER_SEC : 0., 0.);
+		ev_timer_start(m->loop, &m->start_timer);
+	}
+}
+
+/* T has come for the 2014 slaves: EXEC to each, now. */
+static void
+session_exec_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct master	*m = (struct master *)((char *)w -
+			    offsetof(struct master, start_timer));
+	struct slave	*s;
+
+	(void)loop;
+	(void)revents;
+	/*
+	 * The timer fired up to ~2 ms early on purpose: libev's timers may
+	 * be late by the loop's other work but never early enough to matter,
+	 * so we wake early and sleep the rest precisely.  This blocks the
+	 * loop for at most SESSION_EARLY_NS, a bounded wait that buys the
+	 * 2014 slaves the same start instant as ours.
+	 */
+	if (mono_ns() < m->start_mono_ns)
+		clock_sleep_until_mono(m->start_mono_ns);
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		if (s->kind != SLAVE_KIND_2014 || s->state != SLAVE_READY)
+			continue;
+		s->state = SLAVE_STARTING;
+		slave_send(s, CMD_EXEC, NULL, 0);
+	}
+}
+
+void
+session_slave_lost(struct master *m, struct slave *s)
+{
+	switch (m->phase) {
+	case PHASE_CONFIG:
+		/* Counted as its answer; a READY one answered already. */
+		if (s->lost_in == SLAVE_CONF)
+			session_conf_answer(m, s);
+		break;
+	case PHASE_RUN:
+		summary_out(m, "lost: %s: %s", s->label, s->why);
+		session_slave_done(m, s);
+		break;
+	case PHASE_DISCOVERY:
+	case PHASE_DONE:
+		break;
+	}
+}
+
+void
+session_slave_done(struct master *m, struct slave *s)
+{
+	(void)s;
+	if (m->phase != PHASE_RUN || ++m->ndone < m->nslaves)
+		return;
+	summary_print(m);
+	session_finish(m, summary_exit_code(m), "session complete");
+}
+
+/*
+ * The one way out of the loop: BYE to our slaves, close every connection,
+ * stop every watcher.  Slaves are freed by main() after the loop returns, so
+ * a callback up the stack may still look at its own slave.
+ */
+void
+session_finish(struct master *m, int code, const char *bye)
+{
+	struct slave_list	*lists[] = { &m->pending, &m->joined };
+	struct slave		*s;
+	size_t			 i;
+
+	if (m->phase == PHASE_DONE)
+		return;
+	m->phase = PHASE_DONE;
+	m->exit_code = code;
+	discovery_stop(m);
+	ev_io_stop(m->loop, &m->accept_io);
+	ev_timer_stop(m->loop, &m->start_timer);
+	ev_signal_stop(m->loop, &m->sigint);
+	ev_signal_stop(m->loop, &m->sigterm);
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		TAILQ_FOREACH(s, lists[i], entry) {
+			if (!slave_is_open(s))
+				continue;
+			if (s->welcomed)
+				slave_send_text(s, CMD_BYE, bye);
+			slave_close(s);
+		}
+	}
+	ev_break(m->loop, EVBREAK_ALL);
+}
+
+/* Stop here: what is known so far, BYE with bye to our slaves, exit 4. */
+void
+session_abort(struct master *m, const char *why, const char *bye)
+{
+	summary_err(m, "%s", why);
+	if (!TAILQ_EMPTY(&m->joined))
+		summary_print(m);
+	session_finish(m, 4, bye);
+}

@@ -1,0 +1,593 @@
+/*
+ * slave_conn.c - one slave's connection: its hello, the clock sync, and what
+ * each of its frames means in the state it is in.
+ *
+ * Everything a slave sends is untrusted.  A frame the state does not expect
+ * is logged with the slave's name and address, answered with ERROR (if the
+ * slave is ours) and the slave is dropped: forgotten during discovery, "lost"
+ * once the session has moved on.
+ */
+#include <sys/socket.h>
+
+#include <netinet/tcp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "master.h"
+
+static int	slave_frame_cb(struct conn *, const struct proto_hdr *,
+		    const uint8_t *);
+static void	slave_error_cb(struct conn *, const char *);
+static void	slave_drain_cb(struct conn *);
+static void	slave_timer_cb(struct ev_loop *, ev_timer *, int);
+
+const char *
+slave_state_name(enum slave_state st)
+{
+	switch (st) {
+	case SLAVE_HELLO:	return "waiting for its hello";
+	case SLAVE_SYNC:	return "synchronising clocks";
+	case SLAVE_JOINED:	return "joined";
+	case SLAVE_CONF:	return "being configured";
+	case SLAVE_READY:	return "configured";
+	case SLAVE_REFUSED:	return "refused";
+	case SLAVE_STARTING:	return "starting";
+	case SLAVE_RUNNING:	return "running";
+	case SLAVE_FINISHED:	return "finished";
+	case SLAVE_NOSTART:	return "not started";
+	case SLAVE_LOST:	return "lost";
+	}
+	return "?";
+}
+
+const char *
+slave_kind_name(enum slave_kind kind)
+{
+	switch (kind) {
+	case SLAVE_KIND_OURS:	return "ours";
+	case SLAVE_KIND_2014:	return "2014";
+	case SLAVE_KIND_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+struct slave *
+slave_new(struct master *m, int fd, const struct sockaddr_in *sin)
+{
+	struct slave	*s;
+	int		 one = 1;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		log_warn("a slave's connection");
+		close(fd);
+		return NULL;
+	}
+	s->m = m;
+	/* PING/PONG and START must not wait for Nagle. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	conn_init(&s->conn, m->loop, fd, sin, m->opts->c.session,
+	    MASTER_OUT_LIMIT, s, slave_frame_cb, slave_error_cb,
+	    slave_drain_cb);
+	snprintf(s->addr, sizeof(s->addr), "%s", s->conn.peer_str);
+	snprintf(s->label, sizeof(s->label), "%s", s->addr);
+	s->state = SLAVE_HELLO;
+	ev_timer_init(&s->timer, slave_timer_cb, MASTER_HELLO_SECS, 0.);
+	ev_timer_start(m->loop, &s->timer);
+	TAILQ_INSERT_TAIL(&m->pending, s, entry);
+	log_debug("%s: connected", s->addr);
+	return s;
+}
+
+bool
+slave_is_open(const struct slave *s)
+{
+	return s->conn.fd != -1;
+}
+
+void
+slave_close(struct slave *s)
+{
+	ev_timer_stop(s->m->loop, &s->timer);
+	conn_close(&s->conn);
+}
+
+void
+slave_free(struct slave *s)
+{
+	slave_close(s);
+	free(s);
+}
+
+/* Failures surface later through slave_error_cb, from the loop. */
+void
+slave_send(struct slave *s, uint8_t cmd, const void *p, size_t len)
+{
+	if (slave_is_open(s))
+		(void)conn_send(&s->conn, cmd, p, len);
+}
+
+void
+slave_send_text(struct slave *s, uint8_t cmd, const char *text)
+{
+	slave_send(s, cmd, text, strnlen(text, PROTO_REASON_MAX));
+}
+
+static bool
+slave_name_taken(struct master *m, const struct slave *self, const char *name)
+{
+	const struct slave *o;
+
+	TAILQ_FOREACH(o, &m->pending, entry)
+		if (o != self && o->kind != SLAVE_KIND_UNKNOWN &&
+		    strcmp(o->name, name) == 0)
+			return true;
+	TAILQ_FOREACH(o, &m->joined, entry)
+		if (o != self && strcmp(o->name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Names are unique within the session: a repeated name gets "#2", "#3", ...
+ * Counting the slaves of the same base name first keeps this linear for a
+ * thousand slaves that all say "localhost".
+ */
+static void
+slave_set_name(struct slave *s, const char *base)
+{
+	struct master		*m = s->m;
+	const struct slave	*o;
+	unsigned		 k = 1;
+
+	snprintf(s->base, sizeof(s->base), "%s", base);
+	TAILQ_FOREACH(o, &m->pending, entry)
+		if (o != s && o->kind != SLAVE_KIND_UNKNOWN &&
+		    strcmp(o->base, base) == 0)
+			k++;
+	TAILQ_FOREACH(o, &m->joined, entry)
+		if (strcmp(o->base, base) == 0)
+			k++;
+	snprintf(s->name, sizeof(s->name), "%s", base);
+	if (k > 1 || slave_name_taken(m, s, s->name)) {
+		if (k < 2)
+			k = 2;
+		do {
+			snprintf(s->name, sizeof(s->name), "%s#%u", base, k++);
+		} while (slave_name_taken(m, s, s->name));
+	}
+	snprintf(s->label, sizeof(s->label), "%s (%s)", s->name, s->addr);
+}
+
+void
+slave_drop(struct slave *s, const char *why)
+{
+	struct master *m = s->m;
+
+	switch (s->state) {
+	case SLAVE_HELLO:
+	case SLAVE_SYNC:
+		if (s->state == SLAVE_SYNC)
+			m->nsyncing--;
+		TAILQ_REMOVE(&m->pending, s, entry);
+		slave_free(s);
+		return;
+	case SLAVE_JOINED:
+		if (m->phase == PHASE_DISCOVERY) {
+			session_unjoined(m, s);
+			slave_free(s);
+			return;
+		}
+		break;
+	case SLAVE_REFUSED:
+	case SLAVE_FINISHED:
+	case SLAVE_NOSTART:
+	case SLAVE_LOST:
+		/* Its outcome is known; only the connection goes. */
+		slave_close(s);
+		return;
+	case SLAVE_CONF:
+	case SLAVE_READY:
+	case SLAVE_STARTING:
+	case SLAVE_RUNNING:
+		break;
+	}
+	s->lost_in = s->state;
+	s->state = SLAVE_LOST;
+	snprintf(s->why, sizeof(s->why), "%s", why);
+	slave_close(s);
+	session_slave_lost(m, s);
+}
+
+/* Log, tell the slave (ours) why, drop it.  Returns -1 for slave_frame_cb. */
+static int
+slave_reject(struct slave *s, const char *why)
+{
+	log_warnx("%s: %s", s->label, why);
+	if (s->kind == SLAVE_KIND_OURS)
+		slave_send_text(s, CMD_ERROR, why);
+	slave_drop(s, why);
+	return -1;
+}
+
+static int
+slave_unexpected(struct slave *s, const struct proto_hdr *h)
+{
+	char why[128];
+
+	snprintf(why, sizeof(why), "unexpected %s while %s",
+	    proto_cmd_name(h->command), slave_state_name(s->state));
+	return slave_reject(s, why);
+}
+
+static void
+slave_ping(struct slave *s)
+{
+	struct proto_ping	ping;
+	uint8_t			buf[8];
+
+	ping.master_mono_ns = mono_ns();
+	s->ping_t1 = ping.master_mono_ns;
+	s->ping_out = true;
+	slave_send(s, CMD_PING, buf, proto_ping_encode(buf, sizeof(buf),
+	    &ping));
+}
+
+/* 0 if the slave is still there after joining, -1 if it (or all) closed. */
+static int
+slave_join(struct slave *s)
+{
+	struct master *m = s->m;
+
+	ev_timer_stop(m->loop, &s->timer);
+	TAILQ_REMOVE(&m->pending, s, entry);
+	session_joined(m, s);
+	return slave_is_open(s) ? 0 : -1;
+}
+
+static int
+slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
+{
+	struct master		*m = s->m;
+	struct proto_hello	 hello;
+	struct proto_welcome	 welcome;
+	const char		*why;
+	char			 ip[INET_ADDRSTRLEN], reason[96];
+	uint8_t			 buf[8];
+	int			 rc;
+
+	if (h->command != CMD_REPLY) {
+		log_warnx("%s: first frame is %s, not a hello: dropped",
+		    s->label, proto_cmd_name(h->command));
+		slave_drop(s, "no hello");
+		return -1;
+	}
+	if (h->datalen == 0) {
+		/* A 2014 slave: no extension, no clock sync, named by its IP. */
+		if (!session_has_room(m)) {
+			log_info("%s: 2014 slave turned away: session full "
+			    "(%u of %u slaves joined)", s->label, m->nslaves,
+			    m->nslaves);
+			slave_drop(s, "session full");
+			return -1;
+		}
+		s->kind = SLAVE_KIND_2014;
+		slave_set_name(s, net_ip_str(s->conn.peer.sin_addr, ip,
+		    sizeof(ip)));
+		return slave_join(s);
+	}
+	rc = proto_hello_decode(p, h->datalen, &hello, &why);
+	if (rc == 0 && hello.ext_version == 0) {
+		rc = -1;
+		why = "hello with extension version 0";
+	}
+	if (rc == -1) {
+		log_warnx("%s: bad hello: %s", s->label, why);
+		slave_send_text(s, CMD_FULL, why);
+		slave_drop(s, why);
+		return -1;
+	}
+	if (!session_has_room(m)) {
+		snprintf(reason, sizeof(reason),
+		    "session full: %u of %u slaves joined", m->nslaves,
+		    m->nslaves);
+		log_info("%s: %s (pid %u) turned away: %s", s->label,
+		    hello.name, hello.pid, reason);
+		slave_send_text(s, CMD_FULL, reason);
+		slave_drop(s, reason);
+		return -1;
+	}
+	s->kind = SLAVE_KIND_OURS;
+	s->pid = hello.pid;
+	slave_set_name(s, hello.name);
+	s->state = SLAVE_SYNC;
+	m->nsyncing++;
+	log_debug("%s: hello, pid %u, extension version %u", s->label,
+	    hello.pid, hello.ext_version);
+
+	/* We speak version 1 whatever newer version the slave speaks. */
+	welcome.ext_version = PROTO_EXT_VERSION;
+	welcome.flags = 0;
+	welcome.heartbeat_ms = 0;
+	slave_send(s, CMD_WELCOME, buf, proto_welcome_encode(buf, sizeof(buf),
+	    &welcome));
+	s->welcomed = true;
+	/* The same deadline covers the clock sync. */
+	ev_timer_stop(m->loop, &s->timer);
+	ev_timer_set(&s->timer, MASTER_HELLO_SECS, 0.);
+	ev_timer_start(m->loop, &s->timer);
+	slave_ping(s);
+	return 0;
+}
+
+/*
+ * One PING/PONG exchange (NOTES section 2).  The exchange with the smallest
+ * round trip gives both offsets: its error is at most half that round trip.
+ */
+static int
+slave_pong(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
+{
+	struct proto_pong	 pong;
+	uint64_t		 t4 = mono_ns(), r4 = real_ns(), rtt, mid;
+	const char		*why;
+
+	if (proto_pong_decode(p, h->datalen, &pong, &why) == -1)
+		return slave_reject(s, why);
+	if (!s->ping_out || pong.master_mono_ns != s->ping_t1)
+		return slave_reject(s, "PONG not answering our PING");
+	/* Keep the arithmetic below free of signed overflow. */
+	if (pong.slave_mono_ns > INT64_MAX || pong.slave_real_ns > INT64_MAX)
+		return slave_reject(s, "PONG with a clock beyond 2^63 ns");
+	s->ping_out = false;
+	rtt = t4 - s->ping_t1;
+	mid = s->ping_t1 + rtt / 2;
+	if (s->pings == 0 || rtt < s->rtt_ns) {
+		s->rtt_ns = rtt;
+		s->off_mono_ns = (int64_t)pong.slave_mono_ns - (int64_t)mid;
+		s->off_real_ns = (int64_t)pong.slave_real_ns -
+		    (int64_t)(r4 - rtt / 2);
+	}
+	log_trace("%s: PONG %d: rtt %llu ns", s->label, s->pings + 1,
+	    (unsigned long long)rtt);
+	if (++s->pings < MASTER_SYNC_PINGS) {
+		slave_ping(s);
+		return 0;
+	}
+	log_debug("%s: best rtt %llu us, monotonic offset %lld ns, realtime "
+	    "offset %lld ns", s->label, (unsigned long long)(s->rtt_ns / 1000),
+	    (long long)s->off_mono_ns, (long long)s->off_real_ns);
+	s->m->nsyncing--;
+	return slave_join(s);
+}
+
+static int
+slave_conf_answer(struct slave *s, const struct proto_hdr *h,
+    const uint8_t *p)
+{
+	struct master	*m = s->m;
+	char		 reason[PROTO_REASON_MAX + 1];
+
+	if (h->command == CMD_CONF_OK) {
+		/* Ours can only be configured once it has every byte. */
+		if (s->kind == SLAVE_KIND_OURS &&
+		    s->conf_sent < m->sf.payload_size)
+			return slave_reject(s, "CONF_OK before the whole "
+			    "payload was sent");
+		s->state = SLAVE_READY;
+		log_debug("%s: configured", s->label);
+	} else {
+		if (h->datalen > 0) {
+			proto_reason_copy(reason, sizeof(reason), p,
+			    h->datalen);
+			snprintf(s->why, sizeof(s->why), "%s", reason);
+		} else
+			snprintf(s->why, sizeof(s->why), "%s",
+			    s->kind == SLAVE_KIND_2014 ?
+			    "refused (a 2014 slave gives no reason)" :
+			    "refused (no reason given)");
+		s->state = SLAVE_REFUSED;
+		log_info("%s: refused the configuration: %s", s->label,
+		    s->why);
+	}
+	session_conf_answer(m, s);
+	return slave_is_open(s) ? 0 : -1;
+}
+
+static int
+slave_exec_answer(struct slave *s, const struct proto_hdr *h,
+    const uint8_t *p)
+{
+	char reason[PROTO_REASON_MAX + 1];
+
+	if (h->command == CMD_EXEC_OK) {
+		s->state = SLAVE_RUNNING;
+		log_debug("%s: started", s->label);
+		return 0;
+	}
+	if (h->datalen > 0) {
+		proto_reason_copy(reason, sizeof(reason), p, h->datalen);
+		snprintf(s->why, sizeof(s->why), "%s", reason);
+	} else
+		snprintf(s->why, sizeof(s->why), "%s",
+		    s->kind == SLAVE_KIND_2014 ?
+		    "refused to start (a 2014 slave gives no reason)" :
+		    "refused to start (no reason given)");
+	s->state = SLAVE_NOSTART;
+	summary_out(s->m, "could not start: %s: %s", s->label, s->why);
+	session_slave_done(s->m, s);
+	return slave_is_open(s) ? 0 : -1;
+}
+
+/* 2014 times: (sec, usec) pairs, checked so that nanoseconds fit 64 bits. */
+static int
+slave_v1_time(int64_t sec, int64_t usec, uint64_t *ns)
+{
+	if (sec < 0 || (uint64_t)sec > UINT64_MAX / NSEC_PER_SEC - 1)
+		return -1;
+	*ns = (uint64_t)sec * NSEC_PER_SEC + (uint64_t)usec * NSEC_PER_USEC;
+	return 0;
+}
+
+static int
+slave_finished(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
+{
+	struct proto_v1_result	 v1;
+	const char		*why;
+	char			 buf[160];
+
+	if (s->kind == SLAVE_KIND_OURS) {
+		if (proto_result_decode(p, h->datalen, &s->res, &why) == -1) {
+			snprintf(buf, sizeof(buf), "bad FINISHD: %s", why);
+			return slave_reject(s, buf);
+		}
+		log_debug("%s: started %lld ns after the instant", s->label,
+		    (long long)s->res.late_ns);
+	} else {
+		if (proto_v1_result_decode(p, h->datalen, &v1, &why) == -1) {
+			snprintf(buf, sizeof(buf), "bad FINISHD: %s", why);
+			return slave_reject(s, buf);
+		}
+		memset(&s->res, 0, sizeof(s->res));
+		if (slave_v1_time(v1.start_sec, v1.start_usec,
+		    &s->res.start_real_ns) == -1 ||
+		    slave_v1_time(v1.finish_sec, v1.finish_usec,
+		    &s->res.finish_real_ns) == -1)
+			return slave_reject(s, "bad FINISHD: time out of range");
+		s->res.exit_kind = EXIT_KIND_UNKNOWN;
+	}
+	s->have_result = true;
+	s->state = SLAVE_FINISHED;
+	summary_finish_line(s->m, s);
+	session_slave_done(s->m, s);
+	return slave_is_open(s) ? 0 : -1;
+}
+
+/* Frames any state after the hello may see without harm. */
+static int
+slave_harmless(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
+{
+	struct proto_report	 rep;
+	const char		*why;
+
+	switch (h->command) {
+	case CMD_REPLY:
+		/* The answer to a PROBE over TCP: proof of life, no more. */
+		return 1;
+	case CMD_HEARTBEAT:
+		return s->kind == SLAVE_KIND_OURS;
+	case CMD_REPORT:
+		if (s->kind != SLAVE_KIND_OURS ||
+		    (s->state != SLAVE_STARTING && s->state != SLAVE_RUNNING &&
+		    s->state != SLAVE_FINISHED))
+			return 0;
+		/* Progress display is a later issue: check it, note it. */
+		if (proto_report_decode(p, h->datalen, &rep, &why) == -1)
+			return -1;
+		log_debug("%s: report: %.3f s elapsed, %s", s->label,
+		    (double)rep.elapsed_ns / 1e9, rep.progress);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+slave_frame_cb(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
+{
+	struct slave	*s = c->owner;
+	char		 reason[PROTO_REASON_MAX + 1], why[PROTO_REASON_MAX + 32];
+
+	if (s->state == SLAVE_HELLO)
+		return slave_hello(s, h, p);
+	if (h->command == CMD_ERROR) {
+		proto_reason_copy(reason, sizeof(reason), p, h->datalen);
+		snprintf(why, sizeof(why), "error from the slave: %s", reason);
+		log_warnx("%s: %s", s->label, why);
+		slave_drop(s, why);
+		return -1;
+	}
+	switch (s->state) {
+	case SLAVE_SYNC:
+		if (h->command == CMD_PONG)
+			return slave_pong(s, h, p);
+		break;
+	case SLAVE_CONF:
+		if (h->command == CMD_CONF_OK || h->command == CMD_CONF_NO)
+			return slave_conf_answer(s, h, p);
+		break;
+	case SLAVE_STARTING:
+		if (h->command == CMD_EXEC_OK || h->command == CMD_EXEC_NO)
+			return slave_exec_answer(s, h, p);
+		break;
+	case SLAVE_RUNNING:
+		if (h->command == CMD_FINISHD)
+			return slave_finished(s, h, p);
+		break;
+	default:
+		break;
+	}
+	switch (slave_harmless(s, h, p)) {
+	case 1:
+		return 0;
+	case -1:
+		snprintf(why, sizeof(why), "bad %s", proto_cmd_name(h->command));
+		return slave_reject(s, why);
+	default:
+		return slave_unexpected(s, h);
+	}
+}
+
+static void
+slave_error_cb(struct conn *c, const char *why)
+{
+	struct slave *s = c->owner;
+
+	switch (s->state) {
+	case SLAVE_FINISHED:
+	case SLAVE_REFUSED:
+	case SLAVE_NOSTART:
+		/* It has said all it had to say. */
+		log_debug("%s: %s", s->label, why);
+		break;
+	case SLAVE_HELLO:
+		log_info("%s: %s (before its hello)", s->label, why);
+		break;
+	default:
+		log_warnx("%s: %s", s->label, why);
+		break;
+	}
+	slave_drop(s, why);
+}
+
+static void
+slave_drain_cb(struct conn *c)
+{
+	struct slave *s = c->owner;
+
+	if (s->state == SLAVE_CONF && s->kind == SLAVE_KIND_OURS)
+		session_stream(s);
+}
+
+static void
+slave_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct slave	*s = (struct slave *)((char *)w -
+			    offsetof(struct slave, timer));
+	char		 why[64];
+
+	(void)loop;
+	(void)revents;
+	snprintf(why, sizeof(why), s->state == SLAVE_HELLO ?
+	    "no hello within %.0f s" : "clock sync not done within %.0f s",
+	    MASTER_HELLO_SECS);
+	if (s->state == SLAVE_HELLO) {
+		log_warnx("%s: %s: dropped", s->label, why);
+		slave_drop(s, why);
+	} else
+		(void)slave_reject(s, why);
+}

@@ -1,0 +1,250 @@
+/*
+ * summary.c - what the master tells its user: a line per slave as it
+ * finishes, then the summary table and the exit code.
+ *
+ * Results go to stdout (the log when daemonised); errors to stderr (the log).
+ * Start times are aligned on the master's clock with each slave's realtime
+ * offset from the clock sync, so the START column compares like with like.
+ * A 2014 slave has no offset: its own clock is taken as it is.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "master.h"
+
+void
+summary_out(struct master *m, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*line = NULL;
+
+	va_start(ap, fmt);
+	if (!m->out_log) {
+		vprintf(fmt, ap);
+		putchar('\n');
+		fflush(stdout);
+	} else if (vasprintf(&line, fmt, ap) != -1) {
+		log_info("%s", line);
+		free(line);
+	}
+	va_end(ap);
+}
+
+/* Like log_warnx, but never cut at the log's line length on a terminal. */
+void
+summary_err(struct master *m, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*line = NULL;
+
+	va_start(ap, fmt);
+	if (m->log_stderr) {
+		fputs(MASTER_NAME ": ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	} else if (vasprintf(&line, fmt, ap) != -1) {
+		log_warnx("%s", line);
+		free(line);
+	}
+	va_end(ap);
+}
+
+char *
+summary_fmt_seconds(uint64_t ns, char *buf, size_t len)
+{
+	uint64_t	frac = ns % NSEC_PER_SEC;
+	int		digits = 9;
+
+	if (frac == 0) {
+		snprintf(buf, len, "%" PRIu64, (uint64_t)(ns / NSEC_PER_SEC));
+		return buf;
+	}
+	while (frac % 10 == 0) {
+		frac /= 10;
+		digits--;
+	}
+	snprintf(buf, len, "%" PRIu64 ".%0*" PRIu64,
+	    (uint64_t)(ns / NSEC_PER_SEC), digits, frac);
+	return buf;
+}
+
+/* "1.234567": seconds with microseconds, always six digits. */
+static char *
+fmt_duration(const struct proto_result *r, char *buf, size_t len)
+{
+	uint64_t us = 0;
+
+	if (r->finish_real_ns > r->start_real_ns)
+		us = (r->finish_real_ns - r->start_real_ns) / NSEC_PER_USEC;
+	snprintf(buf, len, "%" PRIu64 ".%06" PRIu64, us / 1000000,
+	    us % 1000000);
+	return buf;
+}
+
+static bool
+summary_started(const struct slave *s)
+{
+	return s->have_result && s->res.exit_kind != EXIT_KIND_NOT_STARTED;
+}
+
+/* The slave's start on the master's realtime clock (unsigned: may wrap). */
+static uint64_t
+summary_aligned_start(const struct slave *s)
+{
+	if (s->kind != SLAVE_KIND_OURS)
+		return s->res.start_real_ns;
+	return s->res.start_real_ns - (uint64_t)s->off_real_ns;
+}
+
+void
+summary_finish_line(struct master *m, struct slave *s)
+{
+	const struct proto_result	*r = &s->res;
+	char				 dur[32];
+
+	fmt_duration(r, dur, sizeof(dur));
+	switch (r->exit_kind) {
+	case EXIT_KIND_EXITED:
+		summary_out(m, "finished: %s: exit %d after %s s", s->label,
+		    r->exit_value, dur);
+		break;
+	case EXIT_KIND_SIGNALED:
+		summary_out(m, "finished: %s: killed by signal %d after %s s",
+		    s->label, r->exit_value, dur);
+		break;
+	case EXIT_KIND_NOT_STARTED:
+		summary_out(m, "finished: %s: did not start: %s", s->label,
+		    strerror(r->exit_value));
+		break;
+	default:
+		summary_out(m, "finished: %s: exit status unknown%s after %s s",
+		    s->label, s->kind == SLAVE_KIND_2014 ? " (2014 slave)" : "",
+		    dur);
+		break;
+	}
+}
+
+static const char *
+summary_status(const struct slave *s, char *buf, size_t len)
+{
+	if (s->have_result) {
+		switch (s->res.exit_kind) {
+		case EXIT_KIND_EXITED:
+			snprintf(buf, len, "exit %d", s->res.exit_value);
+			return buf;
+		case EXIT_KIND_SIGNALED:
+			snprintf(buf, len, "signal %d", s->res.exit_value);
+			return buf;
+		case EXIT_KIND_NOT_STARTED:
+			return "not started";
+		default:
+			return "unknown";
+		}
+	}
+	switch (s->state) {
+	case SLAVE_LOST:	return "lost";
+	case SLAVE_REFUSED:	return "refused";
+	case SLAVE_STARTING:
+	case SLAVE_RUNNING:	return "running";
+	default:		return "not started";
+	}
+}
+
+void
+summary_print(struct master *m)
+{
+	struct slave	*s;
+	uint64_t	 first = 0, last = 0;
+	unsigned	 n = 0, ok = 0, failed = 0, lost = 0, unknown = 0;
+	unsigned	 running = 0, nstarted = 0;
+	int		 wname = 4, waddr = 7;
+	char		 start[32], dur[32], status[32], tail[96];
+
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		int l;
+
+		if ((l = (int)strlen(s->name)) > wname)
+			wname = l;
+		if ((l = (int)strlen(s->addr)) > waddr)
+			waddr = l;
+		if (summary_started(s)) {
+			uint64_t a = summary_aligned_start(s);
+
+			if (nstarted == 0 || a < first)
+				first = a;
+			if (nstarted == 0 || a > last)
+				last = a;
+			nstarted++;
+		}
+	}
+	summary_out(m, "%-*s  %-*s  %10s  %14s  %s", wname, "NAME", waddr,
+	    "ADDRESS", "START", "DURATION", "STATUS");
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		n++;
+		snprintf(start, sizeof(start), "-");
+		snprintf(dur, sizeof(dur), "-");
+		if (summary_started(s)) {
+			snprintf(start, sizeof(start), "+%" PRIu64,
+			    (uint64_t)((summary_aligned_start(s) - first) /
+			    NSEC_PER_USEC));
+			fmt_duration(&s->res, dur, sizeof(dur));
+		}
+		summary_out(m, "%-*s  %-*s  %10s  %14s  %s", wname, s->name,
+		    waddr, s->addr, start, dur,
+		    summary_status(s, status, sizeof(status)));
+		if (s->have_result) {
+			if (s->res.exit_kind == EXIT_KIND_EXITED &&
+			    s->res.exit_value == 0)
+				ok++;
+			else if (s->res.exit_kind == EXIT_KIND_UNKNOWN)
+				unknown++;
+			else
+				failed++;
+		} else if (s->state == SLAVE_LOST)
+			lost++;
+		else if (s->state == SLAVE_REFUSED ||
+		    s->state == SLAVE_NOSTART)
+			failed++;
+		else if (s->state == SLAVE_STARTING ||
+		    s->state == SLAVE_RUNNING)
+			running++;
+	}
+	tail[0] = '\0';
+	if (unknown > 0)
+		snprintf(tail, sizeof(tail), "; %u exit status unknown (2014 "
+		    "slave%s)", unknown, unknown == 1 ? "" : "s");
+	if (running > 0)
+		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail),
+		    "; %u still running", running);
+	summary_out(m, "%u slaves: %u exited 0, %u failed, %u lost; start spread "
+	    "%" PRIu64 " us%s", n, ok, failed, lost,
+	    (uint64_t)((last - first) / NSEC_PER_USEC), tail);
+}
+
+/*
+ * 3 if a slave refused, could not start or was lost; else 2 if a task
+ * exited non-zero, was killed or did not start; else 0.  A 2014 slave's
+ * unknown status counts as success: it reports none, as in 2014.
+ */
+int
+summary_exit_code(struct master *m)
+{
+	struct slave	*s;
+	int		 code = 0;
+
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		if (s->state == SLAVE_LOST || s->state == SLAVE_REFUSED ||
+		    s->state == SLAVE_NOSTART)
+			return 3;
+		if (s->have_result && s->res.exit_kind != EXIT_KIND_UNKNOWN &&
+		    !(s->res.exit_kind == EXIT_KIND_EXITED &&
+		    s->res.exit_value == 0))
+			code = 2;
+	}
+	return code;
+}

@@ -1,0 +1,110 @@
+#!/bin/bash
+# discovery: who joins a session.
+#   - slaves of another session (-s 7) are ignored, -s 0 ones join;
+#   - a slave beyond SLAVES is refused ("full") and goes back to listening:
+#     it joins and serves the next session; the same slaves serve sessions
+#     in a row;
+#   - a slave with -m HOST:PORT joins without broadcast (started before the
+#     master: it retries), and with -1 exits with its task's exit code;
+#   - slaves with the same -N get unique names (#2, #3).
+. "$(dirname "$0")/../lib.sh"
+require_bins
+
+# run_marker FILE MARK: a session whose task prints MARK and its name.
+run_marker() {
+	make_conf "$1" '/bin/sh :CONF:' "echo run=$2" 'echo "name=$SYNEXEC_SLAVE_NAME"'
+}
+
+note "a slave of another session is ignored"
+start_slave wrong -s 7	# first, so that it would be the first to answer
+wait_until 5 udp_bound "$PORT"
+start_slave good1
+start_slave good2
+wait_slaves_ready
+run_marker "$TMP/s1.session" 1
+run_master 2 "$TMP/s1.session"
+assert_exit 0
+assert_summary "$MASTER_OUT" good1 good2
+if summary_rows "$MASTER_OUT" | grep -q wrong; then
+	fail "the -s 7 slave took part in a -s 0 session"
+	summary_rows "$MASTER_OUT"
+else
+	pass "the -s 7 slave is not in the summary"
+fi
+assert_contains "$TMP/good1.out" "run=1"
+assert_contains "$TMP/good2.out" "run=1"
+assert_no_file "$TMP/wrong.out" "-s 7 slave's output"
+stop_slave wrong
+
+note "an extra slave is refused (full) and serves the next session"
+rm -f "$TMP"/good*.out
+start_slave extra
+wait_slaves_ready
+run_marker "$TMP/s2.session" 2
+run_master 2 "$TMP/s2.session"
+assert_exit 0
+served=""
+refused=""
+for s in good1 good2 extra; do
+	if grep -qx run=2 "$TMP/$s.out" 2>/dev/null; then
+		served="$served $s"
+	else
+		refused="$refused $s"
+	fi
+done
+assert_eq 2 "$(echo $served | wc -w)" "slaves that served session 2 (of 3 started)"
+refused=$(echo $refused)
+if [ "$(echo $refused | wc -w)" = 1 ]; then
+	assert_matches "$TMP/$refused.log" '[Ff][Uu][Ll][Ll]' "log of the refused slave $refused"
+	kill -0 "${SLAVE_PID[$refused]}" 2>/dev/null &&
+	    pass "$refused still running" || fail "$refused exited after FULL"
+fi
+run_marker "$TMP/s3.session" 3
+run_master 3 "$TMP/s3.session"
+assert_exit 0 "session 3 with all three (master exit code)"
+assert_summary "$MASTER_OUT" good1 good2 extra
+for s in good1 good2 extra; do
+	assert_contains "$TMP/$s.out" "run=3" "$s output in session 3"
+done
+# And once more, the same three, at once.
+run_master 3 "$TMP/s1.session"
+assert_exit 0 "session 4, the same slaves again"
+for s in good1 good2 extra; do
+	assert_contains "$TMP/$s.out" "run=1" "$s output in session 4"
+	stop_slave $s
+done
+
+note "-m 127.0.0.1:PORT joins without broadcast (started before the master)"
+# The -m slave listens for probes on another port, if at all: it can only
+# join by connecting to the master itself.
+OTHER=$(pick_port)
+start_slave direct -p "$OTHER" -m "127.0.0.1:$PORT" -1
+start_slave bcast
+wait_until 5 udp_bound "$PORT"
+sleep 1		# the -m slave has failed to connect a few times by now
+run_master 2 "$TMP/s1.session"
+assert_exit 0
+assert_summary "$MASTER_OUT" direct bcast
+assert_contains "$TMP/direct.out" "run=1" "-m slave output"
+wait_pid "${SLAVE_PID[direct]}" 5
+assert_eq 0 "$WAIT_RC" "-m -1 slave exit code after a task that exited 0"
+
+note "-1 slave exits with its task's exit code"
+stop_slave bcast
+start_slave direct2 -p "$OTHER" -m "127.0.0.1:$PORT" -1
+make_conf "$TMP/exit7.session" '/bin/sh :CONF:' 'exit 7'
+run_master 1 "$TMP/exit7.session"
+assert_exit 2
+wait_pid "${SLAVE_PID[direct2]}" 5
+assert_eq 7 "$WAIT_RC" "-m -1 slave exit code after a task that exited 7"
+
+note "same -N: unique names in the summary"
+for i in 1 2 3; do
+	start_slave dup$i -N dup
+done
+wait_slaves_ready
+run_master 3 "$TMP/s1.session"
+assert_exit 0
+assert_summary "$MASTER_OUT" dup 'dup#2' 'dup#3'
+
+finish

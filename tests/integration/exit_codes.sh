@@ -1,0 +1,144 @@
+#!/bin/bash
+# exit_codes: the master's exit codes (NOTES section 9) and what it says.
+#   2  a task exited non-zero (named with "exit 3") or was killed by a signal
+#   3  the command is not executable: every slave's reason is printed
+#   5  -w timed out: "1 of 3"
+#   1  usage errors ("out of range"), a missing session file
+#   0  -h (usage on stdout), -V (the version)
+. "$(dirname "$0")/../lib.sh"
+require_bins
+
+slaves="alpha bravo charlie"
+for s in $slaves; do
+	start_slave $s
+done
+wait_slaves_ready
+
+# The slave that got index N, from the index its task printed.
+slave_with_index() {
+	local s
+	for s in $slaves; do
+		grep -qx "index=$1" "$TMP/$s.out" 2>/dev/null && { echo $s; return; }
+	done
+}
+
+note "one task exits 3 -> exit 2"
+make_conf "$TMP/fail1.session" '/bin/sh :CONF:' \
+    'echo "index=$SYNEXEC_SLAVE_INDEX"' \
+    '[ "$SYNEXEC_SLAVE_INDEX" = 1 ] && exit 3' \
+    'exit 0'
+run_master 3 "$TMP/fail1.session"
+assert_exit 2
+bad=$(slave_with_index 1)
+if [ -n "$bad" ]; then
+	assert_line_has "$MASTER_OUT" "$bad" "exit 3" "master output about $bad"
+	row=$(summary_row "$MASTER_OUT" "$bad")
+	case $row in
+	*"exit 3"*) pass "$bad's summary row says exit 3" ;;
+	*) fail "$bad's summary row: expected 'exit 3', got '$row'" ;;
+	esac
+	for s in $slaves; do
+		[ $s = "$bad" ] && continue
+		row=$(summary_row "$MASTER_OUT" $s)
+		case $row in
+		*"exit 3"*) fail "$s's row: expected no 'exit 3', got '$row'" ;;
+		"") fail "$s: no summary row" ;;
+		*) pass "$s's row does not say exit 3" ;;
+		esac
+	done
+else
+	fail "no slave printed index=1"
+fi
+
+note "a task killed by SIGKILL -> exit 2"
+make_conf "$TMP/kill.session" '/bin/sh :CONF:' \
+    '[ "$SYNEXEC_SLAVE_INDEX" = 0 ] && kill -KILL $$' \
+    'exit 0'
+run_master 3 "$TMP/kill.session"
+assert_exit 2
+assert_matches "$MASTER_OUT" '[Ss]ignal|SIG|KILL|killed' "master output about the killed task"
+
+note "command not executable -> exit 3, every slave's reason printed"
+printf '#!/bin/sh\necho should not run\n' >"$TMP/notexec"
+chmod 0644 "$TMP/notexec"
+rm -f "$TMP"/{alpha,bravo,charlie}.out
+make_conf "$TMP/noexec.session" "$TMP/notexec :CONF:" 'payload'
+run_master 3 "$TMP/noexec.session"
+assert_exit 3
+cat "$MASTER_OUT" "$MASTER_ERR" >"$TMP/noexec.all"
+for s in $slaves; do
+	assert_line_has "$TMP/noexec.all" "$s" "$TMP/notexec" "reason of $s"
+	assert_no_file "$TMP/$s.out" "$s output file (nothing armed)"
+done
+n=$(grep -F "$TMP/notexec" "$TMP/noexec.all" | grep -cE 'alpha|bravo|charlie')
+if [ "$n" -ge 3 ]; then
+	pass "$n lines name a slave and its reason"
+else
+	fail "expected a reason line per slave (3), got $n"
+fi
+
+note "relative command path -> exit 3"
+make_conf "$TMP/relative.session" 'sh :CONF:' 'exit 0'
+run_master 3 "$TMP/relative.session"
+assert_exit 3
+
+# The slaves are still there after refusals: a good session works.
+note "slaves still serve after the refusals"
+make_conf "$TMP/ok.session" '/bin/true'
+run_master 3 "$TMP/ok.session"
+assert_exit 0
+
+note "-w 1 with 3 SLAVES and 1 slave -> exit 5, '1 of 3'"
+stop_slave bravo
+stop_slave charlie
+t0=$(date +%s)
+run_master -w 1 3 "$TMP/ok.session"
+t1=$(date +%s)
+assert_exit 5
+cat "$MASTER_OUT" "$MASTER_ERR" >"$TMP/wait.all"
+assert_contains "$TMP/wait.all" "1 of 3" "-w message"
+assert_contains "$TMP/wait.all" "alpha" "-w message names the joined slave"
+if [ $((t1 - t0)) -le 4 ]; then
+	pass "-w 1 gave up after $((t1 - t0)) s"
+else
+	fail "-w 1: expected to give up within ~1 s, took $((t1 - t0)) s"
+fi
+# It was released (BYE): it joins the next session at once.
+run_master -w 5 1 "$TMP/ok.session"
+assert_exit 0 "alpha joins the next session after -w gave up"
+
+note "usage errors -> exit 1"
+run_master -p 70000 1 "$TMP/ok.session"
+assert_exit 1 "-p 70000"
+assert_contains "$MASTER_ERR" "out of range" "-p 70000 message"
+run_master 1 "$TMP/does-not-exist"
+assert_exit 1 "missing session file"
+assert_contains "$MASTER_ERR" "$TMP/does-not-exist" "missing file message"
+run_master 0 "$TMP/ok.session"
+assert_exit 1 "SLAVES = 0"
+run_master 1
+assert_exit 1 "no session file argument"
+run_master -s notanumber 1 "$TMP/ok.session"
+assert_exit 1 "-s notanumber"
+
+note "-h and -V"
+run_master -h
+assert_exit 0 "-h"
+assert_matches "$MASTER_OUT" '[Uu]sage' "-h on stdout"
+version=$(cat "$SYNEXEC_TOP/VERSION")
+run_master -V
+assert_exit 0 "-V"
+assert_contains "$MASTER_OUT" "$version" "-V on stdout"
+
+note "slave: -h, -V, -p 70000"
+"$SLAVE_BIN" -h >"$TMP/sh.out" 2>&1
+assert_eq 0 $? "slave -h exit code"
+assert_matches "$TMP/sh.out" '[Uu]sage' "slave -h"
+"$SLAVE_BIN" -V >"$TMP/sv.out" 2>&1
+assert_eq 0 $? "slave -V exit code"
+assert_contains "$TMP/sv.out" "$version" "slave -V"
+timeout 5 "$SLAVE_BIN" -i lo -p 70000 >"$TMP/sp.out" 2>&1
+assert_eq 1 $? "slave -p 70000 exit code"
+assert_contains "$TMP/sp.out" "out of range" "slave -p 70000"
+
+finish
