@@ -5,10 +5,14 @@
 #   make check SAN=1     the same under AddressSanitizer + UBSan
 #   make demo            a master and four slaves on loopback
 #   make install         PREFIX=/usr/local DESTDIR= SYSCONFDIR=$(PREFIX)/etc
+#                        MANDIR=$(PREFIX)/share/man
+#                        SYSTEMDUNITDIR=$(PREFIX)/lib/systemd/system
 
 PREFIX		?= /usr/local
 BINDIR_INST	?= $(PREFIX)/bin
 MANDIR		?= $(PREFIX)/share/man
+# systemd looks in /usr/local/lib/systemd/system too; Debian's is /lib/...
+SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
 ifeq ($(PREFIX),/usr)
 SYSCONFDIR	?= /etc
 else
@@ -59,7 +63,8 @@ SLAVE	= $(OUT)/synexec_slave
 
 all: $(MASTER) $(SLAVE)
 
-.PHONY: all deps deps-check check unit integration demo install uninstall clean
+.PHONY: all deps deps-check check unit integration demo install uninstall clean \
+	bench bench-quick bench-tools
 
 deps:
 	@tools/install-deps build
@@ -93,47 +98,127 @@ $(BUILD)/tests/%: tests/unit/%.c $(UNIT_LINK_OBJS) | deps-check
 	    $(LDLIBS) $$(pkg-config --libs cmocka)
 
 check: deps-check
-	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) bench-tools fuzz-if-clang
 	@tests/run --bindir $(OUT) --unit "$(UNIT_BINS)"
+
+# Benchmarks (bench/README.md): `make bench` (root: network namespaces, a few
+# minutes) prints the table; `make bench-quick` is the seconds-long loopback
+# subset that CI runs (it checks the benches work, not their figures).
+include bench/bench.mk
+bench-tools: $(BENCH_BINS)
+bench: deps
+	@$(MAKE) --no-print-directory all bench-tools
+	@bench/run --bindir $(OUT) --tools $(BENCH_OUT)
+bench-quick: deps
+	@$(MAKE) --no-print-directory all bench-tools
+	@bench/run --quick --bindir $(OUT) --tools $(BENCH_OUT)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@tools/demo $(OUT)
 
+# The configuration file is installed only where there is none, so that an
+# edited one survives; the example beside it is always the current one.  The
+# systemd unit gets this PREFIX's and SYSCONFDIR's paths.
 install: all
-	install -d $(DESTDIR)$(BINDIR_INST) $(DESTDIR)$(SYSCONFDIR)/synexec
+	install -d $(DESTDIR)$(BINDIR_INST) $(DESTDIR)$(SYSCONFDIR)/synexec \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 755 $(MASTER) $(DESTDIR)$(BINDIR_INST)/synexec_master
 	install -m 755 $(SLAVE) $(DESTDIR)$(BINDIR_INST)/synexec_slave
 	install -m 644 conf.examples/synexec.conf \
 	    $(DESTDIR)$(SYSCONFDIR)/synexec/synexec.conf.example
+	test -e $(DESTDIR)$(SYSCONFDIR)/synexec/synexec.conf || \
+	    install -m 644 conf.examples/synexec.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/synexec/synexec.conf
+	install -m 644 man/synexec_master.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/synexec.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/synexec_slave.8 $(DESTDIR)$(MANDIR)/man8/
+	sed -e 's|/usr/bin/synexec_slave|$(BINDIR_INST)/synexec_slave|' \
+	    -e 's|/etc/synexec/synexec.conf|$(SYSCONFDIR)/synexec/synexec.conf|' \
+	    contrib/systemd/synexec-slave.service \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/synexec-slave.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/synexec-slave.service
 
+# Leaves SYSCONFDIR/synexec/synexec.conf: it may hold local changes.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR_INST)/synexec_master \
 	    $(DESTDIR)$(BINDIR_INST)/synexec_slave \
-	    $(DESTDIR)$(SYSCONFDIR)/synexec/synexec.conf.example
+	    $(DESTDIR)$(SYSCONFDIR)/synexec/synexec.conf.example \
+	    $(DESTDIR)$(MANDIR)/man1/synexec_master.1 \
+	    $(DESTDIR)$(MANDIR)/man5/synexec.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man8/synexec_slave.8 \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/synexec-slave.service
 
 clean:
 	rm -rf build synexec_master synexec_slave
 
 -include $(COMMON_OBJS:.o=.d) $(MASTER_OBJS:.o=.d) $(SLAVE_OBJS:.o=.d)
 
-# libFuzzer targets (clang).  FUZZ_SECONDS bounds each run.
+# libFuzzer targets (clang): the codec, and the frame handling of each side
+# (tests/fuzz/fuzz_*_conn.c drive the real master or slave over loopback).
+# `make fuzz` runs each for FUZZ_SECONDS; a crash leaves its input in
+# build/fuzz/crash-*: copy it to tests/fuzz/regress/NAME/ and `make check`
+# replays it for ever after (replay_NAME, built with the normal compiler).
 FUZZ_SECONDS	?= 60
-FUZZ_CFLAGS	 = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icommon
-FUZZ_TARGETS	:= $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES	:= proto master_conn slave_conn
+FUZZ_TARGETS	:= $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+FUZZ_CFLAGS	 = -g -O1 -fsanitize=fuzzer,address,undefined \
+		   $(CPPFLAGS) -Imaster -Islave -Itests/fuzz $(PKG_CFLAGS)
+FUZZ_MASTER_SRCS := tests/fuzz/fuzz_peer.c $(COMMON_SRCS) \
+		   $(filter-out master/main.c,$(MASTER_SRCS))
+FUZZ_SLAVE_SRCS  := tests/fuzz/fuzz_peer.c $(COMMON_SRCS) \
+		   $(filter-out slave/main.c,$(SLAVE_SRCS))
 
 build/fuzz/fuzz_proto: tests/fuzz/fuzz_proto.c common/proto.c | fuzz-deps
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^
+build/fuzz/fuzz_master_conn: tests/fuzz/fuzz_master_conn.c $(FUZZ_MASTER_SRCS) \
+    tests/fuzz/fuzz_peer.h | fuzz-deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
+build/fuzz/fuzz_slave_conn: tests/fuzz/fuzz_slave_conn.c $(FUZZ_SLAVE_SRCS) \
+    tests/fuzz/fuzz_peer.h | fuzz-deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
 
-.PHONY: fuzz fuzz-deps
+# The replays: every seed and regression input, in `make check` (SAN=1 too).
+FUZZ_REPLAYS	:= $(FUZZ_NAMES:%=$(BUILD)/tests/replay_%)
+UNIT_BINS	+= $(FUZZ_REPLAYS)
+FUZZ_REPLAY_FLAGS = $(CPPFLAGS) -Imaster -Islave -Itests/fuzz $(CFLAGS) \
+		   -DFUZZ_TOP='"$(CURDIR)"'
+$(BUILD)/tests/replay_proto: tests/fuzz/replay.c tests/fuzz/fuzz_proto.c \
+    $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(FUZZ_REPLAY_FLAGS) -DFUZZ_NAME='"proto"' -o $@ $^ $(LDFLAGS) \
+	    $(LDLIBS)
+$(BUILD)/tests/replay_master_conn: tests/fuzz/replay.c \
+    tests/fuzz/fuzz_master_conn.c tests/fuzz/fuzz_peer.c $(COMMON_OBJS) \
+    $(filter-out %/main.o,$(MASTER_OBJS))
+	@mkdir -p $(dir $@)
+	$(CC) $(FUZZ_REPLAY_FLAGS) -DFUZZ_NAME='"master_conn"' -o $@ $^ \
+	    $(LDFLAGS) $(LDLIBS)
+$(BUILD)/tests/replay_slave_conn: tests/fuzz/replay.c \
+    tests/fuzz/fuzz_slave_conn.c tests/fuzz/fuzz_peer.c $(COMMON_OBJS) \
+    $(filter-out %/main.o,$(SLAVE_OBJS))
+	@mkdir -p $(dir $@)
+	$(CC) $(FUZZ_REPLAY_FLAGS) -DFUZZ_NAME='"slave_conn"' -o $@ $^ \
+	    $(LDFLAGS) $(LDLIBS)
+
+.PHONY: fuzz fuzz-deps fuzz-if-clang
 fuzz-deps:
 	@tools/install-deps fuzz
+# For `make check`: tests/integration/fuzz.sh runs them briefly, or skips.
+fuzz-if-clang:
+	@if command -v clang >/dev/null 2>&1; then \
+	    $(MAKE) --no-print-directory $(FUZZ_TARGETS); \
+	else echo "no clang: fuzz targets not built (tests/integration/fuzz.sh will SKIP)"; fi
 fuzz: $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do \
 	    name=$$(basename $$t | sed 's/^fuzz_//'); \
 	    mkdir -p build/fuzz/corpus-$$name; \
 	    echo "fuzzing $$name for $(FUZZ_SECONDS) s"; \
 	    $$t -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
+	        -artifact_prefix=build/fuzz/ \
 	        build/fuzz/corpus-$$name tests/fuzz/corpus/$$name || exit 1; \
 	done

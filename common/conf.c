@@ -656,6 +656,15 @@ conf_prepare(char *p, size_t len, const char *shown)
 			for (; p[i] != '}'; i++)
 				if (p[i] == '\n')
 					line++;
+		} else if (c == '+' && (i + 1 >= len || p[i + 1] != '=')) {
+			/*
+			 * The lexer drops a lone '+': "port = +7" would be 7
+			 * and "name = a+b" a riddle.  "+=" (append) is fine.
+			 */
+			log_warnx("%s:%d: '+' outside quotes: numbers take no "
+			    "sign, and a value holding '+' must be quoted",
+			    shown, line);
+			return -1;
 		} else if (c == '{') {
 			if (depth++ == 0)
 				open_line = line;

@@ -2,8 +2,10 @@
  * conn.c - framed, buffered TCP connection on libev.
  */
 #include <errno.h>
+#include <sodium.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,6 +21,11 @@ static uint8_t	conn_scratch[2 * PROTO_MAX_FRAME];
 
 static void	conn_read_cb(struct ev_loop *, ev_io *, int);
 static void	conn_write_cb(struct ev_loop *, ev_io *, int);
+static int	conn_flush(struct conn *);
+static int	conn_send_plain(struct conn *, uint8_t, const void *, size_t);
+static int	conn_keyed_frame(struct conn *, const uint8_t *,
+		    const struct proto_hdr *, const uint8_t *);
+static void	conn_keyed_free(struct conn *);
 
 void
 conn_init(struct conn *c, struct ev_loop *loop, int fd,
@@ -41,6 +48,7 @@ conn_init(struct conn *c, struct ev_loop *loop, int fd,
 	ev_io_init(&c->rio, conn_read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, conn_write_cb, fd, EV_WRITE);
 	ev_io_start(loop, &c->rio);
+	c->last_rx = c->last_tx = ev_now(loop);
 }
 
 void
@@ -54,6 +62,7 @@ conn_close(struct conn *c)
 	c->fd = -1;
 	buf_free(&c->in);
 	buf_free(&c->out);
+	conn_keyed_free(c);
 }
 
 void
@@ -80,6 +89,35 @@ conn_fail(struct conn *c, const char *why)
 }
 
 /*
+ * A frame we cannot take (another version, an unknown command, a bad
+ * length): tell the peer why and what we speak, as an ERROR frame written
+ * now, before the connection closes.  Best effort: what the socket does not
+ * take at once is lost with the connection.  A 2014 peer sees an unknown
+ * command 45 from a connection that is closing anyway.
+ */
+static void
+conn_error_reply(struct conn *c, const char *why)
+{
+	char	text[PROTO_REASON_MAX + 1];
+	uint8_t	hdr[PROTO_HDR_LEN];
+	int	n;
+
+	n = snprintf(text, sizeof(text), "frame refused: %s; this peer speaks "
+	    "protocol version %u, extension version %u", why, PROTO_VERSION,
+	    PROTO_EXT_VERSION);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(text))
+		n = (int)sizeof(text) - 1;
+	proto_encode_hdr(hdr, c->session, CMD_ERROR, (uint16_t)n);
+	if (buf_room(&c->out) < sizeof(hdr) + (size_t)n ||
+	    buf_append(&c->out, hdr, sizeof(hdr)) == -1 ||
+	    buf_append(&c->out, text, (size_t)n) == -1)
+		return;
+	(void)conn_flush(c);
+}
+
+/*
  * Hand every whole frame in p[0..len) to the owner.  Returns the number of
  * bytes used, or -1 if the connection was closed or failed meanwhile.
  */
@@ -98,11 +136,28 @@ conn_dispatch(struct conn *c, const uint8_t *p, size_t len)
 		    &payload, &framelen, why, sizeof(why))) {
 		case PROTO_NEED_MORE:
 			return (ssize_t)used;
-		case PROTO_MALFORMED:
-			conn_fail(c, why);
+		case PROTO_MALFORMED: {
+			char	full[sizeof(why) + 64];
+
+			conn_error_reply(c, why);
+			/* Our log names both versions too. */
+			snprintf(full, sizeof(full), "%s (we speak protocol "
+			    "version %u, extension version %u)", why,
+			    PROTO_VERSION, PROTO_EXT_VERSION);
+			conn_fail(c, full);
 			return -1;
+		}
 		case PROTO_FRAME:
 			break;
+		}
+		/* Keyed, or a peer starting a handshake: auth's business. */
+		if (c->keyed != NULL || hdr.command == CMD_AUTH_HELLO ||
+		    hdr.command == CMD_AUTH_PROOF || hdr.command == CMD_SEALED) {
+			used += framelen;
+			if (conn_keyed_frame(c, p + used - framelen, &hdr,
+			    payload) == -1)
+				return -1;
+			continue;
 		}
 		c->frames_in++;
 		log_trace("%s: received %s (%u bytes)", c->peer_str,
@@ -122,12 +177,14 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	ssize_t		 n, used;
 	char		 why[160];
 
-	(void)loop;
 	(void)revents;
 	/* A partial frame is held: read only what completes the window. */
 	n = read(c->fd, conn_scratch + held, sizeof(conn_scratch) - held);
 	if (n == 0) {
-		conn_fail(c, "connection closed by peer");
+		conn_fail(c, c->keyed != NULL && !conn_authenticated(c) ?
+		    "connection closed by the peer during the key handshake "
+		    "(key mismatch? the peer may have another key, no key, or "
+		    "be a 2014 peer)" : "connection closed by peer");
 		return;
 	}
 	if (n == -1) {
@@ -137,6 +194,7 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		conn_fail(c, why);
 		return;
 	}
+	c->last_rx = ev_now(loop);
 	if (held > 0)
 		memcpy(conn_scratch, buf_head(&c->in), held);
 	used = conn_dispatch(c, conn_scratch, held + (size_t)n);
@@ -168,6 +226,8 @@ conn_flush(struct conn *c)
 			return -1;
 		}
 		buf_consume(&c->out, (size_t)n);
+		if (n > 0)
+			c->last_tx = ev_now(c->loop);
 	}
 	if (buf_len(&c->out) > 0)
 		ev_io_start(c->loop, &c->wio);
@@ -195,8 +255,10 @@ conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 		c->on_drain(c);
 }
 
-int
-conn_send(struct conn *c, uint8_t command, const void *payload, size_t len)
+/* One frame as it is, unsealed: every frame without a key. */
+static int
+conn_send_plain(struct conn *c, uint8_t command, const void *payload,
+    size_t len)
 {
 	uint8_t	hdr[PROTO_HDR_LEN];
 	char	why[160];
@@ -213,6 +275,8 @@ conn_send(struct conn *c, uint8_t command, const void *payload, size_t len)
 	}
 	proto_encode_hdr(hdr, c->session, command, (uint16_t)len);
 	was_idle = buf_len(&c->out) == 0;
+	if (was_idle)	/* a stall is counted from the first byte queued */
+		c->last_tx = ev_now(c->loop);
 	if (buf_append(&c->out, hdr, sizeof(hdr)) == -1 ||
 	    (len > 0 && buf_append(&c->out, payload, len) == -1)) {
 		conn_fail(c, "out of memory for output");
@@ -224,4 +288,325 @@ conn_send(struct conn *c, uint8_t command, const void *payload, size_t len)
 	if (was_idle)
 		(void)conn_flush(c);	/* a failure arrives through on_error */
 	return 0;
+}
+
+/* ---- keyed connections (NOTES section 10; the cryptography is auth.c) ---- */
+
+struct conn_keyed {
+	struct conn		*c;
+	struct auth_session	 as;
+	ev_timer		 timer;		/* the handshake's deadline */
+	struct buf		 held;		/* frames sent before it ended */
+	struct buf		 inner;		/* opened bytes: a partial frame */
+};
+
+/* One opened record; one frame being sealed (header and payload). */
+static uint8_t	conn_plain[AUTH_RECORD_MAX];
+static uint8_t	conn_frame_out[PROTO_MAX_FRAME];
+
+static void	conn_keyed_timer_cb(struct ev_loop *, ev_timer *, int);
+
+static bool
+conn_cmd_keyed(uint8_t cmd)
+{
+	return cmd == CMD_AUTH_HELLO || cmd == CMD_AUTH_PROOF ||
+	    cmd == CMD_SEALED;
+}
+
+void
+conn_set_key(struct conn *c, const struct auth_key *key, enum auth_role role)
+{
+	struct conn_keyed *k;
+
+	if (c->fd == -1 || c->failed || c->keyed != NULL)
+		return;
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		conn_fail(c, "out of memory for the key handshake");
+		return;
+	}
+	k->c = c;
+	if (auth_session_init(&k->as, key, role, c->session) == -1) {
+		free(k);
+		conn_fail(c, "libsodium cannot be initialised");
+		return;
+	}
+	buf_init(&k->held, c->out.limit);
+	/* A partial frame, plus the record that completes it. */
+	buf_init(&k->inner, PROTO_MAX_FRAME + AUTH_RECORD_MAX);
+	c->keyed = k;
+	ev_timer_init(&k->timer, conn_keyed_timer_cb, AUTH_HANDSHAKE_SECS, 0.);
+	ev_timer_start(c->loop, &k->timer);
+	(void)conn_send_plain(c, CMD_AUTH_HELLO, k->as.my_hello,
+	    sizeof(k->as.my_hello));
+}
+
+bool
+conn_authenticated(const struct conn *c)
+{
+	return c->keyed != NULL && c->keyed->as.established;
+}
+
+static void
+conn_keyed_free(struct conn *c)
+{
+	struct conn_keyed *k = c->keyed;
+
+	if (k == NULL)
+		return;
+	ev_timer_stop(c->loop, &k->timer);
+	buf_free(&k->held);
+	buf_free(&k->inner);
+	auth_session_wipe(&k->as);
+	free(k);
+	c->keyed = NULL;
+}
+
+static void
+conn_keyed_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct conn_keyed *k = (struct conn_keyed *)((char *)w -
+	    offsetof(struct conn_keyed, timer));
+	char why[160];
+
+	(void)loop;
+	(void)revents;
+	snprintf(why, sizeof(why), "key mismatch? no key handshake within "
+	    "%.0f s: the peer has no key, or is a 2014 peer", AUTH_HANDSHAKE_SECS);
+	conn_fail(k->c, why);
+}
+
+/*
+ * Refuse the handshake: tell the peer (plaintext ERROR, best effort; its own
+ * check usually fails at the same time) and end the connection.  -1.
+ */
+static int
+conn_keyed_refuse(struct conn *c, const char *why, const char *to_peer)
+{
+	(void)conn_send_plain(c, CMD_ERROR, to_peer, strlen(to_peer));
+	conn_fail(c, why);
+	return -1;
+}
+
+/* Seal len bytes of the inner stream into SEALED records on the output. */
+static int
+conn_seal(struct conn *c, const uint8_t *p, size_t len)
+{
+	struct conn_keyed	*k = c->keyed;
+	size_t			 nrec, need, n, rec;
+	bool			 was_idle = buf_len(&c->out) == 0;
+	char			 why[160];
+
+	nrec = (len + AUTH_RECORD_MAX - 1) / AUTH_RECORD_MAX;
+	need = len + nrec * (PROTO_HDR_LEN + AUTH_TAG_LEN);
+	if (buf_room(&c->out) < need) {
+		snprintf(why, sizeof(why),
+		    "output queue full (%zu bytes): peer is not reading",
+		    buf_len(&c->out));
+		conn_fail(c, why);
+		return -1;
+	}
+	if (was_idle)
+		c->last_tx = ev_now(c->loop);
+	while (len > 0) {
+		rec = len > AUTH_RECORD_MAX ? AUTH_RECORD_MAX : len;
+		if (buf_reserve(&c->out, PROTO_HDR_LEN + rec + AUTH_TAG_LEN) ==
+		    -1) {
+			conn_fail(c, "out of memory for output");
+			return -1;
+		}
+		n = auth_seal(&k->as, p, rec, buf_tail(&c->out));
+		if (n == 0) {
+			conn_fail(c, "cannot seal a record");
+			return -1;
+		}
+		buf_commit(&c->out, n);
+		p += rec;
+		len -= rec;
+	}
+	if (was_idle)
+		(void)conn_flush(c);	/* a failure arrives through on_error */
+	return 0;
+}
+
+/* Frames sent by the owner: held during the handshake, sealed after it. */
+static int
+conn_keyed_send(struct conn *c, uint8_t command, const void *payload,
+    size_t len)
+{
+	struct conn_keyed	*k = c->keyed;
+	size_t			 n;
+
+	n = proto_encode(conn_frame_out, sizeof(conn_frame_out), c->session,
+	    command, payload, len);
+	if (n == 0) {
+		conn_fail(c, "frame too large");
+		return -1;
+	}
+	log_trace("%s: sent %s (%zu bytes)%s", c->peer_str,
+	    proto_cmd_name(command), len, k->as.established ? ", sealed" :
+	    ", held until the key is proved");
+	if (k->as.established)
+		return conn_seal(c, conn_frame_out, n);
+	if (buf_append(&k->held, conn_frame_out, n) == -1) {
+		conn_fail(c, "output queue full during the key handshake");
+		return -1;
+	}
+	return 0;
+}
+
+int
+conn_send(struct conn *c, uint8_t command, const void *payload, size_t len)
+{
+	if (c->failed || c->fd == -1)
+		return -1;
+	if (c->keyed != NULL)
+		return conn_keyed_send(c, command, payload, len);
+	return conn_send_plain(c, command, payload, len);
+}
+
+/* A frame of the handshake (nothing is sealed yet).  0, or -1 if failed. */
+static int
+conn_keyed_handshake(struct conn *c, const struct proto_hdr *h,
+    const uint8_t *p)
+{
+	struct conn_keyed	*k = c->keyed;
+	uint8_t			 proof[AUTH_PROOF_LEN];
+	char			 why[sizeof(c->fail_why)];
+	char			 text[PROTO_REASON_MAX + 1];
+
+	switch (h->command) {
+	case CMD_AUTH_HELLO:
+		if (auth_hello_receive(&k->as, p, h->datalen, why,
+		    sizeof(why)) == -1)
+			return conn_keyed_refuse(c, why, strncmp(why,
+			    "key mismatch", 12) == 0 ? "key mismatch: the keys "
+			    "differ" : "key handshake refused");
+		auth_proof_make(&k->as, proof);
+		(void)conn_send_plain(c, CMD_AUTH_PROOF, proof, sizeof(proof));
+		sodium_memzero(proof, sizeof(proof));
+		return c->failed ? -1 : 0;
+	case CMD_AUTH_PROOF:
+		if (auth_proof_check(&k->as, p, h->datalen, why,
+		    sizeof(why)) == -1)
+			return conn_keyed_refuse(c, why,
+			    "key mismatch: your proof does not match our key");
+		ev_timer_stop(c->loop, &k->timer);
+		log_debug("%s: the peer proved the key; frames sealed from now "
+		    "on", c->peer_str);
+		/* What the owner sent meanwhile goes first, sealed. */
+		if (buf_len(&k->held) > 0) {
+			if (conn_seal(c, buf_head(&k->held),
+			    buf_len(&k->held)) == -1)
+				return -1;
+			buf_consume(&k->held, buf_len(&k->held));
+		}
+		buf_free(&k->held);
+		return c->failed ? -1 : 0;
+	case CMD_SEALED:
+		return conn_keyed_refuse(c, "a sealed record before the key "
+		    "handshake ended", "key handshake refused");
+	case CMD_ERROR:
+		proto_reason_copy(text, sizeof(text), p, h->datalen);
+		snprintf(why, sizeof(why), "the peer refused the key handshake: "
+		    "%.140s", h->datalen > 0 ? text : "no reason given");
+		conn_fail(c, why);
+		return -1;
+	default:
+		snprintf(why, sizeof(why), "key mismatch: the peer has no key "
+		    "(it sent %s before any key handshake: a peer without -k, "
+		    "or a 2014 peer)", proto_cmd_name(h->command));
+		return conn_keyed_refuse(c, why, "key mismatch: a key is "
+		    "required here (-k FILE)");
+	}
+}
+
+/* Hand the whole frames of the opened stream to the owner.  0 or -1. */
+static int
+conn_keyed_inner(struct conn *c)
+{
+	struct conn_keyed	*k = c->keyed;
+	size_t			 used = 0, len = buf_len(&k->inner);
+	const uint8_t		*base = buf_head(&k->inner);
+	char			 why[160];
+
+	while (used < len && !c->failed) {
+		struct proto_hdr	 hdr;
+		const uint8_t		*payload;
+		size_t			 framelen;
+
+		switch (proto_decode(base + used, len - used, c->session, &hdr,
+		    &payload, &framelen, why, sizeof(why))) {
+		case PROTO_NEED_MORE:
+			buf_consume(&k->inner, used);
+			return 0;
+		case PROTO_MALFORMED:
+			conn_fail(c, why);
+			return -1;
+		case PROTO_FRAME:
+			break;
+		}
+		if (conn_cmd_keyed(hdr.command)) {
+			snprintf(why, sizeof(why), "%s inside a sealed record",
+			    proto_cmd_name(hdr.command));
+			conn_fail(c, why);
+			return -1;
+		}
+		c->frames_in++;
+		log_trace("%s: received %s (%u bytes), sealed", c->peer_str,
+		    proto_cmd_name(hdr.command), hdr.datalen);
+		used += framelen;
+		if (c->on_frame(c, &hdr, payload) == -1)
+			return -1;
+	}
+	if (c->failed)
+		return -1;
+	buf_consume(&k->inner, used);
+	return 0;
+}
+
+/*
+ * A frame of the AUTH/SEALED family on any connection, or any frame on a
+ * keyed one.  hdrbytes is the header as received (the record's associated
+ * data).  Returns 0, or -1 once the connection failed or was closed.
+ */
+static int
+conn_keyed_frame(struct conn *c, const uint8_t *hdrbytes,
+    const struct proto_hdr *h, const uint8_t *p)
+{
+	struct conn_keyed	*k = c->keyed;
+	char			 why[sizeof(c->fail_why)];
+	char			 text[PROTO_REASON_MAX + 1];
+	ssize_t			 n;
+
+	if (k == NULL)
+		return conn_keyed_refuse(c, "key mismatch: the peer wants a "
+		    "keyed session (it sent AUTH_HELLO) and we have no key "
+		    "(-k FILE)", "key mismatch: no key here (give both sides "
+		    "the same -k FILE)");
+	if (!k->as.established)
+		return conn_keyed_handshake(c, h, p);
+	if (h->command != CMD_SEALED) {
+		/* Anyone on the path can inject this: say so, and go. */
+		proto_reason_copy(text, sizeof(text), p,
+		    h->command == CMD_ERROR ? h->datalen : 0);
+		snprintf(why, sizeof(why), "unsealed %s after the key handshake"
+		    "%s%.80s: closing", proto_cmd_name(h->command),
+		    h->command == CMD_ERROR ? ", unauthenticated text: " : "",
+		    text);
+		conn_fail(c, why);
+		return -1;
+	}
+	n = auth_open(&k->as, hdrbytes, p, h->datalen, conn_plain);
+	if (n <= 0) {
+		snprintf(why, sizeof(why), "sealed record %llu does not "
+		    "authenticate (altered, replayed, reordered or forged): "
+		    "closing", (unsigned long long)k->as.rx_count + 1);
+		conn_fail(c, why);
+		return -1;
+	}
+	if (buf_append(&k->inner, conn_plain, (size_t)n) == -1) {
+		conn_fail(c, "out of memory for input");
+		return -1;
+	}
+	return conn_keyed_inner(c);
 }

@@ -16,11 +16,13 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 
+#include "auth.h"
 #include "buf.h"
 #include "net.h"
 #include "proto.h"
 
 struct conn;
+struct conn_keyed;	/* conn.c: a keyed connection's handshake and records */
 
 /* Return 0 to go on reading, -1 if the owner closed the connection. */
 typedef int	(*conn_frame_cb)(struct conn *, const struct proto_hdr *,
@@ -47,6 +49,10 @@ struct conn {
 	bool			 failed;	/* an error is pending for on_error */
 	char			 fail_why[192];
 	uint64_t		 frames_in;
+	struct conn_keyed	*keyed;		/* conn_set_key(); NULL: no key */
+	/* For live.c: loop time of the last read, of the last write progress. */
+	ev_tstamp		 last_rx;
+	ev_tstamp		 last_tx;
 };
 
 /* fd must be a connected, non-blocking socket; conn takes it over. */
@@ -65,5 +71,16 @@ int	conn_send(struct conn *, uint8_t command, const void *payload,
 static inline size_t conn_pending(const struct conn *c) { return buf_len(&c->out); }
 /* Stop / resume reading (flow control while a disk write catches up, ...). */
 void	conn_pause_read(struct conn *, bool paused);
+/*
+ * Keyed session (NOTES section 10), right after conn_init: sends AUTH_HELLO
+ * now; frames conn_send()s are held until both sides have proved the key,
+ * then every frame travels sealed, both ways.  on_frame sees only frames
+ * that came sealed and authenticated.  A failed or late handshake ("key
+ * mismatch: ...") comes through on_error.  A connection without a key
+ * refuses a peer that starts a handshake, in the same way.
+ */
+void	conn_set_key(struct conn *, const struct auth_key *, enum auth_role);
+/* The peer proved the key (always false without one). */
+bool	conn_authenticated(const struct conn *);
 
 #endif

@@ -2,6 +2,7 @@
  * log.c - stderr / syslog / file logging with a verbosity level.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@ static enum log_target	log_target = LOG_TO_STDERR;
 static int		log_verbose;
 static const char	*log_ident = "synexec";
 static FILE		*log_file;
+static void		(*log_stderr_hook)(void);
 
 int
 log_init(const char *ident, enum log_target target, const char *file)
@@ -24,9 +26,18 @@ log_init(const char *ident, enum log_target target, const char *file)
 	if (target == LOG_TO_SYSLOG)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	if (target == LOG_TO_FILE) {
-		FILE *f = fopen(file, "ae");
-		if (f == NULL)
+		FILE	*f;
+		int	 fd;
+
+		/* Not through a planted symlink; not for other users' eyes. */
+		fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (fd == -1)
 			return -1;
+		if ((f = fdopen(fd, "a")) == NULL) {
+			close(fd);
+			return -1;
+		}
 		setvbuf(f, NULL, _IOLBF, 0);
 		if (log_file != NULL)
 			fclose(log_file);
@@ -39,6 +50,12 @@ void
 log_set_verbose(int level)
 {
 	log_verbose = level;
+}
+
+void
+log_set_stderr_hook(void (*hook)(void))
+{
+	log_stderr_hook = hook;
 }
 
 int
@@ -93,6 +110,8 @@ log_emit(int priority, const char *fmt, va_list ap, int with_errno)
 	}
 	case LOG_TO_STDERR:
 	default:
+		if (log_stderr_hook != NULL)
+			log_stderr_hook();
 		fprintf(stderr, "%s: %s\n", log_ident, msg);
 		break;
 	}

@@ -21,6 +21,11 @@ int	log_init(const char *ident, enum log_target target, const char *file);
 void	log_set_verbose(int level);
 int	log_get_verbose(void);
 void	log_close(void);
+/*
+ * Called just before a message goes to stderr: the master's live display
+ * takes its block off the terminal first.  NULL: none.
+ */
+void	log_set_stderr_hook(void (*)(void));
 
 /* log_warn appends ": strerror(errno)"; log_warnx does not.  errno is preserved. */
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -49,6 +49,10 @@ static const struct cmd_info cmd_table[] = {
 	[CMD_BYE]	 = { "BYE",        0, PROTO_REASON_MAX },
 	[CMD_HEARTBEAT]	 = { "HEARTBEAT",  0, 0 },
 	[CMD_ERROR]	 = { "ERROR",      0, PROTO_REASON_MAX },
+	/* keyed sessions (auth.c): exact sizes, a record holds >= 1 byte */
+	[CMD_AUTH_HELLO] = { "AUTH_HELLO", 44, 44 },
+	[CMD_AUTH_PROOF] = { "AUTH_PROOF", 32, 32 },
+	[CMD_SEALED]	 = { "SEALED",     17, PROTO_MAX_PAYLOAD },
 };
 #define CMD_TABLE_LEN	(sizeof(cmd_table) / sizeof(cmd_table[0]))
 

@@ -58,9 +58,9 @@ enum proto_cmd {
 	CMD_BYE		= 43,	/* M->S session over, go back to listening; reason text */
 	CMD_HEARTBEAT	= 44,	/* both ways; empty */
 	CMD_ERROR	= 45,	/* both ways, before closing; reason text */
-	CMD_AUTH_HELLO	= 48,	/* reserved: keyed sessions */
-	CMD_AUTH_PROOF	= 49,	/* reserved: keyed sessions */
-	CMD_SEALED	= 50,	/* reserved: keyed sessions */
+	CMD_AUTH_HELLO	= 48,	/* both, keyed: version, key id, nonce (auth.h) */
+	CMD_AUTH_PROOF	= 49,	/* both, keyed: HMAC over both hellos */
+	CMD_SEALED	= 50,	/* both, keyed: one encrypted record */
 };
 
 struct proto_hdr {

@@ -6,6 +6,9 @@
  * Probes leave at once, then after 10, 20, 40 ... 640 ms, then once a second:
  * slaves already listening are found within a millisecond or two, and a slave
  * that starts late is not kept waiting long, without a broadcast storm.
+ * With -i a slave also announces itself when it starts listening (a REPLY
+ * datagram to the interface's broadcast address): we then probe at once, so
+ * a slave started after us joins in milliseconds (NOTES section 2).
  */
 #include <sys/socket.h>
 
@@ -23,6 +26,9 @@
 #include "master.h"
 
 #define DISCOVERY_ACCEPT_BURST	256	/* accepts per wakeup, then others run */
+#define DISCOVERY_ANNOUNCE_BURST 64	/* announce datagrams per wakeup */
+/* Probes answering announces: at most one per 5 ms, however many slaves boot. */
+#define DISCOVERY_ANNOUNCE_GAP_NS (5 * NSEC_PER_MSEC)
 
 static const double discovery_backoff[] = {
 	0.010, 0.020, 0.040, 0.080, 0.160, 0.320, 0.640,
@@ -37,6 +43,8 @@ static void	discovery_tcp_probe_cb(struct ev_loop *, ev_timer *, int);
 static void	discovery_waitlog_cb(struct ev_loop *, ev_timer *, int);
 static void	discovery_wait_cb(struct ev_loop *, ev_timer *, int);
 static void	discovery_timed_out(struct master *);
+static void	discovery_announce_open(struct master *, struct in_addr);
+static void	discovery_announce_cb(struct ev_loop *, ev_io *, int);
 
 /*
  * Sockets are made before the loop (and before -d forks) so that a bind
@@ -49,12 +57,14 @@ discovery_open(struct master *m, char *err, size_t errlen)
 	struct in_addr	bcast;
 	int		one = 1;
 
-	m->listen_fd = m->udp_fd = m->spare_fd = -1;
+	m->listen_fd = m->udp_fd = m->spare_fd = m->announce_fd = -1;
 	m->listen_addr.s_addr = htonl(INADDR_ANY);
 	bcast.s_addr = htonl(INADDR_BROADCAST);
 	if (o->c.interface != NULL && net_iface_lookup(o->c.interface,
 	    &m->listen_addr, &bcast, err, errlen) == -1)
 		return -1;
+	if (o->c.interface != NULL)
+		discovery_announce_open(m, bcast);	/* before -b changes it */
 	if (o->broadcast_all)
 		bcast.s_addr = htonl(INADDR_BROADCAST);
 	memset(&m->probe_to, 0, sizeof(m->probe_to));
@@ -105,6 +115,39 @@ discovery_open(struct master *m, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The socket for the slaves' announces is bound to the interface's broadcast
+ * address and PORT (SO_REUSEADDR, beside the slaves of this host that bind
+ * PORT on every address): it takes only broadcasts, so a unicast datagram to
+ * PORT still reaches only a slave.  Our own probes land here too and are
+ * ignored.  Best effort: without it, slaves join at the next probe.
+ */
+static void
+discovery_announce_open(struct master *m, struct in_addr bcast)
+{
+	struct sockaddr_in	sin;
+	char			ip[INET_ADDRSTRLEN];
+	int			fd, one = 1;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_debug("no announces: UDP socket: %s", strerror(errno));
+		return;
+	}
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr = bcast;
+	sin.sin_port = htons(m->opts->c.port);
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		log_debug("no announces: bind %s:%u: %s", net_ip_str(bcast, ip,
+		    sizeof(ip)), m->opts->c.port, strerror(errno));
+		close(fd);
+		return;
+	}
+	m->announce_fd = fd;
+}
+
 void
 discovery_start(struct master *m)
 {
@@ -113,6 +156,11 @@ discovery_start(struct master *m)
 	m->disc_start_ns = mono_ns();
 	ev_io_init(&m->accept_io, discovery_accept_cb, m->listen_fd, EV_READ);
 	ev_io_start(m->loop, &m->accept_io);
+	if (m->announce_fd != -1) {
+		ev_io_init(&m->announce_io, discovery_announce_cb,
+		    m->announce_fd, EV_READ);
+		ev_io_start(m->loop, &m->announce_io);
+	}
 	ev_init(&m->probe_timer, discovery_probe_cb);
 	ev_timer_init(&m->tcp_probe_timer, discovery_tcp_probe_cb,
 	    MASTER_TCP_PROBE_SECS, MASTER_TCP_PROBE_SECS);
@@ -151,6 +199,7 @@ discovery_stop(struct master *m)
 	ev_timer_stop(m->loop, &m->tcp_probe_timer);
 	ev_timer_stop(m->loop, &m->waitlog_timer);
 	ev_timer_stop(m->loop, &m->wait_timer);
+	ev_io_stop(m->loop, &m->announce_io);
 }
 
 void
@@ -166,7 +215,9 @@ discovery_close(struct master *m)
 		close(m->udp_fd);
 	if (m->spare_fd != -1)
 		close(m->spare_fd);
-	m->listen_fd = m->udp_fd = m->spare_fd = -1;
+	if (m->announce_fd != -1)
+		close(m->announce_fd);
+	m->listen_fd = m->udp_fd = m->spare_fd = m->announce_fd = -1;
 }
 
 static void
@@ -242,6 +293,7 @@ discovery_probe_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (m->phase != PHASE_DISCOVERY || m->njoined >= m->nslaves)
 		return;
 	proto_encode_hdr(frame, m->opts->c.session, CMD_PROBE, 0);
+	m->probe_last_ns = mono_ns();
 	n = sendto(m->udp_fd, frame, sizeof(frame), 0,
 	    (struct sockaddr *)&m->probe_to, sizeof(m->probe_to));
 	if (n == -1)
@@ -258,6 +310,73 @@ discovery_probe_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	    discovery_backoff[m->probe_step++] : DISCOVERY_PROBE_SECS;
 	ev_timer_set(w, next, 0.);
 	ev_timer_start(loop, w);
+}
+
+/*
+ * A slave is listening now: probe soon, but at most once per
+ * DISCOVERY_ANNOUNCE_GAP_NS, so that a thousand slaves booting together cost
+ * a few broadcasts, not a thousand.  The back-off restarts from its fast end.
+ */
+static void
+discovery_announced(struct master *m)
+{
+	uint64_t	now = mono_ns(), due = m->probe_last_ns +
+			    DISCOVERY_ANNOUNCE_GAP_NS;
+	double		wait = due > now ?
+			    (double)(due - now) / (double)NSEC_PER_SEC : 0.;
+
+	if (m->phase != PHASE_DISCOVERY || m->njoined >= m->nslaves)
+		return;
+	if (ev_is_active(&m->probe_timer) &&
+	    ev_timer_remaining(m->loop, &m->probe_timer) <= wait)
+		return;
+	ev_timer_stop(m->loop, &m->probe_timer);
+	m->probe_step = 0;
+	ev_timer_set(&m->probe_timer, wait, 0.);
+	ev_timer_start(m->loop, &m->probe_timer);
+}
+
+/* Datagrams to the broadcast address: announces of our session count. */
+static void
+discovery_announce_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct master		*m = (struct master *)((char *)w -
+				    offsetof(struct master, announce_io));
+	struct sockaddr_in	 src;
+	socklen_t		 slen;
+	struct proto_hdr	 h;
+	uint8_t			 buf[64];
+	char			 from[NET_ADDRSTRLEN];
+	bool			 heard = false;
+	ssize_t			 n;
+	int			 i;
+
+	(void)loop;
+	(void)revents;
+	for (i = 0; i < DISCOVERY_ANNOUNCE_BURST; i++) {
+		slen = sizeof(src);
+		n = recvfrom(m->announce_fd, buf, sizeof(buf), MSG_TRUNC,
+		    (struct sockaddr *)&src, &slen);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
+				log_warn("UDP announce receive");
+			break;
+		}
+		/* Exactly an empty REPLY of our session (n is the real size). */
+		if (n != PROTO_HDR_LEN || slen < sizeof(src) ||
+		    src.sin_family != AF_INET)
+			continue;
+		(void)proto_decode_hdr(buf, (size_t)n, &h);
+		if (h.version != PROTO_VERSION || h.command != CMD_REPLY ||
+		    h.datalen != 0 || h.session != m->opts->c.session)
+			continue;
+		log_trace("announce from %s", net_addr_str(&src, from,
+		    sizeof(from)));
+		heard = true;
+	}
+	if (heard)
+		discovery_announced(m);
 }
 
 /* Until the session starts, each joined slave gets a PROBE once a second. */

@@ -10,6 +10,7 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -44,6 +45,7 @@ enum {
 	OPT_HEARTBEAT_TIMEOUT,
 	OPT_LOG,
 	OPT_PIDFILE,
+	OPT_GENKEY,
 };
 
 /* Leading ':': a missing argument is reported as ':', not '?'. */
@@ -73,6 +75,7 @@ static const struct option master_longopts[] = {
 	    OPT_HEARTBEAT_TIMEOUT },
 	{ "log",		required_argument,	NULL, OPT_LOG },
 	{ "pidfile",		required_argument,	NULL, OPT_PIDFILE },
+	{ "genkey",		required_argument,	NULL, OPT_GENKEY },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -96,17 +99,23 @@ master_usage(FILE *f)
 "  -s, --session SESSION    session id, 0..4294967295 (default 0)\n"
 "  -c, --config FILE        configuration file (default %s)\n"
 "  -w, --wait SECONDS       give up if SLAVES have not joined by then\n"
-"  -t, --timeout SECONDS    abort the session after this long (not yet)\n"
-"  -R, --report-interval SECONDS  progress report interval (not yet)\n"
-"  -r, --results FILE       write the results here too (not yet)\n"
-"  -O, --output-dir DIR     collect task output here (not yet)\n"
-"      --output-max BYTES   output to collect per slave (not yet)\n"
-"      --follow             print task output as it comes (not yet)\n"
-"      --fail-fast          abort when one task fails (not yet)\n"
-"      --heartbeat-timeout SECONDS  drop silent peers (not yet)\n"
+"  -t, --timeout SECONDS    abort if the tasks run longer than this (exit 4)\n"
+"  -R, --report-interval SECONDS  progress reports from the slaves this\n"
+"                           often (0.1..3600, default 1)\n"
+"  -r, --results FILE       write the results as JSON to FILE (atomically,\n"
+"                           however the session ends)\n"
+"  -O, --output-dir DIR     bring each task's output back to DIR/NAME.out\n"
+"      --output-max BYTES   bring back at most BYTES per slave (0: all)\n"
+"      --follow             print task output as it comes, NAME: line\n"
+"      --fail-fast          abort the session at the first failure or loss\n"
+"      --heartbeat-timeout SECONDS  a slave silent this long is lost\n"
+"                           (1..3600, default 10)\n"
 "      --log FILE           log to FILE instead of stderr or syslog\n"
 "      --pidfile FILE       write the process id to FILE\n"
-"  -k, --key FILE           keyed session (not yet)\n"
+"  -k, --key FILE           keyed session: slaves must prove this key, and\n"
+"                           every frame is encrypted and authenticated\n"
+"      --genkey FILE        write a new random key to FILE (mode 0600,\n"
+"                           never over an existing file) and exit\n"
 "  SLAVES                   number of slaves to wait for, 1..%u\n"
 "  CONF                     session file: the command on its first line,\n"
 "                           the payload after it\n"
@@ -278,31 +287,6 @@ master_getopt_error(int c, char **argv)
 	master_usage_error("unknown option %.*s", (int)(n > 64 ? 64 : n), arg);
 }
 
-/* "not implemented in this version" warnings for options set anywhere. */
-static void
-master_warn_unimplemented(const struct master_opts *o)
-{
-	struct master_opts d;
-
-	master_opts_defaults(&d);
-#define NOT_YET(cond, name)						\
-	if (cond)							\
-		log_warnx("warning: %s is not implemented in this version", \
-		    name)
-	NOT_YET(o->timeout_ns != d.timeout_ns, "--timeout");
-	NOT_YET(o->report_interval_ns != d.report_interval_ns,
-	    "--report-interval");
-	NOT_YET(o->results_file != NULL, "--results");
-	NOT_YET(o->output_dir != NULL, "--output-dir");
-	NOT_YET(o->output_max != d.output_max, "--output-max");
-	NOT_YET(o->follow, "--follow");
-	NOT_YET(o->fail_fast, "--fail-fast");
-	NOT_YET(o->c.heartbeat_timeout_ns != d.c.heartbeat_timeout_ns,
-	    "--heartbeat-timeout");
-#undef NOT_YET
-	master_opts_free(&d);
-}
-
 static void
 master_remove_pidfile(void)
 {
@@ -382,14 +366,26 @@ master_daemonize(void)
 static void
 master_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	char why[64];
-
 	(void)loop;
 	(void)revents;
-	snprintf(why, sizeof(why), "aborted by signal (%s)",
-	    w->signum == SIGINT ? "SIGINT" : "SIGTERM");
-	/* For now the slaves just hear why; a fuller abort is a later issue. */
-	session_abort(w->data, why, "aborted by signal");
+	control_signal(w->data, w->signum);
+}
+
+/* Descriptors open in this process (-1 if /proc is not there). */
+static int
+master_nfds(void)
+{
+	DIR		*d = opendir("/proc/self/fd");
+	struct dirent	*e;
+	int		 n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own */
 }
 
 int
@@ -397,13 +393,17 @@ main(int argc, char **argv)
 {
 	static struct master_opts	 opts;
 	static struct master		 m;
+	static struct auth_key		 key;
 	struct slave			*s;
 	const char			*conf_path = NULL;
 	char				 err[512];
 	uint64_t			 nslaves = 0;
 	int				 c, check = 0, verbose_extra = 0, code = 1;
+	int				 nfds_start;
+	sigset_t			 stopsigs;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	nfds_start = master_nfds();
 	log_init(MASTER_NAME, LOG_TO_STDERR, NULL);
 	master_opts_defaults(&opts);
 
@@ -424,6 +424,15 @@ main(int argc, char **argv)
 		case 'n':
 			check = 1;
 			break;
+		case OPT_GENKEY:
+			/* An action, like -V: nothing else is looked at. */
+			if (auth_key_generate(optarg, err, sizeof(err)) == -1) {
+				log_warnx("--genkey: %s", err);
+				return 1;
+			}
+			printf("new key in %s (mode 0600): copy it to every "
+			    "slave and give both sides -k %s\n", optarg, optarg);
+			return 0;
 		default:
 			break;
 		}
@@ -456,14 +465,16 @@ main(int argc, char **argv)
 	if (argc > 2)
 		master_usage_error("too many arguments: %s", argv[2]);
 	if (opts.c.key_file != NULL) {
-		log_warnx("--key: keyed sessions are not implemented in this "
-		    "version");
-		goto out;
+		if (auth_key_load(opts.c.key_file, &key, err, sizeof(err)) ==
+		    -1) {
+			log_warnx("%s", err);
+			goto out;
+		}
+		m.key = &key;
 	}
-	master_warn_unimplemented(&opts);
 
 	m.sf.fd = -1;
-	m.listen_fd = m.udp_fd = m.spare_fd = -1;
+	m.listen_fd = m.udp_fd = m.spare_fd = m.announce_fd = -1;
 	if (argc == 2 && sessfile_open(&m.sf, argv[1], err,
 	    sizeof(err)) == -1) {
 		log_warnx("%s", err);
@@ -476,14 +487,35 @@ main(int argc, char **argv)
 	}
 
 	m.opts = &opts;
+	control_init(&m);
 	m.nslaves = (uint32_t)nslaves;
 	m.phase = PHASE_DISCOVERY;
 	TAILQ_INIT(&m.pending);
 	TAILQ_INIT(&m.joined);
-	log_warnx("warning: unauthenticated session: anyone who can reach "
-	    "port %u of a slave can run commands there", opts.c.port);
+	/* Before -d: a bad -O or -r fails here, on the terminal. */
+	if (output_init(&m, err, sizeof(err)) == -1 ||
+	    results_init(&m, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	if (m.key == NULL)
+		log_warnx("warning: unauthenticated (no -k key): anyone who can "
+		    "reach the port (%u) can run commands as the slaves' users",
+		    opts.c.port);
+	else
+		log_info("keyed session: key %s (key id %s)", opts.c.key_file,
+		    key.id_hex);
 
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * SIGINT and SIGTERM wait (blocked) until their watchers exist: one
+	 * sent as soon as the daemon's pid is printed or its pidfile written
+	 * then ends the session cleanly instead of killing us on the spot.
+	 */
+	sigemptyset(&stopsigs);
+	sigaddset(&stopsigs, SIGINT);
+	sigaddset(&stopsigs, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stopsigs, NULL);
 	/* One descriptor per slave: thousands of slaves need the hard limit. */
 	log_debug("open files limit: %ld", net_raise_nofile());
 	if (discovery_open(&m, err, sizeof(err)) == -1) {
@@ -520,10 +552,14 @@ main(int argc, char **argv)
 	m.sigint.data = m.sigterm.data = &m;
 	ev_signal_start(m.loop, &m.sigint);
 	ev_signal_start(m.loop, &m.sigterm);
+	sigprocmask(SIG_UNBLOCK, &stopsigs, NULL);
 	log_debug("session %u: %u slaves, command '%s', %llu payload bytes",
 	    opts.c.session, m.nslaves, m.sf.command,
 	    (unsigned long long)m.sf.payload_size);
 
+	report_init(&m);
+	display_init(&m);
+	report_phase(&m);
 	discovery_start(&m);
 	ev_run(m.loop, 0);
 	code = m.exit_code;
@@ -538,11 +574,19 @@ out:
 		slave_free(s);
 	}
 	discovery_close(&m);
+	report_cleanup(&m);
+	output_cleanup(&m);
+	results_cleanup(&m);
 	if (m.loop != NULL)
 		ev_loop_destroy(m.loop);
 	sessfile_close(&m.sf);
+	names_clear(&m.names);
 	free(m.v1_conf);
+	auth_key_wipe(&key);
 	master_opts_free(&opts);
+	/* What the session left open (the log file of --log or syslog aside). */
+	log_debug("open descriptors: %d at start, %d at exit", nfds_start,
+	    master_nfds());
 	log_close();
 	return code;
 }

@@ -25,8 +25,10 @@
 
 #include "conf.h"
 #include "conn.h"
+#include "live.h"
 #include "net.h"
 #include "proto.h"
+#include "view.h"
 
 #define MASTER_NAME		"synexec_master"
 #define MASTER_BACKLOG		1024
@@ -37,6 +39,9 @@
 #define MASTER_WAITLOG_SECS	5.0	/* "waiting for K more slaves" */
 #define MASTER_TCP_PROBE_SECS	1.0	/* PROBE over TCP while discovering */
 #define MASTER_V1_CONF_MAX	PROTO_MAX_PAYLOAD	/* CONF to a 2014 slave */
+/* A 2014 slave answers a PROBE a second: allow it a few before "lost". */
+#define MASTER_V1_SILENCE_MIN	(3 * MASTER_TCP_PROBE_SECS)
+#define MASTER_ABORT_LOG_SECS	5.0	/* "still waiting for ..." */
 
 /* ---- sessfile.c: the session file ---- */
 
@@ -56,6 +61,23 @@ int	sessfile_open(struct sessfile *, const char *path, char *err,
 int	sessfile_pread(const struct sessfile *, uint64_t off, void *buf,
 	    size_t len, char *err, size_t errlen);
 void	sessfile_close(struct sessfile *);
+
+/* ---- names.c: the slaves' names in use, unique in O(1) ---- */
+
+struct names_ent;
+struct names {
+	struct names_ent	**bucket;
+	size_t			  nbucket;	/* a power of two, or 0 */
+	size_t			  count;
+};
+
+/* How many slaves in the table gave base as their name. */
+uint32_t names_base_count(const struct names *, const char *base);
+bool	names_taken(const struct names *, const char *name);
+/* A slave that gave base is shown as name (both remembered until del). */
+void	names_add(struct names *, const char *base, const char *name);
+void	names_del(struct names *, const char *base, const char *name);
+void	names_clear(struct names *);
 
 /* ---- one slave ---- */
 
@@ -86,9 +108,11 @@ struct slave {
 	struct master		*m;
 	struct conn		 conn;
 	ev_timer		 timer;		/* hello + clock sync deadline */
+	struct live		 live;		/* heartbeats, silence (live.c) */
 	enum slave_kind		 kind;
 	enum slave_state	 state;
 	bool			 welcomed;	/* ours, got WELCOME: say BYE */
+	bool			 named;		/* its name is in m->names */
 	char			 name[PROTO_NAME_MAX + 16];	/* unique */
 	char			 base[PROTO_NAME_MAX + 1];	/* as it said */
 	char			 addr[NET_ADDRSTRLEN];		/* ip:port */
@@ -113,6 +137,8 @@ struct slave {
 	char			 why[PROTO_REASON_MAX + 64];	/* refusal, loss */
 	bool			 have_result;
 	struct proto_result	 res;	/* 2014: times only, EXIT_KIND_UNKNOWN */
+	struct slave_view	 v;	/* reports, output (view.h) */
+	bool			 abort_sent;	/* ABORT sent, FINISHD awaited */
 };
 
 TAILQ_HEAD(slave_list, slave);
@@ -129,7 +155,9 @@ enum master_phase {
 struct master {
 	struct ev_loop		*loop;
 	struct master_opts	*opts;
+	const struct auth_key	*key;		/* -k: keyed sessions; NULL: none */
 	struct sessfile		 sf;
+	struct names		 names;		/* slave names in use (names.c) */
 	uint32_t		 nslaves;	/* SLAVES */
 	enum master_phase	 phase;
 	int			 exit_code;
@@ -140,6 +168,9 @@ struct master {
 	int			 listen_fd;
 	int			 spare_fd;	/* given up under EMFILE */
 	int			 udp_fd;
+	int			 announce_fd;	/* -i: slaves' announces, or -1 */
+	ev_io			 announce_io;
+	uint64_t		 probe_last_ns;	/* last UDP PROBE sent */
 	struct in_addr		 listen_addr;
 	struct sockaddr_in	 probe_to;
 	ev_io			 accept_io;
@@ -166,6 +197,16 @@ struct master {
 	ev_timer		 start_timer;	/* EXEC to 2014 slaves at T */
 	ev_signal		 sigint;
 	ev_signal		 sigterm;
+	struct master_view	 v;	/* display, reports, output, results */
+
+	/* control.c: abort, -t, --fail-fast */
+	bool			 aborting;
+	int			 abort_code;	/* exit code, -1: the summary's */
+	char			 abort_why[256];
+	ev_timer		 timeout_timer;	/* -t */
+	ev_timer		 abort_timer;	/* "still waiting for ..." */
+	double			 hb_timeout;	/* --heartbeat-timeout, seconds */
+	double			 hb_interval;	/* HEARTBEAT period, seconds */
 };
 
 /* discovery.c */
@@ -194,9 +235,29 @@ void	session_stream(struct slave *);
 void	session_conf_answer(struct master *, struct slave *);
 void	session_slave_lost(struct master *, struct slave *);
 void	session_slave_done(struct master *, struct slave *);
+/* After the last REPORT round: "phase done", summary, session_finish. */
+void	session_complete(struct master *);
+/* Also writes the results file (-r): results_write() in view.h. */
 void	session_finish(struct master *, int code, const char *bye);
 void	session_abort(struct master *, const char *why, const char *bye);
 bool	session_has_room(const struct master *);
+
+/* control.c */
+void	control_init(struct master *);
+/* SIGINT or SIGTERM: abort the session; the second one exits at once. */
+void	control_signal(struct master *, int signum);
+/* The run phase began (T is m->start_mono_ns): -t starts counting. */
+void	control_run_started(struct master *);
+/*
+ * Stop the session: ABORT to every slave whose task may run, wait for
+ * their final FINISHD, then summary and exit with code (-1: the summary's).
+ */
+void	control_abort(struct master *, int code, const char *why);
+/* A slave failed or was lost: --fail-fast aborts the session. */
+void	control_slave_failed(struct master *, struct slave *);
+/* Did this slave fail (for --fail-fast)? */
+bool	control_is_failure(const struct slave *);
+void	control_stop(struct master *);
 
 /* summary.c */
 void	summary_out(struct master *, const char *fmt, ...)

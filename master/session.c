@@ -18,8 +18,16 @@
 #include "log.h"
 #include "master.h"
 
-/* Margins of the start instant (NOTES section 5). */
-#define SESSION_START_BASE_NS	(2 * NSEC_PER_MSEC)
+/*
+ * Margins of the start instant (NOTES section 5).  A START needs a one-way
+ * trip and a wake-up: twice the largest round trip is four one-way trips.
+ * The base was 2 ms (and the round trips tripled) while slaves woke 2 ms
+ * before the instant to sleep the rest; their tasks now sleep until it by
+ * themselves, and the last EXEC_OK comes back long before T (bench/README.md:
+ * about 2 ms after the STARTs leave at 128 slaves, for a 10 ms margin).
+ */
+#define SESSION_START_BASE_NS	(1 * NSEC_PER_MSEC)
+#define SESSION_START_RTTS	2
 #define SESSION_START_PER_SLAVE_NS (20 * NSEC_PER_USEC)
 /* The 2014 EXEC timer wakes this early; the rest is a precise sleep. */
 #define SESSION_EARLY_NS	(2 * NSEC_PER_MSEC)
@@ -41,6 +49,7 @@ session_joined(struct master *m, struct slave *s)
 	s->state = SLAVE_JOINED;
 	TAILQ_INSERT_TAIL(&m->joined, s, entry);
 	m->njoined++;
+	report_joined(m, s);
 	log_info("joined %u/%u: %s (%s, %s)", m->njoined, m->nslaves, s->name,
 	    s->addr, slave_kind_name(s->kind));
 	if (m->njoined == m->nslaves)
@@ -89,7 +98,7 @@ session_conf_begin(struct slave *s)
 	cb.slave_index = s->index;
 	cb.nslaves = m->nslaves;
 	cb.report_ms = report_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)report_ms;
-	cb.flags = 0;
+	cb.flags = output_conf_flags(m);
 	cb.output_max = m->opts->output_max;
 	cb.command = m->sf.command;
 	cb.command_len = m->sf.command_len;
@@ -171,10 +180,14 @@ session_configure(struct master *m)
 
 	discovery_stop(m);
 	m->phase = PHASE_CONFIG;
+	report_phase(m);
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		s->index = i++;
-		if (s->kind == SLAVE_KIND_2014)
+		if (s->kind == SLAVE_KIND_2014) {
+			/* No more PROBEs to answer: only keepalive watches it. */
+			live_stop(&s->live);
 			m->nv1++;
+		}
 		else if (s->rtt_ns > m->max_rtt_ns)
 			m->max_rtt_ns = s->rtt_ns;
 	}
@@ -196,6 +209,11 @@ session_configure(struct master *m)
 			return;
 		}
 	}
+	/* Before anything is sent: DIR/<name>.out for every slave. */
+	if (output_prepare(m) == -1) {
+		session_finish(m, 1, "the master cannot store task output");
+		return;
+	}
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		s->state = SLAVE_CONF;
 		if (s->kind == SLAVE_KIND_OURS)
@@ -207,26 +225,42 @@ session_configure(struct master *m)
 	}
 }
 
+/*
+ * Every slave has answered (or was lost): start those that are armed.  A
+ * refusal ends the session before anything runs; a slave lost during the
+ * configuration is only marked so, and the others go on (NOTES section 11),
+ * unless --fail-fast asks to stop at the first failure.
+ */
 void
-session_conf_answer(struct master *m, struct slave *s)
+session_conf_answer(struct master *m, struct slave *trigger)
 {
-	int bad = 0;
+	struct slave	*s;
+	int		 refused = 0, ready = 0;
+	bool		 fast = m->opts->fail_fast && control_is_failure(trigger);
 
-	(void)s;
-	if (m->phase != PHASE_CONFIG || ++m->nanswered < m->nslaves)
+	if (m->phase != PHASE_CONFIG)
+		return;
+	if (++m->nanswered < m->nslaves && !fast)
 		return;
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		if (s->state == SLAVE_REFUSED) {
 			summary_out(m, "%s: %s", s->label, s->why);
-			bad++;
-		} else if (s->state == SLAVE_LOST) {
-			summary_out(m, "%s: lost during configuration: %s",
-			    s->label, s->why);
-			bad++;
-		}
+			refused++;
+		} else if (s->state == SLAVE_READY)
+			ready++;
 	}
-	if (bad > 0) {
+	if (refused > 0) {
 		session_finish(m, 3, "configuration refused");
+		return;
+	}
+	if (fast) {
+		control_slave_failed(m, trigger);
+		return;
+	}
+	if (ready == 0) {
+		summary_err(m, "no slave is left to start");
+		summary_print(m);
+		session_finish(m, 3, "every slave was lost");
 		return;
 	}
 	session_start(m);
@@ -245,9 +279,14 @@ session_start(struct master *m)
 	uint64_t	 now = mono_ns(), t;
 
 	m->phase = PHASE_RUN;
-	t = now + SESSION_START_BASE_NS + 3 * m->max_rtt_ns +
+	t = now + SESSION_START_BASE_NS + SESSION_START_RTTS * m->max_rtt_ns +
 	    SESSION_START_PER_SLAVE_NS * m->nslaves;
 	m->start_mono_ns = t;
+	/* Those lost during the configuration are done already. */
+	TAILQ_FOREACH(s, &m->joined, entry)
+		if (s->state == SLAVE_LOST)
+			m->ndone++;
+	control_run_started(m);
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		if (s->kind != SLAVE_KIND_OURS || s->state != SLAVE_READY)
 			continue;
@@ -272,6 +311,8 @@ session_start(struct master *m)
 		    (double)(wake - cur) / (double)NSEC_PER_SEC : 0., 0.);
 		ev_timer_start(m->loop, &m->start_timer);
 	}
+	/* Said once the STARTs are out: they do not wait for the terminal. */
+	report_phase(m);
 }
 
 /* T has come for the 2014 slaves: EXEC to each, now. */
@@ -306,9 +347,13 @@ session_slave_lost(struct master *m, struct slave *s)
 {
 	switch (m->phase) {
 	case PHASE_CONFIG:
+		summary_out(m, "lost during the configuration: %s: %s",
+		    s->label, s->why);
 		/* Counted as its answer; a READY one answered already. */
 		if (s->lost_in == SLAVE_CONF)
 			session_conf_answer(m, s);
+		else if (m->opts->fail_fast)
+			control_slave_failed(m, s);
 		break;
 	case PHASE_RUN:
 		summary_out(m, "lost: %s: %s", s->label, s->why);
@@ -323,11 +368,32 @@ session_slave_lost(struct master *m, struct slave *s)
 void
 session_slave_done(struct master *m, struct slave *s)
 {
-	(void)s;
-	if (m->phase != PHASE_RUN || ++m->ndone < m->nslaves)
+	if (m->phase != PHASE_RUN)
 		return;
+	if (++m->ndone < m->nslaves) {
+		if (m->opts->fail_fast && control_is_failure(s))
+			control_slave_failed(m, s);
+		return;
+	}
+	/* Each slave's last REPORT first; then session_complete(). */
+	report_final(m);
+}
+
+/* Every slave is done and has given its last report: summary, exit. */
+void
+session_complete(struct master *m)
+{
+	int code;
+
+	if (m->phase == PHASE_DONE)
+		return;
+	report_done(m, m->aborting ? m->abort_why : "every slave is done");
 	summary_print(m);
-	session_finish(m, summary_exit_code(m), "session complete");
+	code = summary_exit_code(m);
+	if (m->aborting && m->abort_code != -1)
+		code = m->abort_code;
+	session_finish(m, code, m->aborting ? "session aborted" :
+	    "session complete");
 }
 
 /*
@@ -346,7 +412,10 @@ session_finish(struct master *m, int code, const char *bye)
 		return;
 	m->phase = PHASE_DONE;
 	m->exit_code = code;
+	/* "phase done", output files closed, the results file (-r). */
+	report_finish(m, bye);
 	discovery_stop(m);
+	control_stop(m);
 	ev_io_stop(m->loop, &m->accept_io);
 	ev_timer_stop(m->loop, &m->start_timer);
 	ev_signal_stop(m->loop, &m->sigint);

@@ -25,6 +25,7 @@ static int	slave_frame_cb(struct conn *, const struct proto_hdr *,
 static void	slave_error_cb(struct conn *, const char *);
 static void	slave_drain_cb(struct conn *);
 static void	slave_timer_cb(struct ev_loop *, ev_timer *, int);
+static void	slave_lost_cb(struct live *, const char *);
 
 const char *
 slave_state_name(enum slave_state st)
@@ -74,11 +75,15 @@ slave_new(struct master *m, int fd, const struct sockaddr_in *sin)
 	conn_init(&s->conn, m->loop, fd, sin, m->opts->c.session,
 	    MASTER_OUT_LIMIT, s, slave_frame_cb, slave_error_cb,
 	    slave_drain_cb);
+	/* Keyed: nothing but the handshake until the slave proved the key. */
+	if (m->key != NULL)
+		conn_set_key(&s->conn, m->key, AUTH_ROLE_MASTER);
 	snprintf(s->addr, sizeof(s->addr), "%s", s->conn.peer_str);
 	snprintf(s->label, sizeof(s->label), "%s", s->addr);
 	s->state = SLAVE_HELLO;
 	ev_timer_init(&s->timer, slave_timer_cb, MASTER_HELLO_SECS, 0.);
 	ev_timer_start(m->loop, &s->timer);
+	live_init(&s->live, s, slave_lost_cb);
 	TAILQ_INSERT_TAIL(&m->pending, s, entry);
 	log_debug("%s: connected", s->addr);
 	return s;
@@ -94,13 +99,17 @@ void
 slave_close(struct slave *s)
 {
 	ev_timer_stop(s->m->loop, &s->timer);
+	live_stop(&s->live);
 	conn_close(&s->conn);
 }
 
 void
 slave_free(struct slave *s)
 {
+	if (s->named)
+		names_del(&s->m->names, s->base, s->name);
 	slave_close(s);
+	output_slave_free(s);
 	free(s);
 }
 
@@ -118,49 +127,30 @@ slave_send_text(struct slave *s, uint8_t cmd, const char *text)
 	slave_send(s, cmd, text, strnlen(text, PROTO_REASON_MAX));
 }
 
-static bool
-slave_name_taken(struct master *m, const struct slave *self, const char *name)
-{
-	const struct slave *o;
-
-	TAILQ_FOREACH(o, &m->pending, entry)
-		if (o != self && o->kind != SLAVE_KIND_UNKNOWN &&
-		    strcmp(o->name, name) == 0)
-			return true;
-	TAILQ_FOREACH(o, &m->joined, entry)
-		if (o != self && strcmp(o->name, name) == 0)
-			return true;
-	return false;
-}
-
 /*
  * Names are unique within the session: a repeated name gets "#2", "#3", ...
- * Counting the slaves of the same base name first keeps this linear for a
- * thousand slaves that all say "localhost".
+ * The names in use and the count of each base name are in a hash table
+ * (names.c): walking the slave lists here made a join O(N), a session of
+ * 10,000 slaves O(N^2), most of the master's CPU (bench/README.md).  A name
+ * stays taken until its slave is freed, as when the lists were walked.
  */
 static void
 slave_set_name(struct slave *s, const char *base)
 {
-	struct master		*m = s->m;
-	const struct slave	*o;
-	unsigned		 k = 1;
+	struct master	*m = s->m;
+	unsigned	 k = 1 + names_base_count(&m->names, base);
 
 	snprintf(s->base, sizeof(s->base), "%s", base);
-	TAILQ_FOREACH(o, &m->pending, entry)
-		if (o != s && o->kind != SLAVE_KIND_UNKNOWN &&
-		    strcmp(o->base, base) == 0)
-			k++;
-	TAILQ_FOREACH(o, &m->joined, entry)
-		if (strcmp(o->base, base) == 0)
-			k++;
 	snprintf(s->name, sizeof(s->name), "%s", base);
-	if (k > 1 || slave_name_taken(m, s, s->name)) {
+	if (k > 1 || names_taken(&m->names, s->name)) {
 		if (k < 2)
 			k = 2;
 		do {
 			snprintf(s->name, sizeof(s->name), "%s#%u", base, k++);
-		} while (slave_name_taken(m, s, s->name));
+		} while (names_taken(&m->names, s->name));
 	}
+	names_add(&m->names, s->base, s->name);
+	s->named = true;
 	snprintf(s->label, sizeof(s->label), "%s (%s)", s->name, s->addr);
 }
 
@@ -169,6 +159,8 @@ slave_drop(struct slave *s, const char *why)
 {
 	struct master *m = s->m;
 
+	/* Its answer to a last REPORT_REQ will not come. */
+	report_slave_closed(s);
 	switch (s->state) {
 	case SLAVE_HELLO:
 	case SLAVE_SYNC:
@@ -279,6 +271,15 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 		s->kind = SLAVE_KIND_2014;
 		slave_set_name(s, net_ip_str(s->conn.peer.sin_addr, ip,
 		    sizeof(ip)));
+		/*
+		 * No heartbeats: it answers our PROBE once a second until the
+		 * session starts (session_configure stops this check), and
+		 * the kernel's keepalive watches its host after that.
+		 */
+		live_keepalive(s->conn.fd, m->hb_timeout);
+		live_start(&s->live, m->loop, &s->conn,
+		    m->hb_timeout > MASTER_V1_SILENCE_MIN ? m->hb_timeout :
+		    MASTER_V1_SILENCE_MIN, 0.);
 		return slave_join(s);
 	}
 	rc = proto_hello_decode(p, h->datalen, &hello, &why);
@@ -304,6 +305,7 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 	}
 	s->kind = SLAVE_KIND_OURS;
 	s->pid = hello.pid;
+	s->v.ext_version = hello.ext_version;
 	slave_set_name(s, hello.name);
 	s->state = SLAVE_SYNC;
 	m->nsyncing++;
@@ -313,10 +315,13 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 	/* We speak version 1 whatever newer version the slave speaks. */
 	welcome.ext_version = PROTO_EXT_VERSION;
 	welcome.flags = 0;
-	welcome.heartbeat_ms = 0;
+	welcome.heartbeat_ms = (uint32_t)(m->hb_interval * 1000 + 0.5);
 	slave_send(s, CMD_WELCOME, buf, proto_welcome_encode(buf, sizeof(buf),
 	    &welcome));
 	s->welcomed = true;
+	/* From now on both sides send HEARTBEATs; silence means lost. */
+	live_start(&s->live, m->loop, &s->conn, m->hb_timeout,
+	    m->hb_interval);
 	/* The same deadline covers the clock sync. */
 	ev_timer_stop(m->loop, &s->timer);
 	ev_timer_set(&s->timer, MASTER_HELLO_SECS, 0.);
@@ -462,35 +467,59 @@ slave_finished(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 	}
 	s->have_result = true;
 	s->state = SLAVE_FINISHED;
+	/* Every OUTPUT frame came before FINISHD: the file is complete. */
+	output_finished(s);
 	summary_finish_line(s->m, s);
 	session_slave_done(s->m, s);
 	return slave_is_open(s) ? 0 : -1;
+}
+
+/* REPORTs come from the arming of the task on (NOTES section 5). */
+static int
+slave_report(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
+{
+	const char	*why;
+	char		 buf[160];
+
+	switch (s->state) {
+	case SLAVE_READY:
+	case SLAVE_STARTING:
+	case SLAVE_RUNNING:
+	case SLAVE_FINISHED:
+	case SLAVE_NOSTART:
+		break;
+	default:
+		return slave_unexpected(s, h);
+	}
+	if (report_received(s, p, h->datalen, &why) == -1) {
+		snprintf(buf, sizeof(buf), "bad REPORT: %s", why);
+		return slave_reject(s, buf);
+	}
+	return 0;
+}
+
+/* Task output, between EXEC_OK and FINISHD. */
+static int
+slave_output(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
+{
+	char why[160];
+
+	if (output_received(s, p, h->datalen, why, sizeof(why)) == -1)
+		return slave_reject(s, why);
+	return 0;
 }
 
 /* Frames any state after the hello may see without harm. */
 static int
 slave_harmless(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 {
-	struct proto_report	 rep;
-	const char		*why;
-
+	(void)p;
 	switch (h->command) {
 	case CMD_REPLY:
 		/* The answer to a PROBE over TCP: proof of life, no more. */
 		return 1;
 	case CMD_HEARTBEAT:
 		return s->kind == SLAVE_KIND_OURS;
-	case CMD_REPORT:
-		if (s->kind != SLAVE_KIND_OURS ||
-		    (s->state != SLAVE_STARTING && s->state != SLAVE_RUNNING &&
-		    s->state != SLAVE_FINISHED))
-			return 0;
-		/* Progress display is a later issue: check it, note it. */
-		if (proto_report_decode(p, h->datalen, &rep, &why) == -1)
-			return -1;
-		log_debug("%s: report: %.3f s elapsed, %s", s->label,
-		    (double)rep.elapsed_ns / 1e9, rep.progress);
-		return 1;
 	default:
 		return 0;
 	}
@@ -527,10 +556,14 @@ slave_frame_cb(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 	case SLAVE_RUNNING:
 		if (h->command == CMD_FINISHD)
 			return slave_finished(s, h, p);
+		if (h->command == CMD_OUTPUT && s->kind == SLAVE_KIND_OURS)
+			return slave_output(s, h, p);
 		break;
 	default:
 		break;
 	}
+	if (h->command == CMD_REPORT && s->kind == SLAVE_KIND_OURS)
+		return slave_report(s, h, p);
 	switch (slave_harmless(s, h, p)) {
 	case 1:
 		return 0;
@@ -562,6 +595,13 @@ slave_error_cb(struct conn *c, const char *why)
 		break;
 	}
 	slave_drop(s, why);
+}
+
+/* Silent (or not reading) past the heartbeat timeout: lost. */
+static void
+slave_lost_cb(struct live *l, const char *why)
+{
+	(void)slave_reject(l->owner, why);
 }
 
 static void

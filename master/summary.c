@@ -24,6 +24,7 @@ summary_out(struct master *m, const char *fmt, ...)
 	char	*line = NULL;
 
 	va_start(ap, fmt);
+	display_erase(m);	/* the live block goes back below, later */
 	if (!m->out_log) {
 		vprintf(fmt, ap);
 		putchar('\n');
@@ -43,6 +44,7 @@ summary_err(struct master *m, const char *fmt, ...)
 	char	*line = NULL;
 
 	va_start(ap, fmt);
+	display_erase(m);
 	if (m->log_stderr) {
 		fputs(MASTER_NAME ": ", stderr);
 		vfprintf(stderr, fmt, ap);
@@ -165,6 +167,8 @@ summary_print(struct master *m)
 	int		 wname = 4, waddr = 7;
 	char		 start[32], dur[32], status[32], tail[96];
 
+	/* "phase done" (if not said yet) and the live block gone. */
+	report_done(m, NULL);
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		int l;
 

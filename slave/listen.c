@@ -4,6 +4,14 @@
  * The UDP socket is bound to every address with SO_REUSEADDR, so that several
  * slaves on one host each receive every broadcast probe.  It is read all the
  * time, so that probes arriving while we are busy are drained and dropped.
+ *
+ * With -i the slave announces itself when it starts: one 11-byte REPLY
+ * datagram to the interface's broadcast address and PORT.  A master of the
+ * session that is still waiting for slaves probes at once on hearing it, so
+ * a slave started after the master joins in milliseconds instead of at the
+ * next probe of the back-off, up to a second later (NOTES section 2).
+ * Nothing else reacts to it: slaves, ours and 2014's, take only PROBE
+ * datagrams.
  */
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -25,6 +33,7 @@
 
 static void	listen_udp_cb(struct ev_loop *, ev_io *, int);
 static void	listen_retry_cb(struct ev_loop *, ev_timer *, int);
+static void	listen_announce_init(struct slave *);
 
 int
 listen_init(struct slave *sl, char *err, size_t errlen)
@@ -67,10 +76,64 @@ listen_init(struct slave *sl, char *err, size_t errlen)
 	}
 	sl->udp_fd = fd;
 	ev_io_init(&sl->udp_io, listen_udp_cb, fd, EV_READ);
+	listen_announce_init(sl);
 	return 0;
 fail:
 	close(fd);
 	return -1;
+}
+
+/*
+ * The announce goes to -i's broadcast address only: without -i the slave
+ * listens everywhere and there is no one right address (the limited broadcast
+ * would leave every interface), so it just waits for probes.  An interface
+ * without an IPv4 address yet is no error: probes still reach us.
+ */
+static void
+listen_announce_init(struct slave *sl)
+{
+	struct in_addr	addr, bcast;
+	char		err[256];
+	int		one = 1;
+
+	sl->announce = false;
+	if (sl->opts->c.interface == NULL)
+		return;
+	if (net_iface_lookup(sl->opts->c.interface, &addr, &bcast, err,
+	    sizeof(err)) == -1) {
+		log_debug("no announce: %s", err);
+		return;
+	}
+	if (setsockopt(sl->udp_fd, SOL_SOCKET, SO_BROADCAST, &one,
+	    sizeof(one)) == -1) {
+		log_debug("no announce: SO_BROADCAST: %s", strerror(errno));
+		return;
+	}
+	memset(&sl->announce_to, 0, sizeof(sl->announce_to));
+	sl->announce_to.sin_family = AF_INET;
+	sl->announce_to.sin_addr = bcast;
+	sl->announce_to.sin_port = htons(sl->opts->c.port);
+	sl->announce = true;
+}
+
+/* "Here, waiting": a best effort, the probes' back-off is the fallback. */
+static void
+listen_announce(struct slave *sl)
+{
+	uint8_t	frame[PROTO_HDR_LEN];
+	char	to[NET_ADDRSTRLEN];
+
+	if (!sl->announce)
+		return;
+	proto_encode_hdr(frame, sl->opts->c.session, CMD_REPLY, 0);
+	if (sendto(sl->udp_fd, frame, sizeof(frame), 0,
+	    (struct sockaddr *)&sl->announce_to, sizeof(sl->announce_to)) !=
+	    (ssize_t)sizeof(frame))
+		log_debug("announce to %s: %s", net_addr_str(&sl->announce_to,
+		    to, sizeof(to)), strerror(errno));
+	else
+		log_trace("announced to %s", net_addr_str(&sl->announce_to, to,
+		    sizeof(to)));
 }
 
 /* Start looking for a master (once the loop exists). */
@@ -117,10 +180,17 @@ listen_resume(struct slave *sl, bool after_failure)
 void
 listen_start(struct slave *sl)
 {
-	if (sl->direct)
+	if (sl->direct) {
 		listen_connect(sl);
-	else
-		listen_resume(sl, false);
+		return;
+	}
+	listen_resume(sl, false);
+	/*
+	 * Once, at start: announcing again after each session would make every
+	 * slave of a session broadcast at once, and every slave hear every
+	 * other (N^2 wake-ups); a master started later probes at once anyway.
+	 */
+	listen_announce(sl);
 }
 
 static void

@@ -95,15 +95,16 @@ main_usage(FILE *f)
 "  -m, --master H[:P]   connect to this master instead of waiting for probes\n"
 "  -T, --conf-dir DIR   where the session payload file goes (default /tmp)\n"
 "  -o, --output FILE    the task's stdout and stderr (default /tmp/synexec.out)\n"
-"  -k, --key FILE       session key (keyed sessions: not implemented yet)\n"
-"      --kill-grace S   SIGTERM to SIGKILL delay for a lost master's task (10)\n"
+"  -k, --key FILE       keyed sessions: serve only masters that prove this\n"
+"                       key; every frame encrypted and authenticated\n"
+"      --kill-grace S   SIGTERM to SIGKILL delay when a task is stopped (10)\n"
 "      --keep-task      let the task run on when the master is lost\n"
 "      --log FILE       log to FILE\n"
 "      --pidfile FILE   write the process id to FILE\n"
 "      --run-as USER    run the task as USER (the slave must be root)\n"
 "      --allow PATH     run only these commands (repeatable)\n"
 "      --max-conf-size B  refuse payloads larger than B bytes (K/M/G/T; 1G)\n"
-"      --heartbeat-timeout S  accepted; heartbeats are not implemented yet\n"
+"      --heartbeat-timeout S  a master silent this long is lost (1..3600, 10)\n"
 "\n"
 "WARNING: without a key, anyone who can reach the port can run any command\n"
 "as the slave's user.\n",
@@ -482,18 +483,25 @@ main_write_pidfile(int fd)
 	return rc;
 }
 
+/* What SIGHUP needs to read the configuration as we did (reload.c). */
+static const struct reload_hooks main_reload_hooks = {
+	main_parse, main_abs_path, main_runas, main_runas_free,
+};
+
 int
 main(int argc, char *argv[])
 {
 	static struct slave	 sl;	/* large: not on the stack */
 	struct slave_opts	 o;
 	struct task_runas	 runas;
+	static struct auth_key	 key;
 	struct ev_loop		*loop = NULL;
 	struct passwd		*pw;
 	const char		*config;
 	char			 err[512], pidfile[PATH_MAX], host[256];
 	char			 user[64];
 	bool			 check = false, have_pidfile = false;
+	sigset_t		 stopsigs;
 	int			 code = 1, ready_fd = -1, pid_fd = -1;
 	struct stat		 st;
 
@@ -507,12 +515,13 @@ main(int argc, char *argv[])
 	main_parse(argc, argv, &o, &check);
 	log_set_verbose(o.c.verbose);
 
-	/* Keyed sessions do not exist yet: never fall back to no key. */
+	/* A key asked for and not usable: never fall back to no key. */
 	if (o.c.key_file != NULL) {
-		fprintf(stderr, "%s: --key: keyed sessions are not implemented "
-		    "in this version; refusing to run unauthenticated when a "
-		    "key was asked for\n", SLAVE_PROG);
-		goto out;
+		if (auth_key_load(o.c.key_file, &key, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			goto out;
+		}
+		sl.key = &key;
 	}
 	if (o.name != NULL) {
 		if (!slave_name_valid(o.name)) {
@@ -577,6 +586,15 @@ main(int argc, char *argv[])
 
 	/* A dead master must show as a write error, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * TERM, INT and HUP wait (blocked) until their watchers exist: one
+	 * sent as soon as the pidfile is written is then handled, not fatal.
+	 */
+	sigemptyset(&stopsigs);
+	sigaddset(&stopsigs, SIGINT);
+	sigaddset(&stopsigs, SIGTERM);
+	sigaddset(&stopsigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stopsigs, NULL);
 	if (listen_init(&sl, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto out;
@@ -593,12 +611,16 @@ main(int argc, char *argv[])
 		snprintf(user, sizeof(user), "%s", pw->pw_name);
 	else
 		snprintf(user, sizeof(user), "uid %ld", (long)geteuid());
-	if (o.master != NULL)
-		log_warnx("warning: unauthenticated: whoever answers at %s can "
-		    "run commands as %s", o.master, user);
+	if (sl.key != NULL)
+		log_info("keyed sessions: only a master that proves key %s "
+		    "(key id %s) can run commands as %s", o.c.key_file,
+		    key.id_hex, user);
+	else if (o.master != NULL)
+		log_warnx("warning: unauthenticated (no -k key): whoever answers "
+		    "at %s can run commands as %s", o.master, user);
 	else
-		log_warnx("warning: unauthenticated: anyone who can reach port "
-		    "%u can run commands as %s", o.c.port, user);
+		log_warnx("warning: unauthenticated (no -k key): anyone who can "
+		    "reach the port (%u) can run commands as %s", o.c.port, user);
 
 	/* Opened here, so that an error still shows on the terminal. */
 	if (o.c.pidfile != NULL) {
@@ -629,18 +651,22 @@ main(int argc, char *argv[])
 	}
 	log_info("%s %s started: name %s, pid %ld", SLAVE_PROG,
 	    SYNEXEC_VERSION, sl.name, (long)getpid());
+	reload_init(argc, argv, config, &main_reload_hooks);
 	slave_start(&sl, loop);
+	sigprocmask(SIG_UNBLOCK, &stopsigs, NULL);
 	main_daemon_ready(&ready_fd);
 	ev_run(loop, 0);
 	code = sl.exit_code;
 	log_info("exiting with status %d", code);
 out:
 	slave_cleanup(&sl);
+	reload_free();	/* after the last use of sl.opts */
 	if (have_pidfile && unlink(pidfile) == -1 && errno != ENOENT)
 		log_warn("remove %s", pidfile);
 	if (loop != NULL)
 		ev_loop_destroy(loop);
 	main_runas_free(&runas);
+	auth_key_wipe(&key);
 	slave_opts_free(&o);
 	log_close();
 	return code;

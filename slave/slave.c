@@ -57,6 +57,8 @@ slave_start(struct slave *sl, struct ev_loop *loop)
 	ev_signal_init(&sl->sigchld, slave_sigchld_cb, SIGCHLD);
 	ev_signal_init(&sl->sigterm, slave_sigterm_cb, SIGTERM);
 	ev_signal_init(&sl->sigint, slave_sigterm_cb, SIGINT);
+	ev_signal_init(&sl->sighup, reload_hup_cb, SIGHUP);
+	ev_signal_start(loop, &sl->sighup);
 	ev_signal_start(loop, &sl->sigchld);
 	ev_signal_start(loop, &sl->sigterm);
 	ev_signal_start(loop, &sl->sigint);
@@ -113,6 +115,8 @@ slave_check_idle(struct slave *sl, bool after_failure)
 		ev_break(sl->loop, EVBREAK_ALL);
 		return;
 	}
+	/* Settings read on SIGHUP take effect here, between sessions. */
+	reload_apply(sl);
 	listen_resume(sl, after_failure);
 }
 
@@ -212,6 +216,7 @@ slave_cleanup(struct slave *sl)
 		ev_signal_stop(sl->loop, &sl->sigchld);
 		ev_signal_stop(sl->loop, &sl->sigterm);
 		ev_signal_stop(sl->loop, &sl->sigint);
+		ev_signal_stop(sl->loop, &sl->sighup);
 		ev_timer_stop(sl->loop, &sl->task.kill_timer);
 	}
 }

@@ -26,7 +26,9 @@
 #include "cmdline.h"
 #include "conf.h"
 #include "conn.h"
+#include "live.h"
 #include "proto.h"
+#include "report.h"
 
 #define SLAVE_PROG		"synexec_slave"
 #define SLAVE_CONF_PREFIX	"synexec_slave_conf."
@@ -34,8 +36,6 @@
 #define SLAVE_CONNECT_TIMEOUT	5.0		/* seconds for a TCP connect */
 #define SLAVE_RETRY_MIN		0.1		/* -m: first retry, seconds */
 #define SLAVE_RETRY_MAX		5.0		/* -m: retries double up to this */
-/* Wake this long before a START instant, then sleep the rest precisely. */
-#define SLAVE_EARLY_NS		(2 * NSEC_PER_MSEC)
 
 /* ---- task.c ---- */
 
@@ -74,7 +74,9 @@ struct task {
 	int		 start_fd;	/* write end of the start pipe, -1 once used */
 	int		 err_fd;	/* read end of the exec-error pipe */
 	int		 out_fd;	/* the output file, for its size at reap */
-	bool		 released;
+	bool		 released;	/* its instant has come (our view) */
+	bool		 scheduled;	/* its instant is written: it sleeps */
+	bool		 started;	/* it said it woke (its error pipe) */
 	bool		 stopping;	/* SIGTERM sent, SIGKILL on kill_timer */
 	ev_timer	 kill_timer;
 	uint64_t	 sched_mono_ns;	/* the instant asked for */
@@ -87,12 +89,21 @@ struct task {
 	bool		 exec_setup;	/* the failure was before exec (setup) */
 	uint64_t	 output_bytes;
 	int		 timerslack_ns;	/* the process's own, given back to tasks */
+	struct progress	 prog;		/* its progress channel (progress.c) */
 };
 
 void	task_init(struct task *, struct ev_loop *);
 int	task_arm(struct task *, const struct task_spec *, char *why,
 	    size_t whylen);
-/* Start now; sched_mono_ns is the instant asked for (lateness is from it). */
+/*
+ * Tell the armed task its start instant (CLOCK_MONOTONIC): it sleeps until
+ * then by itself and execs (task.c says why).  Call as soon as it is known.
+ */
+void	task_schedule(struct task *, uint64_t when_mono_ns);
+/*
+ * The instant has come (scheduled), or start now (not scheduled: the instant
+ * asked for is sched_mono_ns, lateness is counted from it).
+ */
 void	task_release(struct task *, uint64_t sched_mono_ns);
 /* From SIGCHLD: true if the task's process was reaped just now. */
 bool	task_reap(struct task *);
@@ -107,6 +118,12 @@ int	task_exit_code(const struct task *);
 void	task_describe(const struct task *, char *buf, size_t len);
 /* Back to TASK_IDLE once the result has been used (closes what is left). */
 void	task_clear(struct task *);
+
+/* ---- safefile.c ---- */
+
+/* The output file for writing: no symlink, ours alone, 0600, empty.  -1 + why. */
+int	safefile_output(const char *path, const struct task_runas *, char *why,
+	    size_t whylen);
 
 /* ---- slave_conn.c ---- */
 
@@ -137,6 +154,7 @@ struct slave_conn {
 	ev_timer		 connect_timer;
 	struct conn		 conn;		/* from SC_HELLO_SENT on */
 	bool			 conn_open;
+	struct live		 live;		/* heartbeats, silence (live.c) */
 	/* configuration */
 	int			 conf_fd;
 	uint64_t		 payload_size;
@@ -148,6 +166,10 @@ struct slave_conn {
 	ev_timer		 start_timer;
 	uint64_t		 start_mono_ns;
 	char			 refusal[PROTO_REASON_MAX + 1];
+	/* reports and output (report.c, output.c) */
+	struct sc_report	 rep;
+	struct sc_output	 out;
+	bool			 finish_wait;	/* FINISHD after the last OUTPUT */
 };
 
 /* Connect to a master; false if that failed at once (logged). */
@@ -155,6 +177,8 @@ bool	slave_conn_open(struct slave_conn *, struct slave *,
 	    const struct sockaddr_in *);
 /* The task's process was reaped: report it if this session owns it. */
 void	slave_conn_task_done(struct slave_conn *);
+/* output.c sent the last OUTPUT: FINISHD may go. */
+void	slave_conn_output_done(struct slave_conn *);
 /* End the session from outside (signal): ERROR to an ext master, close. */
 void	slave_conn_abort(struct slave_conn *, const char *why);
 bool	slave_conn_active(const struct slave_conn *);
@@ -178,11 +202,14 @@ struct slave {
 	char			 conf_path[PATH_MAX];
 	char			 output[PATH_MAX];
 	const struct task_runas	*runas;		/* NULL without --run-as */
+	const struct auth_key	*key;		/* -k: keyed sessions; NULL: none */
 	pid_t			 pid;
 	/* discovery (listen.c) */
 	unsigned		 ifindex;	/* -i, 0: any */
 	int			 udp_fd;
 	ev_io			 udp_io;
+	bool			 announce;	/* -i: say "here" when listening */
+	struct sockaddr_in	 announce_to;	/* -i's broadcast address, PORT */
 	bool			 direct;	/* -m */
 	struct sockaddr_in	 master_sa;
 	ev_timer		 retry_timer;
@@ -199,6 +226,7 @@ struct slave {
 	ev_signal		 sigchld;
 	ev_signal		 sigterm;
 	ev_signal		 sigint;
+	ev_signal		 sighup;	/* reload.c */
 	bool			 stopping;
 	int			 exit_code;
 };
@@ -215,5 +243,31 @@ void	slave_cleanup(struct slave *);
 /* "[A-Za-z0-9._:@+-], 1..255 bytes, not starting with '.'" */
 bool	slave_name_valid(const char *);
 void	slave_name_sanitise(char *);
+
+/* ---- reload.c: SIGHUP ---- */
+
+/*
+ * main.c's own parsers, handed over as pointers (so that the objects other
+ * than main.o still link alone, for the unit tests).
+ */
+struct reload_hooks {
+	/* The command line on top of opts; exits on a usage error. */
+	void	(*parse)(int argc, char *argv[], struct slave_opts *,
+		    bool *check);
+	/* An absolute path into out; -1 if it does not fit. */
+	int	(*abs_path)(const char *path, char *out, size_t outlen);
+	/* --run-as: the user's ids and groups; -1 with a message in err. */
+	int	(*runas)(const char *user, struct task_runas *, char *err,
+		    size_t errlen);
+	void	(*runas_free)(struct task_runas *);
+};
+
+/* Remember how we were started, to read the configuration the same way. */
+void	reload_init(int argc, char **argv, const char *config,
+	    const struct reload_hooks *);
+void	reload_hup_cb(struct ev_loop *, ev_signal *, int);
+/* Between sessions: switch to a configuration read on SIGHUP, if any. */
+void	reload_apply(struct slave *);
+void	reload_free(void);
 
 #endif

@@ -32,6 +32,8 @@ static void	slave_conn_start_cb(struct ev_loop *, ev_timer *, int);
 static int	slave_conn_frame(struct conn *, const struct proto_hdr *,
 		    const uint8_t *);
 static void	slave_conn_error(struct conn *, const char *);
+static void	slave_conn_drain(struct conn *);
+static void	slave_conn_lost(struct live *, const char *);
 
 static const char *const slave_conn_state_names[] = {
 	[SC_IDLE] = "idle",
@@ -72,6 +74,10 @@ slave_conn_end(struct slave_conn *sc, const char *error_reason)
 	ev_timer_stop(sl->loop, &sc->start_timer);
 	ev_timer_stop(sl->loop, &sc->connect_timer);
 	ev_io_stop(sl->loop, &sc->connect_io);
+	report_stop(sc);
+	output_close(sc);
+	sc->finish_wait = false;
+	live_stop(&sc->live);
 	if (sc->connect_fd != -1) {
 		close(sc->connect_fd);
 		sc->connect_fd = -1;
@@ -129,6 +135,42 @@ slave_conn_send_text(struct slave_conn *sc, uint8_t cmd, const char *text)
 	slave_conn_send(sc, cmd, text, strnlen(text, PROTO_REASON_MAX));
 }
 
+/* ---- liveness ---- */
+
+/* Our --heartbeat-timeout, in seconds. */
+static double
+slave_conn_timeout(const struct slave *sl)
+{
+	return (double)sl->opts->c.heartbeat_timeout_ns / 1e9;
+}
+
+/*
+ * WELCOME names the master's heartbeat interval: both sides send at that
+ * pace from now on.  Our timeout is at least LIVE_INTERVAL_SHARE intervals,
+ * so that a master with a slow pace is not taken for a silent one.  A master
+ * that says 0 sends none: then only keepalive watches it.
+ */
+static void
+slave_conn_heartbeats(struct slave_conn *sc, uint32_t heartbeat_ms)
+{
+	struct slave	*sl = sc->sl;
+	double		 interval = heartbeat_ms / 1000.0, timeout;
+
+	if (heartbeat_ms == 0) {
+		log_debug("master %s sends no heartbeats", sc->peer_str);
+		live_stop(&sc->live);
+		return;
+	}
+	if (interval < LIVE_INTERVAL_MIN)
+		interval = LIVE_INTERVAL_MIN;
+	timeout = slave_conn_timeout(sl);
+	if (timeout < LIVE_INTERVAL_SHARE * interval)
+		timeout = LIVE_INTERVAL_SHARE * interval;
+	log_debug("master %s: heartbeats every %.3g s, lost after %.3g s of "
+	    "silence", sc->peer_str, interval, timeout);
+	live_start(&sc->live, sl->loop, &sc->conn, timeout, interval);
+}
+
 /* ---- connecting ---- */
 
 static void
@@ -160,10 +202,19 @@ slave_conn_connected(struct slave_conn *sc)
 	ev_timer_stop(sl->loop, &sc->connect_timer);
 	conn_init(&sc->conn, sl->loop, sc->connect_fd, &sc->peer,
 	    sl->opts->c.session, SLAVE_OUT_LIMIT, sc, slave_conn_frame,
-	    slave_conn_error, NULL);
+	    slave_conn_error, slave_conn_drain);
 	sc->connect_fd = -1;
 	sc->conn_open = true;
 	sl->retry_quiet = false;
+	/* Keyed: the hello and all after it wait until the master proved it. */
+	if (sl->key != NULL)
+		conn_set_key(&sc->conn, sl->key, AUTH_ROLE_SLAVE);
+	/*
+	 * Until WELCOME says more, any master talks at least once a second
+	 * (ours sends WELCOME at once, a 2014 one PROBEs while it gathers
+	 * slaves): silence means it is gone.
+	 */
+	live_start(&sc->live, sl->loop, &sc->conn, slave_conn_timeout(sl), 0.);
 
 	memset(&h, 0, sizeof(h));
 	h.ext_version = PROTO_EXT_VERSION;
@@ -172,7 +223,8 @@ slave_conn_connected(struct slave_conn *sc)
 	snprintf(h.name, sizeof(h.name), "%s", sl->name);
 	len = proto_hello_encode(p, sizeof(p), &h);
 	sc->state = SC_HELLO_SENT;
-	log_info("connected to master %s as %s", sc->peer_str, sl->name);
+	log_info("connected to master %s as %s%s", sc->peer_str, sl->name,
+	    sl->key != NULL ? " (keyed: proving the key)" : "");
 	slave_conn_send(sc, CMD_REPLY, p, len);
 }
 
@@ -185,6 +237,9 @@ slave_conn_open(struct slave_conn *sc, struct slave *sl,
 	memset(sc, 0, sizeof(*sc));
 	sc->sl = sl;
 	sc->connect_fd = sc->conf_fd = -1;
+	live_init(&sc->live, sc, slave_conn_lost);
+	report_init(sc);
+	output_init(sc);
 	sc->peer = *sa;
 	net_addr_str(sa, sc->peer_str, sizeof(sc->peer_str));
 	ev_io_init(&sc->connect_io, slave_conn_connect_cb, -1, EV_WRITE);
@@ -201,8 +256,11 @@ slave_conn_open(struct slave_conn *sc, struct slave *sl,
 	sc->connect_fd = fd;
 	/* Small frames whose timing matters (PONG, EXEC_OK): no Nagle delay. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	/* Without heartbeats yet, keepalive is how a dead master host shows. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	/*
+	 * A 2014 master (or ours before heartbeats) may be silent while the
+	 * task runs: then the kernel's keepalive is how a dead host shows.
+	 */
+	live_keepalive(fd, slave_conn_timeout(sl));
 	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0) {
 		slave_conn_connected(sc);
 		return true;
@@ -391,11 +449,18 @@ slave_conn_arm(struct slave_conn *sc)
 		slave_conn_refuse(sc);
 		return;
 	}
+	/* The task stays armed; the session's end kills it. */
+	if (sc->ext && output_open(sc, sc->cb.flags, sc->cb.output_max,
+	    sc->refusal, sizeof(sc->refusal)) == -1) {
+		slave_conn_refuse(sc);
+		return;
+	}
 	cmdline_free(&sc->cmd);
 	sc->state = SC_ARMED;
 	log_info("master %s: configured (%llu payload bytes); task armed",
 	    sc->peer_str, (unsigned long long)sc->payload_size);
 	slave_conn_send(sc, CMD_CONF_OK, NULL, 0);
+	report_start(sc);
 }
 
 /* CONF from a 2014 master: the whole session file in one frame. */
@@ -409,13 +474,26 @@ slave_conn_v1_conf(struct slave_conn *sc, const uint8_t *p, size_t len)
 	sc->configured = true;
 	sc->payload_size = plen;
 	sc->master_addr[0] = '\0';
+	/* A 2014 master is silent from now until the end: keepalive only. */
+	live_stop(&sc->live);
 	if (cmdlen > PROTO_COMMAND_MAX) {
 		slave_conn_refusef(sc, "command longer than %d bytes",
 		    PROTO_COMMAND_MAX);
 		return 0;
 	}
-	if (slave_conn_check_command(sc, (const char *)p, cmdlen) == -1 ||
-	    slave_conn_open_conf(sc) == -1 ||
+	if (slave_conn_check_command(sc, (const char *)p, cmdlen) == -1) {
+		slave_conn_refuse(sc);
+		return 0;
+	}
+	/* The same limit as for our master, and checked before writing. */
+	if (plen > sc->sl->opts->max_conf_size) {
+		cmdline_free(&sc->cmd);
+		slave_conn_refusef(sc,
+		    "payload of %zu bytes exceeds --max-conf-size %llu", plen,
+		    (unsigned long long)sc->sl->opts->max_conf_size);
+		return 0;
+	}
+	if (slave_conn_open_conf(sc) == -1 ||
 	    slave_conn_write_conf(sc, nl != NULL ? nl + 1 : p + len, plen)
 	    == -1) {
 		slave_conn_refuse(sc);
@@ -495,9 +573,13 @@ slave_conn_release(struct slave_conn *sc, uint64_t sched_mono_ns)
 
 	task_release(&sl->task, sched_mono_ns);
 	sc->state = SC_RUNNING;
-	log_info("task %d started (%+.3f ms from the instant asked for)",
-	    (int)sl->task.pid,
-	    (double)(int64_t)(sl->task.start_mono_ns - sched_mono_ns) / 1e6);
+	output_running(sc);
+	if (sl->task.started)
+		log_info("task %d started (%+.3f ms from the instant asked "
+		    "for)", (int)sl->task.pid, (double)(int64_t)
+		    (sl->task.start_mono_ns - sched_mono_ns) / 1e6);
+	else
+		log_info("task %d released at its instant", (int)sl->task.pid);
 	/* It died before it was released: report that now. */
 	if (sl->task.state == TASK_DONE)
 		slave_conn_task_done(sc);
@@ -511,23 +593,18 @@ slave_conn_start_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	uint64_t	   now = mono_ns();
 
 	(void)revents;
-	if (sc->start_mono_ns > now + 2 * SLAVE_EARLY_NS) {
-		/* Woken far too early (should not happen): wait again. */
-		ev_timer_set(w, (double)(sc->start_mono_ns - now -
-		    SLAVE_EARLY_NS) / 1e9, 0);
+	if (sc->start_mono_ns > now) {
+		/* Woken early (the loop rounds its timeouts): wait again. */
+		ev_timer_set(w, (double)(sc->start_mono_ns - now) / 1e9, 0);
 		ev_timer_start(loop, w);
 		return;
 	}
 	/*
-	 * The loop's timers are only as precise as its poll timeout (about a
-	 * millisecond).  This blocking sleep lasts at most about SLAVE_EARLY_NS
-	 * and is what makes every slave start at the same instant; nothing else
-	 * in the slave needs the loop during those 2 ms.
+	 * The task woke at the instant by itself (task_schedule): this timer,
+	 * as imprecise as the loop, only marks it running and reads when it
+	 * really started.  Nothing blocks the loop any more.
 	 */
-	clock_sleep_until_mono(sc->start_mono_ns);
 	slave_conn_release(sc, sc->start_mono_ns);
-	log_debug("release timer woke %.3f ms before the instant",
-	    (double)((int64_t)sc->start_mono_ns - (int64_t)now) / 1e6);
 }
 
 static int
@@ -567,22 +644,20 @@ slave_conn_start(struct slave_conn *sc, const uint8_t *p, size_t len,
 		slave_conn_send_text(sc, CMD_EXEC_NO, reason);
 		return 0;
 	}
+	/* The task sleeps until the instant by itself from now on. */
+	task_schedule(&sl->task, st.slave_mono_ns);
 	slave_conn_send(sc, CMD_EXEC_OK, NULL, 0);
 	sc->start_mono_ns = st.slave_mono_ns;
 	sc->state = SC_SCHEDULED;
 	now = mono_ns();
 	if (st.slave_mono_ns <= now) {
 		slave_conn_release(sc, st.slave_mono_ns);	/* late: at once */
-	} else if (st.slave_mono_ns <= now + SLAVE_EARLY_NS) {
-		/* Closer than the timer's precision: sleep it (< 2 ms). */
-		clock_sleep_until_mono(st.slave_mono_ns);
-		slave_conn_release(sc, st.slave_mono_ns);
 	} else {
 		log_debug("master %s: start in %.3f ms", sc->peer_str,
 		    (double)(st.slave_mono_ns - now) / 1e6);
 		ev_now_update(sl->loop);
-		ev_timer_set(&sc->start_timer, (double)(st.slave_mono_ns - now -
-		    SLAVE_EARLY_NS) / 1e9, 0);
+		ev_timer_set(&sc->start_timer, (double)(st.slave_mono_ns - now) /
+		    1e9, 0);
 		ev_timer_start(sl->loop, &sc->start_timer);
 	}
 	return 0;
@@ -599,6 +674,8 @@ slave_conn_v1_exec(struct slave_conn *sc)
 	case SC_ARMED:
 		break;
 	case SC_HELLO_SENT:
+		log_warnx("master %s: EXEC before any CONF: refused (EXEC_NO)",
+		    sc->peer_str);
 		slave_conn_send_text(sc, CMD_EXEC_NO, "not configured");
 		return 0;
 	case SC_REFUSED:
@@ -625,8 +702,9 @@ slave_conn_v1_exec(struct slave_conn *sc)
 	return 0;
 }
 
-void
-slave_conn_task_done(struct slave_conn *sc)
+/* The task's result, after its last OUTPUT and a last REPORT. */
+static void
+slave_conn_finished(struct slave_conn *sc)
 {
 	struct slave		*sl = sc->sl;
 	struct proto_result	 r;
@@ -635,25 +713,14 @@ slave_conn_task_done(struct slave_conn *sc)
 	size_t			 len;
 	char			 desc[256];
 
+	sc->finish_wait = false;
 	task_describe(&sl->task, desc, sizeof(desc));
-	switch (sc->state) {
-	case SC_ARMED:
-		/* Not started yet: START / EXEC will be answered EXEC_NO. */
-		log_warnx("task %d ended before its start: %s",
-		    (int)sl->task.pid, desc);
-		return;
-	case SC_SCHEDULED:
-		/* Killed (ABORT) or dead before its instant: never started. */
-		ev_timer_stop(sl->loop, &sc->start_timer);
-		break;
-	case SC_RUNNING:
-		break;
-	default:
-		return;
-	}
 	if (sc->ext) {
 		task_result(&sl->task, &r);
 		len = proto_result_encode(p, sizeof(p), &r);
+		/* Its final state, CPU and progress line, whatever the pace. */
+		report_stop(sc);
+		report_send(sc);
 	} else {
 		task_v1_result(&sl->task, &v1);
 		len = proto_v1_result_encode(p, sizeof(p), &v1);
@@ -662,6 +729,54 @@ slave_conn_task_done(struct slave_conn *sc)
 	log_info("task %d %s; reporting to master %s", (int)sl->task.pid, desc,
 	    sc->peer_str);
 	slave_conn_send(sc, CMD_FINISHD, p, len);
+}
+
+void
+slave_conn_task_done(struct slave_conn *sc)
+{
+	struct slave	*sl = sc->sl;
+	char		 desc[256];
+
+	switch (sc->state) {
+	case SC_ARMED:
+		/* Not started yet: START / EXEC will be answered EXEC_NO. */
+		task_describe(&sl->task, desc, sizeof(desc));
+		log_warnx("task %d ended before its start: %s",
+		    (int)sl->task.pid, desc);
+		return;
+	case SC_SCHEDULED:
+		/*
+		 * Killed (ABORT) or dead before its instant: never started.
+		 * Or it started and ended before our timer for its instant
+		 * (it wakes by itself): the reap knows which.
+		 */
+		ev_timer_stop(sl->loop, &sc->start_timer);
+		break;
+	case SC_RUNNING:
+		break;
+	default:
+		return;
+	}
+	/*
+	 * A master that collects output holds every byte once it sees
+	 * FINISHD: the rest of the file goes first, as the connection drains
+	 * (output.c calls slave_conn_output_done when it is all queued).
+	 */
+	sc->finish_wait = true;
+	if (!sc->ext || output_finish(sc))
+		slave_conn_finished(sc);
+	else if (sc->finish_wait)
+		log_debug("task %d ended: sending the rest of its output "
+		    "(%llu of %llu bytes sent) before its result",
+		    (int)sl->task.pid, (unsigned long long)sc->out.sent,
+		    (unsigned long long)sc->out.end);
+}
+
+void
+slave_conn_output_done(struct slave_conn *sc)
+{
+	if (sc->finish_wait && sc->conn_open)
+		slave_conn_finished(sc);
 }
 
 /* ---- frames ---- */
@@ -728,6 +843,7 @@ slave_conn_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 		sc->state = SC_JOINED;
 		log_info("master %s: joined (extension version %u)",
 		    sc->peer_str, w.ext_version);
+		slave_conn_heartbeats(sc, w.heartbeat_ms);
 		return 0;
 	case CMD_PING:
 		if (proto_ping_decode(p, len, &ping, &why) == -1)
@@ -752,14 +868,19 @@ slave_conn_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 		proto_reason_copy(text, sizeof(text), p, len);
 		log_info("master %s: abort%s%s", sc->peer_str,
 		    len > 0 ? ": " : "", text);
+		if (task_alive(&sc->sl->task) && !sc->sl->task.stopping)
+			log_info("stopping task %d (SIGTERM, SIGKILL after "
+			    "%.3g s)", (int)sc->sl->task.pid,
+			    (double)sc->sl->opts->kill_grace_ns / 1e9);
 		/* Its reap reports FINISHD (or EXEC_NO to a later START). */
 		task_stop(&sc->sl->task, sc->sl->opts->kill_grace_ns);
 		return 0;
 	case CMD_HEARTBEAT:
+		/* Proof of life: conn.c noted the time, live.c reads it. */
+		return 0;
 	case CMD_REPORT_REQ:
-		/* Reserved; a master may send them already: nothing to do. */
-		log_debug("master %s: %s ignored", sc->peer_str,
-		    proto_cmd_name(h->command));
+		/* Answered at once, in any state (idle: no task). */
+		report_send(sc);
 		return 0;
 	default:
 		return slave_conn_out_of_phase(sc, h);
@@ -778,6 +899,24 @@ slave_conn_error(struct conn *c, const char *why)
 		log_warnx("master %s: %s (state %s)", sc->peer_str, why,
 		    slave_conn_state_names[sc->state]);
 	slave_conn_end(sc, NULL);
+}
+
+/* Room in the output queue again: more of the task's output. */
+static void
+slave_conn_drain(struct conn *c)
+{
+	output_pump(c->owner);
+}
+
+/* live.c: the master has been silent (or not reading) too long. */
+static void
+slave_conn_lost(struct live *l, const char *why)
+{
+	struct slave_conn *sc = l->owner;
+
+	log_warnx("master %s: %s; ending the session (state %s)", sc->peer_str,
+	    why, slave_conn_state_names[sc->state]);
+	slave_conn_end(sc, why);
 }
 
 void

@@ -3,7 +3,18 @@
  *
  * Arming does all the slow work ahead of time: open the output file, build the
  * environment, fork, switch user, set up descriptors.  The child then blocks
- * reading its start pipe, so releasing it costs one pipe write and its exec.
+ * reading its start pipe.
+ *
+ * What the pipe carries is the start instant (8 bytes, CLOCK_MONOTONIC; one
+ * already past: now), written as soon as START arrives: the child sleeps until
+ * the instant itself and execs.  So at the instant nothing stands between a task and its
+ * exec, not even its slave: the tasks of a session wake from their own timers
+ * at T like processes released by one event, instead of each waiting for its
+ * slave to be scheduled and to write to it.  On a busy host (many slaves
+ * sharing CPUs with tasks already exec'ing) that hop made some slaves 1-3 ms
+ * late (bench/README.md).  The child then says when it really started on
+ * its error pipe, which is how the slave learns the lateness.
+ *
  * The child is the leader of its own process group, so that stopping the task
  * reaches whatever it started.
  */
@@ -28,18 +39,27 @@
 
 extern char **environ;
 
-/* What the child writes to its error pipe when it cannot run the command. */
+/*
+ * What the child writes to its error pipe: when it started (just before its
+ * exec), and why, if it cannot run the command.  One record per write, well
+ * under PIPE_BUF: never mixed.
+ */
+enum { TASK_MSG_STARTED = 1, TASK_MSG_FAILED = 2 };
 struct task_err {
-	int	setup;		/* 1: failed before exec (descriptors, user) */
-	int	err;		/* errno */
+	int		kind;		/* TASK_MSG_* */
+	int		setup;		/* 1: failed before exec (descriptors, user) */
+	int		err;		/* errno */
+	uint64_t	mono_ns;	/* STARTED: CLOCK_MONOTONIC at its wake-up */
+	uint64_t	real_ns;	/* STARTED: CLOCK_REALTIME, the same moment */
 };
 
 /* Descriptors of the child, in the order the child expects them. */
-enum { TASK_FD_START = 3, TASK_FD_ERR = 4, TASK_FD_FIRST_FREE = 5 };
+enum { TASK_FD_START = 3, TASK_FD_ERR = 4, TASK_FD_PROGRESS = PROGRESS_FD,
+    TASK_FD_FIRST_FREE = PROGRESS_FD + 1 };
 
 static const char *const task_env_names[] = {
 	"SYNEXEC_SESSION", "SYNEXEC_SLAVE_NAME", "SYNEXEC_SLAVE_INDEX",
-	"SYNEXEC_SLAVES", "SYNEXEC_MASTER",
+	"SYNEXEC_SLAVES", "SYNEXEC_MASTER", "SYNEXEC_PROGRESS_FD",
 };
 #define TASK_NENV	(sizeof(task_env_names) / sizeof(task_env_names[0]))
 
@@ -54,6 +74,7 @@ task_init(struct task *t, struct ev_loop *loop)
 	t->start_fd = t->err_fd = t->out_fd = -1;
 	t->timerslack_ns = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
 	ev_timer_init(&t->kill_timer, task_kill_cb, 0, 0);
+	progress_init(&t->prog, loop);
 }
 
 static void
@@ -102,6 +123,7 @@ task_environ(const struct task_spec *sp)
 	rc |= asprintf(&env[k++], "SYNEXEC_SLAVE_INDEX=%u", sp->index) < 0;
 	rc |= asprintf(&env[k++], "SYNEXEC_SLAVES=%u", sp->nslaves) < 0;
 	rc |= asprintf(&env[k++], "SYNEXEC_MASTER=%s", sp->master) < 0;
+	rc |= asprintf(&env[k++], "SYNEXEC_PROGRESS_FD=%d", TASK_FD_PROGRESS) < 0;
 	if (rc) {
 		/* asprintf leaves the pointer undefined on failure. */
 		for (i = 0; i < TASK_NENV; i++)
@@ -132,7 +154,8 @@ task_environ_free(char **env)
 static void __attribute__((noreturn))
 task_child_fail(int fd, int setup)
 {
-	struct task_err te = { .setup = setup, .err = errno };
+	struct task_err te = { .kind = TASK_MSG_FAILED, .setup = setup,
+	    .err = errno };
 
 	if (fd != -1)
 		(void)!write(fd, &te, sizeof(te));
@@ -145,14 +168,17 @@ task_child_fail(int fd, int setup)
  */
 static void __attribute__((noreturn))
 task_child(const struct task *t, const struct task_spec *sp, char **env,
-    int devnull, int out, int start_rd, int err_wr)
+    int devnull, int out, int start_rd, int err_wr, int prog_wr)
 {
 	static const int sigs[] = { SIGPIPE, SIGTERM, SIGINT, SIGCHLD, SIGHUP,
 	    SIGQUIT, SIGUSR1, SIGUSR2 };
-	sigset_t	none;
-	size_t		i;
-	char		go;
-	ssize_t		n;
+	sigset_t	 none;
+	size_t		 i;
+	uint64_t	 when;
+	struct timespec	 ts;
+	struct task_err	 te;
+	ssize_t		 n;
+	pid_t		 slave = getppid();
 
 	/*
 	 * An ignored SIGPIPE survives exec, and the loop's handlers must not
@@ -162,10 +188,6 @@ task_child(const struct task *t, const struct task_spec *sp, char **env,
 		signal(sigs[i], SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* The slave's precise timer slack is for its start; not the task's. */
-	if (t->timerslack_ns > 0)
-		(void)prctl(PR_SET_TIMERSLACK, (unsigned long)t->timerslack_ns,
-		    0, 0, 0);
 	if (setpgid(0, 0) == -1)
 		task_child_fail(err_wr, 1);
 
@@ -173,14 +195,19 @@ task_child(const struct task *t, const struct task_spec *sp, char **env,
 	if ((devnull = fcntl(devnull, F_DUPFD_CLOEXEC, TASK_FD_FIRST_FREE)) == -1 ||
 	    (out = fcntl(out, F_DUPFD_CLOEXEC, TASK_FD_FIRST_FREE)) == -1 ||
 	    (start_rd = fcntl(start_rd, F_DUPFD_CLOEXEC, TASK_FD_FIRST_FREE)) == -1 ||
-	    (err_wr = fcntl(err_wr, F_DUPFD_CLOEXEC, TASK_FD_FIRST_FREE)) == -1)
+	    (err_wr = fcntl(err_wr, F_DUPFD_CLOEXEC, TASK_FD_FIRST_FREE)) == -1 ||
+	    (prog_wr = fcntl(prog_wr, F_DUPFD_CLOEXEC, TASK_FD_FIRST_FREE)) == -1)
 		task_child_fail(err_wr, 1);
-	/* The pipes stay close-on-exec: the task itself sees only 0, 1 and 2. */
+	/*
+	 * The pipes stay close-on-exec: the task itself sees only 0, 1, 2
+	 * and its progress channel (dup2 clears close-on-exec on that one).
+	 */
 	if (dup2(devnull, STDIN_FILENO) == -1 ||
 	    dup2(out, STDOUT_FILENO) == -1 ||
 	    dup2(out, STDERR_FILENO) == -1 ||
 	    dup3(start_rd, TASK_FD_START, O_CLOEXEC) == -1 ||
-	    dup3(err_wr, TASK_FD_ERR, O_CLOEXEC) == -1)
+	    dup3(err_wr, TASK_FD_ERR, O_CLOEXEC) == -1 ||
+	    dup2(prog_wr, TASK_FD_PROGRESS) == -1)
 		task_child_fail(err_wr, 1);
 	err_wr = TASK_FD_ERR;
 	/* Nothing of the slave (sockets, loop, log) may leak into the task. */
@@ -199,11 +226,40 @@ task_child(const struct task *t, const struct task_spec *sp, char **env,
 			task_child_fail(err_wr, 1);
 	}
 
+	/*
+	 * Once told its instant, the child would exec at it on its own: if the
+	 * slave dies first (kill -9), it must die too, not run unsupervised.
+	 * Set after the user switch (which clears it); the getppid() check
+	 * covers a slave that died before.  Cleared again before the exec.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
+		task_child_fail(err_wr, 1);
+	if (getppid() != slave)
+		_exit(126);
 	do {
-		n = read(TASK_FD_START, &go, 1);
+		n = read(TASK_FD_START, &when, sizeof(when));
 	} while (n == -1 && errno == EINTR);
-	if (n != 1)
+	if (n != (ssize_t)sizeof(when))
 		_exit(126);	/* never released: the slave gave up on us */
+	/* The slave's timer slack (1 ns) is still ours: wake precisely. */
+	if (when != 0) {
+		ts.tv_sec = (time_t)(when / NSEC_PER_SEC);
+		ts.tv_nsec = (long)(when % NSEC_PER_SEC);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+		    NULL) == EINTR)
+			;
+	}
+	memset(&te, 0, sizeof(te));
+	te.kind = TASK_MSG_STARTED;
+	te.mono_ns = mono_ns();
+	te.real_ns = real_ns();
+	/* The slave's precise timer slack was for the start; not the task's. */
+	if (t->timerslack_ns > 0)
+		(void)prctl(PR_SET_TIMERSLACK, (unsigned long)t->timerslack_ns,
+		    0, 0, 0);
+	/* Started, the task outlives its slave as it always did. */
+	(void)prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	(void)!write(err_wr, &te, sizeof(te));
 	execve(sp->path, sp->argv, env);
 	task_child_fail(err_wr, 0);
 }
@@ -212,7 +268,7 @@ int
 task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 {
 	int	  start[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	int	  out = -1, devnull = -1, rc = -1;
+	int	  out = -1, devnull = -1, prog_wr = -1, rc = -1;
 	char	**env = NULL;
 	pid_t	  pid;
 
@@ -220,23 +276,18 @@ task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 		snprintf(why, whylen, "a task is still present");
 		return -1;
 	}
-	out = open(sp->output, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (out == -1) {
-		snprintf(why, whylen, "%s: %s", sp->output, strerror(errno));
+	/* No symlink followed, nobody else's file, mode 0600 (safefile.c). */
+	if ((out = safefile_output(sp->output, sp->runas, why, whylen)) == -1)
 		goto out;
-	}
-	if (sp->runas != NULL && fchown(out, sp->runas->uid, sp->runas->gid)
-	    == -1) {
-		snprintf(why, whylen, "%s: chown to %s: %s", sp->output,
-		    sp->runas->user, strerror(errno));
-		goto out;
-	}
 	if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
 		snprintf(why, whylen, "/dev/null: %s", strerror(errno));
 		goto out;
 	}
 	if (pipe2(start, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1) {
+		snprintf(why, whylen, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	if (progress_open(&t->prog, &prog_wr) == -1) {
 		snprintf(why, whylen, "pipe: %s", strerror(errno));
 		goto out;
 	}
@@ -250,7 +301,8 @@ task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 		goto out;
 	}
 	if (pid == 0)
-		task_child(t, sp, env, devnull, out, start[0], errp[1]);
+		task_child(t, sp, env, devnull, out, start[0], errp[1],
+		    prog_wr);
 
 	/* Both sides set the group, so it exists whichever runs first. */
 	if (setpgid(pid, pid) == -1 && errno != EACCES)
@@ -265,6 +317,7 @@ task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 	out = -1;
 	t->state = TASK_ARMED;
 	t->released = t->stopping = false;
+	t->scheduled = t->started = false;
 	t->exec_errno = 0;
 	t->exec_setup = false;
 	t->output_bytes = 0;
@@ -280,25 +333,63 @@ out:
 	task_close_fd(&errp[1]);
 	task_close_fd(&devnull);
 	task_close_fd(&out);
+	/* Ours is the read end only: EOF comes when the task's copies close. */
+	task_close_fd(&prog_wr);
+	if (rc == -1)
+		progress_close(&t->prog);
 	return rc;
+}
+
+/* The child's records that are there (non-blocking): its start, its failure. */
+static void
+task_read_msgs(struct task *t)
+{
+	struct task_err te;
+
+	if (t->err_fd == -1)
+		return;
+	while (read(t->err_fd, &te, sizeof(te)) == (ssize_t)sizeof(te)) {
+		if (te.kind == TASK_MSG_STARTED && !t->started) {
+			t->started = true;
+			t->start_mono_ns = te.mono_ns;
+			t->start_real_ns = te.real_ns;
+		} else if (te.kind == TASK_MSG_FAILED && te.err != 0) {
+			t->exec_errno = te.err;
+			t->exec_setup = te.setup != 0;
+		}
+	}
+}
+
+void
+task_schedule(struct task *t, uint64_t when_mono_ns)
+{
+	t->sched_mono_ns = when_mono_ns;
+	t->scheduled = true;
+	if (t->start_fd != -1) {
+		/* EPIPE: the child died meanwhile; its reap will tell. */
+		if (write(t->start_fd, &when_mono_ns, sizeof(when_mono_ns)) !=
+		    (ssize_t)sizeof(when_mono_ns))
+			log_warn("release of task %d", (int)t->pid);
+		task_close_fd(&t->start_fd);
+	}
 }
 
 void
 task_release(struct task *t, uint64_t sched_mono_ns)
 {
-	static const char go = '!';
+	uint64_t now = mono_ns();
 
-	t->sched_mono_ns = sched_mono_ns;
-	t->start_real_ns = real_ns();
-	t->start_mono_ns = mono_ns();
+	if (!t->scheduled)
+		task_schedule(t, sched_mono_ns);	/* past or now: at once */
 	t->released = true;
 	if (t->state == TASK_ARMED)
 		t->state = TASK_RUNNING;
-	if (t->start_fd != -1) {
-		/* EPIPE: the child died meanwhile; its reap will tell. */
-		if (write(t->start_fd, &go, 1) != 1)
-			log_warn("release of task %d", (int)t->pid);
-		task_close_fd(&t->start_fd);
+	task_read_msgs(t);
+	if (!t->started) {
+		/* Its own record is on the way: until then, the instant. */
+		t->start_mono_ns = t->sched_mono_ns < now ? t->sched_mono_ns :
+		    now;
+		t->start_real_ns = real_ns() - (now - t->start_mono_ns);
 	}
 }
 
@@ -331,8 +422,12 @@ task_stop(struct task *t, uint64_t grace_ns)
 {
 	if (!task_alive(t))
 		return;
-	if (!t->released) {
-		/* Never started: EOF on its pipe, and SIGKILL for good measure. */
+	task_read_msgs(t);	/* its instant may have come already */
+	if (!t->released && !t->started) {
+		/*
+		 * Never started: EOF on its pipe (or it sleeps until an
+		 * instant still to come), and SIGKILL for good measure.
+		 */
 		task_close_fd(&t->start_fd);
 		task_signal(t, SIGKILL);
 		t->stopping = true;
@@ -358,7 +453,6 @@ task_alive(const struct task *t)
 bool
 task_reap(struct task *t)
 {
-	struct task_err	te;
 	struct stat	st;
 	pid_t		r;
 	uint64_t	finish_mono;
@@ -378,6 +472,10 @@ task_reap(struct task *t)
 		memset(&t->ru, 0, sizeof(t->ru));
 		t->status = -1;
 	}
+	/* Did it start (it may have, before our timer for its instant)? */
+	task_read_msgs(t);
+	if (t->started)
+		t->released = true;
 	if (t->released && finish_mono >= t->start_mono_ns)
 		/*
 		 * Finish = start + the monotonic duration, so that a step of the
@@ -385,13 +483,10 @@ task_reap(struct task *t)
 		 */
 		t->finish_real_ns = t->start_real_ns +
 		    (finish_mono - t->start_mono_ns);
-	if (read(t->err_fd, &te, sizeof(te)) == (ssize_t)sizeof(te) &&
-	    te.err != 0) {
-		t->exec_errno = te.err;
-		t->exec_setup = te.setup != 0;
-	}
 	if (fstat(t->out_fd, &st) == 0 && st.st_size > 0)
 		t->output_bytes = (uint64_t)st.st_size;
+	/* Its last progress line is in the pipe already: take it now. */
+	progress_drain(&t->prog);
 	task_close_fd(&t->start_fd);
 	task_close_fd(&t->err_fd);
 	task_close_fd(&t->out_fd);
@@ -507,7 +602,9 @@ task_clear(struct task *t)
 	task_close_fd(&t->start_fd);
 	task_close_fd(&t->err_fd);
 	task_close_fd(&t->out_fd);
+	progress_close(&t->prog);
 	t->state = TASK_IDLE;
 	t->pid = 0;
 	t->released = t->stopping = false;
+	t->scheduled = t->started = false;
 }

@@ -8,7 +8,7 @@ the 2014 master against our slave.  Python 3 standard library only.
                    [--output FILE] [--conf-dir DIR] [--dump-conf FILE]
                    [--iface-bcast ADDR | --bind ADDR]
   v1peer.py master --port P --session S --bcast ADDR --slaves N --conf FILE
-                   [--listen ADDR] [--timeout SECS]
+                   [--listen ADDR] [--timeout SECS] [--conf-only]
 
 Everything the peer receives is printed on stdout, one line per event, so a
 test can assert on it.  A peer that sees anything a 2014 peer would not expect
@@ -285,6 +285,38 @@ def expect(stream, deadline, want):
         return payload
 
 
+def conf_only(slaves, deadline):
+    """--conf-only: report each slave's answer to CONF, then hang up.
+
+    Closing before EXEC is what a 2014 master does when it is stopped: our
+    slave kills the armed task, which never ran.  Exit 0 if every slave
+    answered CONF_OK, 2 if any refused (its reason is printed).
+    """
+    refused = 0
+    for s in slaves:
+        while True:
+            f = read_frame(s, deadline)
+            if f is None:
+                raise Deviation('%s: connection closed while waiting for '
+                                'CONF_OK or CONF_NO' % s.peer)
+            cmd, payload = f
+            if cmd != REPLY:
+                break
+        if cmd == CONF_OK:
+            say('%s: CONF_OK' % s.peer)
+        elif cmd == CONF_NO:
+            refused += 1
+            say('%s: CONF_NO %s' % (s.peer,
+                                    payload.decode('ascii', 'replace')))
+        else:
+            raise Deviation('%s: got %s, wanted CONF_OK or CONF_NO'
+                            % (s.peer, NAMES[cmd]))
+    for s in slaves:
+        s.sock.close()
+    say('configuration done')
+    return 2 if refused else 0
+
+
 def run_master(args):
     deadline = Deadline(args.timeout)
     with open(args.conf, 'rb') as fh:
@@ -337,6 +369,8 @@ def run_master(args):
     for s in slaves:
         s.send(CONF, conf)
     say('sent CONF %d bytes' % len(conf))
+    if args.conf_only:
+        return conf_only(slaves, deadline)
     for s in slaves:
         expect(s, deadline, CONF_OK)
         say('%s: CONF_OK' % s.peer)
@@ -398,6 +432,9 @@ def main():
     mp.add_argument('--slaves', type=int, default=1)
     mp.add_argument('--conf', required=True)
     mp.add_argument('--timeout', type=float, default=60)
+    mp.add_argument('--conf-only', action='store_true',
+                    help='stop after the answers to CONF (exit 2 if any '
+                    'slave refused)')
     args = ap.parse_args()
     if args.role == 'slave' and args.iface_bcast:
         args.bind = args.iface_bcast

@@ -115,6 +115,8 @@ static const char *const bad_files[] = {
 	"bad-port-range.conf",
 	"bad-port-hex.conf",
 	"bad-port-negative.conf",
+	"bad-port-plus.conf",
+	"bad-name-plus.conf",
 	"bad-port-zero.conf",
 	"bad-session-negative.conf",
 	"bad-session-range.conf",

@@ -49,6 +49,9 @@ static const struct {
 	{ 43, "BYE", 0, 1024 },
 	{ 44, "HEARTBEAT", 0, 0 },
 	{ 45, "ERROR", 0, 1024 },
+	{ 48, "AUTH_HELLO", 44, 44 },
+	{ 49, "AUTH_PROOF", 32, 32 },
+	{ 50, "SEALED", 17, 65535 },
 };
 #define NCMDS	(sizeof(notes_cmds) / sizeof(notes_cmds[0]))
 

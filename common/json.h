@@ -1,0 +1,52 @@
+/*
+ * json.h - a small JSON writer for the results file (no parser, no DOM).
+ *
+ * Values are written as they come, onto a stdio stream, indented two spaces
+ * per level.  Every string is escaped: quote, backslash and control bytes,
+ * and any byte that is not part of valid UTF-8 becomes U+FFFD, so the
+ * output is always valid JSON whatever bytes a file name or a slave holds.
+ *
+ * Each writer takes a key: the member's name inside an object, NULL inside
+ * an array or at the top.  Nesting is bounded by JSON_DEPTH_MAX; deeper
+ * calls set the error flag and write nothing.
+ */
+#ifndef SYNEXEC_JSON_H
+#define SYNEXEC_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JSON_DEPTH_MAX	16
+
+struct json {
+	FILE	*f;
+	int	 depth;
+	bool	 error;				/* too deep, or unbalanced */
+	bool	 has_items[JSON_DEPTH_MAX];	/* a comma is due */
+};
+
+void	json_init(struct json *, FILE *);
+void	json_begin_object(struct json *, const char *key);
+void	json_end_object(struct json *);
+void	json_begin_array(struct json *, const char *key);
+void	json_end_array(struct json *);
+/* s NULL writes null. */
+void	json_string(struct json *, const char *key, const char *s);
+void	json_string_len(struct json *, const char *key, const void *s,
+	    size_t len);
+void	json_u64(struct json *, const char *key, uint64_t);
+void	json_i64(struct json *, const char *key, int64_t);
+void	json_bool(struct json *, const char *key, bool);
+void	json_null(struct json *, const char *key);
+/* Nanoseconds as seconds with nine decimals: 1.500000000, -0.000000002. */
+void	json_seconds(struct json *, const char *key, int64_t ns);
+void	json_useconds(struct json *, const char *key, uint64_t ns);
+/* Ends the document with a newline.  0, or -1 if it was unbalanced/too deep. */
+int	json_finish(struct json *);
+
+/* The string escaper alone: writes "..." for len bytes of s. */
+void	json_escape(FILE *, const void *s, size_t len);
+
+#endif

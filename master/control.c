@@ -1,0 +1,265 @@
+/*
+ * control.c - ending a session early: SIGINT and SIGTERM, the -t limit on the
+ * run phase, and --fail-fast.
+ *
+ * Before the run phase nothing runs yet: an abort releases every slave with
+ * BYE (a slave kills a task that is armed but not started) and exits.  In the
+ * run phase each slave of ours whose task may still run gets ABORT; it stops
+ * its task's process group (SIGTERM, then SIGKILL after its --kill-grace)
+ * and reports the end with FINISHD as usual.  The master waits for those
+ * reports (heartbeats keep telling it who is lost meanwhile), then prints the
+ * summary, writes the results and exits 4.  A 2014 slave has no ABORT: it is
+ * let go, marked lost with a reason that says its task may still run.  A
+ * second SIGINT or SIGTERM ends at once: the slaves stop their tasks when
+ * their connections close.
+ */
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "master.h"
+
+#define CONTROL_NAMES_MAX	8	/* slaves named in "still waiting for" */
+
+static void	control_timeout_cb(struct ev_loop *, ev_timer *, int);
+static void	control_abort_log_cb(struct ev_loop *, ev_timer *, int);
+
+void
+control_init(struct master *m)
+{
+	m->hb_timeout = (double)m->opts->c.heartbeat_timeout_ns /
+	    (double)NSEC_PER_SEC;
+	m->hb_interval = live_interval(m->hb_timeout);
+	m->aborting = false;
+	m->abort_code = 4;
+	ev_init(&m->timeout_timer, control_timeout_cb);
+	ev_init(&m->abort_timer, control_abort_log_cb);
+}
+
+void
+control_stop(struct master *m)
+{
+	if (m->loop == NULL)
+		return;
+	ev_timer_stop(m->loop, &m->timeout_timer);
+	ev_timer_stop(m->loop, &m->abort_timer);
+}
+
+void
+control_run_started(struct master *m)
+{
+	uint64_t	now = mono_ns(), limit = m->opts->timeout_ns;
+	double		delay;
+
+	if (limit == 0)
+		return;
+	/* -t counts from the start instant T, not from the START frames. */
+	delay = (double)limit / (double)NSEC_PER_SEC;
+	if (m->start_mono_ns > now)
+		delay += (double)(m->start_mono_ns - now) / (double)NSEC_PER_SEC;
+	ev_now_update(m->loop);
+	ev_timer_set(&m->timeout_timer, delay, 0.);
+	ev_timer_start(m->loop, &m->timeout_timer);
+}
+
+static void
+control_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct master	*m = (struct master *)((char *)w -
+			    offsetof(struct master, timeout_timer));
+	char		 secs[32], why[96];
+
+	(void)loop;
+	(void)revents;
+	snprintf(why, sizeof(why), "timed out: the tasks ran for %s s (-t)",
+	    summary_fmt_seconds(m->opts->timeout_ns, secs, sizeof(secs)));
+	control_abort(m, 4, why);
+}
+
+/* Slaves of ours told to abort whose final FINISHD has not come yet. */
+static bool
+control_awaited(const struct slave *s)
+{
+	return s->abort_sent && slave_is_open(s) &&
+	    (s->state == SLAVE_STARTING || s->state == SLAVE_RUNNING);
+}
+
+/* "a (ip:port), b (ip:port) and 3 more" into a malloc'ed string. */
+static char *
+control_awaited_list(struct master *m, unsigned *count)
+{
+	struct slave	*s;
+	char		*list = NULL;
+	size_t		 len = 0;
+	FILE		*f;
+	unsigned	 n = 0;
+
+	f = open_memstream(&list, &len);
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		if (!control_awaited(s))
+			continue;
+		if (f != NULL && n < CONTROL_NAMES_MAX)
+			fprintf(f, "%s%s", n > 0 ? ", " : "", s->label);
+		n++;
+	}
+	if (f != NULL) {
+		if (n > CONTROL_NAMES_MAX)
+			fprintf(f, " and %u more", n - CONTROL_NAMES_MAX);
+		fclose(f);
+	}
+	*count = n;
+	return list;
+}
+
+static void
+control_abort_log_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct master	*m = (struct master *)((char *)w -
+			    offsetof(struct master, abort_timer));
+	unsigned	 n;
+	char		*list = control_awaited_list(m, &n);
+
+	(void)loop;
+	(void)revents;
+	if (n > 0)
+		summary_err(m, "still waiting for %u slave%s to stop %s task%s: "
+		    "%s", n, n == 1 ? "" : "s", n == 1 ? "its" : "their",
+		    n == 1 ? "" : "s", list != NULL ? list : "?");
+	free(list);
+}
+
+void
+control_abort(struct master *m, int code, const char *why)
+{
+	struct slave	*s;
+	char		 bye[320], *list;
+	unsigned	 n;
+
+	if (m->phase == PHASE_DONE || m->aborting)
+		return;
+	m->aborting = true;
+	m->abort_code = code;
+	snprintf(m->abort_why, sizeof(m->abort_why), "%s", why);
+	snprintf(bye, sizeof(bye), "session aborted: %s", why);
+	ev_timer_stop(m->loop, &m->timeout_timer);
+
+	if (m->phase != PHASE_RUN) {
+		/* Nothing runs yet: BYE releases them, armed tasks included. */
+		summary_err(m, "aborted: %s", why);
+		if (!TAILQ_EMPTY(&m->joined))
+			summary_print(m);
+		session_finish(m, code == -1 ? summary_exit_code(m) : code,
+		    bye);
+		return;
+	}
+
+	summary_err(m, "aborting: %s", why);
+	/* 2014 slaves waiting for T get no EXEC now. */
+	ev_timer_stop(m->loop, &m->start_timer);
+	/* ABORT to ours first, so that no report can end the loop below. */
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		if (s->kind != SLAVE_KIND_OURS || !slave_is_open(s) ||
+		    (s->state != SLAVE_STARTING && s->state != SLAVE_RUNNING))
+			continue;
+		s->abort_sent = true;
+		slave_send_text(s, CMD_ABORT, why);
+	}
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		if (m->phase == PHASE_DONE)
+			return;
+		if (s->kind != SLAVE_KIND_2014)
+			continue;
+		if (s->state == SLAVE_READY) {
+			/* Armed, but its EXEC was still to come. */
+			s->state = SLAVE_NOSTART;
+			snprintf(s->why, sizeof(s->why), "aborted before its "
+			    "start");
+			slave_close(s);
+			session_slave_done(m, s);
+		} else if (s->state == SLAVE_STARTING ||
+		    s->state == SLAVE_RUNNING)
+			slave_drop(s, "aborted: a 2014 slave cannot be told to "
+			    "stop its task, which may still run");
+	}
+	if (m->phase == PHASE_DONE)
+		return;
+	list = control_awaited_list(m, &n);
+	if (n > 0) {
+		summary_err(m, "waiting for %u slave%s to stop %s task%s "
+		    "(SIGTERM, then SIGKILL after each slave's --kill-grace): "
+		    "%s; interrupt again to exit at once", n, n == 1 ? "" : "s",
+		    n == 1 ? "its" : "their", n == 1 ? "" : "s",
+		    list != NULL ? list : "?");
+		ev_timer_set(&m->abort_timer, MASTER_ABORT_LOG_SECS,
+		    MASTER_ABORT_LOG_SECS);
+		ev_timer_start(m->loop, &m->abort_timer);
+	}
+	free(list);
+	/* When the last of them reports, session_slave_done() ends it all. */
+}
+
+void
+control_signal(struct master *m, int signum)
+{
+	const char	*name = signum == SIGINT ? "SIGINT" : "SIGTERM";
+	char		 why[64];
+
+	if (m->aborting) {
+		summary_err(m, "%s again: exiting now; the slaves stop their "
+		    "tasks as their connections close", name);
+		if (m->phase == PHASE_RUN)
+			summary_print(m);
+		session_finish(m, 4, "session aborted");
+		return;
+	}
+	snprintf(why, sizeof(why), "interrupted by %s", name);
+	control_abort(m, 4, why);
+}
+
+bool
+control_is_failure(const struct slave *s)
+{
+	if (s == NULL)
+		return false;
+	switch (s->state) {
+	case SLAVE_LOST:
+	case SLAVE_NOSTART:
+	case SLAVE_REFUSED:
+		return true;
+	default:
+		break;
+	}
+	return s->have_result && s->res.exit_kind != EXIT_KIND_UNKNOWN &&
+	    !(s->res.exit_kind == EXIT_KIND_EXITED && s->res.exit_value == 0);
+}
+
+void
+control_slave_failed(struct master *m, struct slave *s)
+{
+	char what[PROTO_REASON_MAX + 64], why[sizeof(what) + sizeof(s->label) + 16];
+
+	if (!m->opts->fail_fast || m->aborting || m->phase == PHASE_DONE ||
+	    s == NULL)
+		return;
+	if (s->state == SLAVE_LOST)
+		snprintf(what, sizeof(what), "was lost (%.1000s)", s->why);
+	else if (s->state == SLAVE_NOSTART)
+		snprintf(what, sizeof(what), "could not start (%.1000s)", s->why);
+	else if (s->state == SLAVE_REFUSED)
+		snprintf(what, sizeof(what), "refused the configuration (%.1000s)",
+		    s->why);
+	else if (s->res.exit_kind == EXIT_KIND_EXITED)
+		snprintf(what, sizeof(what), "exited %d", s->res.exit_value);
+	else if (s->res.exit_kind == EXIT_KIND_SIGNALED)
+		snprintf(what, sizeof(what), "was killed by signal %d",
+		    s->res.exit_value);
+	else
+		snprintf(what, sizeof(what), "did not start");
+	snprintf(why, sizeof(why), "--fail-fast: %s %s", s->label, what);
+	/* The exit code is the summary's: 2 or 3, as the failure says. */
+	control_abort(m, -1, why);
+}

@@ -1,0 +1,454 @@
+/*
+ * report.c - what the slaves say while their tasks run, and what the master
+ * says about the session's progress.
+ *
+ * Each of our slaves sends a REPORT every report interval (CONF_BEGIN's
+ * report_ms) from the moment its task is armed: state, elapsed, CPU so far,
+ * output bytes so far, the task's latest progress line.  The master keeps the
+ * last one and counts them.  When every slave is done it asks each one for a
+ * last REPORT (REPORT_REQ) and prints the summary once all have answered, or
+ * after VIEW_FINAL_WAIT_SECS at most.
+ *
+ * Lines on stdout: one per phase change ("phase run: ..."), and with -v one
+ * status line per report interval when stdout is not a terminal (on one, the
+ * live display of display.c shows the same and more).
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "master.h"
+
+static void	report_final_cb(struct ev_loop *, ev_timer *, int);
+static void	report_status_cb(struct ev_loop *, ev_timer *, int);
+static void	report_ask_cb(struct ev_loop *, ev_timer *, int);
+static void	report_usr1_cb(struct ev_loop *, ev_signal *, int);
+
+const char *
+report_phase_name(int phase)
+{
+	switch (phase) {
+	case PHASE_DISCOVERY:	return "discovery";
+	case PHASE_CONFIG:	return "configuration";
+	case PHASE_RUN:		return "run";
+	case PHASE_DONE:	return "done";
+	default:		return "?";
+	}
+}
+
+static bool
+view_ended_well(const struct slave *s)
+{
+	return s->have_result && (s->res.exit_kind == EXIT_KIND_UNKNOWN ||
+	    (s->res.exit_kind == EXIT_KIND_EXITED && s->res.exit_value == 0));
+}
+
+void
+view_counts(const struct master *m, struct view_counts *c)
+{
+	const struct slave *s;
+
+	memset(c, 0, sizeof(*c));
+	c->joined = m->njoined;
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		switch (s->state) {
+		case SLAVE_READY:
+			c->armed++;
+			break;
+		case SLAVE_STARTING:
+		case SLAVE_RUNNING:
+			c->running++;
+			break;
+		case SLAVE_FINISHED:
+			if (view_ended_well(s))
+				c->finished++;
+			else
+				c->failed++;
+			break;
+		case SLAVE_REFUSED:
+		case SLAVE_NOSTART:
+		case SLAVE_LOST:
+			c->failed++;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+const char *
+view_slave_state(const struct slave *s, char *buf, size_t len)
+{
+	switch (s->state) {
+	case SLAVE_HELLO:	return "hello";
+	case SLAVE_SYNC:	return "sync";
+	case SLAVE_JOINED:	return "joined";
+	case SLAVE_CONF:	return "configuring";
+	case SLAVE_READY:	return "armed";
+	case SLAVE_REFUSED:	return "refused";
+	case SLAVE_STARTING:	return "starting";
+	case SLAVE_RUNNING:
+		/* Its task ended; its output is still on its way. */
+		if (s->v.have_report && s->v.last.state == TASK_STATE_FINISHED)
+			return "ending";
+		return "running";
+	case SLAVE_NOSTART:	return "not started";
+	case SLAVE_LOST:	return "lost";
+	case SLAVE_FINISHED:
+		break;
+	}
+	if (!s->have_result)
+		return "finished";
+	switch (s->res.exit_kind) {
+	case EXIT_KIND_EXITED:
+		snprintf(buf, len, "exit %d", s->res.exit_value);
+		return buf;
+	case EXIT_KIND_SIGNALED:
+		snprintf(buf, len, "signal %d", s->res.exit_value);
+		return buf;
+	case EXIT_KIND_NOT_STARTED:
+		return "not started";
+	default:
+		return "finished";
+	}
+}
+
+uint64_t
+view_slave_elapsed(const struct slave *s)
+{
+	const struct master	*m = s->m;
+	uint64_t		 now;
+
+	if (s->have_result)
+		return s->res.finish_real_ns > s->res.start_real_ns ?
+		    s->res.finish_real_ns - s->res.start_real_ns : 0;
+	if ((s->state == SLAVE_STARTING || s->state == SLAVE_RUNNING) &&
+	    m->start_mono_ns != 0) {
+		/* Every task started at T, give or take microseconds. */
+		now = mono_ns();
+		return now > m->start_mono_ns ? now - m->start_mono_ns : 0;
+	}
+	return s->v.have_report ? s->v.last.elapsed_ns : 0;
+}
+
+/* Seconds since the session began (discovery), "1.234". */
+static const char *
+report_since_start(const struct master *m, char *buf, size_t len)
+{
+	uint64_t now = mono_ns(), t0 = m->v.phase_mono_ns[PHASE_DISCOVERY];
+
+	snprintf(buf, len, "%.3f", now > t0 ? (double)(now - t0) / 1e9 : 0.);
+	return buf;
+}
+
+void
+report_phase(struct master *m)
+{
+	struct view_counts	c;
+	char			secs[32];
+	int			p = (int)m->phase;
+	unsigned		n;
+	double			secs_r;
+
+	if (p < 0 || p >= VIEW_PHASES || m->v.phase_seen[p])
+		return;
+	m->v.phase_seen[p] = true;
+	m->v.phase_real_ns[p] = real_ns();
+	m->v.phase_mono_ns[p] = mono_ns();
+	view_counts(m, &c);
+	switch (m->phase) {
+	case PHASE_DISCOVERY:
+		summary_out(m, "phase discovery: waiting for %u slave%s",
+		    m->nslaves, m->nslaves == 1 ? "" : "s");
+		/* On a terminal the live display says as much and more. */
+		if (!m->v.tty && log_get_verbose() >= 1 && !m->v.done) {
+			secs_r = (double)m->opts->report_interval_ns / 1e9;
+			ev_timer_set(&m->v.status_timer, secs_r, secs_r);
+			ev_timer_start(m->loop, &m->v.status_timer);
+		}
+		break;
+	case PHASE_CONFIG:
+		summary_out(m, "phase configuration: %u of %u slaves joined "
+		    "after %s s", c.joined, m->nslaves,
+		    report_since_start(m, secs, sizeof(secs)));
+		break;
+	case PHASE_RUN:
+		/* Those armed: ours got START, 2014 ones wait for EXEC. */
+		n = c.armed + c.running;
+		summary_out(m, "phase run: %u slave%s armed after %s s; start "
+		    "in %.3f ms", n, n == 1 ? "" : "s", report_since_start(m, secs,
+		    sizeof(secs)), m->start_mono_ns > m->v.phase_mono_ns[p] ?
+		    (double)(m->start_mono_ns - m->v.phase_mono_ns[p]) / 1e6 :
+		    0.);
+		break;
+	default:
+		break;
+	}
+	display_update(m);
+}
+
+/* Once the loop exists, before any other call of this file. */
+void
+report_init(struct master *m)
+{
+	ev_init(&m->v.final_timer, report_final_cb);
+	ev_init(&m->v.status_timer, report_status_cb);
+	ev_init(&m->v.ask_timer, report_ask_cb);
+	ev_signal_init(&m->v.usr1, report_usr1_cb, SIGUSR1);
+	ev_signal_start(m->loop, &m->v.usr1);
+}
+
+void
+report_joined(struct master *m, struct slave *s)
+{
+	s->v.join_real_ns = real_ns();
+	s->v.join_mono_ns = mono_ns();
+	display_update(m);
+}
+
+/* Complete the last round from the loop, never from inside a callback. */
+static void
+report_final_soon(struct master *m)
+{
+	ev_timer_stop(m->loop, &m->v.final_timer);
+	ev_timer_set(&m->v.final_timer, 0., 0.);
+	ev_timer_start(m->loop, &m->v.final_timer);
+}
+
+static void
+report_answered(struct slave *s)
+{
+	struct master *m = s->m;
+
+	if (s->v.ask_out) {
+		s->v.ask_out = false;
+		if (m->v.ask_waiting > 0 && --m->v.ask_waiting == 0) {
+			/* Shown from the loop, not from inside the frame. */
+			ev_timer_stop(m->loop, &m->v.ask_timer);
+			ev_timer_set(&m->v.ask_timer, 0., 0.);
+			ev_timer_start(m->loop, &m->v.ask_timer);
+		}
+	}
+	if (!s->v.req_out)
+		return;
+	s->v.req_out = false;
+	if (m->v.final_waiting > 0 && --m->v.final_waiting == 0 &&
+	    m->v.final_round)
+		report_final_soon(m);
+}
+
+int
+report_received(struct slave *s, const uint8_t *p, size_t len,
+    const char **why)
+{
+	struct proto_report r;
+
+	if (proto_report_decode(p, len, &r, why) == -1)
+		return -1;
+	s->v.last = r;
+	s->v.have_report = true;
+	s->v.last_mono_ns = mono_ns();
+	s->v.nreports++;
+	log_trace("%s: report %llu: state %u, %.3f s, cpu %.3f s, %llu "
+	    "output bytes, progress '%s'", s->label,
+	    (unsigned long long)s->v.nreports, r.state,
+	    (double)r.elapsed_ns / 1e9, (double)r.cpu_us / 1e6,
+	    (unsigned long long)r.output_bytes, r.progress);
+	report_answered(s);
+	display_update(s->m);
+	return 0;
+}
+
+void
+report_slave_closed(struct slave *s)
+{
+	report_answered(s);
+}
+
+void
+report_final(struct master *m)
+{
+	struct slave *s;
+
+	if (m->v.final_round || m->phase == PHASE_DONE)
+		return;
+	m->v.final_round = true;
+	m->v.final_waiting = 0;
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		if (s->kind != SLAVE_KIND_OURS || !slave_is_open(s) ||
+		    s->conn.failed)
+			continue;
+		s->v.req_out = true;
+		m->v.final_waiting++;
+		slave_send(s, CMD_REPORT_REQ, NULL, 0);
+	}
+	if (m->v.final_waiting == 0) {
+		report_final_soon(m);
+		return;
+	}
+	log_debug("asking %u slaves for a last report", m->v.final_waiting);
+	ev_timer_set(&m->v.final_timer, VIEW_FINAL_WAIT_SECS, 0.);
+	ev_timer_start(m->loop, &m->v.final_timer);
+}
+
+static void
+report_final_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct master	*m = (struct master *)((char *)w -
+			    offsetof(struct master, v.final_timer));
+	struct slave	*s;
+
+	(void)loop;
+	(void)revents;
+	if (m->v.final_waiting > 0) {
+		TAILQ_FOREACH(s, &m->joined, entry)
+			if (s->v.req_out)
+				log_warnx("%s: no answer to the last report "
+				    "request within %.0f s", s->label,
+				    VIEW_FINAL_WAIT_SECS);
+	}
+	m->v.final_round = false;
+	session_complete(m);
+}
+
+/*
+ * "status: run 1.2 s: 4/4 joined, 0 armed, 3 running, 1 finished, 0 failed"
+ * and, with per_slave, a line for each slave.
+ */
+static void
+report_status(struct master *m, bool per_slave)
+{
+	struct view_counts	 c;
+	struct slave		*s;
+	char			 secs[32], st[32];
+
+	if (m->v.done)
+		return;
+	view_counts(m, &c);
+	summary_out(m, "status: %s %s s: %u/%u joined, %u armed, %u running, "
+	    "%u finished, %u failed", report_phase_name((int)m->phase),
+	    report_since_start(m, secs, sizeof(secs)), c.joined, m->nslaves,
+	    c.armed, c.running, c.finished, c.failed);
+	if (!per_slave)
+		return;
+	TAILQ_FOREACH(s, &m->joined, entry)
+		summary_out(m, "status:   %s: %s, %.1f s, cpu %.1f s, %" PRIu64
+		    " output bytes%s%s", s->name, view_slave_state(s, st,
+		    sizeof(st)), (double)view_slave_elapsed(s) / 1e9,
+		    s->v.have_report ? (double)s->v.last.cpu_us / 1e6 : 0.,
+		    s->v.have_report ? s->v.last.output_bytes : 0,
+		    s->v.have_report && s->v.last.progress[0] != '\0' ?
+		    ": " : "", s->v.have_report ? s->v.last.progress : "");
+}
+
+static void
+report_status_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct master *m = (struct master *)((char *)w -
+	    offsetof(struct master, v.status_timer));
+
+	(void)loop;
+	(void)revents;
+	report_status(m, log_get_verbose() >= 2);
+}
+
+void
+report_request(struct master *m)
+{
+	struct slave *s;
+
+	if (m->v.done || m->v.ask_waiting > 0)
+		return;	/* one round at a time */
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		if (s->kind != SLAVE_KIND_OURS || !slave_is_open(s) ||
+		    s->conn.failed)
+			continue;
+		s->v.ask_out = true;
+		m->v.ask_waiting++;
+		slave_send(s, CMD_REPORT_REQ, NULL, 0);
+	}
+	ev_timer_stop(m->loop, &m->v.ask_timer);
+	ev_timer_set(&m->v.ask_timer, m->v.ask_waiting > 0 ?
+	    VIEW_ASK_WAIT_SECS : 0., 0.);
+	ev_timer_start(m->loop, &m->v.ask_timer);
+}
+
+/* Every slave asked has answered, or VIEW_ASK_WAIT_SECS went by. */
+static void
+report_ask_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct master	*m = (struct master *)((char *)w -
+			    offsetof(struct master, v.ask_timer));
+	struct slave	*s;
+
+	(void)loop;
+	(void)revents;
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		if (s->v.ask_out)
+			log_warnx("%s: no answer to the report request within "
+			    "%.0f s", s->label, VIEW_ASK_WAIT_SECS);
+		s->v.ask_out = false;
+	}
+	m->v.ask_waiting = 0;
+	report_status(m, true);
+}
+
+static void
+report_usr1_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct master *m = (struct master *)((char *)w -
+	    offsetof(struct master, v.usr1));
+
+	(void)loop;
+	(void)revents;
+	report_request(m);
+}
+
+void
+report_done(struct master *m, const char *why)
+{
+	char secs[32];
+
+	if (m->v.done)
+		return;
+	m->v.done = true;
+	if (why == NULL)
+		why = m->aborting ? m->abort_why : "session over";
+	snprintf(m->v.end_why, sizeof(m->v.end_why), "%s", why);
+	m->v.phase_seen[PHASE_DONE] = true;
+	m->v.phase_real_ns[PHASE_DONE] = real_ns();
+	m->v.phase_mono_ns[PHASE_DONE] = mono_ns();
+	ev_timer_stop(m->loop, &m->v.final_timer);
+	ev_timer_stop(m->loop, &m->v.status_timer);
+	ev_timer_stop(m->loop, &m->v.ask_timer);
+	ev_signal_stop(m->loop, &m->v.usr1);
+	display_end(m);
+	output_end(m);
+	summary_out(m, "phase done: %s after %s s", why,
+	    report_since_start(m, secs, sizeof(secs)));
+}
+
+void
+report_finish(struct master *m, const char *why)
+{
+	report_done(m, why);
+	if (m->exit_code == 0 && m->v.out_error)
+		m->exit_code = 1;
+	results_write(m);
+}
+
+void
+report_cleanup(struct master *m)
+{
+	if (m->loop == NULL)
+		return;
+	ev_timer_stop(m->loop, &m->v.final_timer);
+	ev_timer_stop(m->loop, &m->v.status_timer);
+	ev_timer_stop(m->loop, &m->v.ask_timer);
+	ev_signal_stop(m->loop, &m->v.usr1);
+	display_end(m);
+}

@@ -1,0 +1,544 @@
+/*
+ * results.c - the results file (-r FILE): one JSON document describing the
+ * session and every slave, written whatever way the session ends.
+ *
+ * The file is replaced atomically: the document goes to a temporary file in
+ * the same directory (created O_EXCL|O_NOFOLLOW), is flushed to disk, and is
+ * renamed over FILE; the directory is synced too.  A reader sees the old
+ * document or the new one, never a part.  The directory is opened and tried
+ * at start-up, so an unwritable path fails before the session, not after.
+ * README ("Results file") documents every member; bump RESULTS_FORMAT when
+ * one changes meaning or goes away (adding members keeps the number).
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "json.h"
+#include "log.h"
+#include "master.h"
+
+#ifndef SYNEXEC_VERSION
+#define SYNEXEC_VERSION	"unknown"
+#endif
+
+#define RESULTS_FORMAT		1
+#define RESULTS_HASH_CHUNK	(256 * 1024)
+#define RESULTS_HASH_SAY	(64ull * 1024 * 1024)	/* say we hash */
+
+/* ".NAME.tmp.PID": the temporary file, next to the real one. */
+static int
+results_tmpname(const struct master *m, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, ".%s.tmp.%ld", m->v.res_base,
+	    (long)getpid());
+
+	return n < 0 || (size_t)n >= len || (size_t)n > NAME_MAX ? -1 : 0;
+}
+
+/* Create the temporary file afresh: -1 with errno. */
+static int
+results_create_tmp(const struct master *m, const char *tmp)
+{
+	int fd;
+
+	fd = openat(m->v.res_dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd == -1 && errno == EEXIST) {
+		/* A leftover of a crashed master with our pid. */
+		if (unlinkat(m->v.res_dirfd, tmp, 0) == -1)
+			return -1;
+		fd = openat(m->v.res_dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0666);
+	}
+	return fd;
+}
+
+/* SHA-256 of the whole session file, read in chunks (any size). */
+static int
+results_hash(struct master *m, char *err, size_t errlen)
+{
+	crypto_hash_sha256_state	 st;
+	uint8_t				*chunk;
+	uint64_t			 off = 0;
+	size_t				 n;
+	int				 rc = -1;
+
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium cannot be initialised");
+		return -1;
+	}
+	if ((chunk = malloc(RESULTS_HASH_CHUNK)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (m->sf.size >= RESULTS_HASH_SAY)
+		log_info("computing the SHA-256 of %s (%llu MiB) for the "
+		    "results", m->sf.path,
+		    (unsigned long long)(m->sf.size >> 20));
+	crypto_hash_sha256_init(&st);
+	while (off < m->sf.size) {
+		n = m->sf.size - off > RESULTS_HASH_CHUNK ? RESULTS_HASH_CHUNK :
+		    (size_t)(m->sf.size - off);
+		if (sessfile_pread(&m->sf, off, chunk, n, err, errlen) == -1)
+			goto out;
+		crypto_hash_sha256_update(&st, chunk, n);
+		off += n;
+	}
+	crypto_hash_sha256_final(&st, m->v.sha256);
+	m->v.have_sha256 = true;
+	rc = 0;
+out:
+	free(chunk);
+	return rc;
+}
+
+int
+results_init(struct master *m, char *err, size_t errlen)
+{
+	const char	*path = m->opts->results_file;
+	char		*d = NULL, *b = NULL, tmp[NAME_MAX + 1];
+	struct stat	 st;
+	int		 fd, rc = -1;
+
+	if (path == NULL)
+		return 0;
+	if ((d = strdup(path)) == NULL || (b = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if ((m->v.res_shown = strdup(path)) == NULL ||
+	    (m->v.res_base = strdup(basename(b))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (path[strlen(path) - 1] == '/' || strcmp(m->v.res_base, ".") == 0 ||
+	    strcmp(m->v.res_base, "..") == 0 ||
+	    (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
+		snprintf(err, errlen, "-r %s: is a directory; name a file",
+		    path);
+		goto out;
+	}
+	/* A descriptor, so that -d's chdir("/") does not matter. */
+	m->v.res_dirfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (m->v.res_dirfd == -1) {
+		snprintf(err, errlen, "-r %s: %s: %s", path, d,
+		    strerror(errno));
+		goto out;
+	}
+	m->v.res_dir_open = true;
+	/* Try now what the end of the session will do. */
+	if (results_tmpname(m, tmp, sizeof(tmp)) == -1) {
+		snprintf(err, errlen, "-r %s: name too long", path);
+		goto out;
+	}
+	if ((fd = results_create_tmp(m, tmp)) == -1) {
+		snprintf(err, errlen, "-r %s: cannot create a file in its "
+		    "directory: %s", path, strerror(errno));
+		goto out;
+	}
+	close(fd);
+	(void)unlinkat(m->v.res_dirfd, tmp, 0);
+	if (results_hash(m, err, errlen) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(d);
+	free(b);
+	return rc;
+}
+
+/* Wall-clock time of a master CLOCK_MONOTONIC instant (for T). */
+static uint64_t
+results_mono_to_real(uint64_t mono)
+{
+	uint64_t	now_m = mono_ns(), now_r = real_ns();
+
+	return now_r - (now_m - mono);	/* unsigned: exact either way */
+}
+
+static const char *
+results_outcome(const struct master *m)
+{
+	if (m->phase != PHASE_DONE)
+		return "running";
+	switch (m->exit_code) {
+	case 0:		return "complete";
+	case 1:		return "error";
+	case 2:		return "task failed";
+	case 3:		return "slave failed";
+	case 4:		return "aborted";
+	case 5:		return "discovery timed out";
+	default:	return "unknown";
+	}
+}
+
+static const char *
+results_state(const struct slave *s)
+{
+	switch (s->state) {
+	case SLAVE_HELLO:
+	case SLAVE_SYNC:	return "joining";
+	case SLAVE_JOINED:	return "joined";
+	case SLAVE_CONF:	return "configuring";
+	case SLAVE_READY:	return "armed";
+	case SLAVE_REFUSED:	return "refused";
+	case SLAVE_STARTING:	return "starting";
+	case SLAVE_RUNNING:	return "running";
+	case SLAVE_FINISHED:	return "finished";
+	case SLAVE_NOSTART:	return "not started";
+	case SLAVE_LOST:	return "lost";
+	}
+	return "unknown";
+}
+
+static bool
+results_started(const struct slave *s)
+{
+	return s->have_result && s->res.exit_kind != EXIT_KIND_NOT_STARTED;
+}
+
+/* The slave's start (or finish) on the master's clock, as summary.c does. */
+static uint64_t
+results_aligned(const struct slave *s, uint64_t slave_real)
+{
+	if (s->kind != SLAVE_KIND_OURS)
+		return slave_real;
+	return slave_real - (uint64_t)s->off_real_ns;
+}
+
+/* The address the slaves reached us at: -i's, or the first slave's view. */
+static void
+results_master_addr(const struct master *m, char *buf, size_t len)
+{
+	const struct slave	*s;
+	struct sockaddr_in	 sin;
+	socklen_t		 slen = sizeof(sin);
+
+	net_ip_str(m->listen_addr, buf, len);
+	if (m->listen_addr.s_addr != htonl(INADDR_ANY))
+		return;
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		if (s->conn.fd != -1 && getsockname(s->conn.fd,
+		    (struct sockaddr *)&sin, &slen) == 0 &&
+		    sin.sin_family == AF_INET) {
+			net_ip_str(sin.sin_addr, buf, len);
+			return;
+		}
+	}
+}
+
+static void
+results_phases(struct json *j, const struct master *m)
+{
+	int	p, q;
+
+	json_begin_object(j, "phases");
+	for (p = PHASE_DISCOVERY; p <= PHASE_DONE; p++) {
+		if (!m->v.phase_seen[p]) {
+			json_null(j, report_phase_name(p));
+			continue;
+		}
+		json_begin_object(j, report_phase_name(p));
+		json_useconds(j, "start", m->v.phase_real_ns[p]);
+		/* It ends where the next phase seen begins. */
+		for (q = p + 1; q <= PHASE_DONE && !m->v.phase_seen[q]; q++)
+			;
+		if (p != PHASE_DONE && q <= PHASE_DONE) {
+			json_useconds(j, "end", m->v.phase_real_ns[q]);
+			json_seconds(j, "duration_s", (int64_t)
+			    (m->v.phase_mono_ns[q] - m->v.phase_mono_ns[p]));
+		} else if (p != PHASE_DONE) {
+			json_null(j, "end");
+			json_null(j, "duration_s");
+		}
+		json_end_object(j);
+	}
+	json_end_object(j);
+}
+
+static void
+results_slave(struct json *j, const struct master *m, const struct slave *s,
+    uint64_t first_start)
+{
+	const struct proto_result	*r = &s->res;
+	bool				 ours = s->kind == SLAVE_KIND_OURS;
+	bool				 res = s->have_result;
+	bool				 started = results_started(s);
+	char				 status[32];
+	char				 err[PROTO_REASON_MAX + 512];
+
+	json_begin_object(j, NULL);
+	json_string(j, "name", s->name);
+	json_string(j, "address", s->addr);
+	json_string(j, "kind", ours ? "synexec" : "2014");
+	json_u64(j, "protocol_version", PROTO_VERSION);
+	if (ours)
+		json_u64(j, "extension_version", s->v.ext_version);
+	else
+		json_null(j, "extension_version");
+	if (ours)
+		json_u64(j, "pid", s->pid);
+	else
+		json_null(j, "pid");
+	json_u64(j, "index", s->index);
+	json_string(j, "state", results_state(s));
+	json_useconds(j, "joined_at", s->v.join_real_ns);
+	json_seconds(j, "joined_after_s", (int64_t)(s->v.join_mono_ns -
+	    m->v.phase_mono_ns[PHASE_DISCOVERY]));
+	if (ours) {
+		json_seconds(j, "clock_offset_s", s->off_real_ns);
+		json_seconds(j, "clock_offset_error_s",
+		    (int64_t)(s->rtt_ns / 2));
+		json_seconds(j, "rtt_s", (int64_t)s->rtt_ns);
+	} else {
+		json_null(j, "clock_offset_s");
+		json_null(j, "clock_offset_error_s");
+		json_null(j, "rtt_s");
+	}
+	if (started) {
+		json_useconds(j, "start_slave_clock", r->start_real_ns);
+		json_useconds(j, "finish_slave_clock", r->finish_real_ns);
+		json_useconds(j, "start", results_aligned(s, r->start_real_ns));
+		json_useconds(j, "finish", results_aligned(s,
+		    r->finish_real_ns));
+		json_seconds(j, "start_offset_s", (int64_t)
+		    (results_aligned(s, r->start_real_ns) - first_start));
+		json_seconds(j, "duration_s", (int64_t)(r->finish_real_ns -
+		    r->start_real_ns));
+	} else {
+		json_null(j, "start_slave_clock");
+		json_null(j, "finish_slave_clock");
+		json_null(j, "start");
+		json_null(j, "finish");
+		json_null(j, "start_offset_s");
+		json_null(j, "duration_s");
+	}
+	if (started && ours)
+		json_seconds(j, "start_late_s", r->late_ns);
+	else
+		json_null(j, "start_late_s");
+	json_string(j, "exit_status", res ? view_slave_state(s, status,
+	    sizeof(status)) : NULL);
+	if (res && r->exit_kind == EXIT_KIND_EXITED)
+		json_i64(j, "exit_code", r->exit_value);
+	else
+		json_null(j, "exit_code");
+	if (res && r->exit_kind == EXIT_KIND_SIGNALED)
+		json_i64(j, "signal", r->exit_value);
+	else
+		json_null(j, "signal");
+	if (res && ours) {
+		json_seconds(j, "user_cpu_s", (int64_t)(r->utime_us * 1000));
+		json_seconds(j, "system_cpu_s", (int64_t)(r->stime_us * 1000));
+		json_u64(j, "max_rss_kib", r->maxrss_kib);
+		json_u64(j, "output_bytes", r->output_bytes);
+	} else {
+		json_null(j, "user_cpu_s");
+		json_null(j, "system_cpu_s");
+		json_null(j, "max_rss_kib");
+		/* Unfinished: what its last report said. */
+		if (s->v.have_report)
+			json_u64(j, "output_bytes", s->v.last.output_bytes);
+		else
+			json_null(j, "output_bytes");
+	}
+	if (s->v.have_report) {
+		json_seconds(j, "reported_cpu_s",
+		    (int64_t)(s->v.last.cpu_us * 1000));
+		json_seconds(j, "reported_elapsed_s",
+		    (int64_t)s->v.last.elapsed_ns);
+	} else {
+		json_null(j, "reported_cpu_s");
+		json_null(j, "reported_elapsed_s");
+	}
+	json_string(j, "output_file", s->v.out_path);
+	if (s->v.out_on)
+		json_u64(j, "output_collected_bytes", s->v.out_bytes);
+	else
+		json_null(j, "output_collected_bytes");
+	json_bool(j, "output_capped", s->v.out_capped);
+	json_string(j, "progress", s->v.have_report ? s->v.last.progress :
+	    NULL);
+	json_u64(j, "reports", s->v.nreports);
+	/* Why it failed, then what went wrong with its output. */
+	err[0] = '\0';
+	if (s->why[0] != '\0')
+		snprintf(err, sizeof(err), "%s", s->why);
+	if (s->v.out_error != NULL)
+		snprintf(err + strlen(err), sizeof(err) - strlen(err), "%s%s",
+		    err[0] != '\0' ? "; " : "", s->v.out_error);
+	json_string(j, "error", err[0] != '\0' ? err : NULL);
+	json_end_object(j);
+}
+
+static void
+results_json(struct json *j, const struct master *m)
+{
+	const struct master_opts	*o = m->opts;
+	const struct slave		*s;
+	uint64_t			 first = 0, last = 0;
+	unsigned			 nstarted = 0;
+	char				 host[256], addr[64], hex[65];
+
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		uint64_t a;
+
+		if (!results_started(s))
+			continue;
+		a = results_aligned(s, s->res.start_real_ns);
+		if (nstarted == 0 || a < first)
+			first = a;
+		if (nstarted == 0 || a > last)
+			last = a;
+		nstarted++;
+	}
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	results_master_addr(m, addr, sizeof(addr));
+
+	json_begin_object(j, NULL);
+	json_u64(j, "synexec_results", RESULTS_FORMAT);
+	json_string(j, "synexec_version", SYNEXEC_VERSION);
+	json_u64(j, "session", o->c.session);
+	json_string(j, "outcome", results_outcome(m));
+	if (m->phase == PHASE_DONE)
+		json_i64(j, "exit_code", m->exit_code);
+	else
+		json_null(j, "exit_code");
+	json_string(j, "reason", m->v.done ? m->v.end_why : NULL);
+	json_useconds(j, "written_at", real_ns());
+
+	json_begin_object(j, "master");
+	json_string(j, "host", host);
+	json_string(j, "address", addr);
+	json_u64(j, "port", o->c.port);
+	json_string(j, "interface", o->c.interface);
+	json_u64(j, "pid", (uint64_t)getpid());
+	json_end_object(j);
+
+	json_begin_object(j, "session_file");
+	json_string(j, "name", m->sf.path);
+	json_u64(j, "size", m->sf.size);
+	if (m->v.have_sha256) {
+		sodium_bin2hex(hex, sizeof(hex), m->v.sha256,
+		    sizeof(m->v.sha256));
+		json_string(j, "sha256", hex);
+	} else
+		json_null(j, "sha256");
+	json_string_len(j, "command", m->sf.command, m->sf.command_len);
+	json_u64(j, "payload_size", m->sf.payload_size);
+	json_end_object(j);
+
+	json_begin_object(j, "settings");
+	json_u64(j, "slaves", m->nslaves);
+	json_seconds(j, "report_interval_s", (int64_t)o->report_interval_ns);
+	json_string(j, "output_dir", o->output_dir);
+	json_u64(j, "output_max", o->output_max);
+	json_bool(j, "follow", o->follow);
+	json_end_object(j);
+
+	results_phases(j, m);
+	if (m->start_mono_ns != 0)
+		json_useconds(j, "start_instant", results_mono_to_real(
+		    m->start_mono_ns));
+	else
+		json_null(j, "start_instant");
+	if (nstarted > 0)
+		json_seconds(j, "start_spread_s", (int64_t)(last - first));
+	else
+		json_null(j, "start_spread_s");
+	json_u64(j, "slaves_expected", m->nslaves);
+	json_u64(j, "slaves_joined", m->njoined);
+	json_begin_array(j, "slaves");
+	TAILQ_FOREACH(s, &m->joined, entry)
+		results_slave(j, m, s, first);
+	json_end_array(j);
+	json_end_object(j);
+}
+
+void
+results_write(struct master *m)
+{
+	struct json	 j;
+	char		 tmp[NAME_MAX + 1];
+	FILE		*f = NULL;
+	int		 fd = -1, saved;
+	const char	*what = "write";
+
+	tmp[0] = '\0';
+	if (!m->v.res_dir_open)
+		return;
+	if (results_tmpname(m, tmp, sizeof(tmp)) == -1) {
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
+	what = "create";
+	if ((fd = results_create_tmp(m, tmp)) == -1)
+		goto fail;
+	if ((f = fdopen(fd, "w")) == NULL)
+		goto fail;
+	fd = -1;
+	what = "write";
+	json_init(&j, f);
+	results_json(&j, m);
+	if (json_finish(&j) == -1) {
+		errno = EINVAL;	/* a bug of ours: say so, keep nothing */
+		goto fail;
+	}
+	if (fflush(f) == EOF || ferror(f))
+		goto fail;
+	what = "sync";
+	if (fsync(fileno(f)) == -1)
+		goto fail;
+	what = "close";
+	if (fclose(f) == EOF) {
+		f = NULL;
+		goto fail;
+	}
+	f = NULL;
+	what = "rename";
+	if (renameat(m->v.res_dirfd, tmp, m->v.res_dirfd, m->v.res_base) == -1)
+		goto fail;
+	/* The rename itself is on disk once the directory is. */
+	(void)fsync(m->v.res_dirfd);
+	m->v.res_written = true;
+	log_info("results written to %s", m->v.res_shown);
+	return;
+fail:
+	saved = errno;
+	if (f != NULL)
+		fclose(f);
+	if (fd != -1)
+		close(fd);
+	if (tmp[0] != '\0')
+		(void)unlinkat(m->v.res_dirfd, tmp, 0);
+	summary_err(m, "cannot %s the results file %s: %s", what,
+	    m->v.res_shown, strerror(saved));
+	if (m->phase == PHASE_DONE && m->exit_code == 0)
+		m->exit_code = 1;
+}
+
+void
+results_cleanup(struct master *m)
+{
+	if (m->v.res_dir_open) {
+		close(m->v.res_dirfd);
+		m->v.res_dir_open = false;
+	}
+	free(m->v.res_base);
+	free(m->v.res_shown);
+	m->v.res_base = m->v.res_shown = NULL;
+}

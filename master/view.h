@@ -1,0 +1,164 @@
+/*
+ * view.h - what the operator sees of a session, while it runs and after.
+ *
+ *   report.c   REPORTs received, the last REPORT_REQ round before the
+ *              summary, phase lines and -v status lines, the counts
+ *   display.c  the live status block on a terminal
+ *   output.c   task output: -O DIR/<name>.out, --follow, --output-max
+ *   results.c  the -r results file (JSON, written atomically)
+ *
+ * Included by master.h: struct slave holds a struct slave_view, struct
+ * master a struct master_view.
+ */
+#ifndef SYNEXEC_MASTER_VIEW_H
+#define SYNEXEC_MASTER_VIEW_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+#define VIEW_PHASES		8	/* room for every enum master_phase */
+#define VIEW_FINAL_WAIT_SECS	2.0	/* the last REPORT_REQ round, at most */
+#define VIEW_ASK_WAIT_SECS	1.0	/* SIGUSR1's round, at most */
+#define VIEW_FOLLOW_LINE_MAX	4096	/* --follow: longer lines are split */
+#define DISPLAY_MIN_REDRAW	0.1	/* seconds between redraws, at least */
+#define DISPLAY_TICK		0.25	/* redraw this often for the clocks */
+
+struct master;
+struct slave;
+
+struct slave_view {
+	uint16_t		 ext_version;	/* from the hello; 0: 2014 */
+	uint64_t		 join_real_ns;	/* master clocks at the join */
+	uint64_t		 join_mono_ns;
+	/* REPORTs (report.c) */
+	bool			 have_report;
+	struct proto_report	 last;
+	uint64_t		 last_mono_ns;	/* when it arrived */
+	uint64_t		 nreports;
+	bool			 req_out;	/* REPORT_REQ sent, no answer yet */
+	bool			 ask_out;	/* the same, for SIGUSR1 */
+	/* output (output.c) */
+	bool			 out_on;	/* collecting this slave's output */
+	int			 out_fd;	/* valid while out_open */
+	bool			 out_open;
+	char			*out_path;	/* DIR/<name>.out */
+	uint64_t		 out_bytes;	/* OUTPUT bytes received */
+	bool			 out_capped;	/* --output-max left some behind */
+	char			*out_error;	/* the first thing that went wrong */
+	char			*line;		/* --follow: a line not ended yet */
+	size_t			 line_len;
+};
+
+struct master_view {
+	/* phases (report.c) */
+	uint64_t		 phase_real_ns[VIEW_PHASES];
+	uint64_t		 phase_mono_ns[VIEW_PHASES];
+	bool			 phase_seen[VIEW_PHASES];
+	bool			 done;		/* "phase done" said */
+	char			 end_why[256];
+	ev_timer		 final_timer;	/* the last REPORT_REQ round */
+	bool			 final_round;
+	uint32_t		 final_waiting;
+	ev_timer		 status_timer;	/* -v status lines */
+	ev_signal		 usr1;		/* SIGUSR1: reports now, shown */
+	ev_timer		 ask_timer;	/* their answers, at most */
+	uint32_t		 ask_waiting;
+	/* output (output.c) */
+	int			 out_dirfd;	/* -O, valid while out_dir_open */
+	bool			 out_dir_open;
+	char			*out_dir;
+	bool			 out_error;	/* a file could not be written */
+	/* results (results.c) */
+	int			 res_dirfd;	/* -r's directory */
+	bool			 res_dir_open;
+	char			*res_base;	/* -r's file name in it */
+	char			*res_shown;	/* -r as given, for messages */
+	bool			 have_sha256;
+	uint8_t			 sha256[32];
+	bool			 res_written;
+	/* the live display (display.c) */
+	bool			 tty;		/* stdout is a terminal */
+	bool			 tty_on;	/* the block is kept up to date */
+	unsigned		 drawn;		/* lines of the block on screen */
+	double			 last_draw;	/* ev_now of the last redraw */
+	ev_timer		 draw_timer;	/* rate limit, and the clocks */
+};
+
+/* Counts for the display and the status lines. */
+struct view_counts {
+	unsigned	joined;
+	unsigned	running;	/* starting or running */
+	unsigned	finished;	/* ended well (exit 0, or 2014 unknown) */
+	unsigned	failed;		/* ended badly, refused, lost */
+	unsigned	armed;		/* configured, not started */
+};
+
+/* report.c */
+void	view_counts(const struct master *, struct view_counts *);
+/* "running", "exit 0", "signal 9", "lost": short, for tables. */
+const char *view_slave_state(const struct slave *, char *buf, size_t len);
+/* Seconds the slave's task has run (so far, or in all). */
+uint64_t view_slave_elapsed(const struct slave *);
+void	report_init(struct master *);
+/* m->phase has just changed: note the time, say it. */
+void	report_phase(struct master *);
+void	report_joined(struct master *, struct slave *);
+/* A REPORT frame: 0, or -1 with *why if it is malformed. */
+int	report_received(struct slave *, const uint8_t *, size_t,
+	    const char **why);
+/* Every slave is done: a last REPORT_REQ round, then session_complete(). */
+void	report_final(struct master *);
+/* SIGUSR1: REPORT_REQ to every slave; a status line each once answered. */
+void	report_request(struct master *);
+/* The connection of a slave closed (its answer will not come). */
+void	report_slave_closed(struct slave *);
+/* The session ends (why: how); "phase done" is said once. */
+void	report_done(struct master *, const char *why);
+/*
+ * From session_finish(), with m->exit_code set: "phase done", output files
+ * closed (a write error makes an exit code of 0 a 1), the results file.
+ */
+void	report_finish(struct master *, const char *why);
+void	report_cleanup(struct master *);
+const char *report_phase_name(int phase);
+
+/* display.c */
+void	display_init(struct master *);
+/* Something changed: redraw soon (at most every DISPLAY_MIN_REDRAW). */
+void	display_update(struct master *);
+/* Take the block off the screen before a line is printed. */
+void	display_erase(struct master *);
+/* For good: the session is over. */
+void	display_end(struct master *);
+
+/* output.c */
+/* At start-up (before -d): -O DIR exists or is made, and is writable. */
+int	output_init(struct master *, char *err, size_t errlen);
+uint32_t output_conf_flags(const struct master *);
+/* Configuration begins: DIR/<name>.out for each slave; -1 if one fails. */
+int	output_prepare(struct master *);
+/* An OUTPUT frame: 0, or -1 with why (the slave is then dropped). */
+int	output_received(struct slave *, const uint8_t *, size_t, char *why,
+	    size_t whylen);
+/* FINISHD came: the output is complete (or capped): close, check. */
+void	output_finished(struct slave *);
+/* The session ends: the last --follow lines, every file closed. */
+void	output_end(struct master *);
+void	output_slave_free(struct slave *);
+void	output_cleanup(struct master *);
+
+/* results.c */
+/* At start-up (before -d): -r's directory is writable; SHA-256 of CONF. */
+int	results_init(struct master *, char *err, size_t errlen);
+/*
+ * Write the results file now, atomically, with every slave as it is: safe
+ * in any phase, and again (the last call wins).  session_finish() calls it.
+ */
+void	results_write(struct master *);
+void	results_cleanup(struct master *);
+
+#endif

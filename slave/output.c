@@ -1,0 +1,216 @@
+/*
+ * output.c - the task's output, streamed back to the master in OUTPUT frames.
+ *
+ * The task writes its output file (-o) as it likes; we read it separately,
+ * at our own offset, as it grows: on a short timer while the task runs, and
+ * whenever the connection has drained.  We queue frames only while less than
+ * half of the connection's output limit is in use, so memory is bounded
+ * whatever the task writes, and a slow master slows only this transfer.
+ *
+ * When the task is reaped its output file's size is final: the rest is sent
+ * and only then FINISHD (slave_conn_output_done), so a master holds every
+ * byte once it sees FINISHD.  With output_max, bytes past the cap are never
+ * sent; FINISHD's output_bytes tells the master how many there were.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "slave.h"
+
+static void	output_poll_cb(struct ev_loop *, ev_timer *, int);
+
+void
+output_init(struct slave_conn *sc)
+{
+	memset(&sc->out, 0, sizeof(sc->out));
+	sc->out.fd = -1;
+	ev_timer_init(&sc->out.poll, output_poll_cb, 0, 0);
+}
+
+int
+output_open(struct slave_conn *sc, uint32_t flags, uint64_t max, char *why,
+    size_t whylen)
+{
+	struct sc_output	*o = &sc->out;
+	const struct task	*t = &sc->sl->task;
+	struct stat		 a, b;
+
+	output_close(sc);
+	o->sent = o->end = 0;
+	o->final = o->capped_said = false;
+	o->max = max;
+	o->follow = (flags & CONF_FLAG_FOLLOW) != 0;
+	if (!(flags & CONF_FLAG_COLLECT_OUTPUT))
+		return 0;
+	/*
+	 * A second descriptor of our own to read with.  By name, so it must
+	 * be the very file the task writes: a file swapped in meanwhile is
+	 * caught by comparing device and inode.
+	 */
+	o->fd = open(sc->sl->output, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (o->fd == -1) {
+		snprintf(why, whylen, "%.512s: cannot read it back: %s",
+		    sc->sl->output, strerror(errno));
+		return -1;
+	}
+	if (fstat(o->fd, &a) == -1 || fstat(t->out_fd, &b) == -1 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		snprintf(why, whylen, "%.512s: replaced while the task was "
+		    "armed", sc->sl->output);
+		close(o->fd);
+		o->fd = -1;
+		return -1;
+	}
+	o->on = true;
+	return 0;
+}
+
+void
+output_running(struct slave_conn *sc)
+{
+	struct sc_output	*o = &sc->out;
+	double			 secs = o->follow ? OUTPUT_POLL_FOLLOW :
+				    OUTPUT_POLL;
+
+	if (!o->on)
+		return;
+	ev_timer_set(&o->poll, secs, secs);
+	ev_timer_start(sc->sl->loop, &o->poll);
+}
+
+/* Bytes there are to send now: the file's size (final at reap), capped. */
+static uint64_t
+output_avail(struct slave_conn *sc)
+{
+	struct sc_output	*o = &sc->out;
+	struct stat		 st;
+	uint64_t		 n;
+
+	if (o->final)
+		n = o->end;
+	else if (fstat(o->fd, &st) == 0 && st.st_size > 0)
+		n = (uint64_t)st.st_size;
+	else
+		n = 0;
+	if (o->max > 0 && n > o->max) {
+		if (!o->capped_said && o->sent < o->max &&
+		    o->sent + PROTO_MAX_PAYLOAD >= o->max) {
+			log_info("task output reached --output-max (%llu "
+			    "bytes): the rest stays here",
+			    (unsigned long long)o->max);
+			o->capped_said = true;
+		}
+		n = o->max;
+	}
+	return n;
+}
+
+/* Everything there is to send was sent: FINISHD may follow. */
+static void
+output_done(struct slave_conn *sc)
+{
+	struct sc_output *o = &sc->out;
+
+	ev_timer_stop(sc->sl->loop, &o->poll);
+	o->on = o->final = false;	/* say it once */
+	slave_conn_output_done(sc);
+}
+
+void
+output_pump(struct slave_conn *sc)
+{
+	static uint8_t		 chunk[PROTO_MAX_PAYLOAD];
+	struct sc_output	*o = &sc->out;
+	uint64_t		 avail;
+	ssize_t			 n;
+	size_t			 want;
+
+	while (o->on && sc->conn_open && !sc->conn.failed &&
+	    conn_pending(&sc->conn) < SLAVE_OUT_LIMIT / 2) {
+		avail = output_avail(sc);
+		if (o->sent >= avail)
+			break;
+		want = avail - o->sent > sizeof(chunk) ? sizeof(chunk) :
+		    (size_t)(avail - o->sent);
+		/* A local file: the read costs less than the frame's send. */
+		n = pread(o->fd, chunk, want, (off_t)o->sent);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			/* The master sees fewer bytes than FINISHD says. */
+			log_warn("%s: reading the task's output; no more of it "
+			    "is sent", sc->sl->output);
+			if (o->final)
+				output_done(sc);
+			else
+				output_close(sc);
+			return;
+		}
+		if (n == 0) {
+			/* Truncated by the task meanwhile: the rest is gone. */
+			if (o->final) {
+				log_warnx("%s: %llu bytes at the end, fewer "
+				    "than its size at the task's end",
+				    sc->sl->output, (unsigned long long)o->sent);
+				o->end = o->sent;
+			}
+			break;
+		}
+		o->sent += (uint64_t)n;
+		if (conn_send(&sc->conn, CMD_OUTPUT, chunk, (size_t)n) == -1)
+			return;	/* the error comes through on_error */
+	}
+	if (o->on && o->final && sc->conn_open && !sc->conn.failed &&
+	    o->sent >= output_avail(sc))
+		output_done(sc);
+}
+
+bool
+output_finish(struct slave_conn *sc)
+{
+	struct sc_output *o = &sc->out;
+
+	if (!o->on)
+		return true;
+	ev_timer_stop(sc->sl->loop, &o->poll);
+	o->final = true;
+	o->end = sc->sl->task.output_bytes;
+	if (o->sent >= output_avail(sc)) {
+		o->on = o->final = false;
+		return true;
+	}
+	/* May send the rest at once and call slave_conn_output_done(). */
+	output_pump(sc);
+	return false;
+}
+
+void
+output_close(struct slave_conn *sc)
+{
+	struct sc_output *o = &sc->out;
+
+	ev_timer_stop(sc->sl->loop, &o->poll);
+	if (o->fd != -1) {
+		close(o->fd);
+		o->fd = -1;
+	}
+	o->on = o->final = false;
+}
+
+static void
+output_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct slave_conn *sc = (struct slave_conn *)((char *)w -
+	    offsetof(struct slave_conn, out.poll));
+
+	(void)loop;
+	(void)revents;
+	output_pump(sc);
+}

@@ -1,0 +1,74 @@
+/*
+ * fuzz_peer.h - the other end of a fuzzed connection.
+ *
+ * The frame-handling harnesses (fuzz_master_conn.c, fuzz_slave_conn.c) run
+ * the real master or slave code on a real libev loop, connected over
+ * loopback TCP to a fake peer written here.  The peer sends what the fuzzer
+ * chose, reads what the program answers (to echo a PING's time, or to know
+ * the session ended), and with a key does the handshake for real and seals
+ * the fuzzer's bytes, so that fuzzing reaches the frame handlers behind the
+ * sealing too.
+ *
+ * Input format shared by both harnesses: one byte of flags, then records
+ *	u8 ctl, u16 len (little-endian), len bytes (cut at the input's end)
+ * ctl's low bits pick a connection, FUZZ_CTL_* bits say what to do around it.
+ */
+#ifndef SYNEXEC_FUZZ_PEER_H
+#define SYNEXEC_FUZZ_PEER_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "buf.h"
+
+#define FUZZ_CTL_ECHO	0x80	/* patch a PONG's t1 with the last PING's */
+#define FUZZ_CTL_CLOSE	0x40	/* close this connection after the bytes */
+#define FUZZ_CTL_WAIT	0x20	/* let a few milliseconds pass (timers) */
+
+struct fuzz_peer {
+	int			 fd;
+	bool			 keyed;
+	bool			 raw;		/* keyed, but send bytes unsealed */
+	enum auth_role		 role;		/* ours: the fake peer's */
+	struct auth_session	 as;
+	bool			 hello_sent;
+	bool			 proof_sent;
+	struct buf		 rx;		/* partial outer frame */
+	struct buf		 inner;		/* opened, partial inner frame */
+	uint64_t		 last_ping;	/* t1 of the last PING seen */
+	bool			 got_ping;
+	bool			 closed;	/* by us or by the program */
+	unsigned		 frames;	/* frames received */
+};
+
+/* The fixed key of the harnesses (both sides of a keyed run use it). */
+extern struct auth_key	fuzz_key;
+void	fuzz_peer_global_init(void);
+
+/* Run the program's loop until nothing is pending (bounded). */
+typedef void (*fuzz_pump_fn)(void);
+
+void	fuzz_peer_init(struct fuzz_peer *, int fd, bool keyed, bool raw,
+	    enum auth_role, uint32_t session);
+void	fuzz_peer_close(struct fuzz_peer *);
+/* Read and digest whatever the program sent (handshake answers too). */
+void	fuzz_peer_read(struct fuzz_peer *);
+/* Keyed: drive the handshake to its end (bounded); false if it failed. */
+bool	fuzz_peer_handshake(struct fuzz_peer *, fuzz_pump_fn);
+/* Send len bytes (sealed when keyed and not raw), pumping as needed. */
+void	fuzz_peer_send(struct fuzz_peer *, const uint8_t *, size_t,
+	    fuzz_pump_fn);
+/* PONG's echo: overwrite bytes 11..18 with the last PING's t1. */
+void	fuzz_peer_echo(struct fuzz_peer *, uint8_t *, size_t);
+
+/* Parse the harness input's records; returns the next offset, 0 at end. */
+size_t	fuzz_record(const uint8_t *data, size_t size, size_t off,
+	    uint8_t *ctl, const uint8_t **bytes, size_t *len);
+
+/* Run loop once with a guard timer: at most ms milliseconds. */
+void	fuzz_loop_wait(struct ev_loop *, double ms);
+
+#endif

@@ -1,0 +1,270 @@
+/*
+ * fuzz_slave_conn.c - libFuzzer target: bytes in, the slave's state machine
+ * of its master connection.
+ *
+ * The seam is the slave's -m mode: one real struct slave, set up as main()
+ * does and started once, connects to a loopback listener of the harness,
+ * which plays the master (fuzz_peer.c) with the fuzzer's bytes.  Each input
+ * is one connection: the slave is driven back to idle after it (its task
+ * stopped and reaped, its files removed), as between two real sessions, so
+ * the next input meets the same slave.  Nothing in the slave is changed or
+ * stubbed.  Only /bin/true and /bin/false may run (--allow), payloads are
+ * capped at 1 MiB (--max-conf-size), files go to a private directory.
+ *
+ * Flags byte: bit 0 keyed (the fake master does the handshake and seals
+ * the fuzzer's bytes), bit 1 keyed but the bytes unsealed (the handshake
+ * itself is fuzzed).  Records: see fuzz_peer.h.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fuzz_peer.h"
+#include "log.h"
+#include "slave.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+#define FUZZ_SESSION	7
+
+static struct slave	 sl;
+static struct slave_opts o;
+static struct ev_loop	*loop;
+static int		 lfd = -1;
+static char		 dir[64];
+static struct fuzz_peer	 peer;
+static uint8_t		 scratch[65536];
+
+static void
+fuzz_pump(void)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		ev_run(loop, EVRUN_NOWAIT);
+}
+
+/* The slave's local port on its current connection, 0 if none. */
+static uint16_t
+fuzz_slave_port(void)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	int			fd = sl.sc.conn_open ? sl.sc.conn.fd :
+				    sl.sc.connect_fd;
+
+	if (fd == -1 || getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
+		return 0;
+	return ntohs(sin.sin_port);
+}
+
+/*
+ * Our end of the slave's current connection, or -1 after 3 s.  A connection
+ * left in the backlog by an earlier attempt is closed, not mistaken for it.
+ */
+static int
+fuzz_accept(void)
+{
+	struct pollfd		pfd = { .fd = lfd, .events = POLLIN };
+	struct sockaddr_in	sin;
+	socklen_t		len;
+	int			i, fd;
+
+	for (i = 0; i < 300; i++) {
+		fuzz_pump();
+		if (poll(&pfd, 1, 10) != 1)
+			continue;
+		len = sizeof(sin);
+		fd = accept4(lfd, (struct sockaddr *)&sin, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1)
+			continue;
+		if (ntohs(sin.sin_port) == fuzz_slave_port())
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/* Back to idle: no session, no task (killed and reaped), bounded. */
+static void
+fuzz_settle(void)
+{
+	int i;
+
+	for (i = 0; i < 400; i++) {
+		/* No retry: the harness connects it itself. */
+		if (!slave_conn_active(&sl.sc))
+			ev_timer_stop(loop, &sl.retry_timer);
+		if (slave_idle(&sl))
+			break;
+		fuzz_loop_wait(loop, 5);
+	}
+	if (!slave_idle(&sl)) {
+		fprintf(stderr, "fuzz_slave_conn: the slave did not go back to "
+		    "idle (state %d, task %d, port %u, retry timer %d)\n",
+		    (int)sl.sc.state, (int)sl.task.state, fuzz_slave_port(),
+		    ev_is_active(&sl.retry_timer));
+		if (getenv("FUZZ_DEBUG") != NULL) {
+			char cmd[128];
+
+			fprintf(stderr, "conn fd %d rio %d failed %d keyed %p "
+			    "peer fd %d\n", sl.sc.conn.fd,
+			    ev_is_active(&sl.sc.conn.rio), sl.sc.conn.failed,
+			    (void *)sl.sc.conn.keyed, peer.fd);
+			snprintf(cmd, sizeof(cmd), "ss -tanpe | grep %u >&2",
+			    fuzz_slave_port());
+			(void)system(cmd);
+		}
+		abort();
+	}
+}
+
+static pid_t		 fuzz_pid;
+
+/* At exit: the slave's files, its directory (not from a forked task). */
+static void
+fuzz_cleanup(void)
+{
+	char path[128];
+
+	if (getpid() != fuzz_pid)
+		return;
+	slave_cleanup(&sl);
+	unlink(sl.output);
+	snprintf(path, sizeof(path), "%s/%s%ld", dir, SLAVE_CONF_PREFIX,
+	    (long)fuzz_pid);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Directories of earlier runs that ended without their atexit. */
+static void
+fuzz_remove_stale(void)
+{
+	char	cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "for d in /tmp/fuzz_slave.[0-9]*; do "
+	    "[ -d \"$d\" ] && ! kill -0 \"${d##*.}\" 2>/dev/null && "
+	    "rm -rf \"$d\"; done; exit 0");
+	(void)system(cmd);
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct sockaddr_in	sin;
+	socklen_t		slen = sizeof(sin);
+	struct in_addr		lo;
+	char			err[256], master[64], path[128];
+	int			fd;
+
+	(void)argc;
+	(void)argv;
+	if (getenv("FUZZ_LOG") != NULL) {
+		log_init("fuzz_slave", LOG_TO_STDERR, NULL);
+		log_set_verbose(atoi(getenv("FUZZ_LOG")));
+	} else
+		log_init("fuzz_slave", LOG_TO_FILE, "/dev/null");
+	signal(SIGPIPE, SIG_IGN);
+	fuzz_peer_global_init();
+	fuzz_pid = getpid();
+	fuzz_remove_stale();
+	snprintf(dir, sizeof(dir), "/tmp/fuzz_slave.%ld", (long)fuzz_pid);
+	if (mkdir(dir, 0700) == -1)
+		abort();
+	lo.s_addr = htonl(INADDR_LOOPBACK);
+	if ((lfd = net_tcp_listen(lo, 0, 128, err, sizeof(err))) == -1 ||
+	    getsockname(lfd, (struct sockaddr *)&sin, &slen) == -1)
+		abort();
+
+	slave_opts_defaults(&o);
+	o.c.session = FUZZ_SESSION;
+	snprintf(master, sizeof(master), "127.0.0.1:%u", ntohs(sin.sin_port));
+	conf_set_str(&o.master, master);
+	conf_set_str(&o.allow[o.nallow++], "/bin/true");
+	conf_set_str(&o.allow[o.nallow++], "/bin/false");
+	o.max_conf_size = 1 << 20;
+	o.kill_grace_ns = 20 * 1000000ull;
+	slave_init(&sl, &o);
+	snprintf(sl.name, sizeof(sl.name), "fuzz");
+	snprintf(sl.conf_dir, sizeof(sl.conf_dir), "%s", dir);
+	snprintf(path, sizeof(path), "%s/out", dir);
+	snprintf(sl.output, sizeof(sl.output), "%s", path);
+	if (listen_init(&sl, err, sizeof(err)) == -1)
+		abort();
+	if ((loop = ev_loop_new(EVFLAG_AUTO)) == NULL)
+		abort();
+	slave_start(&sl, loop);
+	/* Leave INT and TERM to libFuzzer; HUP would re-read no file. */
+	ev_signal_stop(loop, &sl.sigterm);
+	ev_signal_stop(loop, &sl.sigint);
+	ev_signal_stop(loop, &sl.sighup);
+	/* slave_start connected at once: take that one and end it. */
+	if ((fd = fuzz_accept()) != -1)
+		close(fd);
+	fuzz_settle();
+	atexit(fuzz_cleanup);
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t		 flags, ctl;
+	const uint8_t	*bytes;
+	size_t		 off = 1, len;
+	int		 fd, i;
+
+	if (size < 1)
+		return 0;
+	flags = data[0];
+	sl.key = (flags & 3) ? &fuzz_key : NULL;
+	if (!slave_conn_open(&sl.sc, &sl, &sl.master_sa)) {
+		fuzz_settle();
+		return 0;
+	}
+	if ((fd = fuzz_accept()) == -1) {
+		/* Not accepted in time (a loaded machine): not the slave's fault. */
+		slave_conn_abort(&sl.sc, "the harness did not accept");
+		fuzz_settle();
+		return 0;
+	}
+	/* Until its hello (or AUTH_HELLO) is out. */
+	for (i = 0; i < 100 && sl.sc.state == SC_CONNECTING; i++)
+		fuzz_loop_wait(loop, 2);
+	fuzz_peer_init(&peer, fd, (flags & 3) != 0, (flags & 2) != 0,
+	    AUTH_ROLE_MASTER, FUZZ_SESSION);
+	if (!(flags & 2))
+		(void)fuzz_peer_handshake(&peer, fuzz_pump);
+
+	while (slave_conn_active(&sl.sc) && !peer.closed &&
+	    (off = fuzz_record(data, size, off, &ctl, &bytes, &len)) != 0) {
+		memcpy(scratch, bytes, len);
+		fuzz_peer_send(&peer, scratch, len, fuzz_pump);
+		if (ctl & FUZZ_CTL_CLOSE)
+			fuzz_peer_close(&peer);
+		fuzz_pump();
+		if (ctl & FUZZ_CTL_WAIT)
+			fuzz_loop_wait(loop, 4);
+		fuzz_peer_read(&peer);
+		/* Session over: no retry behind the harness's back. */
+		if (!slave_conn_active(&sl.sc))
+			ev_timer_stop(loop, &sl.retry_timer);
+	}
+	fuzz_peer_close(&peer);
+	fuzz_settle();
+	/* Each input starts with the same slave: nothing left over. */
+	sl.session_configured = false;
+	return 0;
+}

@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""mkseeds.py - write the seed corpora of the frame-handling fuzz targets.
+
+  tests/fuzz/mkseeds.py [TOP]
+
+Writes tests/fuzz/corpus/master_conn/* and tests/fuzz/corpus/slave_conn/*:
+whole sessions as a real peer would play them (ours and 2014, keyed and
+not), and a few classic mistakes, in the input format of fuzz_peer.h
+(a flags byte, then records: u8 ctl, u16 little-endian length, bytes).
+Run it again after changing that format; the files are committed.
+"""
+
+import os
+import struct
+import sys
+
+HDR = struct.Struct('!IIBH')
+SESSION = 7
+ECHO, CLOSE, WAIT = 0x80, 0x40, 0x20
+(REPLY, PROBE, CONF, CONF_OK, CONF_NO, EXEC, EXEC_OK, EXEC_NO) = range(8)
+FINISHD = 10
+WELCOME, FULL, PING, PONG, CONF_BEGIN, CONF_DATA, START = range(32, 39)
+REPORT, REPORT_REQ, OUTPUT, ABORT, BYE, HEARTBEAT, ERROR = range(39, 46)
+
+
+def frame(cmd, payload=b'', session=SESSION, version=1, datalen=None):
+    n = len(payload) if datalen is None else datalen
+    return HDR.pack(version, session, cmd, n) + payload
+
+
+def rec(data, ctl=0):
+    return struct.pack('<BH', ctl, len(data)) + data
+
+
+def hello(name=b'fz', pid=4242):
+    return struct.pack('!IHHIB', 0x53594e58, 1, 0, pid, len(name)) + name
+
+
+def pong():
+    return struct.pack('!QQQ', 0, 1000000000, 1700000000000000000)
+
+
+def result(code=0):
+    return (struct.pack('!QQq', 1700000000000000000, 1700000001000000000, 0)
+            + bytes([0]) + struct.pack('!i', code)
+            + struct.pack('!QQQQ', 10, 20, 3000, 0))
+
+
+def report(state=2):
+    text = b'50%'
+    return (bytes([state]) + struct.pack('!QQQ', 1000, 20, 0)
+            + bytes([len(text)]) + text)
+
+
+def v1_result():
+    return struct.pack('=qqqqqq', 1700000000, 5, 1700000001, 6, 0, 0)
+
+
+def conf_begin(cmd=b'/bin/true :CONF:', size=5, flags=0, index=0, n=1):
+    addr = b'127.0.0.1'
+    return (struct.pack('!QIIIIQHH', size, index, n, 0, flags, 0, len(cmd),
+                        len(addr)) + cmd + addr)
+
+
+def master_seeds():
+    s = {}
+    ours = [rec(frame(REPLY, hello()))]
+    ours += [rec(frame(PONG, pong()), ECHO) for _ in range(4)]
+    ours += [rec(frame(CONF_OK)), rec(frame(EXEC_OK)),
+             rec(frame(REPORT, report())), rec(frame(FINISHD, result()))]
+    s['ours_ok'] = bytes([0x00]) + b''.join(ours)
+    s['ours_keyed'] = bytes([0x20]) + b''.join(ours)
+    s['ours_failfast'] = bytes([0x80]) + b''.join(ours[:-1]) + \
+        rec(frame(FINISHD, result(3)))
+    s['ours_refused'] = bytes([0x00]) + b''.join(ours[:5]) + \
+        rec(frame(CONF_NO, b'/bin/true: not in the --allow list'))
+    s['ours_exec_no'] = bytes([0x00]) + b''.join(ours[:6]) + \
+        rec(frame(EXEC_NO, b'not armed'))
+    s['ours_error'] = bytes([0x00]) + b''.join(ours[:3]) + \
+        rec(frame(ERROR, b'slave shutting down'))
+    s['ours_large'] = bytes([0x10]) + b''.join(ours[:5]) + \
+        b''.join(rec(b'', WAIT) for _ in range(4)) + b''.join(ours[5:])
+    v1 = [rec(frame(REPLY)), rec(frame(CONF_OK))]
+    v1 += [rec(b'', WAIT) for _ in range(3)]
+    v1 += [rec(frame(EXEC_OK)), rec(frame(FINISHD, v1_result()))]
+    s['v1_ok'] = bytes([0x00]) + b''.join(v1)
+    s['v1_keyed'] = bytes([0x20]) + b''.join(v1)
+    s['v1_large'] = bytes([0x10]) + b''.join(v1)
+    two = []
+    for c in (0, 1):
+        two.append(rec(frame(REPLY, hello(b'fz%d' % c, 100 + c)), c))
+    for _ in range(4):
+        for c in (0, 1):
+            two.append(rec(frame(PONG, pong()), ECHO | c))
+    for cmd in (CONF_OK, EXEC_OK):
+        for c in (0, 1):
+            two.append(rec(frame(cmd), c))
+    two.append(rec(frame(FINISHD, result()), 0))
+    two.append(rec(frame(FINISHD, result(1)), 1 | CLOSE))
+    s['two_ok'] = bytes([0x01 | 0x04]) + b''.join(two)
+    s['two_same_name'] = bytes([0x01 | 0x04]) + \
+        rec(frame(REPLY, hello(b'x')), 0) + rec(frame(REPLY, hello(b'x')), 1)
+    s['full'] = bytes([0x04]) + rec(frame(REPLY), 0) + \
+        rec(frame(REPLY, hello()), 1)
+    s['bad_version'] = bytes([0]) + rec(frame(REPLY, version=2))
+    s['bad_session'] = bytes([0]) + rec(frame(REPLY, session=8))
+    s['bad_unknown'] = bytes([0]) + rec(frame(99))
+    s['bad_huge'] = bytes([0]) + rec(frame(REPLY, datalen=60000))
+    s['bad_short'] = bytes([0]) + rec(frame(REPLY)[:5], CLOSE)
+    s['bad_pong_early'] = bytes([0]) + rec(frame(REPLY, hello())) + \
+        rec(frame(PONG, pong()))
+    s['bad_finishd_early'] = bytes([0]) + b''.join(ours[:5]) + \
+        rec(frame(FINISHD, result()))
+    s['keyed_raw_plain'] = bytes([0x40]) + rec(frame(REPLY, hello()))
+    s['keyed_raw_hello'] = bytes([0x40]) + \
+        rec(frame(48, struct.pack('!HH', 1, 0) + bytes(40)))
+    return s
+
+
+def slave_seeds():
+    s = {}
+    welcome = rec(frame(WELCOME, struct.pack('!HHI', 1, 0, 0)))
+    ping = rec(frame(PING, struct.pack('!Q', 12345)))
+    ours = [welcome, ping, ping,
+            rec(frame(CONF_BEGIN, conf_begin())),
+            rec(frame(CONF_DATA, b'hello')),
+            rec(frame(START, struct.pack('!Q', 0)))]
+    ours += [rec(b'', WAIT) for _ in range(6)]
+    ours += [rec(frame(REPORT_REQ)), rec(frame(BYE, b'session complete'))]
+    s['ours_ok'] = bytes([0x00]) + b''.join(ours)
+    s['ours_keyed'] = bytes([0x01]) + b''.join(ours)
+    s['ours_abort'] = bytes([0x00]) + b''.join(ours[:5]) + \
+        rec(frame(START, struct.pack('!Q', 0xffffffffffff))) + \
+        rec(frame(ABORT, b'timeout')) + \
+        b''.join(rec(b'', WAIT) for _ in range(4))
+    s['ours_refused'] = bytes([0x00]) + welcome + \
+        rec(frame(CONF_BEGIN, conf_begin(b'/bin/sh :CONF:'))) + \
+        rec(frame(CONF_DATA, b'hello')) + rec(frame(START, bytes(8)))
+    s['ours_output'] = bytes([0x00]) + welcome + \
+        rec(frame(CONF_BEGIN, conf_begin(flags=3))) + \
+        rec(frame(CONF_DATA, b'hello')) + \
+        rec(frame(START, bytes(8))) + \
+        b''.join(rec(b'', WAIT) for _ in range(6))
+    s['ours_empty'] = bytes([0x00]) + welcome + \
+        rec(frame(CONF_BEGIN, conf_begin(size=0))) + \
+        rec(frame(START, bytes(8))) + rec(frame(START, bytes(8)))
+    v1 = [rec(frame(PROBE)), rec(frame(CONF, b'/bin/true :CONF:\nabc')),
+          rec(frame(EXEC))]
+    v1 += [rec(b'', WAIT) for _ in range(6)]
+    s['v1_ok'] = bytes([0x00]) + b''.join(v1)
+    s['v1_keyed'] = bytes([0x01]) + b''.join(v1)
+    s['v1_conf_twice'] = bytes([0x00]) + b''.join(v1[:2]) + v1[1]
+    s['exec_before_conf'] = bytes([0x00]) + rec(frame(EXEC))
+    s['finishd_from_master'] = bytes([0x00]) + welcome + \
+        rec(frame(FINISHD, result()))
+    s['conf_data_beyond'] = bytes([0x00]) + welcome + \
+        rec(frame(CONF_BEGIN, conf_begin(size=2))) + \
+        rec(frame(CONF_DATA, b'hello'))
+    s['bad_version'] = bytes([0]) + rec(frame(WELCOME, bytes(8), version=2))
+    s['bad_unknown'] = bytes([0]) + rec(frame(99))
+    s['bad_huge'] = bytes([0]) + rec(frame(WELCOME, datalen=60000))
+    s['keyed_raw_plain'] = bytes([0x03]) + rec(frame(CONF, b'/bin/true\n'))
+    s['keyed_raw_proof'] = bytes([0x03]) + rec(frame(49, bytes(32)))
+    return s
+
+
+def main():
+    top = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), '..', '..')
+    for name, seeds in (('master_conn', master_seeds()),
+                        ('slave_conn', slave_seeds())):
+        d = os.path.join(top, 'tests', 'fuzz', 'corpus', name)
+        os.makedirs(d, exist_ok=True)
+        for k, v in seeds.items():
+            with open(os.path.join(d, k), 'wb') as f:
+                f.write(v)
+        print('%s: %d seeds in %s' % (name, len(seeds), d))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""hostile.py - hostile input for tests/integration/hostile.sh (loopback).
+
+  hostile.py udp --port P --session S [--to 127.255.255.255]
+      Sends datagrams of every length 0..2048 to 127.0.0.1:P, two of each:
+      random bytes, and a near-valid probe (a valid header cut short, with
+      one field wrong, or with bytes after it).  None is a valid probe, so
+      the slave must not connect: a TCP listener on P counts connections.
+  hostile.py slave --port P --session S [--silent-secs N]
+      Plays a master to a slave that listens for probes on P: for each case
+      it probes, accepts the slave's connection, reads its hello and sends
+      the case's bytes.  The slave must drop the connection (or, for a
+      harmless out-of-phase frame, refuse it and carry on).
+  hostile.py master --port P --session S
+      Bad frames to the master at 127.0.0.1:P, one connection each; each
+      must be closed.
+  hostile.py flood --port P --count N
+      N connections to the master at once: silent, garbage, half a header;
+      held for a second, then closed.
+
+One line per check ("ok: ..." / "FAIL: ..."), exit 1 if any failed.  Every
+wait is bounded.  Python 3 standard library only.
+"""
+
+import argparse
+import os
+import random
+import select
+import socket
+import struct
+import sys
+import time
+
+HDR = struct.Struct('!IIBH')
+REPLY, PROBE, CONF, CONF_OK, CONF_NO, EXEC, EXEC_OK, EXEC_NO = range(8)
+FINISHD = 10
+WELCOME, FULL, PING, PONG, CONF_BEGIN, CONF_DATA, START = range(32, 39)
+ERROR = 45
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    if not cond:
+        failures += 1
+    print('%s: %s' % ('ok' if cond else 'FAIL', what), flush=True)
+
+
+def frame(session, cmd, payload=b'', version=1, datalen=None):
+    n = len(payload) if datalen is None else datalen
+    return HDR.pack(version, session, cmd, n) + payload
+
+
+def read_frames(sock, secs):
+    """Frames until the peer closes or secs pass: ([cmd], closed, seconds)."""
+    t0 = time.monotonic()
+    end = t0 + secs
+    buf, cmds = b'', []
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return cmds, False, time.monotonic() - t0
+        r, _, _ = select.select([sock], [], [], left)
+        if not r:
+            continue
+        try:
+            data = sock.recv(65536)
+        except OSError:
+            data = b''
+        if not data:
+            return cmds, True, time.monotonic() - t0
+        buf += data
+        while len(buf) >= HDR.size:
+            n = HDR.unpack_from(buf)[3]
+            if len(buf) < HDR.size + n:
+                break
+            cmds.append(buf[8])
+            buf = buf[HDR.size + n:]
+
+
+def listener(port):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(('127.0.0.1', port))
+    ls.listen(64)
+    return ls
+
+
+def accept_within(ls, secs):
+    r, _, _ = select.select([ls], [], [], secs)
+    if not r:
+        return None
+    c, _ = ls.accept()
+    return c
+
+
+# ---------------------------------------------------------------- UDP
+
+def udp(a):
+    rnd = random.Random(a.seed)
+    # With --to, the datagrams go elsewhere (the master's broadcast address
+    # on lo, where it hears announces) and nothing is listened for.
+    ls = listener(a.port) if a.to is None else None
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    dst = (a.to or '127.0.0.1', a.port)
+    good = frame(a.session, PROBE)
+    sent = 0
+    accepted = 0
+    for length in range(0, 2049):
+        near = bytearray(good[:length]) if length <= 11 else \
+            bytearray(good) + bytes(rnd.getrandbits(8)
+                                    for _ in range(length - 11))
+        if length == 11:
+            # One field wrong: version, session, command, datalen.
+            for pos in (3, 7, 8, 10):
+                d = bytearray(good)
+                d[pos] ^= 1 << rnd.randrange(8)
+                u.sendto(bytes(d), dst)
+                sent += 1
+            near[0] ^= 0x80
+        elif length > 11 and rnd.random() < 0.5:
+            struct.pack_into('!H', near, 9, min(length - 11, 65535))
+        rand = os.urandom(length)
+        for d in (bytes(near), rand):
+            if d == good:
+                continue
+            u.sendto(d, dst)
+            sent += 1
+        if length % 128 == 0:
+            # Let the receiver drain its socket; count what connected.
+            if ls is None:
+                time.sleep(0.01)
+                continue
+            c = accept_within(ls, 0.01)
+            if c:
+                accepted += 1
+                c.close()
+    print('sent %d datagrams of 0..2048 bytes to %s:%d'
+          % (sent, dst[0], dst[1]), flush=True)
+    if ls is None:
+        return
+    c = accept_within(ls, 1.0)
+    if c:
+        accepted += 1
+        c.close()
+    check(accepted == 0, 'no connection from the slave after %d bad '
+          'datagrams (got %d)' % (sent, accepted))
+
+
+# ---------------------------------------------------------------- slave
+
+def slave(a):
+    s = a.session
+    ls = listener(a.port)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    welcome = frame(s, WELCOME, struct.pack('!HHI', 1, 0, 0))
+    cb = (struct.pack('!QIIIIQHH', 3, 0, 1, 0, 0, 0, 9, 9) + b'/bin/true'
+          + b'127.0.0.1')
+    # (what, bytes, outcome): 'close' the slave drops us; 'exec_no' it
+    # refuses with EXEC_NO and stays; 'silent' we say nothing at all.
+    cases = [
+        ('a frame of version 2', frame(s, PING, bytes(8), version=2), 'close'),
+        ('a frame of version 0x01000000',
+         frame(s, PING, bytes(8), version=0x01000000), 'close'),
+        ('a frame of another session', frame(s ^ 0x5a5a, PING, bytes(8)),
+         'close'),
+        ('a huge length (WELCOME announcing 65535 bytes)',
+         frame(s, WELCOME, datalen=65535), 'close'),
+        ('a CONF announcing 65535 bytes, 10 sent, then close',
+         frame(s, CONF, b'/bin/true\n', datalen=65535), 'close_after'),
+        ('a truncated header (5 bytes), then close', frame(s, PING)[:5],
+         'close_after'),
+        ('unknown command 11', frame(s, 11), 'close'),
+        ('unknown command 46', frame(s, 46), 'close'),
+        ('unknown command 99', frame(s, 99), 'close'),
+        ('unknown command 255', frame(s, 255, b'x' * 100), 'close'),
+        ('EXEC before CONF (2014 mode)', frame(s, EXEC), 'exec_no'),
+        ('CONF twice (2014 mode)',
+         frame(s, CONF, b'/bin/true\n') + frame(s, CONF, b'/bin/true\n'),
+         'close'),
+        ('CONF_BEGIN twice', welcome + frame(s, CONF_BEGIN, cb)
+         + frame(s, CONF_BEGIN, cb), 'close'),
+        ('FINISHD from a master', welcome + frame(s, FINISHD, bytes(61)),
+         'close'),
+        ('CONF_DATA before CONF_BEGIN', welcome + frame(s, CONF_DATA, b'x'),
+         'close'),
+        ('START before configuration', welcome + frame(s, START, bytes(8)),
+         'either'),
+        ('a master that says nothing', b'', 'silent'),
+    ]
+    for what, data, outcome in cases:
+        c = None
+        for _ in range(3):
+            u.sendto(frame(s, PROBE), ('127.0.0.1', a.port))
+            c = accept_within(ls, 2)
+            if c:
+                break
+        check(c is not None, 'slave connects (before: %s)' % what)
+        if c is None:
+            continue
+        cmds, closed, _ = read_frames(c, 0.3)
+        check(REPLY in cmds, 'slave says hello')
+        if outcome == 'silent':
+            cmds, closed, secs = read_frames(c, a.silent_secs + 5)
+            check(closed, 'slave drops a silent master (after %.1f s)' % secs)
+            c.close()
+            continue
+        c.sendall(data)
+        if outcome == 'close_after':
+            c.shutdown(socket.SHUT_WR)
+        cmds, closed, secs = read_frames(c, 3)
+        if outcome == 'exec_no':
+            check(EXEC_NO in cmds, 'slave refuses %s with EXEC_NO (got %s)'
+                  % (what, cmds))
+        elif outcome == 'either':
+            check(EXEC_NO in cmds or closed, 'slave refuses %s with EXEC_NO '
+                  'or drops the master (got %s, closed %s)'
+                  % (what, cmds, closed))
+        else:
+            check(closed, 'slave drops the master after %s (%.2f s)'
+                  % (what, secs))
+        # CONF_OK answers the first, valid CONF of 'CONF twice'.
+        check(all(x in (ERROR, EXEC_NO, REPLY, PONG, CONF_OK, CONF_NO)
+                  for x in cmds),
+              'slave sends nothing but answers and ERROR (got %s)' % cmds)
+        c.close()
+
+
+# ---------------------------------------------------------------- master
+
+def master(a):
+    s = a.session
+    dst = ('127.0.0.1', a.port)
+    cases = [
+        ('a frame of version 2', frame(s, REPLY, version=2)),
+        ('a frame of another session', frame(s ^ 0x5a5a, REPLY)),
+        ('a huge length (REPLY announcing 65535 bytes)',
+         frame(s, REPLY, datalen=65535)),
+        ('unknown command 11', frame(s, 11)),
+        ('unknown command 99', frame(s, 99)),
+        ('unknown command 255', frame(s, 255)),
+        ('CONF_OK as the first frame', frame(s, CONF_OK)),
+        ('EXEC_OK as the first frame', frame(s, EXEC_OK)),
+        ('FINISHD as the first frame', frame(s, FINISHD, bytes(48))),
+        ('PONG as the first frame', frame(s, PONG, bytes(24))),
+        ('CONF from a slave', frame(s, CONF, b'/bin/true\n')),
+        ('a truncated header, then close', frame(s, REPLY)[:7]),
+    ]
+    for what, data in cases:
+        c = socket.create_connection(dst, timeout=3)
+        c.sendall(data)
+        if what.endswith('then close'):
+            c.shutdown(socket.SHUT_WR)
+        cmds, closed, secs = read_frames(c, 3)
+        check(closed, 'master drops %s (%.2f s)' % (what, secs))
+        check(all(x in (ERROR, FULL, PROBE) for x in cmds),
+              'master sends no session frame (got %s)' % cmds)
+        c.close()
+
+
+# ---------------------------------------------------------------- flood
+
+def flood(a):
+    dst = ('127.0.0.1', a.port)
+    socks = []
+    refused = 0
+    garbage = frame(a.session, 77)
+    t0 = time.monotonic()
+    for i in range(a.count):
+        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c.settimeout(3)
+        try:
+            c.connect(dst)
+        except OSError:
+            refused += 1
+            c.close()
+            continue
+        try:
+            if i % 3 == 1:
+                c.send(garbage)
+            elif i % 3 == 2:
+                c.send(frame(a.session, REPLY)[:6])
+        except OSError:
+            pass
+        socks.append(c)
+    print('opened %d connections in %.2f s (%d refused)'
+          % (len(socks), time.monotonic() - t0, refused), flush=True)
+    check(len(socks) == a.count, 'the master accepted all %d connections '
+          '(%d)' % (a.count, len(socks)))
+    time.sleep(1)
+    for c in socks:
+        c.close()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('mode', choices=['udp', 'slave', 'master', 'flood'])
+    ap.add_argument('--port', type=int, required=True)
+    ap.add_argument('--session', type=int, default=0)
+    ap.add_argument('--count', type=int, default=1000)
+    ap.add_argument('--silent-secs', type=float, default=10)
+    ap.add_argument('--seed', type=int, default=6)
+    ap.add_argument('--to', help='udp: send here (loopback only), listen '
+                    'for nothing')
+    a = ap.parse_args()
+    {'udp': udp, 'slave': slave, 'master': master, 'flood': flood}[a.mode](a)
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,97 @@
+#!/bin/bash
+# conf_syntax: what synexec.conf(5) says about the file's syntax, checked
+# with the real programs (-n): comments, quoted numbers, decimals of seconds,
+# byte suffixes, booleans, quoting, lists, unknown keys and sections, the
+# size limit, environment variables, and errors naming file, line and key.
+. "$(dirname "$0")/../lib.sh"
+require_bins
+
+n=0
+# conf_ok TEXT WHAT / conf_bad TEXT EXPECTED_MESSAGE WHAT: the slave's -n
+# (and the master's, which checks the slave's section too) on a file.
+conf_file() {
+	n=$((n + 1))
+	CF=$TMP/c$n.conf
+	printf '%b' "$1" >"$CF"
+}
+conf_ok() {
+	conf_file "$1"
+	local o m
+	o=$("$SLAVE_BIN" -n -c "$CF" 2>&1)
+	m=$("$MASTER_BIN" -n -c "$CF" 2>&1)
+	if [ "$o" = "configuration OK" ] && [ "$m" = "configuration OK" ]; then
+		pass "$2"
+	else
+		fail "$2: expected configuration OK, got: slave '$o', master '$m'"
+	fi
+}
+conf_bad() {
+	conf_file "$1"
+	local o rc
+	o=$("$SLAVE_BIN" -n -c "$CF" 2>&1)
+	rc=$?
+	if [ $rc = 1 ] && [[ $o == *"$2"* ]]; then
+		pass "$3: refused: $o"
+	else
+		fail "$3: expected exit 1 and '$2', got exit $rc: $o"
+	fi
+}
+
+conf_ok 'slave {\n\t# hash\n\t// slashes\n\t/* a\n\t   block */ port = 5166\n}\n' \
+    "comments: #, // and /* */"
+conf_ok 'slave {\n\tport = "5166"\n}\n' "a quoted number"
+conf_bad 'slave {\n\tport = 0x10\n}\n' "port" "a hex number"
+conf_bad 'slave {\n\tport = +7\n}\n' "'+' outside quotes" "a sign"
+conf_bad 'slave {\n\tport = "-7"\n}\n' "port" "a quoted sign"
+conf_bad 'slave {\n\tname = node+1\n}\n' "must be quoted" "an unquoted '+'"
+conf_ok 'slave {\n\tname = "node+1"\n}\n' "a quoted '+'"
+conf_ok 'slave {\n\tkill_grace = 2.123456789\n}\n' "seconds with nine decimals"
+conf_bad 'slave {\n\tkill_grace = 2.1234567891\n}\n' "kill_grace" \
+    "seconds with ten decimals"
+conf_ok 'slave {\n\tmax_conf_size = 512K\n}\nmaster {\n\toutput_max = 1G\n}\n' \
+    "byte suffixes K and G"
+conf_ok 'slave {\n\tonce = true\n\tkeep_task = no\n}\nmaster {\n\tfollow = on\n\tfail_fast = off\n\tbroadcast_all = yes\n\tdaemon = false\n}\n' \
+    "booleans true/false, yes/no, on/off"
+conf_bad 'slave {\n\tonce = maybe\n}\n' "once" "a boolean that is not one"
+conf_ok 'slave {\n\toutput = "/tmp/a #b"\n}\n' "a quoted string holding a blank and #"
+conf_bad 'slave {\n\toutput = ""\n}\n' "empty value" "an empty string"
+conf_ok 'slave {\n\tallow = { "/usr/bin/fio", "/bin/dd" }\n}\n' "a list"
+conf_bad 'slave {\n\tallow = { "bin/dd" }\n}\n' "absolute" "a relative path in allow"
+conf_bad 'slave {\n\tportt = 1\n}\n' "portt" "an unknown key"
+conf_bad 'slaves {\n\tport = 1\n}\n' "slaves" "an unknown section"
+conf_bad 'slave {\n\tport = 1\n}\nslave {\n\tport = 2\n}\n' "more than once" \
+    "a section given twice"
+conf_bad 'master {\n\twait = -1\n}\n' "wait" \
+    "a bad key in the master section, read by the slave"
+# The error format of synexec.conf(5): FILE:LINE: KEY: MESSAGE.
+conf_bad '# one\n# two\nslave {\n\tport = 70000\n}\n' \
+    "c$((n + 1)).conf:4: port: 70000 is out of range 1..65535" \
+    "the error names the file, the line and the key"
+# At most 1 MiB.
+n=$((n + 1))
+CF=$TMP/c$n.conf
+{ echo 'slave {'; head -c 1100000 /dev/zero | tr '\0' '#'; echo; echo '}'; } >"$CF"
+o=$("$SLAVE_BIN" -n -c "$CF" 2>&1)
+[ $? = 1 ] && [[ $o == *"larger than"* ]] && pass "a file over 1 MiB is refused: $o" ||
+    fail "a file over 1 MiB: expected a refusal, got: $o"
+
+# Environment variables: ${NAME}, ${NAME:-default}; literal in single quotes.
+mkdir -p "$TMP/envdir"
+conf_file 'slave {\n\tconf_dir = "${SYNEXEC_TEST_DIR}"\n}\n'
+o=$(SYNEXEC_TEST_DIR=$TMP/envdir "$SLAVE_BIN" -n -c "$CF" 2>&1)
+assert_eq "configuration OK" "$o" '${NAME} set to an existing directory'
+o=$(SYNEXEC_TEST_DIR=$TMP/nodir "$SLAVE_BIN" -n -c "$CF" 2>&1)
+[[ $o == *"$TMP/nodir"* ]] && pass '${NAME} is replaced: '"$o" ||
+    fail '${NAME}: expected the error to name '"$TMP/nodir, got: $o"
+o=$(env -u SYNEXEC_TEST_DIR "$SLAVE_BIN" -n -c "$CF" 2>&1)
+[[ $o == *"empty value"* ]] && pass '${NAME} unset: nothing (empty value)' ||
+    fail '${NAME} unset: expected "empty value", got: '"$o"
+conf_file 'slave {\n\tconf_dir = "${SYNEXEC_TEST_UNSET:-'"$TMP/envdir"'}"\n}\n'
+o=$(env -u SYNEXEC_TEST_UNSET "$SLAVE_BIN" -n -c "$CF" 2>&1)
+assert_eq "configuration OK" "$o" '${NAME:-default} with NAME unset'
+conf_file "slave {\n\tconf_dir = '\${SYNEXEC_TEST_DIR}'\n}\n"
+o=$(SYNEXEC_TEST_DIR=$TMP/envdir "$SLAVE_BIN" -n -c "$CF" 2>&1)
+[[ $o == *'${SYNEXEC_TEST_DIR}'* ]] && pass "single quotes: \$ is literal: $o" ||
+    fail "single quotes: expected the literal \${SYNEXEC_TEST_DIR}, got: $o"
+
+finish

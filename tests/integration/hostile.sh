@@ -1,0 +1,120 @@
+#!/bin/bash
+# hostile: hostile input thrown at both running binaries (tests/hostile.py),
+# on loopback.  Each bad input is logged and dropped; neither process
+# crashes, leaks descriptors (counted in /proc/PID/fd before and after) or
+# hangs, and a valid session right after succeeds.
+#   slave:  datagrams of every length 0..2048 (random and near-valid: none
+#           makes it connect); as a fake master: wrong version, wrong session,
+#           huge length, truncated header, unknown commands, out-of-phase
+#           commands (EXEC before CONF, CONF twice, CONF_BEGIN twice, FINISHD
+#           from a master, ...), a master that says nothing.
+#   master: the same kinds of bad first frames, and a flood of 1,000
+#           connections at once (the slave only connects out: nothing to
+#           flood there); datagrams of every length to the broadcast
+#           address it hears slaves' announces on.
+. "$(dirname "$0")/../lib.sh"
+require_bins
+"$PYTHON" -c 'import struct, select' 2>/dev/null || skip "no python3 for tests/hostile.py"
+HOSTILE=$SYNEXEC_TOP/tests/hostile.py
+
+nfds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+alive() {	# alive PID WHAT
+	if kill -0 "$1" 2>/dev/null; then pass "$2 still running"
+	else fail "$2 died"; fi
+}
+
+MARK=hostile-ok-$RANDOM
+make_conf "$TMP/ok.session" '/bin/sh :CONF:' "echo $MARK"
+
+# ------------------------------------------------------------------ slave
+note "slave: datagrams of every length 0..2048, random and near-valid"
+start_slave target -v --heartbeat-timeout 2
+wait_slaves_ready
+SPID=${SLAVE_PID[target]}
+fd_before=$(nfds "$SPID")
+timeout -k 2 60 "$PYTHON" "$HOSTILE" udp --port "$PORT" --session 0 \
+    >"$TMP/udp.txt" 2>&1
+rc=$?
+cat "$TMP/udp.txt"
+assert_eq 0 $rc "hostile.py udp"
+alive "$SPID" "slave"
+for what in "of 0 bytes" "of 2048 bytes" "version" "not a probe" "session"; do
+	assert_contains "$TMP/target.log" "$what" "slave log: a datagram ignored ($what)"
+done
+assert_not_contains "$TMP/target.log" "connected to master" "slave log (no connection)"
+
+note "slave: bad frames from a fake master, and a silent one"
+timeout -k 2 150 "$PYTHON" "$HOSTILE" slave --port "$PORT" --session 0 \
+    --silent-secs 2 >"$TMP/slave.txt" 2>&1
+rc=$?
+cat "$TMP/slave.txt"
+assert_eq 0 $rc "hostile.py slave"
+alive "$SPID" "slave"
+for what in "version 2" "session" "WELCOME with 65535" "unknown command 11" \
+    "unknown command 99" "unknown command 255" "EXEC before any CONF" \
+    "unexpected CONF" "unexpected CONF_BEGIN" "unexpected FINISHD" \
+    "unexpected CONF_DATA"; do
+	assert_contains "$TMP/target.log" "$what" "slave log names '$what'"
+done
+wait_until 5 grep -q "listening for probes" <(tail -n 1 "$TMP/target.log")
+fd_after=$(nfds "$SPID")
+assert_eq "$fd_before" "$fd_after" "slave's open descriptors before and after"
+
+note "slave: a valid session right after"
+run_master 1 "$TMP/ok.session"
+assert_exit 0
+assert_contains "$TMP/target.out" "$MARK"
+stop_slave target
+
+# ------------------------------------------------------------------ master
+note "master: bad first frames"
+MASTER_TIMEOUT=120 start_master -s 0 -w 100 1 "$TMP/ok.session"
+wait_until 5 test -s "$MASTER_ERR"
+MPID=$(pgrep -P "$MASTER_PID" -x synexec_master | head -n 1)
+[ -n "$MPID" ] || MPID=$(pgrep -P "$MASTER_PID" | head -n 1)
+sleep 0.2
+fd_before=$(nfds "$MPID")
+timeout -k 2 60 "$PYTHON" "$HOSTILE" master --port "$PORT" --session 0 \
+    >"$TMP/master.txt" 2>&1
+rc=$?
+cat "$TMP/master.txt"
+assert_eq 0 $rc "hostile.py master"
+alive "$MPID" "master"
+for what in "protocol version 2" "session" "unknown command 99" \
+    "unknown command 255" "REPLY with 65535 payload bytes"; do
+	assert_contains "$MASTER_ERR" "$what" "master log names '$what'"
+done
+
+note "master: datagrams of every length 0..2048 where it hears announces"
+timeout -k 2 60 "$PYTHON" "$HOSTILE" udp --port "$PORT" --session 0 \
+    --to 127.255.255.255 >"$TMP/udp-master.txt" 2>&1
+rc=$?
+cat "$TMP/udp-master.txt"
+assert_eq 0 $rc "hostile.py udp --to 127.255.255.255"
+alive "$MPID" "master"
+
+note "master: a flood of 1,000 connections"
+t0=$(date +%s%N)
+(ulimit -n 4096 2>/dev/null; timeout -k 2 60 "$PYTHON" "$HOSTILE" flood \
+    --port "$PORT" --session 0 --count 1000) >"$TMP/flood.txt" 2>&1
+rc=$?
+cat "$TMP/flood.txt"
+assert_eq 0 $rc "hostile.py flood"
+alive "$MPID" "master"
+if wait_until 10 test "$(nfds "$MPID")" -le "$fd_before"; then
+	pass "master's descriptors back to $fd_before after the flood ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
+else
+	fail "master's descriptors: $fd_before before, $(nfds "$MPID") after the flood"
+fi
+assert_eq "$fd_before" "$(nfds "$MPID")" "master's open descriptors before and after"
+
+note "master: a valid session right after"
+start_slave real
+wait_master 20
+assert_exit 0
+assert_summary "$MASTER_OUT" real
+assert_contains "$TMP/real.out" "$MARK"
+n=$(summary_rows "$MASTER_OUT" | grep -c '127.0.0.1:')
+assert_eq 1 "$n" "slaves in the summary (none of the hostile peers)"
+
+finish

@@ -1,0 +1,169 @@
+/*
+ * test_json.c - the results file's JSON writer: string escaping (quote,
+ * backslash, control bytes, UTF-8 kept, invalid UTF-8 replaced, U+2028),
+ * number formats, and the shape of nested objects and arrays.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "json.h"
+
+/* Escape len bytes of s; the result, NUL-terminated (caller frees). */
+static char *
+escaped(const void *s, size_t len)
+{
+	char	*buf = NULL;
+	size_t	 n = 0;
+	FILE	*f = open_memstream(&buf, &n);
+
+	assert_non_null(f);
+	json_escape(f, s, len);
+	fclose(f);
+	return buf;
+}
+
+#define assert_escape(in, len, out) do {				\
+	char *got_ = escaped((in), (len));				\
+	if (strcmp(got_, (out)) != 0)					\
+		fail_msg("escaped to %s, expected %s", got_, (out));	\
+	free(got_);							\
+} while (0)
+
+static void
+test_escape_specials(void **state)
+{
+	(void)state;
+	assert_escape("plain", 5, "\"plain\"");
+	assert_escape("a\"b\\c", 5, "\"a\\\"b\\\\c\"");
+	assert_escape("\n\r\t\b\f", 5, "\"\\n\\r\\t\\b\\f\"");
+	assert_escape("\x01\x1f\x7f", 3, "\"\\u0001\\u001f\\u007f\"");
+	/* A NUL inside the given length is a byte like any other. */
+	assert_escape("a\0b", 3, "\"a\\u0000b\"");
+	assert_escape("", 0, "\"\"");
+}
+
+static void
+test_escape_utf8(void **state)
+{
+	(void)state;
+	/* Valid sequences of 2, 3 and 4 bytes pass through. */
+	assert_escape("caf\xc3\xa9", 5, "\"caf\xc3\xa9\"");
+	assert_escape("\xe2\x82\xac", 3, "\"\xe2\x82\xac\"");
+	assert_escape("\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\"");
+	/* Line and paragraph separators are escaped for JavaScript. */
+	assert_escape("\xe2\x80\xa8\xe2\x80\xa9", 6, "\"\\u2028\\u2029\"");
+}
+
+static void
+test_escape_invalid_utf8(void **state)
+{
+	(void)state;
+	assert_escape("\xff", 1, "\"\\ufffd\"");
+	/* Lone continuation byte, truncated sequence at the end. */
+	assert_escape("a\x80z", 3, "\"a\\ufffdz\"");
+	assert_escape("\xe2\x82", 2, "\"\\ufffd\\ufffd\"");
+	/* Overlong forms, a surrogate, beyond U+10FFFF. */
+	assert_escape("\xc0\xaf", 2, "\"\\ufffd\\ufffd\"");
+	assert_escape("\xe0\x80\xaf", 3, "\"\\ufffd\\ufffd\\ufffd\"");
+	assert_escape("\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\"");
+	assert_escape("\xf4\x90\x80\x80", 4,
+	    "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	/* A bad byte does not swallow the good one after it. */
+	assert_escape("\xc3" "A", 2, "\"\\ufffdA\"");
+}
+
+static void
+test_document(void **state)
+{
+	struct json	 j;
+	char		*buf = NULL;
+	size_t		 n = 0;
+	FILE		*f = open_memstream(&buf, &n);
+
+	(void)state;
+	assert_non_null(f);
+	json_init(&j, f);
+	json_begin_object(&j, NULL);
+	json_u64(&j, "u", UINT64_MAX);
+	json_i64(&j, "i", INT64_MIN);
+	json_seconds(&j, "s", -1500000000);
+	json_seconds(&j, "m", INT64_MIN);
+	json_useconds(&j, "t", 1700000000123456789ull);
+	json_bool(&j, "b", true);
+	json_null(&j, "n");
+	json_string(&j, "nul", NULL);
+	json_begin_array(&j, "a");
+	json_u64(&j, NULL, 1);
+	json_begin_object(&j, NULL);
+	json_end_object(&j);
+	json_end_array(&j);
+	json_begin_array(&j, "e");
+	json_end_array(&j);
+	json_end_object(&j);
+	assert_int_equal(json_finish(&j), 0);
+	fclose(f);
+	assert_string_equal(buf,
+	    "{\n"
+	    "  \"u\": 18446744073709551615,\n"
+	    "  \"i\": -9223372036854775808,\n"
+	    "  \"s\": -1.500000000,\n"
+	    "  \"m\": -9223372036.854775808,\n"
+	    "  \"t\": 1700000000.123456789,\n"
+	    "  \"b\": true,\n"
+	    "  \"n\": null,\n"
+	    "  \"nul\": null,\n"
+	    "  \"a\": [\n"
+	    "    1,\n"
+	    "    {}\n"
+	    "  ],\n"
+	    "  \"e\": []\n"
+	    "}\n");
+	free(buf);
+}
+
+static void
+test_unbalanced_and_deep(void **state)
+{
+	struct json	 j;
+	char		*buf = NULL;
+	size_t		 n = 0;
+	FILE		*f = open_memstream(&buf, &n);
+	int		 i;
+
+	(void)state;
+	json_init(&j, f);
+	json_begin_object(&j, NULL);
+	assert_int_equal(json_finish(&j), -1);	/* left open */
+
+	json_init(&j, f);
+	json_end_array(&j);			/* closed, never opened */
+	assert_int_equal(json_finish(&j), -1);
+
+	json_init(&j, f);
+	for (i = 0; i < JSON_DEPTH_MAX + 1; i++)
+		json_begin_array(&j, NULL);
+	assert_true(j.error);
+	fclose(f);
+	free(buf);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escape_specials),
+		cmocka_unit_test(test_escape_utf8),
+		cmocka_unit_test(test_escape_invalid_utf8),
+		cmocka_unit_test(test_document),
+		cmocka_unit_test(test_unbalanced_and_deep),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
