@@ -26,6 +26,7 @@ static int	conn_send_plain(struct conn *, uint8_t, const void *, size_t);
 static int	conn_keyed_frame(struct conn *, const uint8_t *,
 		    const struct proto_hdr *, const uint8_t *);
 static void	conn_keyed_free(struct conn *);
+static bool	conn_cmd_keyed(uint8_t);
 
 void
 conn_init(struct conn *c, struct ev_loop *loop, int fd,
@@ -118,11 +119,13 @@ conn_error_reply(struct conn *c, const char *why)
 }
 
 /*
- * Hand every whole frame in p[0..len) to the owner.  Returns the number of
- * bytes used, or -1 if the connection was closed or failed meanwhile.
+ * Hand every whole frame in p[0..len) to the owner: frames read from the
+ * socket, or (sealed) the frames opened from the sealed records of a keyed
+ * connection.  Returns the number of bytes used, or -1 if the connection
+ * was closed or failed meanwhile.
  */
 static ssize_t
-conn_dispatch(struct conn *c, const uint8_t *p, size_t len)
+conn_dispatch(struct conn *c, const uint8_t *p, size_t len, bool sealed)
 {
 	size_t	used = 0;
 	char	why[128];
@@ -139,6 +142,11 @@ conn_dispatch(struct conn *c, const uint8_t *p, size_t len)
 		case PROTO_MALFORMED: {
 			char	full[sizeof(why) + 64];
 
+			if (sealed) {
+				/* Only a key holder could have sealed it. */
+				conn_fail(c, why);
+				return -1;
+			}
 			conn_error_reply(c, why);
 			/* Our log names both versions too. */
 			snprintf(full, sizeof(full), "%s (we speak protocol "
@@ -150,9 +158,15 @@ conn_dispatch(struct conn *c, const uint8_t *p, size_t len)
 		case PROTO_FRAME:
 			break;
 		}
+		if (sealed && conn_cmd_keyed(hdr.command)) {
+			snprintf(why, sizeof(why), "%s inside a sealed record",
+			    proto_cmd_name(hdr.command));
+			conn_fail(c, why);
+			return -1;
+		}
 		/* Keyed, or a peer starting a handshake: auth's business. */
-		if (c->keyed != NULL || hdr.command == CMD_AUTH_HELLO ||
-		    hdr.command == CMD_AUTH_PROOF || hdr.command == CMD_SEALED) {
+		if (!sealed && (c->keyed != NULL ||
+		    conn_cmd_keyed(hdr.command))) {
 			used += framelen;
 			if (conn_keyed_frame(c, p + used - framelen, &hdr,
 			    payload) == -1)
@@ -160,8 +174,9 @@ conn_dispatch(struct conn *c, const uint8_t *p, size_t len)
 			continue;
 		}
 		c->frames_in++;
-		log_trace("%s: received %s (%u bytes)", c->peer_str,
-		    proto_cmd_name(hdr.command), hdr.datalen);
+		log_trace("%s: received %s (%u bytes)%s", c->peer_str,
+		    proto_cmd_name(hdr.command), hdr.datalen,
+		    sealed ? ", sealed" : "");
 		used += framelen;
 		if (c->on_frame(c, &hdr, payload) == -1)
 			return -1;
@@ -197,7 +212,7 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	c->last_rx = ev_now(loop);
 	if (held > 0)
 		memcpy(conn_scratch, buf_head(&c->in), held);
-	used = conn_dispatch(c, conn_scratch, held + (size_t)n);
+	used = conn_dispatch(c, conn_scratch, held + (size_t)n, false);
 	if (used == -1)
 		return;
 	buf_consume(&c->in, buf_len(&c->in));
@@ -525,42 +540,12 @@ static int
 conn_keyed_inner(struct conn *c)
 {
 	struct conn_keyed	*k = c->keyed;
-	size_t			 used = 0, len = buf_len(&k->inner);
-	const uint8_t		*base = buf_head(&k->inner);
-	char			 why[160];
+	ssize_t			 used;
 
-	while (used < len && !c->failed) {
-		struct proto_hdr	 hdr;
-		const uint8_t		*payload;
-		size_t			 framelen;
-
-		switch (proto_decode(base + used, len - used, c->session, &hdr,
-		    &payload, &framelen, why, sizeof(why))) {
-		case PROTO_NEED_MORE:
-			buf_consume(&k->inner, used);
-			return 0;
-		case PROTO_MALFORMED:
-			conn_fail(c, why);
-			return -1;
-		case PROTO_FRAME:
-			break;
-		}
-		if (conn_cmd_keyed(hdr.command)) {
-			snprintf(why, sizeof(why), "%s inside a sealed record",
-			    proto_cmd_name(hdr.command));
-			conn_fail(c, why);
-			return -1;
-		}
-		c->frames_in++;
-		log_trace("%s: received %s (%u bytes), sealed", c->peer_str,
-		    proto_cmd_name(hdr.command), hdr.datalen);
-		used += framelen;
-		if (c->on_frame(c, &hdr, payload) == -1)
-			return -1;
-	}
-	if (c->failed)
+	used = conn_dispatch(c, buf_head(&k->inner), buf_len(&k->inner), true);
+	if (used == -1)
 		return -1;
-	buf_consume(&k->inner, used);
+	buf_consume(&k->inner, (size_t)used);
 	return 0;
 }
 

@@ -394,7 +394,6 @@ main(int argc, char **argv)
 	static struct master_opts	 opts;
 	static struct master		 m;
 	static struct auth_key		 key;
-	struct slave			*s;
 	const char			*conf_path = NULL;
 	char				 err[512];
 	uint64_t			 nslaves = 0;
@@ -557,31 +556,12 @@ main(int argc, char **argv)
 	    opts.c.session, m.nslaves, m.sf.command,
 	    (unsigned long long)m.sf.payload_size);
 
-	report_init(&m);
-	display_init(&m);
-	report_phase(&m);
-	discovery_start(&m);
+	session_begin(&m);
 	ev_run(m.loop, 0);
 	code = m.exit_code;
 
 out:
-	while ((s = TAILQ_FIRST(&m.pending)) != NULL) {
-		TAILQ_REMOVE(&m.pending, s, entry);
-		slave_free(s);
-	}
-	while ((s = TAILQ_FIRST(&m.joined)) != NULL) {
-		TAILQ_REMOVE(&m.joined, s, entry);
-		slave_free(s);
-	}
-	discovery_close(&m);
-	report_cleanup(&m);
-	output_cleanup(&m);
-	results_cleanup(&m);
-	if (m.loop != NULL)
-		ev_loop_destroy(m.loop);
-	sessfile_close(&m.sf);
-	names_clear(&m.names);
-	free(m.v1_conf);
+	session_free(&m);
 	auth_key_wipe(&key);
 	master_opts_free(&opts);
 	/* What the session left open (the log file of --log or syslog aside). */

@@ -240,6 +240,8 @@ void	session_complete(struct master *);
 /* Also writes the results file (-r): results_write() in view.h. */
 void	session_finish(struct master *, int code, const char *bye);
 void	session_abort(struct master *, const char *why, const char *bye);
+void	session_begin(struct master *);
+void	session_free(struct master *);
 bool	session_has_room(const struct master *);
 
 /* control.c */
@@ -267,6 +269,8 @@ void	summary_err(struct master *, const char *fmt, ...)
 void	summary_finish_line(struct master *, struct slave *);
 void	summary_print(struct master *);
 int	summary_exit_code(struct master *);
+const char *result_exit_text(const struct slave *, const char *other, char *buf,
+	    size_t len);
 /* "1.5" for 1500000000 ns */
 char	*summary_fmt_seconds(uint64_t ns, char *buf, size_t len);
 

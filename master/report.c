@@ -103,18 +103,7 @@ view_slave_state(const struct slave *s, char *buf, size_t len)
 	}
 	if (!s->have_result)
 		return "finished";
-	switch (s->res.exit_kind) {
-	case EXIT_KIND_EXITED:
-		snprintf(buf, len, "exit %d", s->res.exit_value);
-		return buf;
-	case EXIT_KIND_SIGNALED:
-		snprintf(buf, len, "signal %d", s->res.exit_value);
-		return buf;
-	case EXIT_KIND_NOT_STARTED:
-		return "not started";
-	default:
-		return "finished";
-	}
+	return result_exit_text(s, "finished", buf, len);
 }
 
 uint64_t

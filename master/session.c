@@ -441,3 +441,44 @@ session_abort(struct master *m, const char *why, const char *bye)
 		summary_print(m);
 	session_finish(m, 4, bye);
 }
+
+/*
+ * The session's first steps on a master whose loop, options and session
+ * file are set up: the report and display modules, then discovery.
+ * main() and the fuzz harness share it so that they cannot drift apart.
+ */
+void
+session_begin(struct master *m)
+{
+	report_init(m);
+	display_init(m);
+	report_phase(m);
+	discovery_start(m);
+}
+
+/* Everything the session holds, whatever phase it ended in. */
+void
+session_free(struct master *m)
+{
+	struct slave *s;
+
+	while ((s = TAILQ_FIRST(&m->pending)) != NULL) {
+		TAILQ_REMOVE(&m->pending, s, entry);
+		slave_free(s);
+	}
+	while ((s = TAILQ_FIRST(&m->joined)) != NULL) {
+		TAILQ_REMOVE(&m->joined, s, entry);
+		slave_free(s);
+	}
+	discovery_close(m);
+	report_cleanup(m);
+	output_cleanup(m);
+	results_cleanup(m);
+	if (m->loop != NULL)
+		ev_loop_destroy(m->loop);
+	m->loop = NULL;
+	sessfile_close(&m->sf);
+	names_clear(&m->names);
+	free(m->v1_conf);
+	m->v1_conf = NULL;
+}

@@ -131,23 +131,33 @@ summary_finish_line(struct master *m, struct slave *s)
 	}
 }
 
+/*
+ * "exit N", "signal N" or "not started" for a slave's result; `other` for
+ * a result that says none of those.  The summary and the live view share it.
+ */
+const char *
+result_exit_text(const struct slave *s, const char *other, char *buf,
+    size_t len)
+{
+	switch (s->res.exit_kind) {
+	case EXIT_KIND_EXITED:
+		snprintf(buf, len, "exit %d", s->res.exit_value);
+		return buf;
+	case EXIT_KIND_SIGNALED:
+		snprintf(buf, len, "signal %d", s->res.exit_value);
+		return buf;
+	case EXIT_KIND_NOT_STARTED:
+		return "not started";
+	default:
+		return other;
+	}
+}
+
 static const char *
 summary_status(const struct slave *s, char *buf, size_t len)
 {
-	if (s->have_result) {
-		switch (s->res.exit_kind) {
-		case EXIT_KIND_EXITED:
-			snprintf(buf, len, "exit %d", s->res.exit_value);
-			return buf;
-		case EXIT_KIND_SIGNALED:
-			snprintf(buf, len, "signal %d", s->res.exit_value);
-			return buf;
-		case EXIT_KIND_NOT_STARTED:
-			return "not started";
-		default:
-			return "unknown";
-		}
-	}
+	if (s->have_result)
+		return result_exit_text(s, "unknown", buf, len);
 	switch (s->state) {
 	case SLAVE_LOST:	return "lost";
 	case SLAVE_REFUSED:	return "refused";
@@ -231,9 +241,10 @@ summary_print(struct master *m)
 }
 
 /*
- * 3 if a slave refused, could not start or was lost; else 2 if a task
- * exited non-zero, was killed or did not start; else 0.  A 2014 slave's
- * unknown status counts as success: it reports none, as in 2014.
+ * 3 if a slave refused, could not start its task (exec or set-up failed)
+ * or was lost; else 2 if a task exited non-zero or was killed; else 0.
+ * A 2014 slave's unknown status counts as success: it reports none, as in
+ * 2014.
  */
 int
 summary_exit_code(struct master *m)
@@ -244,6 +255,9 @@ summary_exit_code(struct master *m)
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		if (s->state == SLAVE_LOST || s->state == SLAVE_REFUSED ||
 		    s->state == SLAVE_NOSTART)
+			return 3;
+		if (s->have_result &&
+		    s->res.exit_kind == EXIT_KIND_NOT_STARTED)
 			return 3;
 		if (s->have_result && s->res.exit_kind != EXIT_KIND_UNKNOWN &&
 		    !(s->res.exit_kind == EXIT_KIND_EXITED &&

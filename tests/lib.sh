@@ -423,3 +423,36 @@ netns_delete() {
 	ip netns del "$1" 2>/dev/null
 	return 0
 }
+
+# netns_clean_stale PREFIX: delete the namespaces PREFIX-ROLE-PID left by an
+# earlier run that was killed before its teardown (its PID is gone).
+netns_clean_stale() {
+	local ns pid
+	for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
+		case $ns in
+		"$1"-*-*)
+			pid=${ns##*-}
+			case $pid in *[!0-9]*|"") continue ;; esac
+			[ "$pid" != $$ ] && ! kill -0 "$pid" 2>/dev/null &&
+			    { echo "removing leftover namespace $ns"; netns_delete "$ns"; }
+			;;
+		esac
+	done
+}
+
+# netns_bridge NS: a namespace holding bridge br0, up (skips if it cannot).
+netns_bridge() {
+	netns_add "$1" || skip "cannot create network namespaces"
+	ip -n "$1" link add br0 type bridge || skip "no bridge support"
+	ip -n "$1" link set br0 up
+}
+
+# netns_host BRIDGE_NS NS ADDR/LEN PORTNAME: namespace NS with eth0 (ADDR)
+# on BRIDGE_NS's br0 through a veth pair whose bridge end is PORTNAME.
+netns_host() {
+	netns_add "$2" || return 1
+	ip -n "$1" link add "$4" type veth peer name eth0 netns "$2" || return 1
+	ip -n "$1" link set "$4" master br0 up
+	ip -n "$2" addr add "$3" brd + dev eth0
+	ip -n "$2" link set eth0 up
+}

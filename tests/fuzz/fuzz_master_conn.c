@@ -153,35 +153,14 @@ fuzz_master_setup(uint8_t flags, struct sockaddr_in *sin)
 	if ((m.loop = ev_loop_new(EVFLAG_AUTO)) == NULL)
 		abort();
 	ev_init(&m.start_timer, NULL);
-	report_init(&m);
-	display_init(&m);
-	report_phase(&m);
-	discovery_start(&m);
+	session_begin(&m);
 	return 0;
 }
 
 static void
 fuzz_master_teardown(void)
 {
-	struct slave *s;
-
-	while ((s = TAILQ_FIRST(&m.pending)) != NULL) {
-		TAILQ_REMOVE(&m.pending, s, entry);
-		slave_free(s);
-	}
-	while ((s = TAILQ_FIRST(&m.joined)) != NULL) {
-		TAILQ_REMOVE(&m.joined, s, entry);
-		slave_free(s);
-	}
-	discovery_close(&m);
-	report_cleanup(&m);
-	output_cleanup(&m);
-	results_cleanup(&m);
-	ev_loop_destroy(m.loop);
-	m.loop = NULL;
-	sessfile_close(&m.sf);
-	names_clear(&m.names);
-	free(m.v1_conf);
+	session_free(&m);
 	master_opts_free(&opts);
 }
 

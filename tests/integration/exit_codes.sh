@@ -1,7 +1,8 @@
 #!/bin/bash
 # exit_codes: the master's exit codes (NOTES section 9) and what it says.
 #   2  a task exited non-zero (named with "exit 3") or was killed by a signal
-#   3  the command is not executable: every slave's reason is printed
+#   3  the command is not executable: every slave's reason is printed;
+#      the command cannot be executed (exec fails): "not started"
 #   5  -w timed out: "1 of 3"
 #   1  usage errors ("out of range"), a missing session file
 #   0  -h (usage on stdout), -V (the version)
@@ -76,6 +77,22 @@ if [ "$n" -ge 3 ]; then
 else
 	fail "expected a reason line per slave (3), got $n"
 fi
+
+note "executable but exec fails (no interpreter) -> exit 3, the reason shown"
+printf '\177ELF junk, not a program\n' >"$TMP/badexec"
+chmod 0755 "$TMP/badexec"
+make_conf "$TMP/badexec.session" "$TMP/badexec"
+run_master 3 "$TMP/badexec.session"
+assert_exit 3 "exec failure on every slave"
+cat "$MASTER_OUT" "$MASTER_ERR" >"$TMP/badexec.all"
+assert_contains "$TMP/badexec.all" "Exec format error" "exec failure reason"
+for s in $slaves; do
+	row=$(summary_row "$MASTER_OUT" $s)
+	case $row in
+	*"not started"*) pass "$s's row says not started" ;;
+	*) fail "$s's row: expected 'not started', got '$row'" ;;
+	esac
+done
 
 note "relative command path -> exit 3"
 make_conf "$TMP/relative.session" 'sh :CONF:' 'exit 0'

@@ -15,34 +15,17 @@ require_root
 command -v ip >/dev/null || skip "no ip(8) for network namespaces"
 require_bins
 
-# Namespaces are named sxnt-ROLE-PID.  Remove those of an earlier run of
-# this test that was killed before its teardown (its PID is gone).
-for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
-	case $ns in
-	sxnt-*-*)
-		pid=${ns##*-}
-		case $pid in *[!0-9]*|"") continue ;; esac
-		[ "$pid" != $$ ] && ! kill -0 "$pid" 2>/dev/null &&
-		    { echo "removing leftover namespace $ns"; netns_delete "$ns"; }
-		;;
-	esac
-done
-
+# Namespaces are named sxnt-ROLE-PID.
+netns_clean_stale sxnt
 br=sxnt-br-$$
 nsm=sxnt-m-$$
-netns_add "$br" || skip "cannot create network namespaces"
-ip -n "$br" link add br0 type bridge || skip "no bridge support"
-ip -n "$br" link set br0 up
+netns_bridge "$br"
 
-# add_host NS ADDR/LEN: a namespace with eth0 (ADDR) on the bridge.
+# add_host NS ADDR/LEN: a namespace with eth0 (ADDR) on the bridge, whose
+# bridge port is named after the address's last byte.
 add_host() {
-	local ns=$1 addr=$2 port=p${2%/*}
-	port=p${port##*.}
-	netns_add "$ns" || return 1
-	ip -n "$br" link add "$port" type veth peer name eth0 netns "$ns" || return 1
-	ip -n "$br" link set "$port" master br0 up
-	ip -n "$ns" addr add "$addr" brd + dev eth0
-	ip -n "$ns" link set eth0 up
+	local port=p${2%/*}
+	netns_host "$br" "$1" "$2" "p${port##*.}"
 }
 add_host "$nsm" 198.18.0.1/24 || skip "cannot create veth pairs"
 same="s1 s2 s3"

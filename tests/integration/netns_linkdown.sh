@@ -14,32 +14,12 @@ require_root
 command -v ip >/dev/null || skip "no ip(8) for network namespaces"
 require_bins
 
-# Namespaces are named sxld-ROLE-PID: remove those of an earlier run that was
-# killed before its teardown (its PID is gone).
-for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
-	case $ns in
-	sxld-*-*)
-		pid=${ns##*-}
-		case $pid in *[!0-9]*|"") continue ;; esac
-		[ "$pid" != $$ ] && ! kill -0 "$pid" 2>/dev/null &&
-		    { echo "removing leftover namespace $ns"; netns_delete "$ns"; }
-		;;
-	esac
-done
-
+# Namespaces are named sxld-ROLE-PID.
+netns_clean_stale sxld
 br=sxld-br-$$
 nsm=sxld-m-$$
-netns_add "$br" || skip "cannot create network namespaces"
-ip -n "$br" link add br0 type bridge || skip "no bridge support"
-ip -n "$br" link set br0 up
-
-add_host() {	# add_host NS ADDR/LEN PORTNAME: eth0 in NS on the bridge
-	netns_add "$1" || return 1
-	ip -n "$br" link add "$3" type veth peer name eth0 netns "$1" || return 1
-	ip -n "$br" link set "$3" master br0 up
-	ip -n "$1" addr add "$2" brd + dev eth0
-	ip -n "$1" link set eth0 up
-}
+netns_bridge "$br"
+add_host() { netns_host "$br" "$@"; }	# add_host NS ADDR/LEN PORTNAME
 add_host "$nsm" 198.18.0.1/24 pm || skip "cannot create veth pairs"
 add_host "sxld-s1-$$" 198.18.0.11/24 p1 || skip "cannot create veth pairs"
 add_host "sxld-s2-$$" 198.18.0.12/24 p2 || skip "cannot create veth pairs"
