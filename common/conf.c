@@ -124,6 +124,12 @@ static const struct conf_key conf_slave_keys[] = {
 static const char	*conf_shown_path;	/* the path as the caller gave it */
 static cfg_t		*conf_root;
 static int		 conf_nerrors;
+/* Keys set so far, to refuse one given twice (both sections' keys fit). */
+static struct {
+	const cfg_opt_t	*opt;
+	int		 line;
+}			 conf_seen[96];
+static size_t		 conf_nseen;
 
 /* ---- defaults and strings ---- */
 
@@ -414,12 +420,37 @@ conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 	    cfg != NULL ? cfg->line : 0, msg);
 }
 
+/*
+ * A key given twice in a section would be taken silently from its last line:
+ * more likely a forgotten line than a wish.  -1 (said) on the second time.
+ */
+static int
+conf_once(cfg_t *cfg, const cfg_opt_t *opt)
+{
+	size_t i;
+
+	for (i = 0; i < conf_nseen; i++)
+		if (conf_seen[i].opt == opt) {
+			cfg_error(cfg, "%s: given twice in section %s (first on "
+			    "line %d)", opt->name, cfg_name(cfg),
+			    conf_seen[i].line);
+			return -1;
+		}
+	if (conf_nseen < sizeof(conf_seen) / sizeof(conf_seen[0])) {
+		conf_seen[conf_nseen].opt = opt;
+		conf_seen[conf_nseen++].line = cfg->line;
+	}
+	return 0;
+}
+
 /* Booleans: our own message instead of libconfuse's. */
 static int
 conf_parse_bool(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
 	int b = cfg_parse_boolean(value);
 
+	if (conf_once(cfg, opt) == -1)
+		return -1;
 	if (b == -1) {
 		cfg_error(cfg, "%s: '%s' is not a boolean (true/false, "
 		    "yes/no, on/off)", opt->name, value ? value : "");
@@ -442,6 +473,9 @@ conf_validate(cfg_t *cfg, cfg_opt_t *opt)
 		cfg_error(cfg, "%s: no validator", cfg_opt_name(opt));
 		return -1;
 	}
+	/* A list is validated value by value: allow += {...} adds to it. */
+	if (!(opt->flags & CFGF_LIST) && conf_once(cfg, opt) == -1)
+		return -1;
 	if (n == 0)		/* an emptied list: allow = {} */
 		return 0;
 	if (k->kind == CK_ALLOW && n > CONF_ALLOW_MAX) {
@@ -819,6 +853,7 @@ conf_load(const char *path, enum conf_which which, void *opts)
 	conf_shown_path = shown;
 	conf_root = cfg;
 	conf_nerrors = 0;
+	conf_nseen = 0;
 	rc = cfg_parse_fp(cfg, mem);
 	if (rc != CFG_SUCCESS) {
 		/* Out of memory in libconfuse says nothing: say something. */

@@ -196,8 +196,9 @@ summary_print(struct master *m)
 			nstarted++;
 		}
 	}
+	/* Units in the header: offsets are in µs, durations in seconds. */
 	summary_out(m, "%-*s  %-*s  %10s  %14s  %s", wname, "NAME", waddr,
-	    "ADDRESS", "START", "DURATION", "STATUS");
+	    "ADDRESS", "START(us)", "DURATION(s)", "STATUS");
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		n++;
 		snprintf(start, sizeof(start), "-");

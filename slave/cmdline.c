@@ -20,12 +20,42 @@ cmdline_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
+/*
+ * Copy the word w[0..wlen) to dst with every ":CONF:" in it replaced by
+ * conf[0..conflen), then a NUL; dst NULL only counts.  Returns the bytes
+ * written (or needed), NUL included.
+ */
+static size_t
+cmdline_subst(char *dst, const char *w, size_t wlen, const char *conf,
+    size_t conflen)
+{
+	size_t	taglen = strlen(CMDLINE_CONF_TAG);
+	size_t	i = 0, n = 0;
+
+	while (i < wlen) {
+		if (wlen - i >= taglen &&
+		    memcmp(w + i, CMDLINE_CONF_TAG, taglen) == 0) {
+			if (dst != NULL)
+				memcpy(dst + n, conf, conflen);
+			n += conflen;
+			i += taglen;
+		} else {
+			if (dst != NULL)
+				dst[n] = w[i];
+			n++;
+			i++;
+		}
+	}
+	if (dst != NULL)
+		dst[n] = '\0';
+	return n + 1;
+}
+
 int
 cmdline_build(const char *line, size_t len, const char *conf_path,
     struct cmdline *out, char *why, size_t whylen)
 {
 	size_t		 i, w, nwords = 0, strbytes = 0, conflen;
-	size_t		 taglen = strlen(CMDLINE_CONF_TAG);
 	const char	*base;
 	char		*p;
 
@@ -52,11 +82,14 @@ cmdline_build(const char *line, size_t len, const char *conf_path,
 			    CMDLINE_MAX_WORDS);
 			return -1;
 		}
-		if (i - start == taglen &&
-		    memcmp(line + start, CMDLINE_CONF_TAG, taglen) == 0)
-			strbytes += conflen + 1;
-		else
-			strbytes += i - start + 1;
+		strbytes += cmdline_subst(NULL, line + start, i - start,
+		    conf_path, conflen);
+		/* A line of ":CONF:"s must not make us allocate without bound. */
+		if (strbytes > CMDLINE_MAX_BYTES) {
+			snprintf(why, whylen, "command is longer than %d bytes "
+			    "once :CONF: is replaced", CMDLINE_MAX_BYTES);
+			return -1;
+		}
 	}
 	if (nwords == 0) {
 		snprintf(why, whylen, "empty command");
@@ -75,7 +108,7 @@ cmdline_build(const char *line, size_t len, const char *conf_path,
 	out->argv = (char **)(void *)out->mem;
 	p = out->mem + (nwords + 1) * sizeof(char *);
 	for (i = 0, w = 0; i < len;) {
-		size_t start, wlen;
+		size_t start;
 
 		while (i < len && cmdline_blank(line[i]))
 			i++;
@@ -84,18 +117,10 @@ cmdline_build(const char *line, size_t len, const char *conf_path,
 		start = i;
 		while (i < len && !cmdline_blank(line[i]))
 			i++;
-		wlen = i - start;
 		out->argv[w++] = p;
-		/* Only a whole word is the tag: ":CONF:x" stays as it is. */
-		if (wlen == taglen &&
-		    memcmp(line + start, CMDLINE_CONF_TAG, taglen) == 0) {
-			memcpy(p, conf_path, conflen + 1);
-			p += conflen + 1;
-		} else {
-			memcpy(p, line + start, wlen);
-			p[wlen] = '\0';
-			p += wlen + 1;
-		}
+		/* Anywhere in a word: "--config=:CONF:" works too. */
+		p += cmdline_subst(p, line + start, i - start, conf_path,
+		    conflen);
 	}
 	out->argv[w] = NULL;
 	out->argc = (int)w;

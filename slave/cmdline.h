@@ -3,7 +3,8 @@
  *
  * Pure code (no network, no event loop) so that it can be unit-tested alone.
  * The line is split on blanks (space, tab) with no quoting, as in 2014; every
- * word equal to ":CONF:" becomes the payload file's path; argv[0] is the
+ * ":CONF:", a whole word or inside one ("--config=:CONF:"), becomes the
+ * payload file's path (2014 replaced whole words only); argv[0] is the
  * basename of the first word, which must be an absolute path.
  */
 #ifndef SYNEXEC_CMDLINE_H
@@ -13,6 +14,11 @@
 
 #define CMDLINE_MAX_WORDS	1024
 #define CMDLINE_CONF_TAG	":CONF:"
+/*
+ * Bytes of the words after substitution, NULs included: bounds the
+ * allocation before execve() would fail anyway (ARG_MAX, often 2 MiB).
+ */
+#define CMDLINE_MAX_BYTES	(1024 * 1024)
 
 struct cmdline {
 	char	*path;		/* the first word as given: what execve() runs */

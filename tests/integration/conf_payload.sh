@@ -1,8 +1,9 @@
 #!/bin/bash
 # conf_payload: the payload reaches every slave byte for byte (binary with
-# NUL bytes and no final newline, empty, 5 MiB, ~100 MiB), the payload file
-# is mode 0600 in the -T dir and removed after the session, and planted
-# symlinks (payload file, output file) are never followed.
+# NUL bytes and no final newline, empty, 5 MiB, ~100 MiB), every :CONF:
+# (inside words too) becomes its path, the payload file is mode 0600 in
+# the -T dir and removed after the session, and planted symlinks (payload
+# file, output file) are never followed.
 . "$(dirname "$0")/../lib.sh"
 require_bins
 
@@ -49,6 +50,16 @@ printf '/usr/bin/stat -c %%s:%%a:%%F :CONF:' >"$TMP/empty.session"
 run_master 1 "$TMP/empty.session"
 assert_exit 0
 assert_contains "$TMP/one.out" "0:600:regular empty file" "empty payload file (size:mode:type)"
+
+# Every :CONF: is replaced, also inside a word ("--config=:CONF:").
+note ":CONF: inside words, several times"
+printf '/usr/bin/printf [%%s] --config=:CONF: x:CONF:y:CONF: :conf: ::CONF:\npayload' \
+    >"$TMP/words.session"
+run_master 1 "$TMP/words.session"
+assert_exit 0
+cf=$TMP/conf/synexec_slave_conf.${SLAVE_PID[one]}
+assert_eq "[--config=$cf][x${cf}y$cf][:conf:][:$cf]" "$(cat "$TMP/one.out")" \
+    "the task's words after substitution"
 
 # Mode and place of the payload file while the task runs.
 note "payload file: mode 0600, in the -T dir, removed afterwards"

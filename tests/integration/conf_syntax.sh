@@ -1,8 +1,9 @@
 #!/bin/bash
 # conf_syntax: what synexec.conf(5) says about the file's syntax, checked
 # with the real programs (-n): comments, quoted numbers, decimals of seconds,
-# byte suffixes, booleans, quoting, lists, unknown keys and sections, the
-# size limit, environment variables, and errors naming file, line and key.
+# byte suffixes, booleans, quoting, lists, unknown keys and sections, keys
+# and sections given twice, the size limit, environment variables, and
+# errors naming file, line and key.
 . "$(dirname "$0")/../lib.sh"
 require_bins
 
@@ -61,6 +62,15 @@ conf_bad 'slave {\n\tportt = 1\n}\n' "portt" "an unknown key"
 conf_bad 'slaves {\n\tport = 1\n}\n' "slaves" "an unknown section"
 conf_bad 'slave {\n\tport = 1\n}\nslave {\n\tport = 2\n}\n' "more than once" \
     "a section given twice"
+conf_bad 'slave {\n\tport = 1\n\n\tport = 2\n}\n' \
+    "c$((n + 1)).conf:4: port: given twice in section slave (first on line 2)" \
+    "a key given twice"
+conf_bad 'master {\n\tfollow = yes\n\tfollow = no\n}\n' "follow: given twice" \
+    "a boolean given twice"
+conf_ok 'slave {\n\tallow = { "/bin/dd" }\n\tallow += { "/bin/cp" }\n}\n' \
+    "a list that grows with +="
+conf_ok 'master {\n\tport = 1\n}\nslave {\n\tport = 2\n}\n' \
+    "the same key in both sections"
 conf_bad 'master {\n\twait = -1\n}\n' "wait" \
     "a bad key in the master section, read by the slave"
 # The error format of synexec.conf(5): FILE:LINE: KEY: MESSAGE.

@@ -138,7 +138,61 @@ assert_exit 1 "no session file argument"
 run_master -s notanumber 1 "$TMP/ok.session"
 assert_exit 1 "-s notanumber"
 
+# usage_error WHAT PROG ARGS...: exit 1, nothing on stdout, on stderr one
+# line "PROG: ..." saying what is wrong, then the usage.
+usage_error() {
+	local what=$1 prog=$2 rc
+	shift 2
+	timeout 5 "$prog" "$@" >"$TMP/ue.out" 2>"$TMP/ue.err"
+	rc=$?
+	if [ $rc = 1 ] && [ ! -s "$TMP/ue.out" ] &&
+	    [ "$(wc -l <"$TMP/ue.err")" -ge 3 ] &&
+	    sed -n 1p "$TMP/ue.err" | grep -q "^$(basename "$prog"): ." &&
+	    sed -n 2p "$TMP/ue.err" | grep -q "^usage: $(basename "$prog") "; then
+		pass "usage error: $what"
+	else
+		fail "usage error: $what: expected exit 1, stdout empty, stderr a" \
+		    "line then the usage; got exit $rc, stdout:"
+		show_file "$TMP/ue.out"
+		show_file "$TMP/ue.err"
+	fi
+	# The first line names what is wrong (not just the usage below it).
+	sed -n 1p "$TMP/ue.err" >"$TMP/ue.first"
+	[ -n "${UE_EXPECT:-}" ] &&
+	    assert_contains "$TMP/ue.first" "$UE_EXPECT" "$what: first line"
+	UE_EXPECT=
+}
+note "usage errors: one line, then the usage, on stderr"
+for prog in "$MASTER_BIN" "$SLAVE_BIN"; do
+	p=$(basename "$prog")
+	UE_EXPECT=-x usage_error "$p -x" "$prog" -x
+	UE_EXPECT=--bogus usage_error "$p --bogus" "$prog" --bogus
+	UE_EXPECT=--port usage_error "$p --port (no value)" "$prog" --port
+	UE_EXPECT=70000 usage_error "$p --port=70000" "$prog" --port=70000
+	UE_EXPECT=12x usage_error "$p -p 12x" "$prog" -p 12x
+	UE_EXPECT=4294967296 usage_error "$p -s 4294967296" "$prog" \
+	    -s 4294967296
+done
+usage_error "master with no argument" "$MASTER_BIN"
+UE_EXPECT=extra usage_error "master with a third argument" "$MASTER_BIN" \
+    1 "$TMP/ok.session" extra
+UE_EXPECT=extra usage_error "slave with an argument" "$SLAVE_BIN" extra
+
 note "-h and -V"
+for prog in "$MASTER_BIN" "$SLAVE_BIN"; do
+	for h in -h --help; do
+		"$prog" $h >"$TMP/h.out" 2>"$TMP/h.err"
+		assert_eq 0 $? "$(basename "$prog") $h exit code"
+		assert_matches "$TMP/h.out" "^usage: $(basename "$prog")" \
+		    "$(basename "$prog") $h: usage on stdout"
+		assert_eq "" "$(cat "$TMP/h.err")" \
+		    "$(basename "$prog") $h: nothing on stderr"
+	done
+	"$prog" --version >"$TMP/v.out" 2>&1
+	assert_eq 0 $? "$(basename "$prog") --version exit code"
+	assert_contains "$TMP/v.out" "$(cat "$SYNEXEC_TOP/VERSION")" \
+	    "$(basename "$prog") --version"
+done
 run_master -h
 assert_exit 0 "-h"
 assert_matches "$MASTER_OUT" '[Uu]sage' "-h on stdout"

@@ -132,14 +132,35 @@ test_conf_everywhere(void **state)
 	assert_string_equal(cl.argv[4], CONF);
 	cmdline_free(&cl);
 
-	/* Only a whole word is the tag. */
-	build_ok("/bin/cat :CONF:x x:CONF: :conf: :CONF", &cl);
-	assert_int_equal(cl.argc, 5);
-	assert_string_equal(cl.argv[1], ":CONF:x");
-	assert_string_equal(cl.argv[2], "x:CONF:");
-	assert_string_equal(cl.argv[3], ":conf:");
-	assert_string_equal(cl.argv[4], ":CONF");
+	/* Inside a word too, as often as it appears; near misses stay. */
+	build_ok("/bin/cat --config=:CONF: x:CONF:y :CONF::CONF: :conf: :CONF "
+	    "::CONF::", &cl);
+	assert_int_equal(cl.argc, 7);
+	assert_string_equal(cl.argv[1], "--config=" CONF);
+	assert_string_equal(cl.argv[2], "x" CONF "y");
+	assert_string_equal(cl.argv[3], CONF CONF);
+	assert_string_equal(cl.argv[4], ":conf:");
+	assert_string_equal(cl.argv[5], ":CONF");
+	assert_string_equal(cl.argv[6], ":" CONF ":");
 	cmdline_free(&cl);
+
+	/* The allocation stays bounded, however many tags a line holds. */
+	{
+		static char	line[65536], dir[256];
+		size_t		n;
+
+		/* 10,000 tags of a 255-byte path: 2.5 MB if unbounded. */
+		memset(dir, 'd', sizeof(dir) - 1);
+		dir[0] = '/';
+		n = (size_t)snprintf(line, sizeof(line), "/bin/cat ");
+		while (n + 6 < sizeof(line)) {
+			memcpy(line + n, ":CONF:", 6);
+			n += 6;
+		}
+		assert_int_equal(cmdline_build(line, n, dir, &cl, why,
+		    sizeof(why)), -1);
+		assert_non_null(strstr(why, "once :CONF: is replaced"));
+	}
 
 	/* The tag as a tab-separated last word. */
 	build_ok("/bin/cat\t:CONF:", &cl);

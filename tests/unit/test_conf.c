@@ -132,6 +132,7 @@ static const char *const bad_files[] = {
 	"bad-bool.conf",
 	"bad-bool-number.conf",
 	"bad-duplicate-section.conf",
+	"bad-duplicate-key.conf",
 	"bad-unclosed-section.conf",
 	"bad-unclosed-comment.conf",
 	"bad-missing-equal.conf",
