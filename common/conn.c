@@ -140,7 +140,7 @@ conn_dispatch(struct conn *c, const uint8_t *p, size_t len, bool sealed)
 		case PROTO_NEED_MORE:
 			return (ssize_t)used;
 		case PROTO_MALFORMED: {
-			char	full[sizeof(why) + 64];
+			char	full[sizeof(why) + 128];
 
 			if (sealed) {
 				/* Only a key holder could have sealed it. */
@@ -148,10 +148,18 @@ conn_dispatch(struct conn *c, const uint8_t *p, size_t len, bool sealed)
 				return -1;
 			}
 			conn_error_reply(c, why);
-			/* Our log names both versions too. */
-			snprintf(full, sizeof(full), "%s (we speak protocol "
-			    "version %u, extension version %u)", why,
-			    PROTO_VERSION, PROTO_EXT_VERSION);
+			/* Our log names both sides' versions too. */
+			if (c->peer_ext_version != 0)
+				snprintf(full, sizeof(full), "%s (it speaks "
+				    "extension version %u; we speak protocol "
+				    "version %u, extension version %u)", why,
+				    c->peer_ext_version, PROTO_VERSION,
+				    PROTO_EXT_VERSION);
+			else
+				snprintf(full, sizeof(full), "%s (we speak "
+				    "protocol version %u, extension version "
+				    "%u)", why, PROTO_VERSION,
+				    PROTO_EXT_VERSION);
 			conn_fail(c, full);
 			return -1;
 		}

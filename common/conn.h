@@ -47,8 +47,10 @@ struct conn {
 	conn_error_cb		 on_error;
 	conn_drain_cb		 on_drain;	/* may be NULL */
 	bool			 failed;	/* an error is pending for on_error */
-	char			 fail_why[192];
+	char			 fail_why[256];
 	uint64_t		 frames_in;
+	/* The peer's extension version (hello, WELCOME); 0: not known. */
+	uint16_t		 peer_ext_version;
 	struct conn_keyed	*keyed;		/* conn_set_key(); NULL: no key */
 	/* For live.c: loop time of the last read, of the last write progress. */
 	ev_tstamp		 last_rx;

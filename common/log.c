@@ -21,10 +21,10 @@ static void		(*log_stderr_hook)(void);
 int
 log_init(const char *ident, enum log_target target, const char *file)
 {
-	log_ident = ident;
-	log_target = target;
-	if (target == LOG_TO_SYSLOG)
-		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	/*
+	 * A file that cannot be opened changes nothing: the caller's
+	 * complaint about it goes where the log went so far.
+	 */
 	if (target == LOG_TO_FILE) {
 		FILE	*f;
 		int	 fd;
@@ -43,6 +43,10 @@ log_init(const char *ident, enum log_target target, const char *file)
 			fclose(log_file);
 		log_file = f;
 	}
+	log_ident = ident;
+	log_target = target;
+	if (target == LOG_TO_SYSLOG)
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
  * The payload file lives until both its session and its task are gone.
  */
 #include <sys/prctl.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -54,6 +55,14 @@ slave_start(struct slave *sl, struct ev_loop *loop)
 	 */
 	if (prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0) == -1)
 		log_debug("PR_SET_TIMERSLACK: %s", strerror(errno));
+	/*
+	 * The processes a task leaves behind when it dies become ours, not
+	 * init's: we reap them at once (slave_reap_orphans), so that a task
+	 * we stopped is gone from the process table, zombies included, by
+	 * the time we report it, however slowly init reaps.
+	 */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0, 0, 0) == -1)
+		log_debug("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	ev_signal_init(&sl->sigchld, slave_sigchld_cb, SIGCHLD);
 	ev_signal_init(&sl->sigterm, slave_sigterm_cb, SIGTERM);
 	ev_signal_init(&sl->sigint, slave_sigterm_cb, SIGINT);
@@ -153,16 +162,44 @@ slave_session_ended(struct slave *sl, bool configured, bool progressed)
 	slave_check_idle(sl, !progressed);
 }
 
+/*
+ * Reap the task's orphans (we are their subreaper), never the task itself:
+ * its status is task_reap's.  waitid(WNOWAIT) looks before it takes.
+ */
+static void
+slave_reap_orphans(struct slave *sl)
+{
+	siginfo_t	si;
+
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1 ||
+		    si.si_pid == 0)
+			return;
+		if (task_alive(&sl->task) && !sl->task.leader_reaped &&
+		    si.si_pid == sl->task.pid)
+			return;	/* died just now: the next SIGCHLD reaps it */
+		if (waitpid(si.si_pid, NULL, WNOHANG) <= 0)
+			return;
+		log_trace("reaped process %d, left behind by a task",
+		    (int)si.si_pid);
+	}
+}
+
 static void
 slave_sigchld_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct slave *sl = (struct slave *)((char *)w -
 	    offsetof(struct slave, sigchld));
 	char desc[256];
+	bool reaped;
 
 	(void)loop;
 	(void)revents;
-	if (!task_reap(&sl->task))
+	reaped = task_reap(&sl->task);
+	slave_reap_orphans(sl);
+	/* The last of a stopped task's group may have been reaped just now. */
+	if (!reaped && !task_reap(&sl->task))
 		return;
 	if (slave_conn_active(&sl->sc)) {
 		slave_conn_task_done(&sl->sc);

@@ -78,7 +78,9 @@ struct task {
 	bool		 scheduled;	/* its instant is written: it sleeps */
 	bool		 started;	/* it said it woke (its error pipe) */
 	bool		 stopping;	/* SIGTERM sent, SIGKILL on kill_timer */
-	ev_timer	 kill_timer;
+	bool		 leader_reaped;	/* waited for; its group not gone yet */
+	bool		 group_late;	/* gave up waiting for its group */
+	ev_timer	 kill_timer;	/* also bounds the wait for the group */
 	uint64_t	 sched_mono_ns;	/* the instant asked for */
 	uint64_t	 start_mono_ns;
 	uint64_t	 start_real_ns;
@@ -105,7 +107,10 @@ void	task_schedule(struct task *, uint64_t when_mono_ns);
  * asked for is sched_mono_ns, lateness is counted from it).
  */
 void	task_release(struct task *, uint64_t sched_mono_ns);
-/* From SIGCHLD: true if the task's process was reaped just now. */
+/*
+ * From SIGCHLD: true if the task is over just now: its process reaped and,
+ * if it was being stopped, nothing left of its process group (or 1 s gone).
+ */
 bool	task_reap(struct task *);
 /* Stop the process group: SIGTERM, SIGKILL after grace_ns (0: at once). */
 void	task_stop(struct task *, uint64_t grace_ns);

@@ -840,6 +840,7 @@ slave_conn_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 			return slave_conn_violation(sc,
 			    "WELCOME with extension version 0");
 		sc->ext = true;
+		sc->conn.peer_ext_version = w.ext_version;
 		sc->state = SC_JOINED;
 		log_info("master %s: joined (extension version %u)",
 		    sc->peer_str, w.ext_version);

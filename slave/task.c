@@ -317,6 +317,7 @@ task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 	out = -1;
 	t->state = TASK_ARMED;
 	t->released = t->stopping = false;
+	t->leader_reaped = t->group_late = false;
 	t->scheduled = t->started = false;
 	t->exec_errno = 0;
 	t->exec_setup = false;
@@ -399,7 +400,8 @@ task_signal(struct task *t, int sig)
 	/* The group first; the leader too, in case it left the group. */
 	if (kill(-t->pid, sig) == -1 && errno != ESRCH)
 		log_warn("kill -%d -%d", sig, (int)t->pid);
-	(void)kill(t->pid, sig);
+	if (!t->leader_reaped)
+		(void)kill(t->pid, sig);
 }
 
 static void
@@ -408,10 +410,17 @@ task_kill_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct task *t = (struct task *)((char *)w -
 	    offsetof(struct task, kill_timer));
 
-	(void)loop;
 	(void)revents;
 	if (!task_alive(t))
 		return;
+	if (t->leader_reaped) {
+		/* Unkillable (uninterruptible sleep?): report without them. */
+		log_warnx("task %d: processes of its group still there 1 s "
+		    "after SIGKILL; reporting the task anyway", (int)t->pid);
+		t->group_late = true;
+		ev_feed_signal_event(loop, SIGCHLD);	/* task_reap again */
+		return;
+	}
 	log_info("task %d still there after the grace period: SIGKILL",
 	    (int)t->pid);
 	task_signal(t, SIGKILL);
@@ -459,6 +468,8 @@ task_reap(struct task *t)
 
 	if (!task_alive(t))
 		return false;
+	if (t->leader_reaped)
+		goto group;
 	do {
 		r = wait4(t->pid, &t->status, WNOHANG, &t->ru);
 	} while (r == -1 && errno == EINTR);
@@ -504,6 +515,23 @@ task_reap(struct task *t)
 		t->start_real_ns = t->finish_real_ns;
 		t->start_mono_ns = finish_mono;
 	}
+	t->leader_reaped = true;
+group:
+	/*
+	 * A task being stopped is over when its whole group is gone, zombies
+	 * included: then "stopped" (and the master's exit) means that no
+	 * process of it is left.  They die of the SIGKILL above and become
+	 * our children (slave.c makes us their subreaper), so each death is
+	 * a SIGCHLD that brings us back here; kill_timer bounds the wait.
+	 */
+	if (t->stopping && !t->group_late && kill(-t->pid, 0) == 0) {
+		if (!ev_is_active(&t->kill_timer)) {
+			ev_timer_set(&t->kill_timer, 1., 0);
+			ev_timer_start(t->loop, &t->kill_timer);
+		}
+		return false;
+	}
+	ev_timer_stop(t->loop, &t->kill_timer);
 	t->state = TASK_DONE;
 	return true;
 }
@@ -606,5 +634,6 @@ task_clear(struct task *t)
 	t->state = TASK_IDLE;
 	t->pid = 0;
 	t->released = t->stopping = false;
+	t->leader_reaped = t->group_late = false;
 	t->scheduled = t->started = false;
 }

@@ -83,8 +83,8 @@ def expect_error(sock, what, needles):
     check(closed, '%s: the connection is closed after the ERROR' % what)
 
 
-def hello(name):
-    return struct.pack('!IHHIB', MAGIC, 1, 0, 4242, len(name)) + name
+def hello(name, ext=1):
+    return struct.pack('!IHHIB', MAGIC, ext, 0, 4242, len(name)) + name
 
 
 def master_errors(a):
@@ -95,8 +95,9 @@ def master_errors(a):
                  ['protocol version 2', 'protocol version 1'])
     c.close()
 
+    # A peer from the future: extension version 2, and a command of it.
     c = socket.create_connection(dst, timeout=3)
-    c.sendall(frame(a.session, REPLY, hello(b'future')))
+    c.sendall(frame(a.session, REPLY, hello(b'future', ext=2)))
     frames, closed = read_frames(c, 2)
     check(any(cmd == WELCOME for cmd, _ in frames),
           'the master welcomes a good hello')
@@ -113,7 +114,8 @@ def slave_errors(a):
     lsock.bind(('127.0.0.1', a.port))
     lsock.listen(4)
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    welcome = frame(a.session, WELCOME, struct.pack('!HHI', 1, 0, 1000))
+    # Extension version 2, as a master from the future would say.
+    welcome = frame(a.session, WELCOME, struct.pack('!HHI', 2, 0, 1000))
     cases = [
         ('frame version 2 to the slave',
          frame(a.session, WELCOME, struct.pack('!HHI', 2, 0, 1000), version=2),

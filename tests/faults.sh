@@ -43,6 +43,33 @@ assert_no_task_procs() {
 	return 1
 }
 
+# pids_absent PID...: none of these is in the process table.  Stricter than
+# pgrep -f: a zombie (dead, not reaped yet, empty command line) still counts,
+# as it does for ps, pgrep -x and kill -0.
+pids_absent() {
+	local p
+	for p in "$@"; do
+		[ -e "/proc/$p" ] && return 1
+	done
+	return 0
+}
+
+# assert_pids_gone WHAT SECS PID...: within SECS, none of PID... is left,
+# zombies included; else fail, show them and kill them.
+assert_pids_gone() {
+	local what=$1 secs=$2
+	shift 2
+	if wait_until "$secs" pids_absent "$@"; then
+		pass "$what: none of the $# task processes left, zombies included"
+		return 0
+	fi
+	fail "$what: task processes still in the process table after ${secs} s:"
+	ps -o pid,ppid,pgid,stat,args -p "$(echo "$@" | tr ' ' ,)" 2>/dev/null |
+	    sed 's/^/    > /'
+	kill -KILL "$@" 2>/dev/null
+	return 1
+}
+
 kill_marker_procs() {
 	local pids
 	pids=$(marker_pids "${1:-$MARK}")

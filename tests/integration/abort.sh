@@ -41,12 +41,19 @@ make_conf "$TMP/long.session" '/bin/sh :CONF:' \
 note "SIGINT mid-task: exit 4, nothing left running, summary and results"
 start_master -r "$TMP/int.json" 3 "$TMP/long.session"
 wait_until 10 task_procs_at_least 6 || fail "the tasks did not start their children"
+for s in $slaves; do
+	wait_for_file "$TMP/long.$s.pid" 5 || fail "$s's task did not write its pid"
+done
+int_pids="$(marker_pids) $(cat "$TMP"/long.*.pid 2>/dev/null)"
 t0=$(now_ms)
 kill -INT "$MASTER_PID"
 wait_master 15
 t1=$(now_ms)
 assert_exit 4
 assert_le $((t1 - t0)) 3000 "ms from SIGINT to the master's exit (tasks die on SIGTERM)"
+# Once the master has exited, every process of every task is gone: a
+# slave reports its task stopped only when its whole group is reaped.
+assert_pids_gone "when the master exits after SIGINT" 0 $int_pids
 assert_no_task_procs "after SIGINT" 2
 assert_summary "$MASTER_OUT" $slaves
 for s in $slaves; do
@@ -130,12 +137,17 @@ for s in $slaves; do
 done
 
 note "-t 1 with a task that ignores SIGTERM: SIGKILL after --kill-grace 1"
+# A child of its own too, that ignores SIGTERM as well (inherited).
 make_conf "$TMP/tt.session" '/bin/sh :CONF:' \
-    'trap "" TERM' "while :; do $MARK; done"
+    'trap "" TERM' "$MARK &" "while :; do $MARK; done"
 t0=$(now_ms)
-run_master -t 1 3 "$TMP/tt.session"
+start_master -t 1 3 "$TMP/tt.session"
+wait_until 5 task_procs_at_least 6 || fail "the tasks did not start their children"
+tt_pids=$(marker_pids)
+wait_master 15
 t1=$(now_ms)
 assert_exit 4
+assert_pids_gone "when the master exits after -t and the grace" 0 $tt_pids
 assert_ge $((t1 - t0)) 1900 "ms: the master waited for the grace"
 assert_le $((t1 - t0)) 5000 "ms for -t 1 plus a grace of 1 s"
 for s in $slaves; do

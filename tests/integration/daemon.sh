@@ -143,8 +143,9 @@ note "master -d, SIGTERM mid-task: aborted, task stopped, pidfile removed"
     --log "$TMP/master2.dlog" 1 "$TMP/long.session" >"$TMP/md2.out" 2>"$TMP/md2.err"
 mpid=$(head -n 1 "$TMP/md2.out")
 track "$mpid"
-wait_for_file "$TMP/master.pid" 5 || fail "no master pidfile"
-assert_eq "$mpid" "$(cat "$TMP/master.pid" 2>/dev/null)" "the pidfile holds the printed pid"
+# At once, no waiting: the parent returns once the daemon is ready.
+assert_eq "$mpid" "$(cat "$TMP/master.pid" 2>/dev/null)" \
+    "the pidfile, as soon as master -d returns, holds the printed pid"
 wait_until 10 task_procs_at_least 1 || fail "the task did not start"
 kill -TERM "$mpid"
 if wait_until 5 gone "$mpid"; then
@@ -155,5 +156,22 @@ fi
 assert_contains "$TMP/master2.dlog" "interrupted by SIGTERM" "the master's log"
 assert_no_task_procs "after the master's SIGTERM" 2
 assert_no_file "$TMP/master.pid" "the master's pidfile after SIGTERM"
+
+note "master -d that cannot start (bad --pidfile): exit 1, no pid printed"
+"$MASTER_BIN" -d -i lo -p "$PORT" --pidfile "$TMP/no/such/dir/master.pid" \
+    --log "$TMP/master3.dlog" 1 "$TMP/ok.session" >"$TMP/md3.out" 2>"$TMP/md3.err"
+assert_eq 1 $? "master -d exit code (the daemon failed)"
+assert_eq 0 "$(wc -c <"$TMP/md3.out")" "bytes master -d printed on stdout"
+assert_contains "$TMP/master3.dlog" "no/such/dir" "the master's log names the pidfile"
+
+note "-d --log FILE that cannot be opened: exit 1 naming the file (no crash)"
+"$SLAVE_BIN" -d -i lo -p "$PORT" --log "$TMP/no/such/dir/slave.log" \
+    >"$TMP/badlog.s.out" 2>&1
+assert_eq 1 $? "slave -d exit code (--log in a missing directory)"
+assert_contains "$TMP/badlog.s.out" "no/such/dir/slave.log" "the slave's complaint"
+"$MASTER_BIN" -d -i lo -p "$PORT" --log "$TMP/no/such/dir/master.log" \
+    1 "$TMP/ok.session" >"$TMP/badlog.m.out" 2>&1
+assert_eq 1 $? "master -d exit code (--log in a missing directory)"
+assert_contains "$TMP/badlog.m.out" "no/such/dir/master.log" "the master's complaint"
 
 finish

@@ -211,9 +211,12 @@ task_pid "$TMP/g.alpha.pid"
 task_pid "$TMP/g.bravo.pid"
 wait_until 5 task_procs_at_least 4 ||
     fail "expected 4 task children running"
+g_pids="$(marker_pids) $(cat "$TMP/g.alpha.pid" "$TMP/g.bravo.pid")"
 mpid=$(master_real_pid)
 t0=$(now_ms)
 kill -KILL "$mpid"
+# Zombies included: each slave reaps what its task leaves (subreaper).
+assert_pids_gone "tasks of a killed master (grace 1 s)" 2 $g_pids
 assert_no_task_procs "tasks of a killed master (grace 1 s)" 2
 for f in "$TMP/g.alpha.pid" "$TMP/g.bravo.pid"; do
 	p=$(cat "$f")

@@ -24,6 +24,8 @@ assert_line_has "$MASTER_ERR" "future (127.0.0.1:" "unknown command 99" \
     "the master's log (command)"
 assert_line_has "$MASTER_ERR" "unknown command 99" "extension version 1" \
     "the master's log (command)"
+assert_line_has "$MASTER_ERR" "unknown command 99" \
+    "it speaks extension version 2" "the master's log (the peer's version)"
 start_slave real
 wait_master 20
 assert_exit 0 "the master still runs its session"
@@ -45,6 +47,8 @@ assert_line_has "$TMP/victim.log" "master 127.0.0.1:$PORT" \
     "unknown command 77" "the slave's log (command)"
 assert_line_has "$TMP/victim.log" "unknown command 77" "extension version 1" \
     "the slave's log (command)"
+assert_line_has "$TMP/victim.log" "unknown command 77" \
+    "it speaks extension version 2" "the slave's log (the peer's version)"
 if kill -0 "${SLAVE_PID[victim]}" 2>/dev/null; then
 	pass "the slave survived"
 else
