@@ -105,15 +105,20 @@ output_create(struct slave *s)
 		summary_err(m, "out of memory");
 		return -1;
 	}
+	/* The results name the slave whose file failed, too. */
 	if (unlinkat(m->v.out_dirfd, file, 0) == -1 && errno != ENOENT) {
-		summary_err(m, "%s: cannot replace it: %s", s->v.out_path,
-		    strerror(errno));
+		output_set_error(s, "%s: cannot replace it: %s",
+		    s->v.out_path, strerror(errno));
+		summary_err(m, "%s", s->v.out_error != NULL ?
+		    s->v.out_error : s->v.out_path);
 		return -1;
 	}
 	fd = openat(m->v.out_dirfd, file, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0666);
 	if (fd == -1) {
-		summary_err(m, "%s: %s", s->v.out_path, strerror(errno));
+		output_set_error(s, "%s: %s", s->v.out_path, strerror(errno));
+		summary_err(m, "%s", s->v.out_error != NULL ?
+		    s->v.out_error : s->v.out_path);
 		return -1;
 	}
 	s->v.out_fd = fd;
@@ -194,7 +199,7 @@ static void
 output_follow(struct slave *s, const uint8_t *p, size_t len)
 {
 	const uint8_t	*nl;
-	size_t		 seg, take;
+	size_t		 seg, take, room;
 
 	if (s->v.line == NULL &&
 	    (s->v.line = malloc(VIEW_FOLLOW_LINE_MAX)) == NULL) {
@@ -202,7 +207,22 @@ output_follow(struct slave *s, const uint8_t *p, size_t len)
 		return;
 	}
 	while (len > 0) {
-		nl = memchr(p, '\n', len);
+		/*
+		 * A full piece goes out only when more of its line comes, so
+		 * a line of exactly the max is one line, not one and "".
+		 */
+		if (s->v.line_len == VIEW_FOLLOW_LINE_MAX && *p != '\n') {
+			output_emit(s, (const uint8_t *)s->v.line,
+			    s->v.line_len, NULL, 0);
+			s->v.line_len = 0;
+		}
+		/*
+		 * A line too long for the buffer is printed in pieces
+		 * whether or not its end came in the same frame: the same
+		 * output gives the same lines, however TCP cut it.
+		 */
+		room = VIEW_FOLLOW_LINE_MAX - s->v.line_len;
+		nl = memchr(p, '\n', len < room + 1 ? len : room + 1);
 		if (nl != NULL) {
 			seg = (size_t)(nl - p);
 			output_emit(s, (const uint8_t *)s->v.line,
@@ -212,19 +232,12 @@ output_follow(struct slave *s, const uint8_t *p, size_t len)
 			len -= seg + 1;
 			continue;
 		}
-		/* No newline yet: keep it, in pieces of at most the max. */
-		take = VIEW_FOLLOW_LINE_MAX - s->v.line_len;
-		if (take > len)
-			take = len;
+		/* No end in reach: keep what fits, in pieces of the max. */
+		take = len < room ? len : room;
 		memcpy(s->v.line + s->v.line_len, p, take);
 		s->v.line_len += take;
 		p += take;
 		len -= take;
-		if (s->v.line_len == VIEW_FOLLOW_LINE_MAX) {
-			output_emit(s, (const uint8_t *)s->v.line,
-			    s->v.line_len, NULL, 0);
-			s->v.line_len = 0;
-		}
 	}
 	fflush(stdout);
 }
@@ -232,8 +245,18 @@ output_follow(struct slave *s, const uint8_t *p, size_t len)
 static void
 output_close_file(struct slave *s)
 {
+	struct stat st;
+
 	if (!s->v.out_open)
 		return;
+	/* Removed under us (rm -r DIR): every write "worked", into nothing. */
+	if (fstat(s->v.out_fd, &st) == 0 && st.st_nlink == 0) {
+		output_set_error(s, "%s: removed while being written",
+		    s->v.out_path);
+		summary_err(s->m, "%s: removed while being written; %s's "
+		    "output is lost", s->v.out_path, s->name);
+		s->m->v.out_error = true;
+	}
 	if (close(s->v.out_fd) == -1) {
 		output_set_error(s, "%s: %s", s->v.out_path, strerror(errno));
 		summary_err(s->m, "%s: %s", s->v.out_path, strerror(errno));
@@ -266,11 +289,20 @@ output_received(struct slave *s, const uint8_t *p, size_t len, char *why,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			/* Said once; the session goes on, exit code 1. */
-			output_set_error(s, "%s: %s", s->v.out_path,
-			    strerror(errno));
-			summary_err(m, "%s: %s; the rest of %s's output is "
-			    "lost", s->v.out_path, strerror(errno), s->name);
+			/*
+			 * Said once; the session goes on, exit code 1.  What
+			 * the file holds is said too: the bytes received
+			 * (output_collected_bytes) are more than that now.
+			 */
+			int		e = errno;
+			uint64_t	kept = s->v.out_bytes - len + off;
+
+			output_set_error(s, "%s: %s after %llu bytes stored",
+			    s->v.out_path, strerror(e),
+			    (unsigned long long)kept);
+			summary_err(m, "%s: %s after %llu bytes; the rest of "
+			    "%s's output is lost", s->v.out_path, strerror(e),
+			    (unsigned long long)kept, s->name);
 			m->v.out_error = true;
 			output_close_file(s);
 			break;

@@ -425,8 +425,16 @@ void
 report_finish(struct master *m, const char *why)
 {
 	report_done(m, why);
-	if (m->exit_code == 0 && m->v.out_error)
-		m->exit_code = 1;
+	if (m->v.out_error) {
+		/* The results' reason says why a good run exits 1. */
+		size_t n = strlen(m->v.end_why);
+
+		snprintf(m->v.end_why + n, sizeof(m->v.end_why) - n,
+		    "; task output could not be stored in %s",
+		    m->v.out_dir != NULL ? m->v.out_dir : "-O's directory");
+		if (m->exit_code == 0)
+			m->exit_code = 1;
+	}
 	results_write(m);
 }
 

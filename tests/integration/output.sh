@@ -7,7 +7,14 @@
 #  - --output-max caps what comes back, and the results say "capped";
 #  - --follow prints each line as it comes, prefixed with the slave's name,
 #    a last line without newline included;
-#  - a planted symlink at DIR/<name>.out is replaced, never followed.
+#  - a planted symlink at DIR/<name>.out is replaced, never followed;
+#  - --follow cuts a long line into pieces of at most 4096 bytes, each
+#    prefixed, the same however the bytes arrived (a line of exactly 4096
+#    bytes is one line);
+#  - an output file that cannot be written (RLIMIT_FSIZE, a DIR removed
+#    under the master) is reported, by file and in the results, exit 1; the
+#    master is not killed (SIGXFSZ) and the other slaves' files and results
+#    are whole.
 . "$(dirname "$0")/../lib.sh"
 require_bins
 
@@ -136,5 +143,87 @@ for s in $(sed -n 's/^\(o[0-3]\): hello.*/\1/p' "$MASTER_OUT"); do
 		fail "$s: output line $last, finished line $fin"
 	fi
 done
+
+note "--follow: long lines in pieces of at most 4096 bytes, however they came"
+# A 4096-byte line whose newline comes later, one of 4097, one of 10000
+# in one write, 9000 written in three steps, then an unterminated tail.
+make_conf "$TMP/long.session" '/bin/sh :CONF:' \
+    'head -c 4096 /dev/zero | tr "\0" a; sleep 0.2; echo' \
+    'head -c 4097 /dev/zero | tr "\0" b; echo' \
+    'head -c 10000 /dev/zero | tr "\0" c; echo' \
+    'for i in 1 2 3; do head -c 3000 /dev/zero | tr "\0" d; sleep 0.1; done; echo' \
+    'printf tail'
+run_master --follow 2 "$TMP/long.session"
+assert_exit 0
+for s in o0 o1 o2 o3; do
+	grep -q "^$s: " "$MASTER_OUT" || continue
+	"$PYTHON" - "$MASTER_OUT" "$s" <<-'EOF' >"$TMP/long.$s"
+	import sys
+	want = []
+	for ch, n in (("a", 4096), ("b", 4097), ("c", 10000), ("d", 9000)):
+	    line = ch * n
+	    while len(line) > 4096:
+	        want.append(line[:4096]); line = line[4096:]
+	    want.append(line)
+	want.append("tail")
+	pre = sys.argv[2] + ": "
+	lines = open(sys.argv[1]).read().split("\n")
+	got = [l[len(pre):] for l in lines if l.startswith(pre)]
+	stray = [l[:20] for l in lines if l and l[0] in "abcd" or l == "tail"]
+	print("pieces", [len(x) for x in got] == [len(x) for x in want],
+	      got == want, "stray", len(stray))
+	EOF
+	assert_eq "pieces True True stray 0" "$(cat "$TMP/long.$s")" \
+	    "$s: long lines, each piece prefixed"
+done
+
+note "an output file that cannot be written: said, exit 1, the rest whole"
+# Slave index 0 writes 2 MiB, over the master's 1 MiB file size limit; the
+# others 1000 bytes.  Without SIGXFSZ ignored the master died there.
+make_conf "$TMP/fsize.session" '/bin/sh :CONF:' \
+    'if [ "$SYNEXEC_SLAVE_INDEX" = 0 ]; then head -c 2097152 /dev/urandom;' \
+    'else head -c 1000 /dev/urandom; fi' \
+    'echo "done" >&"$SYNEXEC_PROGRESS_FD"'
+rm -rf "$TMP/lim"
+run_master_cmd /bin/bash -c 'ulimit -f 1024 && exec "$@"' limit \
+    "$MASTER_BIN" -i lo -p "$PORT" -O "$TMP/lim" -r "$TMP/lim.json" 4 \
+    "$TMP/fsize.session"
+assert_exit 1 "a file over RLIMIT_FSIZE"
+assert_matches "$MASTER_ERR" "lim/[a-z0-9]+\.out: File too large after 1048576 bytes; the rest of [a-z0-9]+'s output is lost" \
+    "the master names the file and what it holds"
+assert_contains "$MASTER_OUT" "4 slaves: 4 exited 0" "the summary"
+"$PYTHON" - "$TMP/lim.json" "$TMP" <<-'EOF' >"$TMP/lim.check"
+	import json, sys
+	d = json.load(open(sys.argv[1]))
+	print(d["exit_code"], d["outcome"], "could not be stored" in d["reason"])
+	for s in sorted(d["slaves"], key=lambda s: s["index"]):
+	    f = "%s/%s.out" % (sys.argv[2], s["name"])
+	    same = open(f, "rb").read() == open(s["output_file"], "rb").read()
+	    print(s["index"], s["exit_status"], s["progress"],
+	          s["error"] is not None and "File too large after 1048576" in s["error"],
+	          same)
+	EOF
+assert_eq "1 error True
+0 exit 0 done True False
+1 exit 0 done False True
+2 exit 0 done False True
+3 exit 0 done False True" "$(cat "$TMP/lim.check")" \
+    "results: the failed file's slave has the error, the others are whole"
+
+note "-O's directory removed while the tasks write: said, exit 1"
+make_conf "$TMP/slow.session" '/bin/sh :CONF:' \
+    'for i in 1 2 3 4 5 6 7 8; do echo "line $i"; sleep 0.1; done'
+rm -rf "$TMP/gone"
+start_master -O "$TMP/gone" -r "$TMP/gone.json" 4 "$TMP/slow.session"
+wait_until 10 grep -q '^phase run' "$MASTER_OUT"
+rm -rf "$TMP/gone"
+wait_master 20
+assert_exit 1 "output files removed under the master"
+assert_eq 4 "$(grep -c 'gone/o[0-3]\.out: removed while being written' "$MASTER_ERR")" \
+    "each lost file named"
+assert_eq "1 True" "$("$PYTHON" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["exit_code"], all("removed while being written" in s["error"] for s in d["slaves"]))' "$TMP/gone.json")" \
+    "results: exit code, each slave's error"
 
 finish
