@@ -436,6 +436,10 @@ discovery_timed_out(struct master *m)
 			fprintf(f, "%s%s (%s)", sep, s->name, s->addr);
 			sep = ", ";
 		}
+		if (m->nmismatch > 0)
+			fprintf(f, "; %u connection%s refused for key mismatch "
+			    "(the last from %s)", m->nmismatch,
+			    m->nmismatch == 1 ? "" : "s", m->mismatch_addr);
 		fclose(f);
 	}
 	summary_err(m, "discovery timed out after %s s: %u of %u slaves joined%s",

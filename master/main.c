@@ -276,10 +276,11 @@ master_getopt_error(int c, char **argv)
 	const char	*arg = argv[optind - 1];
 	size_t		 n;
 
+	/* Named as typed: "--port: missing argument" for --port. */
 	if (c == ':')
 		master_usage_error("%s: missing argument",
-		    optopt != 0 ? master_optlabel(optopt, label,
-		    sizeof(label)) : arg);
+		    optopt != 0 && strncmp(arg, "--", 2) != 0 ?
+		    master_optlabel(optopt, label, sizeof(label)) : arg);
 	if (optopt != 0 && optopt < 256)
 		master_usage_error("unknown option -%c", optopt);
 	/* A long option: show it without any "=value". */
@@ -335,23 +336,36 @@ master_write_pidfile(const char *path)
 
 /*
  * Fork once (as in 2014): the parent prints the daemon's pid on stdout and
- * exits; the daemon leaves the terminal's session and its stdio.
+ * exits; the daemon leaves the terminal's session and its stdio.  The parent
+ * waits until the daemon says it is ready (pidfile written, signals
+ * handled), so that a script may read the pidfile or signal the pid at once;
+ * it exits 1, printing nothing, if the daemon failed before that.  Returns
+ * the daemon's end of that pipe, for master_daemon_ready().
  */
-static void
+static int
 master_daemonize(void)
 {
 	pid_t	pid;
-	int	fd;
+	int	fd, ready[2];
+	char	ok = 0;
 
 	fflush(stdout);
 	fflush(stderr);
+	if (pipe2(ready, O_CLOEXEC) == -1)
+		fatal("pipe");
 	if ((pid = fork()) == -1)
 		fatal("fork");
 	if (pid > 0) {
+		close(ready[1]);
+		while (read(ready[0], &ok, 1) == -1 && errno == EINTR)
+			;
+		if (ok != '!')
+			_exit(1);
 		printf("%ld\n", (long)pid);
 		fflush(stdout);
 		_exit(0);
 	}
+	close(ready[0]);
 	if (setsid() == -1)
 		fatal("setsid");
 	if ((fd = open("/dev/null", O_RDWR)) != -1) {
@@ -361,6 +375,20 @@ master_daemonize(void)
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
+	return ready[1];
+}
+
+/* Tell the waiting parent that start-up went well (closing says it did not). */
+static void
+master_daemon_ready(int *fd)
+{
+	static const char ok = '!';
+
+	if (*fd == -1)
+		return;
+	(void)!write(*fd, &ok, 1);
+	close(*fd);
+	*fd = -1;
 }
 
 static void
@@ -398,6 +426,7 @@ main(int argc, char **argv)
 	char				 err[512];
 	uint64_t			 nslaves = 0;
 	int				 c, check = 0, verbose_extra = 0, code = 1;
+	int				 ready_fd = -1;
 	int				 nfds_start;
 	sigset_t			 stopsigs;
 
@@ -499,13 +528,19 @@ main(int argc, char **argv)
 	}
 	if (m.key == NULL)
 		log_warnx("warning: unauthenticated (no -k key): anyone who can "
-		    "reach the port (%u) can run commands as the slaves' users",
-		    opts.c.port);
+		    "reach the port can run commands as the slaves' users "
+		    "(port %u)", opts.c.port);
 	else
 		log_info("keyed session: key %s (key id %s)", opts.c.key_file,
 		    key.id_hex);
 
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * An -O file or the results file past RLIMIT_FSIZE must be an EFBIG
+	 * we report, not a signal that kills us with every other slave's
+	 * output and results.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	/*
 	 * SIGINT and SIGTERM wait (blocked) until their watchers exist: one
 	 * sent as soon as the daemon's pid is printed or its pidfile written
@@ -528,7 +563,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (opts.c.daemon) {
-		master_daemonize();
+		ready_fd = master_daemonize();
 		if (opts.c.log_file == NULL)
 			log_init(MASTER_NAME, LOG_TO_SYSLOG, NULL);
 		m.out_log = true;
@@ -552,6 +587,7 @@ main(int argc, char **argv)
 	ev_signal_start(m.loop, &m.sigint);
 	ev_signal_start(m.loop, &m.sigterm);
 	sigprocmask(SIG_UNBLOCK, &stopsigs, NULL);
+	master_daemon_ready(&ready_fd);
 	log_debug("session %u: %u slaves, command '%s', %llu payload bytes",
 	    opts.c.session, m.nslaves, m.sf.command,
 	    (unsigned long long)m.sf.payload_size);
@@ -561,6 +597,8 @@ main(int argc, char **argv)
 	code = m.exit_code;
 
 out:
+	if (ready_fd != -1)
+		close(ready_fd);	/* the parent exits 1 */
 	session_free(&m);
 	auth_key_wipe(&key);
 	master_opts_free(&opts);

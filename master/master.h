@@ -186,6 +186,9 @@ struct master {
 	struct slave_list	 joined;	/* in join order */
 	uint32_t		 njoined;
 	uint32_t		 nsyncing;
+	/* Refused for "key mismatch" before their hello: named at -w's end. */
+	uint32_t		 nmismatch;
+	char			 mismatch_addr[NET_ADDRSTRLEN];	/* the last */
 
 	/* session.c */
 	uint32_t		 nanswered;	/* configuration answers */

@@ -306,6 +306,7 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 	s->kind = SLAVE_KIND_OURS;
 	s->pid = hello.pid;
 	s->v.ext_version = hello.ext_version;
+	s->conn.peer_ext_version = hello.ext_version;
 	slave_set_name(s, hello.name);
 	s->state = SLAVE_SYNC;
 	m->nsyncing++;
@@ -589,6 +590,12 @@ slave_error_cb(struct conn *c, const char *why)
 		break;
 	case SLAVE_HELLO:
 		log_info("%s: %s (before its hello)", s->label, why);
+		/* So that -w's end says why nobody joined, not just "timed out". */
+		if (strstr(why, "key mismatch") != NULL) {
+			s->m->nmismatch++;
+			snprintf(s->m->mismatch_addr, sizeof(s->m->mismatch_addr),
+			    "%s", s->addr);
+		}
 		break;
 	default:
 		log_warnx("%s: %s", s->label, why);

@@ -620,7 +620,8 @@ main(int argc, char *argv[])
 		    "at %s can run commands as %s", o.master, user);
 	else
 		log_warnx("warning: unauthenticated (no -k key): anyone who can "
-		    "reach the port (%u) can run commands as %s", o.c.port, user);
+		    "reach the port can run commands as %s (port %u)", user,
+		    o.c.port);
 
 	/* Opened here, so that an error still shows on the terminal. */
 	if (o.c.pidfile != NULL) {

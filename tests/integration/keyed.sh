@@ -78,9 +78,14 @@ assert_exit 0
 for f in "$MASTER_ERR" "$TMP/plain.log"; do
 	n=$(grep -c "unauthenticated" "$f")
 	assert_eq 1 "$n" "warning lines in ${f#$TMP/}"
-	assert_line_has "$f" "unauthenticated" "anyone who can reach the port"
+	assert_line_has "$f" "unauthenticated" "anyone who can reach the port can run commands as"
 done
-assert_line_has "$TMP/plain.log" "can run commands as" "$(id -un)"
+# The issue's words, unbroken: "anyone who can reach the port can run
+# commands as <user>".
+assert_contains "$TMP/plain.log" \
+    "anyone who can reach the port can run commands as $(id -un)"
+assert_contains "$MASTER_ERR" \
+    "anyone who can reach the port can run commands as the slaves' user"
 stop_slave plain
 
 # mismatch CASE SLAVE_ARGS MASTER_ARGS: nothing runs, both say key mismatch
@@ -106,6 +111,8 @@ mismatch() {
 	fi
 	wait_master 10
 	assert_exit 5 "$label: master exit code (nobody joined)"
+	# Its last word says why nobody joined, not only that time ran out.
+	assert_line_has "$MASTER_ERR" "discovery timed out" "refused for key mismatch"
 	assert_no_file "$TMP/$label.out" "$label: task output (nothing ran)"
 	stop_slave "$label"
 }
