@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -192,6 +194,56 @@ conn_dispatch(struct conn *c, const uint8_t *p, size_t len, bool sealed)
 	return c->failed ? -1 : (ssize_t)used;
 }
 
+void
+conn_rx_stamps(struct conn *c, bool on)
+{
+	int v = on;
+
+	if (c->fd == -1 || c->rx_stamps == on)
+		return;
+	c->rx_real_ns = 0;
+	if (setsockopt(c->fd, SOL_SOCKET, SO_TIMESTAMPNS, &v, sizeof(v)) == -1)
+		on = false;	/* best effort: the owner falls back to now */
+	c->rx_stamps = on;
+}
+
+/* read(), or with conn_rx_stamps() recvmsg() to get the kernel's stamp. */
+static ssize_t
+conn_read(struct conn *c, void *p, size_t len)
+{
+	union {
+		char		buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr	align;
+	} ctl;
+	struct iovec	 iov = { .iov_base = p, .iov_len = len };
+	struct msghdr	 msg;
+	struct cmsghdr	*cm;
+	ssize_t		 n;
+
+	if (!c->rx_stamps)
+		return read(c->fd, p, len);
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = ctl.buf;
+	msg.msg_controllen = sizeof(ctl.buf);
+	if ((n = recvmsg(c->fd, &msg, 0)) <= 0)
+		return n;
+	c->rx_real_ns = 0;
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_TIMESTAMPNS &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+			struct timespec ts;
+
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			if (ts.tv_sec > 0)
+				c->rx_real_ns = (uint64_t)ts.tv_sec *
+				    1000000000ull + (uint64_t)ts.tv_nsec;
+		}
+	return n;
+}
+
 static void
 conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -202,7 +254,7 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)revents;
 	/* A partial frame is held: read only what completes the window. */
-	n = read(c->fd, conn_scratch + held, sizeof(conn_scratch) - held);
+	n = conn_read(c, conn_scratch + held, sizeof(conn_scratch) - held);
 	if (n == 0) {
 		conn_fail(c, c->keyed != NULL && !conn_authenticated(c) ?
 		    "connection closed by the peer during the key handshake "

@@ -55,6 +55,12 @@ struct conn {
 	/* For live.c: loop time of the last read, of the last write progress. */
 	ev_tstamp		 last_rx;
 	ev_tstamp		 last_tx;
+	/*
+	 * conn_rx_stamps(): the kernel's receive stamp (CLOCK_REALTIME, ns)
+	 * of the last segment the last read took; 0 when there is none.
+	 */
+	bool			 rx_stamps;
+	uint64_t		 rx_real_ns;
 };
 
 /* fd must be a connected, non-blocking socket; conn takes it over. */
@@ -71,6 +77,12 @@ int	conn_send(struct conn *, uint8_t command, const void *payload,
 	    size_t len);
 /* Bytes waiting to be written. */
 static inline size_t conn_pending(const struct conn *c) { return buf_len(&c->out); }
+/*
+ * Ask the kernel to stamp each segment on arrival (SO_TIMESTAMPNS) and keep
+ * the stamp of each read in rx_real_ns, or stop.  The clock sync uses it: a
+ * reply's arrival, not the moment a busy loop got round to it.
+ */
+void	conn_rx_stamps(struct conn *, bool on);
 /* Stop / resume reading (flow control while a disk write catches up, ...). */
 void	conn_pause_read(struct conn *, bool paused);
 /*

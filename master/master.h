@@ -123,6 +123,7 @@ struct slave {
 
 	/* clock sync (ours only) */
 	int			 pings;		/* exchanges done */
+	int			 pings_stamped;	/* of those, PONGs the kernel dated */
 	bool			 ping_out;	/* a PING awaits its PONG */
 	uint64_t		 ping_t1;
 	uint64_t		 rtt_ns;	/* best round trip */

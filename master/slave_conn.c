@@ -75,6 +75,11 @@ slave_new(struct master *m, int fd, const struct sockaddr_in *sin)
 	conn_init(&s->conn, m->loop, fd, sin, m->opts->c.session,
 	    MASTER_OUT_LIMIT, s, slave_frame_cb, slave_error_cb,
 	    slave_drain_cb);
+	/*
+	 * PONGs are timed by their arrival in the kernel (slave_pong); on
+	 * from the start, as the kernel turns its stamps on with a delay.
+	 */
+	conn_rx_stamps(&s->conn, true);
 	/* Keyed: nothing but the handshake until the slave proved the key. */
 	if (m->key != NULL)
 		conn_set_key(&s->conn, m->key, AUTH_ROLE_MASTER);
@@ -269,6 +274,7 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 			return -1;
 		}
 		s->kind = SLAVE_KIND_2014;
+		conn_rx_stamps(&s->conn, false);
 		slave_set_name(s, net_ip_str(s->conn.peer.sin_addr, ip,
 		    sizeof(ip)));
 		/*
@@ -334,13 +340,26 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 /*
  * One PING/PONG exchange (NOTES section 2).  The exchange with the smallest
  * round trip gives both offsets: its error is at most half that round trip.
+ *
+ * The PONG's arrival is the kernel's stamp of the read that brought it, not
+ * the moment this callback runs: while many slaves sync at once the loop
+ * reaches a PONG late, which lengthened the round trip and pulled the
+ * midpoint, so every offset, by half that wait.  The stamp is on the real
+ * clock; its age, read against the real clock now, dates it on ours.
  */
 static int
 slave_pong(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 {
 	struct proto_pong	 pong;
-	uint64_t		 t4 = mono_ns(), r4 = real_ns(), rtt, mid;
+	uint64_t		 t4 = mono_ns(), r4 = real_ns(), rtt, mid, age;
 	const char		*why;
+
+	if (s->conn.rx_real_ns != 0 && s->conn.rx_real_ns <= r4 &&
+	    (age = r4 - s->conn.rx_real_ns) < t4 - s->ping_t1) {
+		t4 -= age;
+		r4 -= age;
+		s->pings_stamped++;
+	}
 
 	if (proto_pong_decode(p, h->datalen, &pong, &why) == -1)
 		return slave_reject(s, why);
@@ -365,9 +384,11 @@ slave_pong(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 		return 0;
 	}
 	log_debug("%s: best rtt %llu us, monotonic offset %lld ns, realtime "
-	    "offset %lld ns", s->label, (unsigned long long)(s->rtt_ns / 1000),
-	    (long long)s->off_mono_ns, (long long)s->off_real_ns);
+	    "offset %lld ns (%d of %d PONGs dated by the kernel)", s->label,
+	    (unsigned long long)(s->rtt_ns / 1000), (long long)s->off_mono_ns,
+	    (long long)s->off_real_ns, s->pings_stamped, s->pings);
 	s->m->nsyncing--;
+	conn_rx_stamps(&s->conn, false);
 	return slave_join(s);
 }
 

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "net.h"
 #include "slave.h"
@@ -206,6 +207,11 @@ slave_conn_connected(struct slave_conn *sc)
 	sc->connect_fd = -1;
 	sc->conn_open = true;
 	sl->retry_quiet = false;
+	/*
+	 * Date what arrives until the configuration: the first PING comes
+	 * with the WELCOME, often in the same read (slave_conn_frame).
+	 */
+	conn_rx_stamps(&sc->conn, true);
 	/* Keyed: the hello and all after it wait until the master proved it. */
 	if (sl->key != NULL)
 		conn_set_key(&sc->conn, sl->key, AUTH_ROLE_SLAVE);
@@ -792,6 +798,7 @@ slave_conn_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 	char			 text[PROTO_REASON_MAX + 1];
 	uint8_t			 out[32];
 	size_t			 len = h->datalen;
+	uint64_t		 age;
 
 	switch (h->command) {
 	case CMD_PROBE:
@@ -801,6 +808,7 @@ slave_conn_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 	case CMD_CONF:
 		if (sc->ext || sc->state != SC_HELLO_SENT)
 			return slave_conn_out_of_phase(sc, h);
+		conn_rx_stamps(&sc->conn, false);
 		return slave_conn_v1_conf(sc, p, len);
 	case CMD_EXEC:
 		if (sc->ext)
@@ -852,12 +860,27 @@ slave_conn_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 		pong.master_mono_ns = ping.master_mono_ns;
 		pong.slave_mono_ns = mono_ns();
 		pong.slave_real_ns = real_ns();
+		/*
+		 * Our stamp is the middle of the PING's arrival (the kernel's
+		 * stamp) and now, our reply: a wait of ours before we got
+		 * round to the PING then counts on both sides of the master's
+		 * midpoint alike instead of skewing the offset by half of it
+		 * (NOTES section 2).
+		 */
+		if (sc->conn.rx_real_ns != 0 &&
+		    sc->conn.rx_real_ns <= pong.slave_real_ns &&
+		    (age = pong.slave_real_ns - sc->conn.rx_real_ns) <
+		    NSEC_PER_SEC) {
+			pong.slave_mono_ns -= age / 2;
+			pong.slave_real_ns -= age / 2;
+		}
 		len = proto_pong_encode(out, sizeof(out), &pong);
 		slave_conn_send(sc, CMD_PONG, out, len);
 		return 0;
 	case CMD_CONF_BEGIN:
 		if (sc->state != SC_JOINED)
 			return slave_conn_out_of_phase(sc, h);
+		conn_rx_stamps(&sc->conn, false);
 		return slave_conn_conf_begin(sc, p, len);
 	case CMD_CONF_DATA:
 		if (sc->state != SC_CONFIGURING && sc->state != SC_REFUSED)
