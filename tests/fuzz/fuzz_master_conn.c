@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -181,8 +182,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < nconns; i++) {
 		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd == -1 || connect(fd, (struct sockaddr *)&sin,
-		    sizeof(sin)) == -1)
+		    sizeof(sin)) == -1) {
+			/* The harness's own trouble, not a finding: say so. */
+			fprintf(stderr, "fuzz_master_conn: loopback connect: "
+			    "%s\n", strerror(errno));
 			abort();
+		}
 		fcntl(fd, F_SETFL, O_NONBLOCK);
 		fuzz_peer_init(&peers[i], fd, (flags & 0x60) != 0,
 		    (flags & 0x40) != 0, AUTH_ROLE_SLAVE, FUZZ_SESSION);
@@ -208,7 +213,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_read_all(nconns);
 	}
 	for (i = 0; i < nconns; i++)
-		fuzz_peer_close(&peers[i]);
+		fuzz_peer_reset(&peers[i]);
 	fuzz_pump();
 	fuzz_master_teardown();
 	return 0;

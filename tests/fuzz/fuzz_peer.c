@@ -64,6 +64,21 @@ fuzz_peer_close(struct fuzz_peer *p)
 	buf_free(&p->inner);
 }
 
+/*
+ * The end of an input: close with a reset, not a FIN.  A fuzzing run makes
+ * tens of thousands of loopback connections, and TIME_WAIT on every one of
+ * them would use up the ephemeral ports (connect: EADDRNOTAVAIL).
+ */
+void
+fuzz_peer_reset(struct fuzz_peer *p)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (p->fd != -1)
+		(void)setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	fuzz_peer_close(p);
+}
+
 static void
 fuzz_peer_write(struct fuzz_peer *p, const uint8_t *b, size_t len,
     fuzz_pump_fn pump)

@@ -54,6 +54,7 @@ typedef void (*fuzz_pump_fn)(void);
 void	fuzz_peer_init(struct fuzz_peer *, int fd, bool keyed, bool raw,
 	    enum auth_role, uint32_t session);
 void	fuzz_peer_close(struct fuzz_peer *);
+void	fuzz_peer_reset(struct fuzz_peer *);	/* close with RST */
 /* Read and digest whatever the program sent (handshake answers too). */
 void	fuzz_peer_read(struct fuzz_peer *);
 /* Keyed: drive the handshake to its end (bounded); false if it failed. */

@@ -262,7 +262,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!slave_conn_active(&sl.sc))
 			ev_timer_stop(loop, &sl.retry_timer);
 	}
-	fuzz_peer_close(&peer);
+	fuzz_peer_reset(&peer);
 	fuzz_settle();
 	/* Each input starts with the same slave: nothing left over. */
 	sl.session_configured = false;
