@@ -24,7 +24,7 @@ import struct
 import sys
 import time
 
-HDR = struct.Struct('!IIBH')
+from wire import HDR, frame, read_frames  # noqa: E402
 REPLY, PROBE, CONF_OK, EXEC_NO = 0, 1, 3, 7
 WELCOME, FULL, PING, CONF_DATA, START, ERROR = 32, 33, 34, 37, 38, 45
 MAGIC = 0x53594e58
@@ -39,39 +39,6 @@ def check(cond, what):
     else:
         failures += 1
         print('FAIL: %s' % what, flush=True)
-
-
-def frame(session, cmd, payload=b'', version=1, datalen=None):
-    if datalen is None:
-        datalen = len(payload)
-    return HDR.pack(version, session, cmd, datalen) + payload
-
-
-def read_frames(sock, secs):
-    """Frames until the peer closes or secs pass: ([(cmd, payload)], closed)."""
-    end = time.monotonic() + secs
-    buf = b''
-    frames = []
-    while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            return frames, False
-        r, _, _ = select.select([sock], [], [], left)
-        if not r:
-            continue
-        try:
-            data = sock.recv(65536)
-        except (ConnectionResetError, BrokenPipeError):
-            data = b''
-        if not data:
-            return frames, True
-        buf += data
-        while len(buf) >= HDR.size:
-            _, _, cmd, n = HDR.unpack_from(buf)
-            if len(buf) < HDR.size + n:
-                break
-            frames.append((cmd, buf[HDR.size:HDR.size + n]))
-            buf = buf[HDR.size + n:]
 
 
 def read_one(sock, secs):

@@ -22,7 +22,7 @@ import struct
 import sys
 import time
 
-HDR = struct.Struct('!IIBH')
+from wire import HDR, frame, read_frames  # noqa: E402
 REPLY, PROBE = 0, 1
 WELCOME, ERROR = 32, 45
 MAGIC = 0x53594e58
@@ -35,37 +35,6 @@ def check(cond, what):
     print(('ok: %s' if cond else 'FAIL: %s') % what, flush=True)
     if not cond:
         failures += 1
-
-
-def frame(session, cmd, payload=b'', version=1):
-    return HDR.pack(version, session, cmd, len(payload)) + payload
-
-
-def read_frames(sock, secs):
-    """Frames until the peer closes or secs pass: ([(cmd, payload)], closed)."""
-    end = time.monotonic() + secs
-    buf = b''
-    frames = []
-    while True:
-        while len(buf) >= HDR.size:
-            _, _, cmd, n = HDR.unpack(buf[:HDR.size])
-            if len(buf) < HDR.size + n:
-                break
-            frames.append((cmd, buf[HDR.size:HDR.size + n]))
-            buf = buf[HDR.size + n:]
-        left = end - time.monotonic()
-        if left <= 0:
-            return frames, False
-        r, _, _ = select.select([sock], [], [], left)
-        if not r:
-            continue
-        try:
-            data = sock.recv(65536)
-        except ConnectionResetError:
-            return frames, True
-        if not data:
-            return frames, True
-        buf += data
 
 
 def error_texts(frames):

@@ -31,7 +31,8 @@ import struct
 import sys
 import time
 
-HDR = struct.Struct('!IIBH')
+import wire  # noqa: E402
+from wire import HDR, frame  # noqa: E402
 REPLY, PROBE, CONF, CONF_OK, CONF_NO, EXEC, EXEC_OK, EXEC_NO = range(8)
 FINISHD = 10
 WELCOME, FULL, PING, PONG, CONF_BEGIN, CONF_DATA, START = range(32, 39)
@@ -46,36 +47,11 @@ def check(cond, what):
     print('%s: %s' % ('ok' if cond else 'FAIL', what), flush=True)
 
 
-def frame(session, cmd, payload=b'', version=1, datalen=None):
-    n = len(payload) if datalen is None else datalen
-    return HDR.pack(version, session, cmd, n) + payload
-
-
 def read_frames(sock, secs):
     """Frames until the peer closes or secs pass: ([cmd], closed, seconds)."""
     t0 = time.monotonic()
-    end = t0 + secs
-    buf, cmds = b'', []
-    while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            return cmds, False, time.monotonic() - t0
-        r, _, _ = select.select([sock], [], [], left)
-        if not r:
-            continue
-        try:
-            data = sock.recv(65536)
-        except OSError:
-            data = b''
-        if not data:
-            return cmds, True, time.monotonic() - t0
-        buf += data
-        while len(buf) >= HDR.size:
-            n = HDR.unpack_from(buf)[3]
-            if len(buf) < HDR.size + n:
-                break
-            cmds.append(buf[8])
-            buf = buf[HDR.size + n:]
+    frames, closed = wire.read_frames(sock, secs)
+    return [cmd for cmd, _ in frames], closed, time.monotonic() - t0
 
 
 def listener(port):

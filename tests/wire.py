@@ -1,0 +1,43 @@
+"""wire.py - the version-1 frame, for the test peers (NOTES section 1).
+
+The header is 11 bytes, big-endian: version u32, session u32, command u8,
+datalen u16.  Shared by badpeer.py, faultpeer.py and hostile.py.
+"""
+import select
+import struct
+import time
+
+HDR = struct.Struct('!IIBH')
+
+
+def frame(session, cmd, payload=b'', version=1, datalen=None):
+    """One frame; datalen, if given, is what the header claims."""
+    n = len(payload) if datalen is None else datalen
+    return HDR.pack(version, session, cmd, n) + payload
+
+
+def read_frames(sock, secs):
+    """Frames until the peer closes or secs pass: ([(cmd, payload)], closed)."""
+    end = time.monotonic() + secs
+    buf = b''
+    frames = []
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return frames, False
+        r, _, _ = select.select([sock], [], [], left)
+        if not r:
+            continue
+        try:
+            data = sock.recv(65536)
+        except OSError:     # reset, broken pipe: closed as well
+            data = b''
+        if not data:
+            return frames, True
+        buf += data
+        while len(buf) >= HDR.size:
+            _, _, cmd, n = HDR.unpack_from(buf)
+            if len(buf) < HDR.size + n:
+                break
+            frames.append((cmd, buf[HDR.size:HDR.size + n]))
+            buf = buf[HDR.size + n:]
