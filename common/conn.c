@@ -360,9 +360,17 @@ conn_send_plain(struct conn *c, uint8_t command, const void *payload,
 	log_trace("%s: sent %s (%zu bytes)", c->peer_str,
 	    proto_cmd_name(command), len);
 	/* Write at once when nothing is queued: no loop turn on the hot path. */
-	if (was_idle)
+	if (was_idle && !c->corked)
 		(void)conn_flush(c);	/* a failure arrives through on_error */
 	return 0;
+}
+
+void
+conn_cork(struct conn *c, bool on)
+{
+	c->corked = on;
+	if (!on && !c->failed && c->fd != -1 && buf_len(&c->out) > 0)
+		(void)conn_flush(c);	/* a failure arrives through on_error */
 }
 
 /* ---- keyed connections (NOTES section 10; the cryptography is auth.c) ---- */
@@ -498,7 +506,7 @@ conn_seal(struct conn *c, const uint8_t *p, size_t len)
 		p += rec;
 		len -= rec;
 	}
-	if (was_idle)
+	if (was_idle && !c->corked)
 		(void)conn_flush(c);	/* a failure arrives through on_error */
 	return 0;
 }

@@ -61,6 +61,7 @@ struct conn {
 	 */
 	bool			 rx_stamps;
 	uint64_t		 rx_real_ns;
+	bool			 corked;	/* conn_cork(): hold the writes */
 };
 
 /* fd must be a connected, non-blocking socket; conn takes it over. */
@@ -75,6 +76,12 @@ void	conn_close(struct conn *);
  */
 int	conn_send(struct conn *, uint8_t command, const void *payload,
 	    size_t len);
+/*
+ * Frames sent back to back between conn_cork(c, true) and conn_cork(c, false)
+ * leave in one write: one TCP segment, one wake-up of the peer, instead of
+ * one each.  On a host shared by many slaves that is CPU the tasks get.
+ */
+void	conn_cork(struct conn *, bool on);
 /* Bytes waiting to be written. */
 static inline size_t conn_pending(const struct conn *c) { return buf_len(&c->out); }
 /*

@@ -721,6 +721,8 @@ slave_conn_finished(struct slave_conn *sc)
 
 	sc->finish_wait = false;
 	task_describe(&sl->task, desc, sizeof(desc));
+	/* REPORT and FINISHD leave together: one segment, one wake-up. */
+	conn_cork(&sc->conn, true);
 	if (sc->ext) {
 		task_result(&sl->task, &r);
 		len = proto_result_encode(p, sizeof(p), &r);
@@ -735,6 +737,7 @@ slave_conn_finished(struct slave_conn *sc)
 	log_info("task %d %s; reporting to master %s", (int)sl->task.pid, desc,
 	    sc->peer_str);
 	slave_conn_send(sc, CMD_FINISHD, p, len);
+	conn_cork(&sc->conn, false);
 }
 
 void
