@@ -133,7 +133,14 @@ report_send(struct slave_conn *sc)
 	memset(&r, 0, sizeof(r));
 	switch (t->state) {
 	case TASK_ARMED:
-		r.state = TASK_STATE_ARMED;
+		if (!task_due(t)) {
+			r.state = TASK_STATE_ARMED;
+			break;
+		}
+		/* Its instant came; our timer marks it later (slave.h). */
+		r.state = TASK_STATE_RUNNING;
+		r.elapsed_ns = mono_ns() - t->sched_mono_ns;
+		r.cpu_us = report_group_cpu_us(t->pid);
 		break;
 	case TASK_RUNNING:
 		r.state = TASK_STATE_RUNNING;

@@ -36,6 +36,15 @@
 #define SLAVE_CONNECT_TIMEOUT	5.0		/* seconds for a TCP connect */
 #define SLAVE_RETRY_MIN		0.1		/* -m: first retry, seconds */
 #define SLAVE_RETRY_MAX		5.0		/* -m: retries double up to this */
+/*
+ * The slave's own timer for the start instant fires this long after it: the
+ * task wakes at the instant by itself (task.c), and what the timer does
+ * (mark it running, read when it woke, start polling its output) can wait,
+ * so that at the instant only the tasks compete for CPUs.  On a host shared
+ * by many slaves their wake-ups at the instant took 4-5 ms of CPU at 128
+ * slaves (bench/README.md).  A report in between says "running" anyway.
+ */
+#define SLAVE_RELEASE_AFTER_NS	(50 * NSEC_PER_MSEC)
 
 /* ---- task.c ---- */
 
@@ -115,6 +124,8 @@ bool	task_reap(struct task *);
 /* Stop the process group: SIGTERM, SIGKILL after grace_ns (0: at once). */
 void	task_stop(struct task *, uint64_t grace_ns);
 bool	task_alive(const struct task *);
+/* Released, or scheduled for an instant that has come: it runs. */
+bool	task_due(const struct task *);
 void	task_result(const struct task *, struct proto_result *);
 void	task_v1_result(const struct task *, struct proto_v1_result *);
 /* Exit code for -1: the code, 128+N for signal N, 1 if it never ran. */

@@ -599,16 +599,17 @@ slave_conn_start_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	uint64_t	   now = mono_ns();
 
 	(void)revents;
-	if (sc->start_mono_ns > now) {
+	if (sc->start_mono_ns + SLAVE_RELEASE_AFTER_NS > now) {
 		/* Woken early (the loop rounds its timeouts): wait again. */
-		ev_timer_set(w, (double)(sc->start_mono_ns - now) / 1e9, 0);
+		ev_timer_set(w, (double)(sc->start_mono_ns +
+		    SLAVE_RELEASE_AFTER_NS - now) / 1e9, 0);
 		ev_timer_start(loop, w);
 		return;
 	}
 	/*
 	 * The task woke at the instant by itself (task_schedule): this timer,
-	 * as imprecise as the loop, only marks it running and reads when it
-	 * really started.  Nothing blocks the loop any more.
+	 * set a little after it (slave.h), only marks it running and reads
+	 * when it really started.
 	 */
 	slave_conn_release(sc, sc->start_mono_ns);
 }
@@ -662,8 +663,8 @@ slave_conn_start(struct slave_conn *sc, const uint8_t *p, size_t len,
 		log_debug("master %s: start in %.3f ms", sc->peer_str,
 		    (double)(st.slave_mono_ns - now) / 1e6);
 		ev_now_update(sl->loop);
-		ev_timer_set(&sc->start_timer, (double)(st.slave_mono_ns - now) /
-		    1e9, 0);
+		ev_timer_set(&sc->start_timer, (double)(st.slave_mono_ns +
+		    SLAVE_RELEASE_AFTER_NS - now) / 1e9, 0);
 		ev_timer_start(sl->loop, &sc->start_timer);
 	}
 	return 0;

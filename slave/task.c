@@ -432,7 +432,7 @@ task_stop(struct task *t, uint64_t grace_ns)
 	if (!task_alive(t))
 		return;
 	task_read_msgs(t);	/* its instant may have come already */
-	if (!t->released && !t->started) {
+	if (!task_due(t) && !t->started) {
 		/*
 		 * Never started: EOF on its pipe (or it sleeps until an
 		 * instant still to come), and SIGKILL for good measure.
@@ -457,6 +457,13 @@ bool
 task_alive(const struct task *t)
 {
 	return t->state == TASK_ARMED || t->state == TASK_RUNNING;
+}
+
+bool
+task_due(const struct task *t)
+{
+	return t->released || (t->state == TASK_ARMED && t->scheduled &&
+	    mono_ns() >= t->sched_mono_ns);
 }
 
 bool

@@ -1,6 +1,8 @@
 /*
  * test_conn.c - conn_cork(): frames sent while corked stay queued and leave
- * in one write when uncorked; uncorked, each frame is written at once.
+ * in one write when uncorked; uncorked, each frame is written at once.  And
+ * task_due(): the slave counts a task as running from its instant on, before
+ * its own (later) timer marks it (slave.h SLAVE_RELEASE_AFTER_NS).
  */
 #include <sys/socket.h>
 
@@ -17,8 +19,10 @@
 #include <cmocka.h>
 #include <ev.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "proto.h"
+#include "slave.h"
 
 static int
 no_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
@@ -92,11 +96,34 @@ test_cork_holds_then_one_write(void **state)
 	ev_loop_destroy(loop);
 }
 
+static void
+test_task_due(void **state)
+{
+	struct task t;
+
+	(void)state;
+	task_init(&t, NULL);
+	assert_false(task_due(&t));		/* idle */
+
+	t.state = TASK_ARMED;
+	assert_false(task_due(&t));		/* armed, no instant yet */
+	t.scheduled = true;
+	t.sched_mono_ns = mono_ns() + 10 * NSEC_PER_SEC;
+	assert_false(task_due(&t));		/* its instant is to come */
+	t.sched_mono_ns = mono_ns() - 1;
+	assert_true(task_due(&t));		/* it came: the task runs */
+
+	t.scheduled = false;
+	t.released = true;			/* started at once (2014 EXEC) */
+	assert_true(task_due(&t));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cork_holds_then_one_write),
+		cmocka_unit_test(test_task_due),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
