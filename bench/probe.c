@@ -7,6 +7,9 @@
  *	sleep SLEEP_MS (default 0) and exit 0.  FILE is opened O_APPEND and
  *	the line is one write(), so concurrent probes never mix their lines.
  *	The spread of a start is max - min of the lines of one run.
+ *	With PROBE_MONO set in the environment it also appends "PID NS" to
+ *	FILE.mono, NS being CLOCK_MONOTONIC just after the stamp: the clock
+ *	of perf -k CLOCK_MONOTONIC, for bench/window.
  *
  *   probe -j ADDR PORT
  *	Connect to ADDR:PORT, send one byte, wait for one byte, exit 0: the
@@ -34,6 +37,7 @@
 
 static int	probe_stamp(const char *, uint64_t);
 static int	probe_join(const char *, const char *);
+static int	probe_mono(const char *);
 
 static uint64_t
 probe_now(void)
@@ -62,6 +66,31 @@ probe_stamp(const char *path, uint64_t ns)
 		rc = -1;
 	}
 	close(fd);
+	return rc;
+}
+
+/* "PID NS\n" to FILE.mono, one write: when this probe stamped, for perf. */
+static int
+probe_mono(const char *stamps)
+{
+	struct timespec	ts;
+	char		path[4096], line[64];
+	int		fd, len, rc = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	len = snprintf(line, sizeof(line), "%ld %llu\n", (long)getpid(),
+	    (unsigned long long)ts.tv_sec * 1000000000u +
+	    (unsigned long long)ts.tv_nsec);
+	if ((size_t)snprintf(path, sizeof(path), "%s.mono", stamps) >=
+	    sizeof(path))
+		return -1;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd == -1 || write(fd, line, (size_t)len) != len) {
+		fprintf(stderr, "probe: %s: %s\n", path, strerror(errno));
+		rc = -1;
+	}
+	if (fd != -1)
+		close(fd);
 	return rc;
 }
 
@@ -124,6 +153,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (probe_stamp(argv[1], now) == -1)
+		return 1;
+	if (getenv("PROBE_MONO") != NULL && probe_mono(argv[1]) == -1)
 		return 1;
 	if (ms > 0) {
 		ts.tv_sec = ms / 1000;
