@@ -8,6 +8,9 @@
 #   - ABORT before the instant: FINISHD says never started, no RAN ever
 #   - the slave is killed (SIGKILL) before the instant: no RAN ever, and no
 #     process of the task is left sleeping
+# and with our master: the slave stopped (SIGTERM) a few ms after the
+# instant, before its own timer marks the task running (slave.h
+# SLAVE_RELEASE_AFTER_NS): the task is a started one, it gets SIGTERM.
 . "$(dirname "$0")/../lib.sh"
 require_bins
 
@@ -129,4 +132,31 @@ if task_gone && ! pgrep -f "^/usr/bin/touch $TMP/ran" >/dev/null; then
 else
 	fail "a process of the task is left"
 fi
+
+note "the slave stopped just after the instant: its task gets SIGTERM"
+wait_pid "$MPID" 10	# the scripted master gives the port back
+mkfifo "$TMP/ready"
+exec 3<>"$TMP/ready"	# read-write: the open does not wait for a writer
+make_conf "$TMP/term.session" '/bin/sh :CONF:' \
+    "trap 'echo got TERM >$TMP/term.out; exit 0' TERM" \
+    "echo up >$TMP/ready" \
+    'i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done'
+start_slave s-term --kill-grace 3
+wait_slaves_ready
+start_master -w 10 1 "$TMP/term.session"
+# The task says so once its trap is set, a few ms after the instant.
+if read -r -t 10 -u 3 _; then
+	kill -TERM "${SLAVE_PID[s-term]}"
+	wait_pid "${SLAVE_PID[s-term]}" 10
+	assert_eq 0 "$WAIT_RC" "the slave's exit code"
+	assert_contains "$TMP/term.out" "got TERM" "the task (SIGTERM, not SIGKILL)"
+	# Not asserted (timing): whether SIGTERM came before the slave's timer.
+	grep -q "task [0-9]* started (" "$TMP/s-term.log" &&
+	    echo "  (the slave's own timer had fired already)" ||
+	    echo "  (SIGTERM came before the slave's own timer for the instant)"
+else
+	fail "the task never said it was up"
+fi
+exec 3<&-
+wait_master 15
 finish
