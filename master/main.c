@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "daemon.h"
 #include "log.h"
 #include "master.h"
 #include "numparse.h"
@@ -334,63 +335,6 @@ master_write_pidfile(const char *path)
 	return 0;
 }
 
-/*
- * Fork once (as in 2014): the parent prints the daemon's pid on stdout and
- * exits; the daemon leaves the terminal's session and its stdio.  The parent
- * waits until the daemon says it is ready (pidfile written, signals
- * handled), so that a script may read the pidfile or signal the pid at once;
- * it exits 1, printing nothing, if the daemon failed before that.  Returns
- * the daemon's end of that pipe, for master_daemon_ready().
- */
-static int
-master_daemonize(void)
-{
-	pid_t	pid;
-	int	fd, ready[2];
-	char	ok = 0;
-
-	fflush(stdout);
-	fflush(stderr);
-	if (pipe2(ready, O_CLOEXEC) == -1)
-		fatal("pipe");
-	if ((pid = fork()) == -1)
-		fatal("fork");
-	if (pid > 0) {
-		close(ready[1]);
-		while (read(ready[0], &ok, 1) == -1 && errno == EINTR)
-			;
-		if (ok != '!')
-			_exit(1);
-		printf("%ld\n", (long)pid);
-		fflush(stdout);
-		_exit(0);
-	}
-	close(ready[0]);
-	if (setsid() == -1)
-		fatal("setsid");
-	if ((fd = open("/dev/null", O_RDWR)) != -1) {
-		(void)dup2(fd, STDIN_FILENO);
-		(void)dup2(fd, STDOUT_FILENO);
-		(void)dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
-	return ready[1];
-}
-
-/* Tell the waiting parent that start-up went well (closing says it did not). */
-static void
-master_daemon_ready(int *fd)
-{
-	static const char ok = '!';
-
-	if (*fd == -1)
-		return;
-	(void)!write(*fd, &ok, 1);
-	close(*fd);
-	*fd = -1;
-}
-
 static void
 master_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
@@ -563,7 +507,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (opts.c.daemon) {
-		ready_fd = master_daemonize();
+		ready_fd = daemon_start(true);
 		if (opts.c.log_file == NULL)
 			log_init(MASTER_NAME, LOG_TO_SYSLOG, NULL);
 		m.out_log = true;
@@ -587,7 +531,7 @@ main(int argc, char **argv)
 	ev_signal_start(m.loop, &m.sigint);
 	ev_signal_start(m.loop, &m.sigterm);
 	sigprocmask(SIG_UNBLOCK, &stopsigs, NULL);
-	master_daemon_ready(&ready_fd);
+	daemon_ready(&ready_fd);
 	log_debug("session %u: %u slaves, command '%s', %llu payload bytes",
 	    opts.c.session, m.nslaves, m.sf.command,
 	    (unsigned long long)m.sf.payload_size);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "log.h"
 #include "numparse.h"
 #include "slave.h"
@@ -418,56 +419,6 @@ main_prescan(int argc, char *argv[], bool *check)
 	return config;
 }
 
-/*
- * Go to the background.  The parent waits until the child says it is ready
- * (pidfile written, loop created), so that a script starting us may read the
- * pidfile at once, and sees exit status 1 if the child failed before that.
- * Returns the child's end of that pipe, for main_daemon_ready().
- */
-static int
-main_daemonize(void)
-{
-	pid_t	pid;
-	int	fd, ready[2];
-	char	ok = 0;
-
-	fflush(NULL);
-	if (pipe2(ready, O_CLOEXEC) == -1)
-		fatal("pipe");
-	if ((pid = fork()) == -1)
-		fatal("fork");
-	if (pid > 0) {
-		close(ready[1]);
-		while (read(ready[0], &ok, 1) == -1 && errno == EINTR)
-			;
-		_exit(ok == '!' ? 0 : 1);
-	}
-	close(ready[0]);
-	if (setsid() == -1)
-		fatal("setsid");
-	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
-		fatal("/dev/null");
-	(void)dup2(fd, STDIN_FILENO);
-	(void)dup2(fd, STDOUT_FILENO);
-	(void)dup2(fd, STDERR_FILENO);
-	if (fd > STDERR_FILENO)
-		close(fd);
-	return ready[1];
-}
-
-/* Tell the waiting parent that start-up went well (closing says it did not). */
-static void
-main_daemon_ready(int *fd)
-{
-	static const char ok = '!';
-
-	if (*fd == -1)
-		return;
-	(void)!write(*fd, &ok, 1);
-	close(*fd);
-	*fd = -1;
-}
-
 /* Write our pid into the pidfile opened before daemonizing (then the pid is known). */
 static int
 main_write_pidfile(int fd)
@@ -634,7 +585,7 @@ main(int argc, char *argv[])
 		have_pidfile = true;
 	}
 	if (o.c.daemon) {
-		ready_fd = main_daemonize();
+		ready_fd = daemon_start(false);
 		if (o.c.log_file == NULL)
 			log_init(SLAVE_PROG, LOG_TO_SYSLOG, NULL);
 	}
@@ -655,7 +606,7 @@ main(int argc, char *argv[])
 	reload_init(argc, argv, config, &main_reload_hooks);
 	slave_start(&sl, loop);
 	sigprocmask(SIG_UNBLOCK, &stopsigs, NULL);
-	main_daemon_ready(&ready_fd);
+	daemon_ready(&ready_fd);
 	ev_run(loop, 0);
 	code = sl.exit_code;
 	log_info("exiting with status %d", code);
