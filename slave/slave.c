@@ -71,6 +71,7 @@ slave_start(struct slave *sl, struct ev_loop *loop)
 	ev_signal_start(loop, &sl->sigchld);
 	ev_signal_start(loop, &sl->sigterm);
 	ev_signal_start(loop, &sl->sigint);
+	task_note_signals(&sl->task);
 	listen_start(sl);
 }
 

@@ -5,7 +5,8 @@
  * a time:
  *   listen.c     finds a master: UDP probes, or -m HOST with retries
  *   slave_conn.c one master connection: the protocol, as a state machine
- *   task.c       the task's process: arm (fork, blocked), release, reap, stop
+ *   task.c       the task's process: arm (created, blocked), release, reap,
+ *                stop
  *   cmdline.c    the task's command line (pure, unit-tested)
  *   slave.c      the glue: session and task life cycles, signals, exit
  *   main.c       options, configuration, daemon, start-up
@@ -50,7 +51,7 @@
 
 enum task_state {
 	TASK_IDLE,	/* no process */
-	TASK_ARMED,	/* forked, blocked on its start pipe */
+	TASK_ARMED,	/* created, blocked on its start pipe */
 	TASK_RUNNING,	/* released (or its process died before release) */
 	TASK_DONE,	/* reaped: result is valid */
 };
@@ -76,6 +77,8 @@ struct task_spec {
 	const char		*master;
 };
 
+struct task_launch;
+
 struct task {
 	struct ev_loop	*loop;
 	enum task_state	 state;
@@ -100,10 +103,24 @@ struct task {
 	bool		 exec_setup;	/* the failure was before exec (setup) */
 	uint64_t	 output_bytes;
 	int		 timerslack_ns;	/* the process's own, given back to tasks */
+	struct task_launch *launch;	/* what its process reads until reaped */
+	uint64_t	 reset_signals;	/* bit N-1: signal N not at its default */
 	struct progress	 prog;		/* its progress channel (progress.c) */
 };
 
+/*
+ * Create the task's process by fork() even where it could share our memory
+ * until its exec (task.c): for the unit test of both ways.
+ */
+extern bool task_force_fork;
+
 void	task_init(struct task *, struct ev_loop *);
+/*
+ * Note which signals we handle or ignore (ourselves, or inherited), for the
+ * task's process to give them their default action again: once our signal
+ * watchers are started.
+ */
+void	task_note_signals(struct task *);
 int	task_arm(struct task *, const struct task_spec *, char *why,
 	    size_t whylen);
 /*
@@ -150,7 +167,7 @@ enum slave_conn_state {
 	SC_JOINED,	/* WELCOME received: extensions on */
 	SC_CONFIGURING,	/* CONF_BEGIN received, payload streaming to the file */
 	SC_REFUSED,	/* CONF_NO sent: the rest of the payload is ignored */
-	SC_ARMED,	/* CONF_OK sent, task forked and waiting */
+	SC_ARMED,	/* CONF_OK sent, task created and waiting */
 	SC_SCHEDULED,	/* START received, release timer set */
 	SC_RUNNING,	/* task released */
 	SC_FINISHED,	/* FINISHD sent */

@@ -2,8 +2,9 @@
  * task.c - the task's process.
  *
  * Arming does all the slow work ahead of time: open the output file, build the
- * environment, fork, switch user, set up descriptors.  The child then blocks
- * reading its start pipe.
+ * environment, create the task's process (task_spawn: a clone sharing our
+ * memory until its exec, or a fork), switch user, set up descriptors.  The
+ * child then blocks reading its start pipe.
  *
  * What the pipe carries is the start instant (8 bytes, CLOCK_MONOTONIC; one
  * already past: now), written as soon as START arrives: the child sleeps until
@@ -19,6 +20,7 @@
  * reaches whatever it started.
  */
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -27,14 +29,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "rawsys.h"
 #include "slave.h"
 
 extern char **environ;
@@ -74,7 +79,37 @@ task_init(struct task *t, struct ev_loop *loop)
 	t->start_fd = t->err_fd = t->out_fd = -1;
 	t->timerslack_ns = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
 	ev_timer_init(&t->kill_timer, task_kill_cb, 0, 0);
+	task_note_signals(t);
 	progress_init(&t->prog, loop);
+}
+
+void
+task_note_signals(struct task *t)
+{
+	static const int always[] = { SIGPIPE, SIGTERM, SIGINT, SIGCHLD,
+	    SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	long	 old[8];
+	size_t	 i;
+	int	 sig;
+
+	t->reset_signals = 0;
+	for (i = 0; i < sizeof(always) / sizeof(always[0]); i++)
+		t->reset_signals |= 1ULL << (always[i] - 1);
+	/*
+	 * The kernel's own view, so that libc's reserved signals (32, 33),
+	 * which sigaction() will not show, are seen too: anything but an
+	 * all-zero entry (SIG_DFL, no flags, no mask) is reset.
+	 */
+	for (sig = 1; sig <= 64 && sig < _NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		memset(old, 0, sizeof(old));
+		if (rawsys4(SYS_rt_sigaction, sig, 0, old, (_NSIG - 1) / 8) != 0)
+			continue;
+		for (i = 0; i < sizeof(old) / sizeof(old[0]); i++)
+			if (old[i] != 0)
+				t->reset_signals |= 1ULL << (sig - 1);
+	}
 }
 
 static void
@@ -102,7 +137,7 @@ task_env_ours(const char *entry)
 
 /*
  * The child's environment: ours plus the slave's own, built in the parent so
- * that the child runs nothing but system calls between fork and exec.
+ * that the child runs nothing but system calls between its creation and exec.
  * Returns a NULL-terminated array whose first TASK_NENV strings were
  * allocated here, or NULL if out of memory.
  */
@@ -150,127 +185,331 @@ task_environ_free(char **env)
 	free(env);
 }
 
-/* In the child: report why the command cannot run, and give up. */
-static void __attribute__((noreturn))
-task_child_fail(int fd, int setup)
-{
-	struct task_err te = { .kind = TASK_MSG_FAILED, .setup = setup,
-	    .err = errno };
+/*
+ * What the task's process reads between its creation and its exec.  Until its
+ * exec that process shares our memory (task_spawn), so this is built before
+ * it exists, never changed, and freed only once it has been reaped.
+ */
+struct task_launch {
+	int		 devnull, out, start_rd, err_wr, prog_wr; /* ours */
+	char		*path;
+	char		**argv;
+	char		**env;		/* task_environ() */
+	bool		 runas;
+	uid_t		 uid;
+	gid_t		 gid;
+	gid_t		*groups;
+	int		 ngroups;
+	pid_t		 slave;
+	long		 timerslack_ns;	/* <= 0: leave it */
+	long		 open_max;	/* for closing without close_range */
+	uint64_t	 reset;		/* bit N-1: give signal N its default */
+};
 
+/*
+ * The task's process until its exec runs on a stack of its own in our
+ * memory: 64 KiB, the lowest page a guard.  It needs a few hundred bytes.
+ * Mapped at the first task and kept: one task at a time uses it, and
+ * unmapping it after each would cost a TLB flush on the CPUs that ran it.
+ */
+#define TASK_STACK_LEN	(64 * 1024)
+
+/*
+ * Code run by the task's process before its exec: raw system calls only
+ * (rawsys.h), no libc, no sanitizer instrumentation, since it runs on our
+ * memory at the same time as we do.
+ */
+#define TASK_CHILD_FN	__attribute__((no_sanitize("address", "undefined")))
+
+TASK_CHILD_FN static void __attribute__((noreturn))
+task_child_exit(int code)
+{
+	for (;;)
+		(void)rawsys1(SYS_exit_group, code);
+}
+
+/* In the child: report why the command cannot run (err: -errno), give up. */
+TASK_CHILD_FN static void __attribute__((noreturn))
+task_child_fail(int fd, int setup, long err)
+{
+	struct task_err te;
+
+	__builtin_memset(&te, 0, sizeof(te));
+	te.kind = TASK_MSG_FAILED;
+	te.setup = setup;
+	te.err = (int)-err;
 	if (fd != -1)
-		(void)!write(fd, &te, sizeof(te));
-	_exit(127);
+		(void)rawsys3(SYS_write, fd, &te, sizeof(te));
+	task_child_exit(127);
+}
+
+TASK_CHILD_FN static uint64_t
+task_child_clock(clockid_t clock)
+{
+	struct timespec ts;
+
+	if (rawsys2(SYS_clock_gettime, clock, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/* fcntl(fd, F_DUPFD_CLOEXEC, above the task's own descriptors), or fail. */
+TASK_CHILD_FN static int
+task_child_lift(int fd, int err_wr)
+{
+	long r = rawsys3(SYS_fcntl, fd, F_DUPFD_CLOEXEC, TASK_FD_FIRST_FREE);
+
+	if (r < 0)
+		task_child_fail(err_wr, 1, r);
+	return (int)r;
+}
+
+TASK_CHILD_FN static void
+task_child_dup(int from, int to, int flags, int err_wr)
+{
+	long r = rawsys3(SYS_dup3, from, to, flags);
+
+	if (r < 0)
+		task_child_fail(err_wr, 1, r);
 }
 
 /*
- * The child, between fork and exec: system calls only (no malloc, no stdio,
- * no logging), since it is a copy of a process that was anywhere in its loop.
+ * The task's process, from its creation to its exec.  Created with every
+ * signal blocked: until the dispositions are back to their defaults a signal
+ * would run one of our handlers, on our memory.
  */
-static void __attribute__((noreturn))
-task_child(const struct task *t, const struct task_spec *sp, char **env,
-    int devnull, int out, int start_rd, int err_wr, int prog_wr)
+TASK_CHILD_FN static int
+task_child(void *arg)
 {
-	static const int sigs[] = { SIGPIPE, SIGTERM, SIGINT, SIGCHLD, SIGHUP,
-	    SIGQUIT, SIGUSR1, SIGUSR2 };
-	sigset_t	 none;
-	size_t		 i;
-	uint64_t	 when;
+	const struct task_launch *tl = arg;
+	/* A kernel sigaction of SIG_DFL, whatever the architecture's layout. */
+	long		 dfl[8] = { 0 };
+	uint64_t	 none[2] = { 0, 0 }, when = 0;
 	struct timespec	 ts;
 	struct task_err	 te;
-	ssize_t		 n;
-	pid_t		 slave = getppid();
+	int		 sig, devnull, out, start_rd, err_wr, prog_wr;
+	long		 r, fd;
 
-	/*
-	 * An ignored SIGPIPE survives exec, and the loop's handlers must not
-	 * run here: give the task the dispositions and mask of a fresh process.
-	 */
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		signal(sigs[i], SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (setpgid(0, 0) == -1)
-		task_child_fail(err_wr, 1);
+	/* A fresh process's dispositions (an ignored SIGPIPE survives exec). */
+	for (sig = 1; sig <= 64; sig++)
+		if (tl->reset & (1ULL << (sig - 1)))
+			(void)rawsys4(SYS_rt_sigaction, sig, dfl, 0,
+			    (_NSIG - 1) / 8);
+	(void)rawsys4(SYS_rt_sigprocmask, SIG_SETMASK, none, 0,
+	    (_NSIG - 1) / 8);
+	err_wr = tl->err_wr;
+	if ((r = rawsys2(SYS_setpgid, 0, 0)) < 0)
+		task_child_fail(err_wr, 1, r);
 
-	/* Lift our descriptors above 0..4 first, so that no dup2 clobbers one. */
-	if ((devnull = fcntl(devnull, F_DUPFD_CLOEXEC, TASK_FD_FIRST_FREE)) == -1 ||
-	    (out = fcntl(out, F_DUPFD_CLOEXEC, TASK_FD_FIRST_FREE)) == -1 ||
-	    (start_rd = fcntl(start_rd, F_DUPFD_CLOEXEC, TASK_FD_FIRST_FREE)) == -1 ||
-	    (err_wr = fcntl(err_wr, F_DUPFD_CLOEXEC, TASK_FD_FIRST_FREE)) == -1 ||
-	    (prog_wr = fcntl(prog_wr, F_DUPFD_CLOEXEC, TASK_FD_FIRST_FREE)) == -1)
-		task_child_fail(err_wr, 1);
+	/* Lift our descriptors above 0..5 first, so that no dup clobbers one. */
+	devnull = task_child_lift(tl->devnull, err_wr);
+	out = task_child_lift(tl->out, err_wr);
+	start_rd = task_child_lift(tl->start_rd, err_wr);
+	prog_wr = task_child_lift(tl->prog_wr, err_wr);
+	err_wr = task_child_lift(err_wr, err_wr);
 	/*
 	 * The pipes stay close-on-exec: the task itself sees only 0, 1, 2
-	 * and its progress channel (dup2 clears close-on-exec on that one).
+	 * and its progress channel.
 	 */
-	if (dup2(devnull, STDIN_FILENO) == -1 ||
-	    dup2(out, STDOUT_FILENO) == -1 ||
-	    dup2(out, STDERR_FILENO) == -1 ||
-	    dup3(start_rd, TASK_FD_START, O_CLOEXEC) == -1 ||
-	    dup3(err_wr, TASK_FD_ERR, O_CLOEXEC) == -1 ||
-	    dup2(prog_wr, TASK_FD_PROGRESS) == -1)
-		task_child_fail(err_wr, 1);
+	task_child_dup(devnull, STDIN_FILENO, 0, err_wr);
+	task_child_dup(out, STDOUT_FILENO, 0, err_wr);
+	task_child_dup(out, STDERR_FILENO, 0, err_wr);
+	task_child_dup(start_rd, TASK_FD_START, O_CLOEXEC, err_wr);
+	task_child_dup(err_wr, TASK_FD_ERR, O_CLOEXEC, err_wr);
+	task_child_dup(prog_wr, TASK_FD_PROGRESS, 0, err_wr);
 	err_wr = TASK_FD_ERR;
 	/* Nothing of the slave (sockets, loop, log) may leak into the task. */
-	if (close_range(TASK_FD_FIRST_FREE, ~0U, 0) == -1) {
-		long fd, max = sysconf(_SC_OPEN_MAX);
-
-		for (fd = TASK_FD_FIRST_FREE; fd < (max > 0 ? max : 1024); fd++)
-			close((int)fd);
-	}
+#ifdef SYS_close_range
+	if (rawsys3(SYS_close_range, TASK_FD_FIRST_FREE, ~0U, 0) < 0)
+#endif
+		for (fd = TASK_FD_FIRST_FREE; fd < tl->open_max; fd++)
+			(void)rawsys1(SYS_close, fd);
 
 	/* Become the --run-as user before waiting, so release is only exec. */
-	if (sp->runas != NULL) {
-		if (setgroups((size_t)sp->runas->ngroups, sp->runas->groups) == -1 ||
-		    setgid(sp->runas->gid) == -1 ||
-		    setuid(sp->runas->uid) == -1)
-			task_child_fail(err_wr, 1);
-	}
+	if (tl->runas &&
+	    ((r = rawsys2(SYS_setgroups, tl->ngroups, tl->groups)) < 0 ||
+	    (r = rawsys1(SYS_setgid, tl->gid)) < 0 ||
+	    (r = rawsys1(SYS_setuid, tl->uid)) < 0))
+		task_child_fail(err_wr, 1, r);
 
 	/*
 	 * Once told its instant, the child would exec at it on its own: if the
 	 * slave dies first (kill -9), it must die too, not run unsupervised.
-	 * Set after the user switch (which clears it); the getppid() check
+	 * Set after the user switch (which clears it); the parent check
 	 * covers a slave that died before.  Cleared again before the exec.
 	 */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
-		task_child_fail(err_wr, 1);
-	if (getppid() != slave)
-		_exit(126);
+	if ((r = rawsys2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL)) < 0)
+		task_child_fail(err_wr, 1, r);
+	if (rawsys0(SYS_getppid) != tl->slave)
+		task_child_exit(126);
 	do {
-		n = read(TASK_FD_START, &when, sizeof(when));
-	} while (n == -1 && errno == EINTR);
-	if (n != (ssize_t)sizeof(when))
-		_exit(126);	/* never released: the slave gave up on us */
+		r = rawsys3(SYS_read, TASK_FD_START, &when, sizeof(when));
+	} while (r == -EINTR);
+	if (r != (long)sizeof(when))
+		task_child_exit(126);	/* never released: the slave gave up */
 	/* The slave's timer slack (1 ns) is still ours: wake precisely. */
 	if (when != 0) {
 		ts.tv_sec = (time_t)(when / NSEC_PER_SEC);
 		ts.tv_nsec = (long)(when % NSEC_PER_SEC);
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
-		    NULL) == EINTR)
+		while (rawsys4(SYS_clock_nanosleep, CLOCK_MONOTONIC,
+		    TIMER_ABSTIME, &ts, 0) == -EINTR)
 			;
 	}
-	memset(&te, 0, sizeof(te));
+	__builtin_memset(&te, 0, sizeof(te));
 	te.kind = TASK_MSG_STARTED;
-	te.mono_ns = mono_ns();
-	te.real_ns = real_ns();
+	te.mono_ns = task_child_clock(CLOCK_MONOTONIC);
+	te.real_ns = task_child_clock(CLOCK_REALTIME);
 	/* The slave's precise timer slack was for the start; not the task's. */
-	if (t->timerslack_ns > 0)
-		(void)prctl(PR_SET_TIMERSLACK, (unsigned long)t->timerslack_ns,
-		    0, 0, 0);
+	if (tl->timerslack_ns > 0)
+		(void)rawsys2(SYS_prctl, PR_SET_TIMERSLACK, tl->timerslack_ns);
 	/* Started, the task outlives its slave as it always did. */
-	(void)prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-	(void)!write(err_wr, &te, sizeof(te));
-	execve(sp->path, sp->argv, env);
-	task_child_fail(err_wr, 0);
+	(void)rawsys2(SYS_prctl, PR_SET_PDEATHSIG, 0);
+	(void)rawsys3(SYS_write, err_wr, &te, sizeof(te));
+	r = rawsys3(SYS_execve, tl->path, tl->argv, tl->env);
+	task_child_fail(err_wr, 0, r);
+}
+
+static void
+task_launch_free(struct task_launch *tl)
+{
+	int i;
+
+	if (tl == NULL)
+		return;
+	free(tl->path);
+	for (i = 0; tl->argv != NULL && tl->argv[i] != NULL; i++)
+		free(tl->argv[i]);
+	free(tl->argv);
+	task_environ_free(tl->env);
+	free(tl->groups);
+	free(tl);
+}
+
+/* Copies of what the child needs: it may outlive the session's own. */
+static struct task_launch *
+task_launch_new(const struct task *t, const struct task_spec *sp)
+{
+	struct task_launch	*tl;
+	size_t			 argc = 0, i;
+	long			 open_max = sysconf(_SC_OPEN_MAX);
+
+	if ((tl = calloc(1, sizeof(*tl))) == NULL)
+		return NULL;
+	tl->devnull = tl->out = tl->start_rd = tl->err_wr = tl->prog_wr = -1;
+	tl->slave = getpid();
+	tl->timerslack_ns = t->timerslack_ns;
+	tl->open_max = open_max > 0 ? open_max : 1024;
+	tl->reset = t->reset_signals;
+	while (sp->argv[argc] != NULL)
+		argc++;
+	if ((tl->path = strdup(sp->path)) == NULL ||
+	    (tl->argv = calloc(argc + 1, sizeof(char *))) == NULL)
+		goto fail;
+	for (i = 0; i < argc; i++)
+		if ((tl->argv[i] = strdup(sp->argv[i])) == NULL)
+			goto fail;
+	if ((tl->env = task_environ(sp)) == NULL)
+		goto fail;
+	if (sp->runas != NULL) {
+		tl->runas = true;
+		tl->uid = sp->runas->uid;
+		tl->gid = sp->runas->gid;
+		tl->ngroups = sp->runas->ngroups;
+		if (tl->ngroups > 0) {
+			tl->groups = calloc((size_t)tl->ngroups,
+			    sizeof(gid_t));
+			if (tl->groups == NULL)
+				goto fail;
+			memcpy(tl->groups, sp->runas->groups,
+			    (size_t)tl->ngroups * sizeof(gid_t));
+		}
+	}
+	return tl;
+fail:
+	task_launch_free(tl);
+	return NULL;
+}
+
+bool task_force_fork;
+
+/*
+ * Create the task's process, which runs task_child() until its exec.
+ *
+ * It is cloned with our memory (CLONE_VM), not forked: a fork copies our
+ * page tables for the child, and its exec, at the start instant, must tear
+ * down that copy again.  With 128 tasks starting at once on 2 CPUs that
+ * teardown was a fifth of the start spread (bench/README.md).  Sharing our
+ * memory is safe because the child only reads tl, writes on its own stack
+ * and makes raw system calls (rawsys.h); every signal is blocked around the
+ * clone, so that none of our handlers can run in it before it has reset
+ * them.  A plain fork where rawsys.h has no native system calls, under
+ * valgrind, or where the clone is refused.
+ */
+static pid_t
+task_spawn(struct task_launch *tl)
+{
+	static bool	 clone_refused, clone_checked;
+	static char	*stack;
+	const char	*preload;
+	sigset_t	 all, old;
+	pid_t		 pid = -1;
+	int		 saved;
+	long		 page = sysconf(_SC_PAGESIZE);
+	bool		 clone_vm;
+
+	/* valgrind does not survive such a clone: it exits at once. */
+	if (!clone_checked) {
+		clone_checked = true;
+		preload = getenv("LD_PRELOAD");
+		if (preload != NULL && strstr(preload, "/vgpreload_") != NULL) {
+			log_debug("under valgrind: tasks are forked");
+			clone_refused = true;
+		}
+	}
+	clone_vm = RAWSYS_NATIVE && !task_force_fork && !clone_refused;
+
+	if (clone_vm && stack == NULL) {
+		stack = mmap(NULL, TASK_STACK_LEN, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (stack == MAP_FAILED) {
+			stack = NULL;
+			return -1;
+		}
+		/* An overflow faults in the child instead of writing on ours. */
+		(void)mprotect(stack, page > 0 ? (size_t)page : 4096,
+		    PROT_NONE);
+	}
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	if (clone_vm) {
+		pid = clone(task_child, stack + TASK_STACK_LEN,
+		    CLONE_VM | SIGCHLD, tl);
+		/*
+		 * Refused outright (a seccomp filter may forbid it): fork,
+		 * now and from now on.
+		 */
+		if (pid == -1 && errno != EAGAIN && errno != ENOMEM) {
+			log_info("clone(CLONE_VM) refused (%s): tasks are "
+			    "forked instead", strerror(errno));
+			clone_refused = true;
+			clone_vm = false;
+		}
+	}
+	if (!clone_vm && (pid = fork()) == 0)
+		task_child(tl);
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return pid;
 }
 
 int
 task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 {
-	int	  start[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	int	  out = -1, devnull = -1, prog_wr = -1, rc = -1;
-	char	**env = NULL;
-	pid_t	  pid;
+	int			 start[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int			 out = -1, devnull = -1, prog_wr = -1, rc = -1;
+	struct task_launch	*tl = NULL;
+	pid_t			 pid;
 
 	if (t->state != TASK_IDLE) {
 		snprintf(why, whylen, "a task is still present");
@@ -291,23 +530,27 @@ task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 		snprintf(why, whylen, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	if ((env = task_environ(sp)) == NULL) {
+	if ((tl = task_launch_new(t, sp)) == NULL) {
 		snprintf(why, whylen, "out of memory");
 		goto out;
 	}
-	pid = fork();
-	if (pid == -1) {
-		snprintf(why, whylen, "fork: %s", strerror(errno));
+	tl->devnull = devnull;
+	tl->out = out;
+	tl->start_rd = start[0];
+	tl->err_wr = errp[1];
+	tl->prog_wr = prog_wr;
+	if ((pid = task_spawn(tl)) == -1) {
+		snprintf(why, whylen, "cannot create the task's process: %s",
+		    strerror(errno));
 		goto out;
 	}
-	if (pid == 0)
-		task_child(t, sp, env, devnull, out, start[0], errp[1],
-		    prog_wr);
 
 	/* Both sides set the group, so it exists whichever runs first. */
 	if (setpgid(pid, pid) == -1 && errno != EACCES)
 		log_debug("setpgid %d: %s", (int)pid, strerror(errno));
 	t->pid = pid;
+	t->launch = tl;
+	tl = NULL;
 	t->start_fd = start[1];
 	start[1] = -1;
 	t->err_fd = errp[0];
@@ -327,7 +570,7 @@ task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 	log_debug("task armed: pid %d, %s", (int)pid, sp->path);
 	rc = 0;
 out:
-	task_environ_free(env);
+	task_launch_free(tl);
 	task_close_fd(&start[0]);
 	task_close_fd(&start[1]);
 	task_close_fd(&errp[0]);
@@ -503,6 +746,9 @@ task_reap(struct task *t)
 		    (finish_mono - t->start_mono_ns);
 	if (fstat(t->out_fd, &st) == 0 && st.st_size > 0)
 		t->output_bytes = (uint64_t)st.st_size;
+	/* Gone: nothing reads its launch block or runs on the stack now. */
+	task_launch_free(t->launch);
+	t->launch = NULL;
 	/* Its last progress line is in the pipe already: take it now. */
 	progress_drain(&t->prog);
 	task_close_fd(&t->start_fd);

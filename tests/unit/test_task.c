@@ -1,0 +1,289 @@
+/*
+ * test_task.c - the task's process (slave/task.c), created both ways: cloned
+ * with the slave's memory until its exec (the default on x86-64 and AArch64)
+ * and forked (elsewhere).  Either way the task must see a fresh process's
+ * signal dispositions and mask and only descriptors 0, 1, 2 and its progress
+ * channel; it must start at its instant, not before; its exit code and a
+ * failed exec must be reported; and a failing exec must not touch the
+ * slave's errno, which a cloned task shares until its exec.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "slave.h"
+
+static char		 dir[] = "/tmp/synexec-test-task.XXXXXX";
+static char		 outpath[512];
+static struct ev_loop	*loop;
+
+static void
+ignore_usr1(int sig)
+{
+	(void)sig;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(outpath, sizeof(outpath), "%s/task.out", dir);
+	loop = ev_loop_new(EVFLAG_AUTO);
+	/* What a slave has: SIGPIPE ignored, handlers, a blocked signal. */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, ignore_usr1);
+	return loop == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unlink(outpath);
+	rmdir(dir);
+	ev_loop_destroy(loop);
+	return 0;
+}
+
+static void
+spec_init(struct task_spec *sp, const char *path, char *const *argv)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->path = path;
+	sp->argv = argv;
+	sp->output = outpath;
+	sp->name = "t";
+	sp->master = "127.0.0.1";
+	sp->nslaves = 1;
+}
+
+/* Reap within 5 s, as the slave's SIGCHLD callback would. */
+static void
+reap(struct task *t)
+{
+	int i;
+
+	for (i = 0; i < 5000 && !task_reap(t); i++)
+		usleep(1000);
+	assert_int_equal(t->state, TASK_DONE);
+}
+
+static void
+read_output(char *buf, size_t len)
+{
+	int	fd = open(outpath, O_RDONLY);
+	ssize_t	n;
+
+	assert_true(fd != -1);
+	n = read(fd, buf, len - 1);
+	close(fd);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+}
+
+/* What the task's process looks like from inside, both ways. */
+static void
+check_fresh_process(bool by_fork)
+{
+	static char *const argv[] = { "sh", "-c",
+	    "printf fds:; f=0; while [ $f -lt 64 ]; do "
+	    "[ -e /proc/$$/fd/$f ] && printf ' %s' $f; f=$((f+1)); done; echo; "
+	    "grep -E '^Sig(Ign|Blk):' /proc/$$/status && "
+	    "echo progress: $SYNEXEC_PROGRESS_FD; exit 7", NULL };
+	struct task_spec	 sp;
+	struct task		 t;
+	sigset_t		 blk, old;
+	char			 out[1024];
+
+	task_force_fork = by_fork;
+	sigemptyset(&blk);
+	sigaddset(&blk, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &blk, &old);
+	task_init(&t, loop);
+	spec_init(&sp, "/bin/sh", argv);
+	assert_int_equal(task_arm(&t, &sp, out, sizeof(out)), 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	task_release(&t, 0);
+	reap(&t);
+	assert_int_equal(task_exit_code(&t), 7);
+	assert_true(t.started);
+	read_output(out, sizeof(out));
+	if (strstr(out, "fds: 0 1 2 5\n") == NULL)
+		fail_msg("task output: %s", out);
+	if (strstr(out, "SigIgn:\t0000000000000000\n") == NULL)
+		fail_msg("task output: %s", out);
+	assert_non_null(strstr(out, "SigBlk:\t0000000000000000\n"));
+	assert_non_null(strstr(out, "progress: 5\n"));
+	task_clear(&t);
+}
+
+static void
+test_fresh_process_cloned(void **state)
+{
+	(void)state;
+	check_fresh_process(false);
+}
+
+static void
+test_fresh_process_forked(void **state)
+{
+	(void)state;
+	check_fresh_process(true);
+}
+
+/* A failing exec: reported as such, and our errno left alone. */
+static void
+check_exec_failure(bool by_fork)
+{
+	static char *const argv[] = { "missing", NULL };
+	struct task_spec	 sp;
+	struct task		 t;
+	siginfo_t		 si;
+	char			 why[256];
+	int			 i;
+
+	task_force_fork = by_fork;
+	task_init(&t, loop);
+	spec_init(&sp, "/nonexistent/missing", argv);
+	assert_int_equal(task_arm(&t, &sp, why, sizeof(why)), 0);
+	errno = EXDEV;
+	task_schedule(&t, 0);
+	/* Wait for its end with calls that leave errno alone on success. */
+	memset(&si, 0, sizeof(si));
+	for (i = 0; i < 5000; i++) {
+		if (waitid(P_PID, (id_t)t.pid, &si, WEXITED | WNOHANG |
+		    WNOWAIT) == 0 && si.si_pid == t.pid)
+			break;
+		usleep(1000);
+	}
+	assert_int_equal(si.si_pid, t.pid);
+	assert_int_equal(errno, EXDEV);
+	task_release(&t, 0);
+	reap(&t);
+	assert_int_equal(t.exec_errno, ENOENT);
+	task_describe(&t, why, sizeof(why));
+	assert_string_equal(why, "not started: No such file or directory");
+	task_clear(&t);
+}
+
+static void
+test_exec_failure_cloned(void **state)
+{
+	(void)state;
+	check_exec_failure(false);
+}
+
+static void
+test_exec_failure_forked(void **state)
+{
+	(void)state;
+	check_exec_failure(true);
+}
+
+/* Told an instant 50 ms ahead, the task wakes at it, not before. */
+static void
+check_instant(bool by_fork)
+{
+	static char *const argv[] = { "true", NULL };
+	struct task_spec	 sp;
+	struct task		 t;
+	char			 why[256];
+	uint64_t		 when;
+
+	task_force_fork = by_fork;
+	task_init(&t, loop);
+	spec_init(&sp, "/bin/true", argv);
+	assert_int_equal(task_arm(&t, &sp, why, sizeof(why)), 0);
+	when = mono_ns() + 50 * NSEC_PER_MSEC;
+	task_schedule(&t, when);
+	reap(&t);
+	assert_true(t.started);
+	assert_true(t.start_mono_ns >= when);
+	assert_true(t.start_mono_ns < when + 1000 * NSEC_PER_MSEC);
+	assert_int_equal(task_exit_code(&t), 0);
+	task_clear(&t);
+}
+
+static void
+test_instant_cloned(void **state)
+{
+	(void)state;
+	check_instant(false);
+}
+
+static void
+test_instant_forked(void **state)
+{
+	(void)state;
+	check_instant(true);
+}
+
+/* Stopped while armed: it never runs, and says so. */
+static void
+check_stop_armed(bool by_fork)
+{
+	static char *const argv[] = { "sh", "-c", "echo ran", NULL };
+	struct task_spec	 sp;
+	struct task		 t;
+	char			 buf[256];
+
+	task_force_fork = by_fork;
+	task_init(&t, loop);
+	spec_init(&sp, "/bin/sh", argv);
+	assert_int_equal(task_arm(&t, &sp, buf, sizeof(buf)), 0);
+	task_stop(&t, 0);
+	reap(&t);
+	assert_false(t.started);
+	task_describe(&t, buf, sizeof(buf));
+	assert_string_equal(buf, "not started");
+	read_output(buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	task_clear(&t);
+}
+
+static void
+test_stop_armed_cloned(void **state)
+{
+	(void)state;
+	check_stop_armed(false);
+}
+
+static void
+test_stop_armed_forked(void **state)
+{
+	(void)state;
+	check_stop_armed(true);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fresh_process_cloned),
+		cmocka_unit_test(test_fresh_process_forked),
+		cmocka_unit_test(test_exec_failure_cloned),
+		cmocka_unit_test(test_exec_failure_forked),
+		cmocka_unit_test(test_instant_cloned),
+		cmocka_unit_test(test_instant_forked),
+		cmocka_unit_test(test_stop_armed_cloned),
+		cmocka_unit_test(test_stop_armed_forked),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
