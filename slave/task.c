@@ -675,6 +675,13 @@ task_stop(struct task *t, uint64_t grace_ns)
 	if (!task_alive(t))
 		return;
 	task_read_msgs(t);	/* its instant may have come already */
+	/*
+	 * Past its instant it counts as started, though our timer for that
+	 * instant has not fired (slave.h) and it may not have exec'd yet (a
+	 * busy host): stopped now, it was stopped, not "never started".
+	 */
+	if (t->state == TASK_ARMED && task_due(t))
+		task_release(t, t->sched_mono_ns);
 	if (!task_due(t) && !t->started) {
 		/*
 		 * Never started: EOF on its pipe (or it sleeps until an

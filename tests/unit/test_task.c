@@ -4,8 +4,9 @@
  * and forked (elsewhere).  Either way the task must see a fresh process's
  * signal dispositions and mask and only descriptors 0, 1, 2 and its progress
  * channel; it must start at its instant, not before; its exit code and a
- * failed exec must be reported; and a failing exec must not touch the
- * slave's errno, which a cloned task shares until its exec.
+ * failed exec must be reported; stopped past its instant it was stopped,
+ * not "never started"; and a failing exec must not touch the slave's errno,
+ * which a cloned task shares until its exec.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -271,6 +272,53 @@ test_stop_armed_forked(void **state)
 	check_stop_armed(true);
 }
 
+/*
+ * Stopped after its instant but before its exec (a busy host: here, held by
+ * SIGSTOP): it was stopped, not "never started".
+ */
+static void
+check_stop_due(bool by_fork)
+{
+	static char *const argv[] = { "sh", "-c", "echo ran", NULL };
+	struct task_spec	 sp;
+	struct task		 t;
+	char			 buf[256];
+	uint64_t		 when;
+
+	task_force_fork = by_fork;
+	task_init(&t, loop);
+	spec_init(&sp, "/bin/sh", argv);
+	assert_int_equal(task_arm(&t, &sp, buf, sizeof(buf)), 0);
+	when = mono_ns() + 20 * NSEC_PER_MSEC;
+	task_schedule(&t, when);
+	assert_int_equal(kill(t.pid, SIGSTOP), 0);
+	while (mono_ns() < when + 30 * NSEC_PER_MSEC)
+		usleep(5000);
+	task_stop(&t, NSEC_PER_SEC);
+	assert_int_equal(kill(t.pid, SIGCONT), 0);
+	reap(&t);
+	assert_false(t.started);
+	task_describe(&t, buf, sizeof(buf));
+	assert_string_equal(buf, "killed by signal 15 (Terminated)");
+	read_output(buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	task_clear(&t);
+}
+
+static void
+test_stop_due_cloned(void **state)
+{
+	(void)state;
+	check_stop_due(false);
+}
+
+static void
+test_stop_due_forked(void **state)
+{
+	(void)state;
+	check_stop_due(true);
+}
+
 int
 main(void)
 {
@@ -283,6 +331,8 @@ main(void)
 		cmocka_unit_test(test_instant_forked),
 		cmocka_unit_test(test_stop_armed_cloned),
 		cmocka_unit_test(test_stop_armed_forked),
+		cmocka_unit_test(test_stop_due_cloned),
+		cmocka_unit_test(test_stop_due_forked),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
