@@ -103,6 +103,7 @@ struct task {
 	bool		 exec_setup;	/* the failure was before exec (setup) */
 	uint64_t	 output_bytes;
 	int		 timerslack_ns;	/* the process's own, given back to tasks */
+	int		 dumpable;	/* ours, given back after a --run-as task */
 	struct task_launch *launch;	/* what its process reads until reaped */
 	uint64_t	 reset_signals;	/* bit N-1: signal N not at its default */
 	struct progress	 prog;		/* its progress channel (progress.c) */

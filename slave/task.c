@@ -78,6 +78,7 @@ task_init(struct task *t, struct ev_loop *loop)
 	t->state = TASK_IDLE;
 	t->start_fd = t->err_fd = t->out_fd = -1;
 	t->timerslack_ns = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+	t->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
 	ev_timer_init(&t->kill_timer, task_kill_cb, 0, 0);
 	task_note_signals(t);
 	progress_init(&t->prog, loop);
@@ -753,6 +754,14 @@ task_reap(struct task *t)
 		    (finish_mono - t->start_mono_ns);
 	if (fstat(t->out_fd, &st) == 0 && st.st_size > 0)
 		t->output_bytes = (uint64_t)st.st_size;
+	/*
+	 * A cloned task's switch to the --run-as user made the kernel mark the
+	 * memory it shared with us as not dumpable; shared no more, we take
+	 * our setting back (a core file, ptrace by root's tools).
+	 */
+	if (t->launch != NULL && t->launch->runas && t->dumpable >= 0)
+		(void)prctl(PR_SET_DUMPABLE, (unsigned long)t->dumpable, 0, 0,
+		    0);
 	/* Gone: nothing reads its launch block or runs on the stack now. */
 	task_launch_free(t->launch);
 	t->launch = NULL;
