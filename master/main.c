@@ -360,6 +360,20 @@ master_nfds(void)
 	return n - 1;	/* the directory's own */
 }
 
+/* Who may run commands on the slaves: a warning without a key. */
+static void
+master_banner(const struct master *m, const struct master_opts *opts,
+    const struct auth_key *key)
+{
+	if (m->key == NULL)
+		log_warnx("warning: unauthenticated (no -k key): anyone who can "
+		    "reach the port can run commands as the slaves' users "
+		    "(port %u)", opts->c.port);
+	else
+		log_info("keyed session: key %s (key id %s)", opts->c.key_file,
+		    key->id_hex);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -470,13 +484,11 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
-	if (m.key == NULL)
-		log_warnx("warning: unauthenticated (no -k key): anyone who can "
-		    "reach the port can run commands as the slaves' users "
-		    "(port %u)", opts.c.port);
-	else
-		log_info("keyed session: key %s (key id %s)", opts.c.key_file,
-		    key.id_hex);
+	/*
+	 * Said on the terminal, so that whoever starts us sees it, and again
+	 * in the log (--log, or syslog with -d) once we write there.
+	 */
+	master_banner(&m, &opts, &key);
 
 	signal(SIGPIPE, SIG_IGN);
 	/*
@@ -513,6 +525,8 @@ main(int argc, char **argv)
 		m.out_log = true;
 	}
 	m.log_stderr = !opts.c.daemon && opts.c.log_file == NULL;
+	if (!m.log_stderr)
+		master_banner(&m, &opts, &key);
 	if (opts.c.pidfile != NULL && master_write_pidfile(opts.c.pidfile) ==
 	    -1)
 		goto out;

@@ -258,6 +258,24 @@ main_runas_free(struct task_runas *ra)
 	memset(ra, 0, sizeof(*ra));
 }
 
+/* Who may run commands here: a warning without a key. */
+static void
+main_banner(const struct slave *sl, const struct slave_opts *o,
+    const struct auth_key *key, const char *user)
+{
+	if (sl->key != NULL)
+		log_info("keyed sessions: only a master that proves key %s "
+		    "(key id %s) can run commands as %s", o->c.key_file,
+		    key->id_hex, user);
+	else if (o->master != NULL)
+		log_warnx("warning: unauthenticated (no -k key): whoever answers "
+		    "at %s can run commands as %s", o->master, user);
+	else
+		log_warnx("warning: unauthenticated (no -k key): anyone who can "
+		    "reach the port can run commands as %s (port %u)", user,
+		    o->c.port);
+}
+
 /* Parse the command line on top of opts.  Exits on a usage error. */
 static void
 main_parse(int argc, char *argv[], struct slave_opts *o, bool *check)
@@ -550,30 +568,22 @@ main(int argc, char *argv[])
 		log_warnx("%s", err);
 		goto out;
 	}
-	if (o.c.log_file != NULL &&
-	    log_init(SLAVE_PROG, LOG_TO_FILE, o.c.log_file) == -1) {
-		log_warn("--log %s", o.c.log_file);
-		goto out;
-	}
-	/* Said before daemonizing, so that whoever starts us sees it. */
 	if (sl.runas != NULL)
 		snprintf(user, sizeof(user), "%s", sl.runas->user);
 	else if ((pw = getpwuid(geteuid())) != NULL)
 		snprintf(user, sizeof(user), "%s", pw->pw_name);
 	else
 		snprintf(user, sizeof(user), "uid %ld", (long)geteuid());
-	if (sl.key != NULL)
-		log_info("keyed sessions: only a master that proves key %s "
-		    "(key id %s) can run commands as %s", o.c.key_file,
-		    key.id_hex, user);
-	else if (o.master != NULL)
-		log_warnx("warning: unauthenticated (no -k key): whoever answers "
-		    "at %s can run commands as %s", o.master, user);
-	else
-		log_warnx("warning: unauthenticated (no -k key): anyone who can "
-		    "reach the port can run commands as %s (port %u)", user,
-		    o.c.port);
-
+	/*
+	 * Said on the terminal, so that whoever starts us sees it, and again
+	 * in the log (--log, or syslog with -d) once we write there.
+	 */
+	main_banner(&sl, &o, &key, user);
+	if (o.c.log_file != NULL &&
+	    log_init(SLAVE_PROG, LOG_TO_FILE, o.c.log_file) == -1) {
+		log_warn("--log %s", o.c.log_file);
+		goto out;
+	}
 	/* Opened here, so that an error still shows on the terminal. */
 	if (o.c.pidfile != NULL) {
 		pid_fd = open(pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
@@ -589,6 +599,8 @@ main(int argc, char *argv[])
 		if (o.c.log_file == NULL)
 			log_init(SLAVE_PROG, LOG_TO_SYSLOG, NULL);
 	}
+	if (o.c.daemon || o.c.log_file != NULL)
+		main_banner(&sl, &o, &key, user);
 	if (pid_fd != -1 && main_write_pidfile(pid_fd) == -1) {
 		log_warn("--pidfile %s", pidfile);
 		goto out;
