@@ -1,6 +1,6 @@
 /*
- * control.c - ending a session early: SIGINT and SIGTERM, the -t limit on the
- * run phase, and --fail-fast.
+ * control.c - ending a session early: SIGINT, SIGTERM and SIGHUP (a lost
+ * terminal), the -t limit on the run phase, and --fail-fast.
  *
  * Before the run phase nothing runs yet: an abort releases every slave with
  * BYE (a slave kills a task that is armed but not started) and exits.  In the
@@ -10,7 +10,7 @@
  * reports (heartbeats keep telling it who is lost meanwhile), then prints the
  * summary, writes the results and exits 4.  A 2014 slave has no ABORT: it is
  * let go, marked lost with a reason that says its task may still run.  A
- * second SIGINT or SIGTERM ends at once: the slaves stop their tasks when
+ * second such signal ends at once: the slaves stop their tasks when
  * their connections close.
  */
 #include <signal.h>
@@ -205,7 +205,8 @@ control_abort(struct master *m, int code, const char *why)
 void
 control_signal(struct master *m, int signum)
 {
-	const char	*name = signum == SIGINT ? "SIGINT" : "SIGTERM";
+	const char	*name = signum == SIGINT ? "SIGINT" :
+			    signum == SIGHUP ? "SIGHUP" : "SIGTERM";
 	char		 why[64];
 
 	if (m->aborting) {

@@ -498,13 +498,14 @@ main(int argc, char **argv)
 	 */
 	signal(SIGXFSZ, SIG_IGN);
 	/*
-	 * SIGINT and SIGTERM wait (blocked) until their watchers exist: one
+	 * SIGINT, SIGTERM and SIGHUP wait (blocked) until their watchers exist: one
 	 * sent as soon as the daemon's pid is printed or its pidfile written
 	 * then ends the session cleanly instead of killing us on the spot.
 	 */
 	sigemptyset(&stopsigs);
 	sigaddset(&stopsigs, SIGINT);
 	sigaddset(&stopsigs, SIGTERM);
+	sigaddset(&stopsigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stopsigs, NULL);
 	/* One descriptor per slave: thousands of slaves need the hard limit. */
 	log_debug("open files limit: %ld", net_raise_nofile());
@@ -541,9 +542,12 @@ main(int argc, char **argv)
 	ev_init(&m.start_timer, NULL);
 	ev_signal_init(&m.sigint, master_signal_cb, SIGINT);
 	ev_signal_init(&m.sigterm, master_signal_cb, SIGTERM);
-	m.sigint.data = m.sigterm.data = &m;
+	/* The terminal went away (ssh closed): end as for SIGTERM, results kept. */
+	ev_signal_init(&m.sighup, master_signal_cb, SIGHUP);
+	m.sigint.data = m.sigterm.data = m.sighup.data = &m;
 	ev_signal_start(m.loop, &m.sigint);
 	ev_signal_start(m.loop, &m.sigterm);
+	ev_signal_start(m.loop, &m.sighup);
 	sigprocmask(SIG_UNBLOCK, &stopsigs, NULL);
 	daemon_ready(&ready_fd);
 	log_debug("session %u: %u slaves, command '%s', %llu payload bytes",

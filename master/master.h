@@ -201,6 +201,7 @@ struct master {
 	ev_timer		 start_timer;	/* EXEC to 2014 slaves at T */
 	ev_signal		 sigint;
 	ev_signal		 sigterm;
+	ev_signal		 sighup;
 	struct master_view	 v;	/* display, reports, output, results */
 
 	/* control.c: abort, -t, --fail-fast */

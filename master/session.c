@@ -422,6 +422,7 @@ session_finish(struct master *m, int code, const char *bye)
 	ev_timer_stop(m->loop, &m->start_timer);
 	ev_signal_stop(m->loop, &m->sigint);
 	ev_signal_stop(m->loop, &m->sigterm);
+	ev_signal_stop(m->loop, &m->sighup);
 	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		TAILQ_FOREACH(s, lists[i], entry) {
 			if (!slave_is_open(s))

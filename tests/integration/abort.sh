@@ -9,7 +9,8 @@
 #   - -t counts from the start: a slow discovery does not use it up;
 #   - --fail-fast: a failing task (exit 2) or a lost slave (exit 3) aborts
 #     the others at once;
-#   - SIGTERM while still discovering: exit 4 at once.
+#   - SIGTERM while still discovering: exit 4 at once;
+#   - SIGHUP mid-task (a lost terminal): as SIGTERM, the results written.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../faults.sh"
 require_bins
@@ -212,6 +213,21 @@ wait_master 5
 t1=$(now_ms)
 assert_exit 4
 assert_le $((t1 - t0)) 1000 "ms from SIGTERM to exit while discovering"
+run_master 3 "$TMP/ok.session"
+assert_exit 0 "the slaves serve the next session"
+
+note "SIGHUP mid-task (the terminal went away): as SIGTERM, results written"
+start_master -r "$TMP/hup.json" 3 "$TMP/long.session"
+wait_until 10 task_procs_at_least 6 || fail "the tasks did not start their children"
+kill -HUP "$MASTER_PID"
+wait_master 15
+assert_exit 4
+assert_contains "$MASTER_ERR" "interrupted by SIGHUP" "the master says why"
+assert_no_task_procs "after SIGHUP" 2
+if $have_results; then
+	results_check "$TMP/hup.json" "results after SIGHUP: aborted, exit code 4, why" \
+	    "r['outcome'] == 'aborted' and r['exit_code'] == 4 and 'SIGHUP' in r['reason']"
+fi
 run_master 3 "$TMP/ok.session"
 assert_exit 0 "the slaves serve the next session"
 
