@@ -64,16 +64,29 @@ teardown(void **state)
 	return 0;
 }
 
+/* The two ways, given to each test as its state. */
+static bool	 way_clone = false, way_fork = true;
+
+/* Arm path argv (as ra, if not NULL) the test's way: cloned or forked. */
 static void
-spec_init(struct task_spec *sp, const char *path, char *const *argv)
+arm(struct task *t, void **state, const char *path, char *const *argv,
+    const struct task_runas *ra)
 {
-	memset(sp, 0, sizeof(*sp));
-	sp->path = path;
-	sp->argv = argv;
-	sp->output = outpath;
-	sp->name = "t";
-	sp->master = "127.0.0.1";
-	sp->nslaves = 1;
+	struct task_spec	sp;
+	char			why[256];
+
+	task_force_fork = *(bool *)*state;
+	task_init(t, loop);
+	memset(&sp, 0, sizeof(sp));
+	sp.path = path;
+	sp.argv = argv;
+	sp.output = outpath;
+	sp.runas = ra;
+	sp.name = "t";
+	sp.master = "127.0.0.1";
+	sp.nslaves = 1;
+	if (task_arm(t, &sp, why, sizeof(why)) == -1)
+		fail_msg("task_arm: %s", why);
 }
 
 /* Reap within 5 s, as the slave's SIGCHLD callback would. */
@@ -106,25 +119,21 @@ read_output(char *buf, size_t len)
  * while it forks.
  */
 static void
-check_fresh_process(bool by_fork)
+test_fresh_process(void **state)
 {
 	static char *const argv[] = { "sh", "-c",
 	    "printf fds:; f=0; while [ $f -lt 64 ]; do "
 	    "[ -e /proc/$$/fd/$f ] && printf ' %s' $f; f=$((f+1)); done; echo; "
 	    "echo progress: $SYNEXEC_PROGRESS_FD; "
 	    "exec grep -E '^Sig(Ign|Blk):' /proc/self/status", NULL };
-	struct task_spec	 sp;
 	struct task		 t;
 	sigset_t		 blk, old;
 	char			 out[1024];
 
-	task_force_fork = by_fork;
 	sigemptyset(&blk);
 	sigaddset(&blk, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &blk, &old);
-	task_init(&t, loop);
-	spec_init(&sp, "/bin/sh", argv);
-	assert_int_equal(task_arm(&t, &sp, out, sizeof(out)), 0);
+	arm(&t, state, "/bin/sh", argv, NULL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	task_release(&t, 0);
 	reap(&t);
@@ -140,35 +149,17 @@ check_fresh_process(bool by_fork)
 	task_clear(&t);
 }
 
-static void
-test_fresh_process_cloned(void **state)
-{
-	(void)state;
-	check_fresh_process(false);
-}
-
-static void
-test_fresh_process_forked(void **state)
-{
-	(void)state;
-	check_fresh_process(true);
-}
-
 /* A failing exec: reported as such, and our errno left alone. */
 static void
-check_exec_failure(bool by_fork)
+test_exec_failure(void **state)
 {
 	static char *const argv[] = { "missing", NULL };
-	struct task_spec	 sp;
 	struct task		 t;
 	siginfo_t		 si;
 	char			 why[256];
 	int			 i;
 
-	task_force_fork = by_fork;
-	task_init(&t, loop);
-	spec_init(&sp, "/nonexistent/missing", argv);
-	assert_int_equal(task_arm(&t, &sp, why, sizeof(why)), 0);
+	arm(&t, state, "/nonexistent/missing", argv, NULL);
 	errno = EXDEV;
 	task_schedule(&t, 0);
 	/* Wait for its end with calls that leave errno alone on success. */
@@ -189,34 +180,15 @@ check_exec_failure(bool by_fork)
 	task_clear(&t);
 }
 
-static void
-test_exec_failure_cloned(void **state)
-{
-	(void)state;
-	check_exec_failure(false);
-}
-
-static void
-test_exec_failure_forked(void **state)
-{
-	(void)state;
-	check_exec_failure(true);
-}
-
 /* Told an instant 50 ms ahead, the task wakes at it, not before; its code. */
 static void
-check_instant(bool by_fork)
+test_instant(void **state)
 {
 	static char *const argv[] = { "sh", "-c", "exit 7", NULL };
-	struct task_spec	 sp;
 	struct task		 t;
-	char			 why[256];
 	uint64_t		 when;
 
-	task_force_fork = by_fork;
-	task_init(&t, loop);
-	spec_init(&sp, "/bin/sh", argv);
-	assert_int_equal(task_arm(&t, &sp, why, sizeof(why)), 0);
+	arm(&t, state, "/bin/sh", argv, NULL);
 	when = mono_ns() + 50 * NSEC_PER_MSEC;
 	task_schedule(&t, when);
 	reap(&t);
@@ -227,33 +199,15 @@ check_instant(bool by_fork)
 	task_clear(&t);
 }
 
-static void
-test_instant_cloned(void **state)
-{
-	(void)state;
-	check_instant(false);
-}
-
-static void
-test_instant_forked(void **state)
-{
-	(void)state;
-	check_instant(true);
-}
-
 /* Stopped while armed: it never runs, and says so. */
 static void
-check_stop_armed(bool by_fork)
+test_stop_armed(void **state)
 {
 	static char *const argv[] = { "sh", "-c", "echo ran", NULL };
-	struct task_spec	 sp;
 	struct task		 t;
 	char			 buf[256];
 
-	task_force_fork = by_fork;
-	task_init(&t, loop);
-	spec_init(&sp, "/bin/sh", argv);
-	assert_int_equal(task_arm(&t, &sp, buf, sizeof(buf)), 0);
+	arm(&t, state, "/bin/sh", argv, NULL);
 	task_stop(&t, 0);
 	reap(&t);
 	assert_false(t.started);
@@ -264,37 +218,19 @@ check_stop_armed(bool by_fork)
 	task_clear(&t);
 }
 
-static void
-test_stop_armed_cloned(void **state)
-{
-	(void)state;
-	check_stop_armed(false);
-}
-
-static void
-test_stop_armed_forked(void **state)
-{
-	(void)state;
-	check_stop_armed(true);
-}
-
 /*
  * Stopped after its instant but before its exec (a busy host: here, held by
  * SIGSTOP): it was stopped, not "never started".
  */
 static void
-check_stop_due(bool by_fork)
+test_stop_due(void **state)
 {
 	static char *const argv[] = { "sh", "-c", "echo ran", NULL };
-	struct task_spec	 sp;
 	struct task		 t;
 	char			 buf[256];
 	uint64_t		 when;
 
-	task_force_fork = by_fork;
-	task_init(&t, loop);
-	spec_init(&sp, "/bin/sh", argv);
-	assert_int_equal(task_arm(&t, &sp, buf, sizeof(buf)), 0);
+	arm(&t, state, "/bin/sh", argv, NULL);
 	when = mono_ns() + 20 * NSEC_PER_MSEC;
 	task_schedule(&t, when);
 	assert_int_equal(kill(t.pid, SIGSTOP), 0);
@@ -311,45 +247,26 @@ check_stop_due(bool by_fork)
 	task_clear(&t);
 }
 
-static void
-test_stop_due_cloned(void **state)
-{
-	(void)state;
-	check_stop_due(false);
-}
-
-static void
-test_stop_due_forked(void **state)
-{
-	(void)state;
-	check_stop_due(true);
-}
-
 /*
  * A task run as another user (--run-as; root only): the kernel marks the
  * memory a cloned task shares with us as not dumpable when it switches
  * user; once it is reaped we are dumpable again, as before.
  */
 static void
-check_runas_dumpable(bool by_fork)
+test_runas_dumpable(void **state)
 {
 	static char *const argv[] = { "sh", "-c", "id -u", NULL };
 	gid_t			 groups[1] = { 65534 };
 	struct task_runas	 ra = { .user = "nobody", .uid = 65534,
 				    .gid = 65534, .groups = groups,
 				    .ngroups = 1 };
-	struct task_spec	 sp;
 	struct task		 t;
 	char			 buf[256];
 
 	if (geteuid() != 0)
 		skip();
 	assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 1);
-	task_force_fork = by_fork;
-	task_init(&t, loop);
-	spec_init(&sp, "/bin/sh", argv);
-	sp.runas = &ra;
-	assert_int_equal(task_arm(&t, &sp, buf, sizeof(buf)), 0);
+	arm(&t, state, "/bin/sh", argv, &ra);
 	task_release(&t, 0);
 	reap(&t);
 	assert_int_equal(task_exit_code(&t), 0);
@@ -359,36 +276,21 @@ check_runas_dumpable(bool by_fork)
 	task_clear(&t);
 }
 
-static void
-test_runas_dumpable_cloned(void **state)
-{
-	(void)state;
-	check_runas_dumpable(false);
-}
-
-static void
-test_runas_dumpable_forked(void **state)
-{
-	(void)state;
-	check_runas_dumpable(true);
-}
+/* Each test twice: its process cloned (the default), then forked. */
+#define BOTH_WAYS(f) \
+	{ #f " (cloned)", f, NULL, NULL, &way_clone }, \
+	{ #f " (forked)", f, NULL, NULL, &way_fork }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fresh_process_cloned),
-		cmocka_unit_test(test_fresh_process_forked),
-		cmocka_unit_test(test_exec_failure_cloned),
-		cmocka_unit_test(test_exec_failure_forked),
-		cmocka_unit_test(test_instant_cloned),
-		cmocka_unit_test(test_instant_forked),
-		cmocka_unit_test(test_stop_armed_cloned),
-		cmocka_unit_test(test_stop_armed_forked),
-		cmocka_unit_test(test_stop_due_cloned),
-		cmocka_unit_test(test_stop_due_forked),
-		cmocka_unit_test(test_runas_dumpable_cloned),
-		cmocka_unit_test(test_runas_dumpable_forked),
+		BOTH_WAYS(test_fresh_process),
+		BOTH_WAYS(test_exec_failure),
+		BOTH_WAYS(test_instant),
+		BOTH_WAYS(test_stop_armed),
+		BOTH_WAYS(test_stop_due),
+		BOTH_WAYS(test_runas_dumpable),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
