@@ -87,6 +87,7 @@ task_init(struct task *t, struct ev_loop *loop)
 void
 task_note_signals(struct task *t)
 {
+	/* Ours, should a watcher of them start after this look. */
 	static const int always[] = { SIGPIPE, SIGTERM, SIGINT, SIGCHLD,
 	    SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 	long	 old[8];
