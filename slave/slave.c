@@ -139,9 +139,8 @@ slave_session_ended(struct slave *sl, bool configured, bool progressed)
 		sl->session_configured = true;
 	snprintf(grace, sizeof(grace), "%.3g",
 	    (double)sl->opts->kill_grace_ns / 1e9);
-	/* Its instant came, though our timer has not marked it yet (slave.h). */
-	if (sl->task.state == TASK_ARMED && task_due(&sl->task))
-		task_release(&sl->task, sl->task.sched_mono_ns);
+	/* Its instant came, though our timer has not marked it yet. */
+	task_catch_up(&sl->task);
 	switch (sl->task.state) {
 	case TASK_ARMED:
 		log_debug("killing task %d, armed but never started",

@@ -135,6 +135,11 @@ void	task_schedule(struct task *, uint64_t when_mono_ns);
  */
 void	task_release(struct task *, uint64_t sched_mono_ns);
 /*
+ * Its instant has come, though our timer for it has not fired (slave.h) and
+ * its process may not have exec'd yet (a busy host): released from now on.
+ */
+void	task_catch_up(struct task *);
+/*
  * From SIGCHLD: true if the task is over just now: its process reaped and,
  * if it was being stopped, nothing left of its process group (or 1 s gone).
  */

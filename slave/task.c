@@ -677,13 +677,8 @@ task_stop(struct task *t, uint64_t grace_ns)
 	if (!task_alive(t))
 		return;
 	task_read_msgs(t);	/* its instant may have come already */
-	/*
-	 * Past its instant it counts as started, though our timer for that
-	 * instant has not fired (slave.h) and it may not have exec'd yet (a
-	 * busy host): stopped now, it was stopped, not "never started".
-	 */
-	if (t->state == TASK_ARMED && task_due(t))
-		task_release(t, t->sched_mono_ns);
+	/* Past its instant, stopped now, it was stopped: not "never started". */
+	task_catch_up(t);
 	if (!task_due(t) && !t->started) {
 		/*
 		 * Never started: EOF on its pipe (or it sleeps until an
@@ -703,6 +698,13 @@ task_stop(struct task *t, uint64_t grace_ns)
 	t->stopping = true;
 	ev_timer_set(&t->kill_timer, (double)grace_ns / 1e9, 0);
 	ev_timer_start(t->loop, &t->kill_timer);
+}
+
+void
+task_catch_up(struct task *t)
+{
+	if (t->state == TASK_ARMED && task_due(t))
+		task_release(t, t->sched_mono_ns);
 }
 
 bool
