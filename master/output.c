@@ -10,8 +10,8 @@
  * symlink or hard link is never written through.
  *
  * With --follow each complete line is also printed on stdout, prefixed with
- * the slave's name, as pdsh does; a line longer than VIEW_FOLLOW_LINE_MAX is
- * printed in pieces.  With --output-max each slave sends at most that many
+ * the slave's name, as pdsh does, made inert (text.h); a line longer than
+ * VIEW_FOLLOW_LINE_MAX is printed in pieces.  With --output-max each slave sends at most that many
  * bytes; FINISHD says how many there were, so a capped file is known.
  */
 #include <sys/stat.h>
@@ -26,6 +26,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "text.h"
 
 int
 output_init(struct master *m, char *err, size_t errlen)
@@ -33,6 +34,7 @@ output_init(struct master *m, char *err, size_t errlen)
 	const struct master_opts	*o = m->opts;
 	const char			*dir = o->output_dir;
 
+	m->v.follow_text = TEXT_TAB | text_terminal_flags();
 	if (o->output_max != 0 && dir == NULL && !o->follow)
 		log_warnx("warning: --output-max has no effect without -O or "
 		    "--follow");
@@ -149,49 +151,26 @@ output_prepare(struct master *m)
 	return 0;
 }
 
-/* Printable on a terminal: control bytes (but tab) become '?'. */
+/*
+ * One --follow line: "name: " and the line, made inert (text.h) wherever it
+ * goes: tabs kept, and printable UTF-8 where the terminal takes it.
+ */
 static void
-output_put(struct master *m, FILE *f, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	if (len == 0)
-		return;	/* p may be NULL then */
-	if (!m->v.tty && !m->out_log) {
-		fwrite(p, 1, len, f);
-		return;
-	}
-	for (i = 0; i < len; i++)
-		fputc((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f ? '?' :
-		    p[i], f);
-}
-
-/* One --follow line: "name: " a b. */
-static void
-output_emit(struct slave *s, const uint8_t *a, size_t alen, const uint8_t *b,
-    size_t blen)
+output_emit(struct slave *s, const uint8_t *p, size_t len)
 {
 	struct master	*m = s->m;
-	char		*line = NULL;
-	size_t		 len = 0;
-	FILE		*f;
+	char		 prefix[sizeof(s->name) + 2];
 
 	if (m->out_log) {
-		/* Daemon: the log takes text lines. */
-		if ((f = open_memstream(&line, &len)) == NULL)
-			return;
-		output_put(m, f, a, alen);
-		output_put(m, f, b, blen);
-		fclose(f);
-		log_info("%s: %s", s->name, line != NULL ? line : "");
-		free(line);
+		/* Daemon: the log takes text lines, and makes them inert. */
+		snprintf(prefix, sizeof(prefix), "%s: ", s->name);
+		log_info_data(prefix, p, len);
 		return;
 	}
 	display_erase(m);
-	fputs(s->name, stdout);
+	text_inert_put(stdout, s->name, strlen(s->name), 0);
 	fputs(": ", stdout);
-	output_put(m, stdout, a, alen);
-	output_put(m, stdout, b, blen);
+	text_inert_put(stdout, p, len, m->v.follow_text);
 	fputc('\n', stdout);
 }
 
@@ -213,7 +192,7 @@ output_follow(struct slave *s, const uint8_t *p, size_t len)
 		 */
 		if (s->v.line_len == VIEW_FOLLOW_LINE_MAX && *p != '\n') {
 			output_emit(s, (const uint8_t *)s->v.line,
-			    s->v.line_len, NULL, 0);
+			    s->v.line_len);
 			s->v.line_len = 0;
 		}
 		/*
@@ -224,9 +203,11 @@ output_follow(struct slave *s, const uint8_t *p, size_t len)
 		room = VIEW_FOLLOW_LINE_MAX - s->v.line_len;
 		nl = memchr(p, '\n', len < room + 1 ? len : room + 1);
 		if (nl != NULL) {
+			/* Whole, so that a character cut by TCP is whole. */
 			seg = (size_t)(nl - p);
+			memcpy(s->v.line + s->v.line_len, p, seg);
 			output_emit(s, (const uint8_t *)s->v.line,
-			    s->v.line_len, p, seg);
+			    s->v.line_len + seg);
 			s->v.line_len = 0;
 			p += seg + 1;
 			len -= seg + 1;
@@ -319,8 +300,7 @@ static void
 output_follow_flush(struct slave *s)
 {
 	if (s->v.line != NULL && s->v.line_len > 0) {
-		output_emit(s, (const uint8_t *)s->v.line, s->v.line_len,
-		    NULL, 0);
+		output_emit(s, (const uint8_t *)s->v.line, s->v.line_len);
 		s->v.line_len = 0;
 		fflush(stdout);
 	}

@@ -72,6 +72,7 @@ struct master_view {
 	bool			 out_dir_open;
 	char			*out_dir;
 	bool			 out_error;	/* a file could not be written */
+	unsigned		 follow_text;	/* --follow lines: text.h flags */
 	/* results (results.c) */
 	int			 res_dirfd;	/* -r's directory */
 	bool			 res_dir_open;
