@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,9 @@
 #include "log.h"
 #include "master.h"
 #include "text.h"
+
+/* A file name in -O's directory: NAME_MAX at most, with room to spare. */
+#define OUTPUT_FILE_MAX	(NAME_MAX + 64)
 
 int
 output_init(struct master *m, char *err, size_t errlen)
@@ -93,49 +97,181 @@ output_set_error(struct slave *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* DIR/<name>.out, created afresh.  -1 after saying why. */
+/*
+ * DIR/file, created afresh as this slave's file: 0, or an errno (what
+ * failed in *step).
+ */
 static int
-output_create(struct slave *s)
+output_open(struct slave *s, const char *file, const char **step)
 {
 	struct master	*m = s->m;
-	char		 file[PROTO_NAME_MAX + 32];
 	int		 fd;
 
-	snprintf(file, sizeof(file), "%s.out", s->name);
+	free(s->v.out_path);
 	if (asprintf(&s->v.out_path, "%s/%s", m->v.out_dir, file) == -1) {
 		s->v.out_path = NULL;
-		summary_err(m, "out of memory");
-		return -1;
+		*step = "";
+		return ENOMEM;
 	}
-	/* The results name the slave whose file failed, too. */
 	if (unlinkat(m->v.out_dirfd, file, 0) == -1 && errno != ENOENT) {
-		output_set_error(s, "%s: cannot replace it: %s",
-		    s->v.out_path, strerror(errno));
-		summary_err(m, "%s", s->v.out_error != NULL ?
-		    s->v.out_error : s->v.out_path);
-		return -1;
+		*step = "cannot replace it: ";
+		return errno;
 	}
 	fd = openat(m->v.out_dirfd, file, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0666);
 	if (fd == -1) {
-		output_set_error(s, "%s: %s", s->v.out_path, strerror(errno));
-		summary_err(m, "%s", s->v.out_error != NULL ?
-		    s->v.out_error : s->v.out_path);
-		return -1;
+		*step = "";
+		return errno;
 	}
 	s->v.out_fd = fd;
 	s->v.out_open = true;
 	return 0;
 }
 
-int
+/* The longest file name DIR takes. */
+static size_t
+output_name_max(const struct master *m)
+{
+	long n = fpathconf(m->v.out_dirfd, _PC_NAME_MAX);
+
+	return n > 0 && n < NAME_MAX ? (size_t)n : NAME_MAX;
+}
+
+/* Errors that say the name, not the place, is at fault. */
+static bool
+output_bad_name(int e)
+{
+	return e == ENAMETOOLONG || e == EINVAL || e == EILSEQ;
+}
+
+/*
+ * The short file name of a slave whose name cannot be one in DIR: as much
+ * of its name as fits, each byte outside [A-Za-z0-9._-] as '_', then '~'
+ * and 16 hex digits of a hash of the whole name (the same name has the
+ * same file in every session), then "-INDEX" with indexed, then ".out".
+ * A slave's name holds no '~': a short name is never another's own name.
+ */
+static void
+output_short_name(const struct slave *s, size_t name_max, bool indexed,
+    char *out, size_t outlen)
+{
+	/* '~', 16 digits, '-' and 10 digits, ".out": 32 bytes at most. */
+	size_t		 keep = name_max > 32 ? name_max - 32 : 0, i;
+	uint64_t	 h = 14695981039346656037ull;	/* FNV-1a */
+	char		 prefix[NAME_MAX + 1], idx[16] = "";
+
+	for (i = 0; s->name[i] != '\0'; i++)
+		h = (h ^ (uint8_t)s->name[i]) * 1099511628211ull;
+	for (i = 0; s->name[i] != '\0' && i < keep && i < NAME_MAX; i++) {
+		char c = s->name[i];
+
+		prefix[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '-' ? c : '_';
+	}
+	prefix[i] = '\0';
+	if (indexed)
+		snprintf(idx, sizeof(idx), "-%u", s->index);
+	snprintf(out, outlen, "%s~%016llx%s.out", prefix,
+	    (unsigned long long)h, idx);
+}
+
+/* This slave's output is not stored: its error, the others go on. */
+static void
+output_create_failed(struct slave *s, const char *step, int e)
+{
+	output_set_error(s, "%s: %s%s", s->v.out_path != NULL ?
+	    s->v.out_path : s->m->v.out_dir, step, strerror(e));
+	summary_err(s->m, "%s; %s's output is not stored", s->v.out_error !=
+	    NULL ? s->v.out_error : strerror(e), s->name);
+	s->m->v.out_error = true;
+}
+
+/*
+ * DIR/<name>.out, created afresh; a name that cannot be a file name there
+ * (too long, or refused by the file system) gets its short one, said in
+ * the log and in the results (output_file).  A failure is said, and is
+ * this slave's error (output_create_failed).
+ */
+static void
+output_create(struct slave *s)
+{
+	struct master	*m = s->m;
+	size_t		 max = output_name_max(m);
+	char		 file[OUTPUT_FILE_MAX], why[96];
+	const char	*step;
+	int		 e;
+
+	if (strlen(s->name) + strlen(".out") <= max) {
+		snprintf(file, sizeof(file), "%s.out", s->name);
+		if ((e = output_open(s, file, &step)) == 0)
+			return;
+		if (!output_bad_name(e)) {
+			output_create_failed(s, step, e);
+			return;
+		}
+		snprintf(why, sizeof(why), "%s", strerror(e));
+	} else
+		snprintf(why, sizeof(why), "%zu bytes with \".out\", over the "
+		    "%zu a file name may have there", strlen(s->name) + 4, max);
+	output_short_name(s, max, false, file, sizeof(file));
+	if ((e = output_open(s, file, &step)) != 0) {
+		output_create_failed(s, step, e);
+		return;
+	}
+	log_info("%s: its name cannot be a file name in %s (%s): its output "
+	    "goes to %s", s->label, m->v.out_dir, why, s->v.out_path);
+}
+
+/*
+ * Is DIR's entry of this slave's file still the file it writes?  Not where
+ * a later slave's file name is the same one to DIR: a file system that
+ * ignores case, where "Web.out" is "web.out", unlinked the earlier file.
+ */
+static bool
+output_still_own(const struct slave *s)
+{
+	struct stat	 mine, there;
+	const char	*file = strrchr(s->v.out_path, '/') + 1;
+
+	if (fstat(s->v.out_fd, &mine) == -1 || mine.st_nlink == 0)
+		return false;
+	if (fstatat(s->m->v.out_dirfd, file, &there, AT_SYMLINK_NOFOLLOW) ==
+	    -1)
+		return false;
+	return mine.st_dev == there.st_dev && mine.st_ino == there.st_ino;
+}
+
+/* A file taken by another slave's: the short name with its index. */
+static void
+output_recreate(struct slave *s)
+{
+	char		 file[OUTPUT_FILE_MAX], *was;
+	const char	*step;
+	int		 e;
+
+	close(s->v.out_fd);
+	s->v.out_open = false;
+	was = s->v.out_path;
+	s->v.out_path = NULL;
+	output_short_name(s, output_name_max(s->m), true, file, sizeof(file));
+	if ((e = output_open(s, file, &step)) != 0)
+		output_create_failed(s, step, e);
+	else
+		log_info("%s: %s is another slave's file too (a file system "
+		    "that ignores case?): its output goes to %s", s->label,
+		    was, s->v.out_path);
+	free(was);
+}
+
+void
 output_prepare(struct master *m)
 {
 	struct slave	*s;
 	bool		 collect = output_conf_flags(m) != 0;
 
 	if (!collect)
-		return 0;
+		return;
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		if (s->kind != SLAVE_KIND_OURS) {
 			log_warnx("%s: a 2014 slave cannot send its output "
@@ -145,10 +281,13 @@ output_prepare(struct master *m)
 			continue;
 		}
 		s->v.out_on = true;
-		if (m->v.out_dir_open && output_create(s) == -1)
-			return -1;
+		/* A file that fails is that slave's error; the others go on. */
+		if (m->v.out_dir_open)
+			output_create(s);
 	}
-	return 0;
+	TAILQ_FOREACH(s, &m->joined, entry)
+		if (s->v.out_open && !output_still_own(s))
+			output_recreate(s);
 }
 
 /*
