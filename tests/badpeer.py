@@ -368,7 +368,7 @@ def evil_slave(a):
     c.sendall(frame(s, EXEC_OK) + frame(s, REPORT, report(2, EVIL)))
     if flags & 1:
         c.sendall(frame(s, OUTPUT, out))
-    time.sleep(0.3)
+    time.sleep(1.0)  # long enough for status lines (-R 0.1) to show it
     res = struct.pack('!QQqBiQQQQ', start, time.time_ns(), 1000, 0, 0,
                       1000, 1000, 1024, len(out))
     c.sendall(frame(s, REPORT, report(3, EVIL)) + frame(s, FINISHD, res))

@@ -140,7 +140,9 @@ wait_slaves_ready
 make_conf "$TMP/mark.session" '/bin/sh :CONF:' 'echo "honest work"' 'sleep 0.3'
 HOSTILE_NAME_LINE="bad hello: hello name has a character outside"
 
-evil_session run 0 --follow -O "$TMP/evil-out"
+evil_session run 0 --follow -O "$TMP/evil-out" -vv -R 0.1
+assert_matches "$MASTER_OUT" '^status:   evil: running, .*: \?\]0;EVILTITLE\?\?\[2J\?synexec:FORGED' \
+    "a status line (-vv) with the evil progress text, '?' for controls"
 assert_contains "$MASTER_ERR" "$HOSTILE_NAME_LINE" "a name with controls"
 assert_line_has "$MASTER_OUT" "evil: " "EVILTITLE" "a --follow line of the evil slave"
 evil_escaped "$MASTER_OUT" "--follow"
