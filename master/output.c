@@ -3,16 +3,19 @@
  *
  * With -O DIR each slave's output lands in DIR/<slave name>.out, byte for
  * byte, as its OUTPUT frames arrive (names are unique within a session, so
- * the files are too).  Each frame is written at once with a plain write():
- * local disk is faster than the network that brought it, and nothing of it
- * stays in memory.  A file is created afresh: whatever had the name is
- * unlinked first and the new one made with O_EXCL|O_NOFOLLOW, so a planted
- * symlink or hard link is never written through.
+ * the files are too; a name that cannot be a file name there gets a short
+ * one).  Each frame is written at once with a plain write(): local disk is
+ * faster than the network that brought it, and nothing of it stays in
+ * memory.  A file is created afresh: whatever had the name is unlinked
+ * first and the new one made with O_EXCL|O_NOFOLLOW, so a planted symlink
+ * or hard link is never written through.  Whatever goes wrong with a file
+ * is its slave's error: the session goes on, the exit code becomes 1.
  *
  * With --follow each complete line is also printed on stdout, prefixed with
  * the slave's name, as pdsh does, made inert (text.h); a line longer than
- * VIEW_FOLLOW_LINE_MAX is printed in pieces.  With --output-max each slave sends at most that many
- * bytes; FINISHD says how many there were, so a capped file is known.
+ * VIEW_FOLLOW_LINE_MAX is printed in pieces.  With --output-max each slave
+ * sends at most that many bytes; FINISHD says how many there were, so a
+ * capped file is known.
  */
 #include <sys/stat.h>
 
