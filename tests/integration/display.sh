@@ -172,7 +172,7 @@ assert_eq 0 "$(cat "$MASTER_OUT" "$MASTER_ERR" | grep -c $'\033')" \
 make_conf "$TMP/evil.session" '/bin/sh :CONF:' \
     "printf 'out:\\033]0;EVILTITLE\\007\\033[2J\\rsynexec:FORGED\\23331mC1RAW\\302\\23332mC1UTF8\\377BADUTF8\\n'" \
     "printf 'prog:\\033]0;EVILTITLE\\007\\033[2J synexec:FORGED\\23331mC1RAW\\302\\23332mC1UTF8\\377BADUTF8\\n' >&\"\$SYNEXEC_PROGRESS_FD\"" \
-    'sleep 0.6'
+    'sleep 1.5'	# the status block shows the progress text meanwhile
 # screen_inert TYPESCRIPT: none of it raw; the --follow line escaped.
 screen_inert() {
 	"$PYTHON" - "$1" <<-'EOF'
