@@ -394,7 +394,6 @@ static void
 conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 {
 	char	msg[1024];
-	size_t	i;
 
 	if (strcmp(fmt, "no such option '%s'") == 0) {
 		va_list		 aq;
@@ -411,10 +410,7 @@ conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 			    "section %s", name, cfg->name);
 	} else
 		vsnprintf(msg, sizeof(msg), fmt, ap);
-	/* Values come from the file: keep the log line printable. */
-	for (i = 0; msg[i] != '\0'; i++)
-		if ((unsigned char)msg[i] < ' ' || msg[i] == 0x7f)
-			msg[i] = '?';
+	/* Values come from the file: the log makes them inert (log.h). */
 	conf_nerrors++;
 	log_warnx("%s:%d: %s", conf_shown_path ? conf_shown_path : "?",
 	    cfg != NULL ? cfg->line : 0, msg);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "text.h"
 
 #define NSEC_PER_SEC_J	((uint64_t)1000000000)
 
@@ -16,48 +17,12 @@ json_init(struct json *j, FILE *f)
 	j->f = f;
 }
 
-/*
- * Length of the valid UTF-8 sequence at s (1..4), or 0 if the bytes there
- * are not one: overlong forms, surrogates and code points above U+10FFFF are
- * refused, as RFC 3629 says.
- */
-static size_t
-json_utf8_len(const uint8_t *s, size_t len)
-{
-	uint32_t	cp;
-	size_t		n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
-}
-
 void
 json_escape(FILE *f, const void *v, size_t len)
 {
 	const uint8_t	*s = v;
 	size_t		 i = 0, n;
+	uint32_t	 cp;
 
 	fputc('"', f);
 	while (i < len) {
@@ -78,17 +43,26 @@ json_escape(FILE *f, const void *v, size_t len)
 			i++;
 			continue;
 		}
-		if ((n = json_utf8_len(s + i, len - i)) == 0) {
+		if ((n = text_utf8_len(s + i, len - i, &cp)) == 0) {
 			/* Not UTF-8: say so with the replacement character. */
 			fputs("\\ufffd", f);
 			i++;
 			continue;
 		}
-		/* U+2028/2029 are valid JSON but end lines in JavaScript. */
-		if (n == 3 && s[i] == 0xe2 && s[i + 1] == 0x80 &&
-		    (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
-			fprintf(f, "\\u%s", s[i + 2] == 0xa8 ? "2028" : "2029");
-			i += 3;
+		/*
+		 * Valid JSON, but C1 controls act on a terminal that shows
+		 * a value (jq -r), U+2028/2029 end lines in JavaScript, and
+		 * the other invisible ones (text.c) mislead a reader: named
+		 * by their number (above U+FFFF, as a surrogate pair).
+		 */
+		if (cp >= 0x80 && !text_cp_printable(cp)) {
+			if (cp > 0xffff)
+				fprintf(f, "\\u%04x\\u%04x",
+				    (unsigned)(0xd800 + ((cp - 0x10000) >> 10)),
+				    (unsigned)(0xdc00 + ((cp - 0x10000) & 0x3ff)));
+			else
+				fprintf(f, "\\u%04x", (unsigned)cp);
+			i += n;
 			continue;
 		}
 		fwrite(s + i, 1, n, f);

@@ -2,9 +2,11 @@
  * json.h - a small JSON writer for the results file (no parser, no DOM).
  *
  * Values are written as they come, onto a stdio stream, indented two spaces
- * per level.  Every string is escaped: quote, backslash and control bytes,
- * and any byte that is not part of valid UTF-8 becomes U+FFFD, so the
- * output is always valid JSON whatever bytes a file name or a slave holds.
+ * per level.  Every string is escaped: quote, backslash and control bytes
+ * (C1 too: U+0080..U+009F, and the invisible characters text.h names, as
+ * \uXXXX), and any byte that is not part of valid UTF-8 becomes U+FFFD, so
+ * the output is always valid JSON whatever bytes a file name or a slave
+ * holds, and no value acts on a terminal that prints it.
  *
  * Each writer takes a key: the member's name inside an object, NULL inside
  * an array or at the top.  Nesting is bounded by JSON_DEPTH_MAX; deeper

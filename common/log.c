@@ -1,5 +1,6 @@
 /*
- * log.c - stderr / syslog / file logging with a verbosity level.
+ * log.c - stderr / syslog / file logging with a verbosity level; every line
+ * made inert (text.c) as it is written.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,10 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "text.h"
+
+/* A formatted message is cut here (before it is made inert). */
+#define LOG_LINE_MAX	2048
 
 static enum log_target	log_target = LOG_TO_STDERR;
 static int		log_verbose;
@@ -80,21 +85,23 @@ log_close(void)
 	log_target = LOG_TO_STDERR;
 }
 
+/*
+ * Write one line, made inert first (text.c): whatever a peer's bytes in it,
+ * what reaches stderr, syslog or the file is one line of printable ASCII
+ * (NOTES section 10).
+ */
 static void
-log_emit(int priority, const char *fmt, va_list ap, int with_errno)
+log_write(int priority, const char *raw, size_t len)
 {
-	int	saved_errno = errno;
-	char	msg[2048];
-	int	n;
+	char	 small[TEXT_INERT_SIZE(LOG_LINE_MAX)], *msg = small;
+	size_t	 size = sizeof(small);
 
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (n < 0)
-		msg[0] = '\0';
-	if (with_errno) {
-		size_t used = strlen(msg);
-		snprintf(msg + used, sizeof(msg) - used, ": %s",
-		    strerror(saved_errno));
+	if (TEXT_INERT_SIZE(len) > size &&
+	    (msg = malloc(size = TEXT_INERT_SIZE(len))) == NULL) {
+		msg = small;	/* cut rather than lost */
+		size = sizeof(small);
 	}
+	text_inert(msg, size, raw, len, 0);
 
 	switch (log_target) {
 	case LOG_TO_SYSLOG:
@@ -119,6 +126,46 @@ log_emit(int priority, const char *fmt, va_list ap, int with_errno)
 		fprintf(stderr, "%s: %s\n", log_ident, msg);
 		break;
 	}
+	if (msg != small)
+		free(msg);
+}
+
+static void
+log_emit(int priority, const char *fmt, va_list ap, int with_errno)
+{
+	int	saved_errno = errno;
+	char	msg[LOG_LINE_MAX];
+	int	n;
+
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		msg[0] = '\0';
+	if (with_errno) {
+		size_t used = strlen(msg);
+		snprintf(msg + used, sizeof(msg) - used, ": %s",
+		    strerror(saved_errno));
+	}
+	log_write(priority, msg, strlen(msg));
+	errno = saved_errno;
+}
+
+void
+log_info_data(const char *prefix, const void *p, size_t len)
+{
+	int	 saved_errno = errno;
+	size_t	 plen = strlen(prefix);
+	char	*raw;
+
+	if ((raw = malloc(plen + len + 1)) == NULL) {
+		log_write(LOG_INFO, prefix, plen);
+		errno = saved_errno;
+		return;
+	}
+	memcpy(raw, prefix, plen);
+	if (len > 0)
+		memcpy(raw + plen, p, len);
+	log_write(LOG_INFO, raw, plen + len);
+	free(raw);
 	errno = saved_errno;
 }
 

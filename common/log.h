@@ -4,6 +4,11 @@
  * Messages go to stderr, or to syslog once log_init() was told the process is a
  * daemon (or to a file named with --log).  Verbosity rises with each -v:
  * 0 prints warnings and info, 1 adds debug, 2 adds wire-level traces.
+ *
+ * Every line is made inert as it is written (text.h, without TEXT_UTF8): a
+ * byte outside printable ASCII, whoever sent it, is written \xNN and a
+ * backslash \\, so no peer can forge a line, move the cursor or retitle a
+ * terminal through the log.  Callers pass text as it came, never escaped.
  */
 #ifndef SYNEXEC_LOG_H
 #define SYNEXEC_LOG_H
@@ -33,6 +38,8 @@ void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* log_info of prefix then len bytes of p, which may hold any byte (NUL too). */
+void	log_info_data(const char *prefix, const void *p, size_t len);
 /* Log and exit(1). */
 void	fatal(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));

@@ -31,6 +31,7 @@
 #include "clock.h"
 #include "log.h"
 #include "master.h"
+#include "text.h"
 
 #define DISPLAY_NAME_MAX	24	/* name column, at most */
 
@@ -82,21 +83,24 @@ display_size(unsigned *rows, unsigned *cols)
 		*cols = (unsigned)atoi(e);
 }
 
-/* Append one line, cut to width, cleared to its end. */
+/*
+ * Append one line, made inert (names and progress texts come from slaves:
+ * text.h), cut to width, cleared to its end.
+ */
 static void
 display_line(FILE *f, unsigned width, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void
 display_line(FILE *f, unsigned width, const char *fmt, ...)
 {
-	char	line[1024];
+	char	raw[1024], line[TEXT_INERT_SIZE(sizeof(raw))];
 	va_list	ap;
 	size_t	n;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	n = strlen(line);
+	n = text_inert(line, sizeof(line), raw, strlen(raw), 0);
 	if (n > width)
 		n = width;
 	fwrite(line, 1, n, f);

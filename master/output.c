@@ -3,21 +3,25 @@
  *
  * With -O DIR each slave's output lands in DIR/<slave name>.out, byte for
  * byte, as its OUTPUT frames arrive (names are unique within a session, so
- * the files are too).  Each frame is written at once with a plain write():
- * local disk is faster than the network that brought it, and nothing of it
- * stays in memory.  A file is created afresh: whatever had the name is
- * unlinked first and the new one made with O_EXCL|O_NOFOLLOW, so a planted
- * symlink or hard link is never written through.
+ * the files are too; a name that cannot be a file name there gets a short
+ * one).  Each frame is written at once with a plain write(): local disk is
+ * faster than the network that brought it, and nothing of it stays in
+ * memory.  A file is created afresh: whatever had the name is unlinked
+ * first and the new one made with O_EXCL|O_NOFOLLOW, so a planted symlink
+ * or hard link is never written through.  Whatever goes wrong with a file
+ * is its slave's error: the session goes on, the exit code becomes 1.
  *
  * With --follow each complete line is also printed on stdout, prefixed with
- * the slave's name, as pdsh does; a line longer than VIEW_FOLLOW_LINE_MAX is
- * printed in pieces.  With --output-max each slave sends at most that many
- * bytes; FINISHD says how many there were, so a capped file is known.
+ * the slave's name, as pdsh does, made inert (text.h); a line longer than
+ * VIEW_FOLLOW_LINE_MAX is printed in pieces.  With --output-max each slave
+ * sends at most that many bytes; FINISHD says how many there were, so a
+ * capped file is known.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +30,10 @@
 
 #include "log.h"
 #include "master.h"
+#include "text.h"
+
+/* A file name in -O's directory: NAME_MAX at most, with room to spare. */
+#define OUTPUT_FILE_MAX	(NAME_MAX + 64)
 
 int
 output_init(struct master *m, char *err, size_t errlen)
@@ -33,6 +41,7 @@ output_init(struct master *m, char *err, size_t errlen)
 	const struct master_opts	*o = m->opts;
 	const char			*dir = o->output_dir;
 
+	m->v.follow_text = TEXT_TAB | text_terminal_flags();
 	if (o->output_max != 0 && dir == NULL && !o->follow)
 		log_warnx("warning: --output-max has no effect without -O or "
 		    "--follow");
@@ -91,49 +100,181 @@ output_set_error(struct slave *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* DIR/<name>.out, created afresh.  -1 after saying why. */
+/*
+ * DIR/file, created afresh as this slave's file: 0, or an errno (what
+ * failed in *step).
+ */
 static int
-output_create(struct slave *s)
+output_open(struct slave *s, const char *file, const char **step)
 {
 	struct master	*m = s->m;
-	char		 file[PROTO_NAME_MAX + 32];
 	int		 fd;
 
-	snprintf(file, sizeof(file), "%s.out", s->name);
+	free(s->v.out_path);
 	if (asprintf(&s->v.out_path, "%s/%s", m->v.out_dir, file) == -1) {
 		s->v.out_path = NULL;
-		summary_err(m, "out of memory");
-		return -1;
+		*step = "";
+		return ENOMEM;
 	}
-	/* The results name the slave whose file failed, too. */
 	if (unlinkat(m->v.out_dirfd, file, 0) == -1 && errno != ENOENT) {
-		output_set_error(s, "%s: cannot replace it: %s",
-		    s->v.out_path, strerror(errno));
-		summary_err(m, "%s", s->v.out_error != NULL ?
-		    s->v.out_error : s->v.out_path);
-		return -1;
+		*step = "cannot replace it: ";
+		return errno;
 	}
 	fd = openat(m->v.out_dirfd, file, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0666);
 	if (fd == -1) {
-		output_set_error(s, "%s: %s", s->v.out_path, strerror(errno));
-		summary_err(m, "%s", s->v.out_error != NULL ?
-		    s->v.out_error : s->v.out_path);
-		return -1;
+		*step = "";
+		return errno;
 	}
 	s->v.out_fd = fd;
 	s->v.out_open = true;
 	return 0;
 }
 
-int
+/* The longest file name DIR takes. */
+static size_t
+output_name_max(const struct master *m)
+{
+	long n = fpathconf(m->v.out_dirfd, _PC_NAME_MAX);
+
+	return n > 0 && n < NAME_MAX ? (size_t)n : NAME_MAX;
+}
+
+/* Errors that say the name, not the place, is at fault. */
+static bool
+output_bad_name(int e)
+{
+	return e == ENAMETOOLONG || e == EINVAL || e == EILSEQ;
+}
+
+/*
+ * The short file name of a slave whose name cannot be one in DIR: as much
+ * of its name as fits, each byte outside [A-Za-z0-9._-] as '_', then '~'
+ * and 16 hex digits of a hash of the whole name (the same name has the
+ * same file in every session), then "-INDEX" with indexed, then ".out".
+ * A slave's name holds no '~': a short name is never another's own name.
+ */
+static void
+output_short_name(const struct slave *s, size_t name_max, bool indexed,
+    char *out, size_t outlen)
+{
+	/* '~', 16 digits, '-' and 10 digits, ".out": 32 bytes at most. */
+	size_t		 keep = name_max > 32 ? name_max - 32 : 0, i;
+	uint64_t	 h = 14695981039346656037ull;	/* FNV-1a */
+	char		 prefix[NAME_MAX + 1], idx[16] = "";
+
+	for (i = 0; s->name[i] != '\0'; i++)
+		h = (h ^ (uint8_t)s->name[i]) * 1099511628211ull;
+	for (i = 0; s->name[i] != '\0' && i < keep && i < NAME_MAX; i++) {
+		char c = s->name[i];
+
+		prefix[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '-' ? c : '_';
+	}
+	prefix[i] = '\0';
+	if (indexed)
+		snprintf(idx, sizeof(idx), "-%u", s->index);
+	snprintf(out, outlen, "%s~%016llx%s.out", prefix,
+	    (unsigned long long)h, idx);
+}
+
+/* This slave's output is not stored: its error, the others go on. */
+static void
+output_create_failed(struct slave *s, const char *step, int e)
+{
+	output_set_error(s, "%s: %s%s", s->v.out_path != NULL ?
+	    s->v.out_path : s->m->v.out_dir, step, strerror(e));
+	summary_err(s->m, "%s; %s's output is not stored", s->v.out_error !=
+	    NULL ? s->v.out_error : strerror(e), s->name);
+	s->m->v.out_error = true;
+}
+
+/*
+ * DIR/<name>.out, created afresh; a name that cannot be a file name there
+ * (too long, or refused by the file system) gets its short one, said in
+ * the log and in the results (output_file).  A failure is said, and is
+ * this slave's error (output_create_failed).
+ */
+static void
+output_create(struct slave *s)
+{
+	struct master	*m = s->m;
+	size_t		 max = output_name_max(m);
+	char		 file[OUTPUT_FILE_MAX], why[96];
+	const char	*step;
+	int		 e;
+
+	if (strlen(s->name) + strlen(".out") <= max) {
+		snprintf(file, sizeof(file), "%s.out", s->name);
+		if ((e = output_open(s, file, &step)) == 0)
+			return;
+		if (!output_bad_name(e)) {
+			output_create_failed(s, step, e);
+			return;
+		}
+		snprintf(why, sizeof(why), "%s", strerror(e));
+	} else
+		snprintf(why, sizeof(why), "%zu bytes with \".out\", over the "
+		    "%zu a file name may have there", strlen(s->name) + 4, max);
+	output_short_name(s, max, false, file, sizeof(file));
+	if ((e = output_open(s, file, &step)) != 0) {
+		output_create_failed(s, step, e);
+		return;
+	}
+	log_info("%s: its name cannot be a file name in %s (%s): its output "
+	    "goes to %s", s->label, m->v.out_dir, why, s->v.out_path);
+}
+
+/*
+ * Is DIR's entry of this slave's file still the file it writes?  Not where
+ * a later slave's file name is the same one to DIR: a file system that
+ * ignores case, where "Web.out" is "web.out", unlinked the earlier file.
+ */
+static bool
+output_still_own(const struct slave *s)
+{
+	struct stat	 mine, there;
+	const char	*file = strrchr(s->v.out_path, '/') + 1;
+
+	if (fstat(s->v.out_fd, &mine) == -1 || mine.st_nlink == 0)
+		return false;
+	if (fstatat(s->m->v.out_dirfd, file, &there, AT_SYMLINK_NOFOLLOW) ==
+	    -1)
+		return false;
+	return mine.st_dev == there.st_dev && mine.st_ino == there.st_ino;
+}
+
+/* A file taken by another slave's: the short name with its index. */
+static void
+output_recreate(struct slave *s)
+{
+	char		 file[OUTPUT_FILE_MAX], *was;
+	const char	*step;
+	int		 e;
+
+	close(s->v.out_fd);
+	s->v.out_open = false;
+	was = s->v.out_path;
+	s->v.out_path = NULL;
+	output_short_name(s, output_name_max(s->m), true, file, sizeof(file));
+	if ((e = output_open(s, file, &step)) != 0)
+		output_create_failed(s, step, e);
+	else
+		log_info("%s: %s is another slave's file too (a file system "
+		    "that ignores case?): its output goes to %s", s->label,
+		    was, s->v.out_path);
+	free(was);
+}
+
+void
 output_prepare(struct master *m)
 {
 	struct slave	*s;
 	bool		 collect = output_conf_flags(m) != 0;
 
 	if (!collect)
-		return 0;
+		return;
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		if (s->kind != SLAVE_KIND_OURS) {
 			log_warnx("%s: a 2014 slave cannot send its output "
@@ -143,55 +284,35 @@ output_prepare(struct master *m)
 			continue;
 		}
 		s->v.out_on = true;
-		if (m->v.out_dir_open && output_create(s) == -1)
-			return -1;
+		/* A file that fails is that slave's error; the others go on. */
+		if (m->v.out_dir_open)
+			output_create(s);
 	}
-	return 0;
+	TAILQ_FOREACH(s, &m->joined, entry)
+		if (s->v.out_open && !output_still_own(s))
+			output_recreate(s);
 }
 
-/* Printable on a terminal: control bytes (but tab) become '?'. */
+/*
+ * One --follow line: "name: " and the line, made inert (text.h) wherever it
+ * goes: tabs kept, and printable UTF-8 where the terminal takes it.
+ */
 static void
-output_put(struct master *m, FILE *f, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	if (len == 0)
-		return;	/* p may be NULL then */
-	if (!m->v.tty && !m->out_log) {
-		fwrite(p, 1, len, f);
-		return;
-	}
-	for (i = 0; i < len; i++)
-		fputc((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f ? '?' :
-		    p[i], f);
-}
-
-/* One --follow line: "name: " a b. */
-static void
-output_emit(struct slave *s, const uint8_t *a, size_t alen, const uint8_t *b,
-    size_t blen)
+output_emit(struct slave *s, const uint8_t *p, size_t len)
 {
 	struct master	*m = s->m;
-	char		*line = NULL;
-	size_t		 len = 0;
-	FILE		*f;
+	char		 prefix[sizeof(s->name) + 2];
 
 	if (m->out_log) {
-		/* Daemon: the log takes text lines. */
-		if ((f = open_memstream(&line, &len)) == NULL)
-			return;
-		output_put(m, f, a, alen);
-		output_put(m, f, b, blen);
-		fclose(f);
-		log_info("%s: %s", s->name, line != NULL ? line : "");
-		free(line);
+		/* Daemon: the log takes text lines, and makes them inert. */
+		snprintf(prefix, sizeof(prefix), "%s: ", s->name);
+		log_info_data(prefix, p, len);
 		return;
 	}
 	display_erase(m);
-	fputs(s->name, stdout);
+	text_inert_put(stdout, s->name, strlen(s->name), 0);
 	fputs(": ", stdout);
-	output_put(m, stdout, a, alen);
-	output_put(m, stdout, b, blen);
+	text_inert_put(stdout, p, len, m->v.follow_text);
 	fputc('\n', stdout);
 }
 
@@ -213,7 +334,7 @@ output_follow(struct slave *s, const uint8_t *p, size_t len)
 		 */
 		if (s->v.line_len == VIEW_FOLLOW_LINE_MAX && *p != '\n') {
 			output_emit(s, (const uint8_t *)s->v.line,
-			    s->v.line_len, NULL, 0);
+			    s->v.line_len);
 			s->v.line_len = 0;
 		}
 		/*
@@ -224,9 +345,11 @@ output_follow(struct slave *s, const uint8_t *p, size_t len)
 		room = VIEW_FOLLOW_LINE_MAX - s->v.line_len;
 		nl = memchr(p, '\n', len < room + 1 ? len : room + 1);
 		if (nl != NULL) {
+			/* Whole, so that a character cut by TCP is whole. */
 			seg = (size_t)(nl - p);
+			memcpy(s->v.line + s->v.line_len, p, seg);
 			output_emit(s, (const uint8_t *)s->v.line,
-			    s->v.line_len, p, seg);
+			    s->v.line_len + seg);
 			s->v.line_len = 0;
 			p += seg + 1;
 			len -= seg + 1;
@@ -319,8 +442,7 @@ static void
 output_follow_flush(struct slave *s)
 {
 	if (s->v.line != NULL && s->v.line_len > 0) {
-		output_emit(s, (const uint8_t *)s->v.line, s->v.line_len,
-		    NULL, 0);
+		output_emit(s, (const uint8_t *)s->v.line, s->v.line_len);
 		s->v.line_len = 0;
 		fflush(stdout);
 	}

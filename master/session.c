@@ -212,10 +212,7 @@ session_configure(struct master *m)
 		}
 	}
 	/* Before anything is sent: DIR/<name>.out for every slave. */
-	if (output_prepare(m) == -1) {
-		session_finish(m, 1, "the master cannot store task output");
-		return;
-	}
+	output_prepare(m);
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		s->state = SLAVE_CONF;
 		if (s->kind == SLAVE_KIND_OURS)

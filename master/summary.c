@@ -16,23 +16,46 @@
 #include "clock.h"
 #include "log.h"
 #include "master.h"
+#include "text.h"
+
+/*
+ * Lines to the user hold what slaves said (names, reasons, progress): on
+ * stdout or stderr they are made inert as log lines are (text.h), and in
+ * the log by the log itself.
+ */
+static void
+summary_line(struct master *m, bool err, const char *fmt, va_list ap)
+{
+	char	*line = NULL;
+	int	 n;
+	FILE	*f = err ? stderr : stdout;
+
+	display_erase(m);	/* the live block goes back below, later */
+	if ((n = vasprintf(&line, fmt, ap)) == -1)
+		return;
+	if (err ? !m->log_stderr : m->out_log) {
+		if (err)
+			log_warnx("%s", line);
+		else
+			log_info("%s", line);
+	} else {
+		/* Never cut at the log's line length on a terminal. */
+		if (err)
+			fputs(MASTER_NAME ": ", f);
+		text_inert_put(f, line, (size_t)n, 0);
+		fputc('\n', f);
+		fflush(f);
+	}
+	free(line);
+}
 
 void
 summary_out(struct master *m, const char *fmt, ...)
 {
-	va_list	 ap;
-	char	*line = NULL;
+	va_list ap;
 
 	va_start(ap, fmt);
-	display_erase(m);	/* the live block goes back below, later */
-	if (!m->out_log) {
-		vprintf(fmt, ap);
-		putchar('\n');
-		fflush(stdout);
-	} else if (vasprintf(&line, fmt, ap) != -1) {
-		log_info("%s", line);
-		free(line);
-	}
+	summary_line(m, false, fmt, ap);
 	va_end(ap);
 }
 
@@ -40,19 +63,10 @@ summary_out(struct master *m, const char *fmt, ...)
 void
 summary_err(struct master *m, const char *fmt, ...)
 {
-	va_list	 ap;
-	char	*line = NULL;
+	va_list ap;
 
 	va_start(ap, fmt);
-	display_erase(m);
-	if (m->log_stderr) {
-		fputs(MASTER_NAME ": ", stderr);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-	} else if (vasprintf(&line, fmt, ap) != -1) {
-		log_warnx("%s", line);
-		free(line);
-	}
+	summary_line(m, true, fmt, ap);
 	va_end(ap);
 }
 

@@ -72,6 +72,7 @@ struct master_view {
 	bool			 out_dir_open;
 	char			*out_dir;
 	bool			 out_error;	/* a file could not be written */
+	unsigned		 follow_text;	/* --follow lines: text.h flags */
 	/* results (results.c) */
 	int			 res_dirfd;	/* -r's directory */
 	bool			 res_dir_open;
@@ -139,8 +140,12 @@ void	display_end(struct master *);
 /* At start-up (before -d): -O DIR exists or is made, and is writable. */
 int	output_init(struct master *, char *err, size_t errlen);
 uint32_t output_conf_flags(const struct master *);
-/* Configuration begins: DIR/<name>.out for each slave; -1 if one fails. */
-int	output_prepare(struct master *);
+/*
+ * Configuration begins: DIR/<name>.out for each slave (a short name where
+ * the name cannot be a file name there).  A file that cannot be made is
+ * that slave's error (exit 1 at the end), never the session's.
+ */
+void	output_prepare(struct master *);
 /* An OUTPUT frame: 0, or -1 with why (the slave is then dropped). */
 int	output_received(struct slave *, const uint8_t *, size_t, char *why,
 	    size_t whylen);

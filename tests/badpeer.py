@@ -12,12 +12,29 @@
       Connects to the master at 127.0.0.1:P with bad first frames; each
       connection must be closed (an invalid hello gets FULL first), a silent
       one within about 5 s.
+  badpeer.py evil-slave --port P --session S --case CASE
+      Joins the master at 127.0.0.1:P as one of our slaves and puts terminal
+      controls (ESC sequences, CR, the C1 byte 0x9b raw and as UTF-8 C2 9B,
+      bytes that are not UTF-8: EVIL below) in every text it sends: first a
+      hello whose name holds them (refused with FULL), then as "evil" the
+      case's text: conf-no (the CONF_NO reason), exec-no (CONF_OK, then the
+      EXEC_NO reason), error (an ERROR once joined), run (CONF_OK, EXEC_OK,
+      REPORTs whose progress text, and OUTPUT whose bytes, are EVIL, then
+      FINISHD).  The test checks that none of it reaches the master's
+      terminal, log or results raw.
+  badpeer.py evil-master --port P --session S [--allowed PATH]
+      Plays a master to our slave (probes 127.0.0.1:P) that puts EVIL in
+      every text it sends: the command of CONF_BEGIN and of a 2014 CONF
+      (the slave refuses them: CONF_NO), CONF_BEGIN's master address (the
+      slave drops us), the reasons of ABORT, BYE, FULL and ERROR.  The test
+      checks the slave's log.
 
 Prints one line per check ("ok: ..." or "FAIL: ...") and exits 1 if any
 check failed.  Every wait is bounded.  Python 3 standard library only.
 """
 
 import argparse
+import os
 import select
 import socket
 import struct
@@ -25,9 +42,17 @@ import sys
 import time
 
 from wire import HDR, frame, read_frames  # noqa: E402
-REPLY, PROBE, CONF_OK, EXEC_NO = 0, 1, 3, 7
-WELCOME, FULL, PING, CONF_DATA, START, ERROR = 32, 33, 34, 37, 38, 45
+REPLY, PROBE, CONF, CONF_OK, CONF_NO, EXEC, EXEC_OK, EXEC_NO = range(8)
+FINISHD = 10
+WELCOME, FULL, PING, PONG, CONF_BEGIN, CONF_DATA, START = range(32, 39)
+REPORT, REPORT_REQ, OUTPUT, ABORT, BYE, HEARTBEAT, ERROR = range(39, 46)
 MAGIC = 0x53594e58
+
+# Terminal controls and bytes that are not UTF-8, each with a marker the test
+# looks for, raw and escaped: a window title (OSC), a screen clear, a fake
+# line after CR, CSI as the C1 byte 0x9b and as UTF-8 C2 9B, a lone 0xff.
+EVIL = (b'\x1b]0;EVILTITLE\x07\x1b[2J\rsynexec:FORGED'
+        b'\x9b31mC1RAW\xc2\x9b32mC1UTF8\xffBADUTF8')
 
 failures = 0
 
@@ -220,16 +245,204 @@ def poke_master(a):
     silent.close()
 
 
+class Peer:
+    """A connection and the frames read from it so far."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b''
+
+    def next(self, secs):
+        """The next frame (cmd, payload) within secs; None at close or time-out."""
+        end = time.monotonic() + secs
+        while True:
+            if len(self.buf) >= HDR.size:
+                _, _, cmd, n = HDR.unpack_from(self.buf)
+                if len(self.buf) >= HDR.size + n:
+                    p = self.buf[HDR.size:HDR.size + n]
+                    self.buf = self.buf[HDR.size + n:]
+                    return cmd, p
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([self.sock], [], [], left)
+            if not r:
+                continue
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                data = b''
+            if not data:
+                return None
+            self.buf += data
+
+    def until(self, cmds, secs):
+        """Read until a frame of cmds: (cmd, payload), or None."""
+        end = time.monotonic() + secs
+        while True:
+            f = self.next(max(end - time.monotonic(), 0))
+            if f is None or f[0] in cmds:
+                return f
+
+
+def hello(name):
+    return struct.pack('!IHHIB', MAGIC, 1, 0, os.getpid(), len(name)) + name
+
+
+def report(state, text):
+    return struct.pack('!BQQQB', state, 10 ** 8, 1000, 0, len(text)) + text
+
+
+def evil_slave(a):
+    dst = ('127.0.0.1', a.port)
+    # A name with controls in it is no name: FULL, with a reason that is
+    # plain text, and closed.
+    c = socket.create_connection(dst, timeout=3)
+    c.sendall(frame(a.session, REPLY, hello(b'x' + EVIL[:40])))
+    frames, closed = read_frames(c, 3)
+    check(closed and any(cmd == FULL for cmd, _ in frames),
+          'master turns away a hello whose name holds controls (FULL)')
+    c.close()
+
+    c = socket.create_connection(dst, timeout=3)
+    peer = Peer(c)
+    s = a.session
+    c.sendall(frame(s, REPLY, hello(b'evil')))
+    f = peer.next(5)
+    check(f is not None and f[0] == WELCOME, 'master welcomes "evil"')
+    # Clock sync: answer each PING; then wait for the configuration.
+    conf = None
+    while True:
+        f = peer.next(20)
+        if f is None:
+            break
+        cmd, p = f
+        if cmd == PING:
+            c.sendall(frame(s, PONG, p[:8] + struct.pack(
+                '!QQ', time.monotonic_ns(), time.time_ns())))
+        elif cmd == PROBE:
+            c.sendall(frame(s, REPLY))
+        elif cmd == CONF_BEGIN:
+            conf = p
+            break
+    check(conf is not None, 'master sends CONF_BEGIN')
+    if conf is None:
+        return
+    if a.case == 'error':
+        c.sendall(frame(s, ERROR, b'evil error: ' + EVIL))
+        read_frames(c, 2)
+        return
+
+    def last_reports():
+        """The last round of reports, then BYE."""
+        while True:
+            f = peer.until((REPORT_REQ, BYE), 10)
+            if f is None or f[0] == BYE:
+                break
+            c.sendall(frame(s, REPORT, report(3, EVIL)))
+        check(f is not None, 'master says BYE')
+
+    if a.case == 'conf-no':
+        c.sendall(frame(s, CONF_NO, b'evil refusal: ' + EVIL))
+        last_reports()
+        return
+    size = struct.unpack_from('!Q', conf)[0]
+    flags = struct.unpack_from('!I', conf, 20)[0]
+    got = 0
+    while got < size:
+        f = peer.until((CONF_DATA,), 10)
+        if f is None:
+            break
+        got += len(f[1])
+    c.sendall(frame(s, CONF_OK))
+    f = peer.until((START,), 10)
+    check(f is not None, 'master sends START')
+    if f is None:
+        return
+    if a.case == 'exec-no':
+        c.sendall(frame(s, EXEC_NO, b'evil start refusal: ' + EVIL))
+        last_reports()
+        return
+    start = time.time_ns()
+    out = b'line one\n' + EVIL + b'\nlast line ' + EVIL
+    c.sendall(frame(s, EXEC_OK) + frame(s, REPORT, report(2, EVIL)))
+    if flags & 1:
+        c.sendall(frame(s, OUTPUT, out))
+    time.sleep(1.0)  # long enough for status lines (-R 0.1) to show it
+    res = struct.pack('!QQqBiQQQQ', start, time.time_ns(), 1000, 0, 0,
+                      1000, 1000, 1024, len(out))
+    c.sendall(frame(s, REPORT, report(3, EVIL)) + frame(s, FINISHD, res))
+    last_reports()
+
+
+def evil_master(a):
+    s = a.session
+    lsock = listener(a.port)
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    welcome = frame(s, WELCOME, struct.pack('!HHI', 1, 0, 1000))
+    # The command: an absolute path that does not exist, or one not in
+    # --allow; "/bin/true" with an evil master address.
+    path = (a.allowed or '/nonexistent').encode() + b'/' + EVIL
+    addr = b'127.0.0.1' + EVIL[:30]
+
+    def conf_begin(command, maddr=b'127.0.0.1'):
+        return (struct.pack('!QIIIIQHH', 0, 0, 1, 0, 0, 0, len(command),
+                            len(maddr)) + command + maddr)
+
+    cases = [
+        ('CONF_BEGIN with an evil command',
+         welcome + frame(s, CONF_BEGIN, conf_begin(path)), CONF_NO),
+        ('a 2014 CONF with an evil command',
+         frame(s, CONF, path + b'\npayload'), CONF_NO),
+        ('CONF_BEGIN with an evil master address',
+         welcome + frame(s, CONF_BEGIN, conf_begin(b'/bin/true', addr)),
+         None),
+        ('ABORT with an evil reason',
+         welcome + frame(s, ABORT, b'evil abort: ' + EVIL)
+         + frame(s, BYE, b'evil bye: ' + EVIL), None),
+        ('FULL with an evil reason', frame(s, FULL, b'evil full: ' + EVIL),
+         None),
+        ('ERROR with an evil reason',
+         welcome + frame(s, ERROR, b'evil error: ' + EVIL), None),
+    ]
+    for what, data, answer in cases:
+        c = None
+        for _ in range(10):
+            udp.sendto(frame(s, PROBE), ('127.0.0.1', a.port))
+            c = accept_within(lsock, 0.5)
+            if c:
+                break
+        check(c is not None, 'slave connects (before %s)' % what)
+        if c is None:
+            continue
+        f = read_one(c, 3)
+        check(f is not None and f[2] == REPLY, 'slave says hello')
+        c.sendall(data)
+        frames, closed = read_frames(c, 2 if answer is None else 1)
+        if answer is not None:
+            texts = [p for cmd, p in frames if cmd == answer]
+            check(texts and b'FORGED' in texts[0],
+                  'slave refuses %s (CONF_NO naming the command)' % what)
+        else:
+            check(closed, 'slave ends the connection after %s' % what)
+        c.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('mode', choices=['probe-slave', 'poke-slave', 'poke-master'])
+    ap.add_argument('mode', choices=['probe-slave', 'poke-slave', 'poke-master',
+                                     'evil-slave', 'evil-master'])
     ap.add_argument('--port', type=int, required=True)
     ap.add_argument('--session', type=int, default=0)
     ap.add_argument('--pid', type=int, default=0)
     ap.add_argument('--name', default='')
+    ap.add_argument('--case', choices=['conf-no', 'exec-no', 'error', 'run'],
+                    default='run')
+    ap.add_argument('--allowed', help='evil-master: a path in --allow')
     a = ap.parse_args()
     {'probe-slave': probe_slave, 'poke-slave': poke_slave,
-     'poke-master': poke_master}[a.mode](a)
+     'poke-master': poke_master, 'evil-slave': evil_slave,
+     'evil-master': evil_master}[a.mode](a)
     return 1 if failures else 0
 
 

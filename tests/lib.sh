@@ -364,6 +364,29 @@ assert_line_has() {
 	fi
 }
 
+# assert_inert FILE [WHAT]: FILE (a log, or what a master printed when not
+# on a terminal) holds only lines of printable ASCII: no terminal control,
+# no CR, no C1 byte raw (0x9b) or as UTF-8 (C2 9B), nothing that is not
+# ASCII (peer text is escaped \xNN, NOTES section 10).
+assert_inert() {
+	local why
+	if why=$("$PYTHON" - "$1" <<-'EOF'
+		import sys
+		data = open(sys.argv[1], "rb").read()
+		for i, b in enumerate(data):
+		    if not (0x20 <= b < 0x7f or b == 0x0a):
+		        line = data.count(b"\n", 0, i) + 1
+		        print("byte 0x%02x at offset %d (line %d): %r" % (b, i, line,
+		              data[max(i - 30, 0):i + 30]))
+		        sys.exit(1)
+		EOF
+	); then
+		pass "${2:-${1#$TMP/}}: printable ASCII lines only"
+	else
+		fail "${2:-${1#$TMP/}}: a raw control or non-ASCII byte: $why"
+	fi
+}
+
 show_file() {
 	if [ -e "$1" ]; then
 		head -n 40 "$1" | sed 's/^/    > /'

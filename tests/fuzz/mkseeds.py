@@ -23,6 +23,11 @@ WELCOME, FULL, PING, PONG, CONF_BEGIN, CONF_DATA, START = range(32, 39)
 REPORT, REPORT_REQ, OUTPUT, ABORT, BYE, HEARTBEAT, ERROR = range(39, 46)
 
 
+# Terminal controls, CR, the C1 byte CSI raw and as UTF-8, bytes that are
+# not UTF-8: what a hostile peer puts in its texts (NOTES section 10).
+EVIL = b'\x1b]0;t\x07\x1b[2J\rfake\x9b31m\xc2\x9b32m\xff\xfe'
+
+
 def frame(cmd, payload=b'', session=SESSION, version=1, datalen=None):
     n = len(payload) if datalen is None else datalen
     return HDR.pack(version, session, cmd, n) + payload
@@ -111,6 +116,19 @@ def master_seeds():
         rec(frame(PONG, pong()))
     s['bad_finishd_early'] = bytes([0]) + b''.join(ours[:5]) + \
         rec(frame(FINISHD, result()))
+    s['evil_name'] = bytes([0]) + rec(frame(REPLY, hello(b'x' + EVIL)))
+    s['evil_refused'] = bytes([0x00]) + b''.join(ours[:5]) + \
+        rec(frame(CONF_NO, b'refused: ' + EVIL))
+    s['evil_exec_no'] = bytes([0x00]) + b''.join(ours[:6]) + \
+        rec(frame(EXEC_NO, EVIL))
+    s['evil_error'] = bytes([0x00]) + b''.join(ours[:3]) + \
+        rec(frame(ERROR, EVIL))
+    evil_report = (bytes([2]) + struct.pack('!QQQ', 1000, 20, 0)
+                   + bytes([len(EVIL)]) + EVIL)
+    s['evil_report_output'] = bytes([0x00]) + b''.join(ours[:6]) + \
+        rec(frame(REPORT, evil_report)) + \
+        rec(frame(OUTPUT, b'line\n' + EVIL + b'\n' + EVIL)) + \
+        rec(frame(FINISHD, result()))
     s['keyed_raw_plain'] = bytes([0x40]) + rec(frame(REPLY, hello()))
     s['keyed_raw_hello'] = bytes([0x40]) + \
         rec(frame(48, struct.pack('!HH', 1, 0) + bytes(40)))
@@ -159,6 +177,19 @@ def slave_seeds():
     s['bad_version'] = bytes([0]) + rec(frame(WELCOME, bytes(8), version=2))
     s['bad_unknown'] = bytes([0]) + rec(frame(99))
     s['bad_huge'] = bytes([0]) + rec(frame(WELCOME, datalen=60000))
+    s['evil_command'] = bytes([0x00]) + welcome + \
+        rec(frame(CONF_BEGIN, conf_begin(b'/bin/' + EVIL + b' :CONF:'))) + \
+        rec(frame(CONF_DATA, b'hello'))
+    evil_addr = (struct.pack('!QIIIIQHH', 0, 0, 1, 0, 0, 0, 9, len(EVIL))
+                 + b'/bin/true' + EVIL)
+    s['evil_master_addr'] = bytes([0x00]) + welcome + \
+        rec(frame(CONF_BEGIN, evil_addr))
+    s['evil_v1_command'] = bytes([0x00]) + \
+        rec(frame(CONF, b'/bin/' + EVIL + b'\npayload'))
+    s['evil_reasons'] = bytes([0x00]) + welcome + \
+        rec(frame(ABORT, EVIL)) + rec(frame(ERROR, EVIL))
+    s['evil_bye'] = bytes([0x00]) + welcome + rec(frame(BYE, EVIL))
+    s['evil_full'] = bytes([0x00]) + rec(frame(FULL, EVIL))
     s['keyed_raw_plain'] = bytes([0x03]) + rec(frame(CONF, b'/bin/true\n'))
     s['keyed_raw_proof'] = bytes([0x03]) + rec(frame(49, bytes(32)))
     return s

@@ -7,7 +7,11 @@
 #    never scrolls a copy of itself into the history, fits the height with
 #    "... N more", and is gone at the end, the summary in its place;
 #  - not on a terminal: one line per phase change and per slave finishing,
-#    with -v a status line per report interval, and no escape codes.
+#    with -v a status line per report interval, and no escape codes;
+#  - on a terminal (TERM=xterm, and TERM=dumb: no block), a task's output
+#    (--follow) and progress text holding terminal controls, CR, C1 bytes
+#    (raw 0x9b, UTF-8 C2 9B) and bytes that are not UTF-8 reach the screen
+#    escaped (\xNN) or as '?', never raw.
 . "$(dirname "$0")/../lib.sh"
 require_bins
 command -v script >/dev/null 2>&1 || skip "script(1) (util-linux) is not installed"
@@ -162,5 +166,41 @@ assert_matches "$MASTER_OUT" '^status: run [0-9.]+ s: 8/8 joined, 0 armed, 8 run
     "a status line's counts"
 assert_eq 0 "$(cat "$MASTER_OUT" "$MASTER_ERR" | grep -c $'\033')" \
     "escape codes with -v"
+
+# A task whose output and progress text try to retitle the terminal, clear
+# it, forge a line after CR, and send CSI as the C1 byte and as UTF-8.
+make_conf "$TMP/evil.session" '/bin/sh :CONF:' \
+    "printf 'out:\\033]0;EVILTITLE\\007\\033[2J\\rsynexec:FORGED\\23331mC1RAW\\302\\23332mC1UTF8\\377BADUTF8\\n'" \
+    "printf 'prog:\\033]0;EVILTITLE\\007\\033[2J synexec:FORGED\\23331mC1RAW\\302\\23332mC1UTF8\\377BADUTF8\\n' >&\"\$SYNEXEC_PROGRESS_FD\"" \
+    'sleep 1.5'	# the status block shows the progress text meanwhile
+# screen_inert TYPESCRIPT: none of it raw; the --follow line escaped.
+screen_inert() {
+	"$PYTHON" - "$1" <<-'EOF'
+	import sys
+	data = open(sys.argv[1], "rb").read()
+	bad = [b"\x9b", b"\xc2\x9b", b"\x1b]", b"\x1b[2J", b"\x07", b"\xff",
+	       b"\rsynexec:FORGED"]
+	found = [x for x in bad if x in data]
+	esc = b"out:\\x1b]0;EVILTITLE\\x07\\x1b[2J\\x0dsynexec:FORGED\\x9b31mC1RAW" \
+	    b"\\xc2\\x9b32mC1UTF8\\xffBADUTF8"
+	print("raw", found, "escaped", esc in data)
+	EOF
+}
+for term in xterm dumb; do
+	note "on a terminal (TERM=$term): a task's controls reach it inert"
+	MASTER_N=$((MASTER_N + 1))
+	MASTER_OUT=$TMP/master.$MASTER_N.out
+	MASTER_ERR=$TMP/master.$MASTER_N.err
+	echo "run master #$MASTER_N under script(1), TERM=$term: --follow -R 0.1 1 evil.session"
+	TERM=$term timeout -k 5 40 script -qfec "stty rows 8 cols 200; exec \
+	    $MASTER_BIN -i lo -p $PORT -R 0.1 --follow 1 $TMP/evil.session" \
+	    "$TMP/evil.$term" </dev/null >"$MASTER_OUT" 2>"$MASTER_ERR"
+	MASTER_RC=$?
+	assert_exit 0 "master exit code under script (TERM=$term)"
+	assert_eq "raw [] escaped True" "$(screen_inert "$TMP/evil.$term")" \
+	    "the screen (TERM=$term): no raw control, the --follow line escaped"
+done
+assert_matches "$TMP/evil.xterm" 'prog:\?\]0;EVILTITLE\?\?\[2J synexec:FORGED\?31mC1RAW\?\?32mC1UTF8\?BADUTF8' \
+    "the status block shows the progress text with '?' for controls"
 
 finish

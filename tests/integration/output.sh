@@ -14,7 +14,12 @@
 #  - an output file that cannot be written (RLIMIT_FSIZE, a DIR removed
 #    under the master) is reported, by file and in the results, exit 1; the
 #    master is not killed (SIGXFSZ) and the other slaves' files and results
-#    are whole.
+#    are whole;
+#  - names of 255 bytes (and "#2" twins of 251-byte ones) cannot be file
+#    names: each gets a short, unique one, said in the log and in the
+#    results' output_file, and the session of everyone goes on (exit 0);
+#  - a file that cannot be made (a directory in its place) is that slave's
+#    error (exit 1), the others' outputs are stored.
 . "$(dirname "$0")/../lib.sh"
 require_bins
 
@@ -225,5 +230,66 @@ assert_eq "1 True" "$("$PYTHON" -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 print(d["exit_code"], all("removed while being written" in s["error"] for s in d["slaves"]))' "$TMP/gone.json")" \
     "results: exit code, each slave's error"
+
+note "-O: names of 255 bytes, and a 251-byte name twice: short file names"
+A=$(printf 'a%.0s' $(seq 1 254))Z	# 255 bytes: no room for ".out"
+B=$(printf 'b%.0s' $(seq 1 251))	# 251 + ".out" fits; "#2" does not
+start_slave la1 -N "$A"
+start_slave la2 -N "$A"
+start_slave lb1 -N "$B"
+start_slave lb2 -N "$B"
+sleep 0.3
+make_conf "$TMP/idx.session" '/bin/sh :CONF:' 'echo "index $SYNEXEC_SLAVE_INDEX"'
+rm -rf "$TMP/names"
+run_master -O "$TMP/names" -r "$TMP/names.json" 8 "$TMP/idx.session"
+assert_exit 0 "long names under -O (every output stored)"
+assert_contains "$MASTER_OUT" "8 slaves: 8 exited 0" "the summary"
+assert_eq 3 "$(grep -c 'its name cannot be a file name in .*: its output goes to ' "$MASTER_ERR")" \
+    "log lines naming a short file (${#A}-byte name twice, ${#B}-byte name's twin)"
+"$PYTHON" - "$TMP/names.json" "$TMP/names" "$MASTER_ERR" <<-'EOF' >"$TMP/names.check"
+	import json, os, sys
+	d = json.load(open(sys.argv[1]))
+	log = open(sys.argv[3]).read().split("\n")
+	files, short, bad = set(), [], []
+	for s in d["slaves"]:
+	    f = s["output_file"]
+	    base = os.path.basename(f)
+	    if base != s["name"] + ".out":
+	        short.append(len(s["name"]))
+	        # Said in the log: which slave, which file.
+	        said = "synexec_master: %s (%s): its name cannot be a file " \
+	            "name in " % (s["name"], s["address"])
+	        if not any(l.startswith(said) and
+	                   l.endswith(": its output goes to " + f) for l in log):
+	            bad.append(s["name"][-4:] + " not in the log")
+	    if (os.path.dirname(f) != sys.argv[2] or len(base) > 255 or
+	            open(f).read() != "index %d\n" % s["index"] or
+	            s["error"] is not None):
+	        bad.append(s["name"][-4:] + " " + base[-24:])
+	    files.add(f)
+	print("short", sorted(short), "bad", bad, "files", len(files),
+	      sorted(os.listdir(sys.argv[2])) == sorted(os.path.basename(f) for f in files))
+	EOF
+assert_eq "short [253, 255, 257] bad [] files 8 True" "$(cat "$TMP/names.check")" \
+    "results: short names for 255, 255#2 and 251#2 bytes (not 251), each file its slave's output, 8 distinct files and nothing else in DIR"
+
+note "-O: a file that cannot be made is its slave's error, the others go on"
+rm -rf "$TMP/blocked"
+mkdir -p "$TMP/blocked/o1.out"	# a directory where o1's file should be
+touch "$TMP/blocked/o1.out/keep"
+run_master -O "$TMP/blocked" -r "$TMP/blocked.json" 8 "$TMP/idx.session"
+assert_exit 1 "one output file could not be made"
+assert_contains "$MASTER_OUT" "8 slaves: 8 exited 0" "the summary: every task ran"
+assert_matches "$MASTER_ERR" "blocked/o1\.out: cannot replace it: Is a directory; o1's output is not stored" \
+    "the master names the file and the slave"
+assert_eq "1 error True 7" "$("$PYTHON" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+o1 = [s for s in d["slaves"] if s["name"] == "o1"][0]
+whole = [s for s in d["slaves"] if s["error"] is None and open(s["output_file"]).read() == "index %d\n" % s["index"]]
+print(d["exit_code"], d["outcome"], "Is a directory" in o1["error"], len(whole))' "$TMP/blocked.json")" \
+    "results: exit code, o1's error, the 7 other files whole"
+for s in la1 la2 lb1 lb2; do
+	stop_slave $s
+done
 
 finish

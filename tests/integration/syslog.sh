@@ -2,7 +2,10 @@
 # syslog: with -d and no --log, both programs log to syslog (NOTES section
 # 11): datagrams to /dev/log, facility daemon, "NAME[PID]: " before each
 # message, warnings at LOG_WARNING, the rest at LOG_INFO; the master's
-# summary goes there too.
+# summary goes there too.  The command (an executable whose name holds
+# terminal controls, CR, C1 bytes and bytes that are not UTF-8), which the
+# slave logs with -v, and the task's output with the same (the master's
+# --follow lines) reach syslog escaped (\xNN), never raw.
 #
 # The test gives them a /dev/log of its own, in a mount namespace of their
 # own: a tmpfs on /dev holding null, zero, random and urandom (bound from the
@@ -31,7 +34,13 @@ EOF
 track $!
 wait_until 5 test -S "$TMP/log.sock" || fail "the syslog receiver did not start"
 
-make_conf "$TMP/ok.session" '/bin/sh :CONF:' 'echo "ok $SYNEXEC_SLAVE_NAME"'
+EVIL=$(printf '\033]0;EVILTITLE\007\033[2J\rsynexec:FORGED\23331mC1RAW\302\23332mC1UTF8\377BADUTF8')
+EVIL_ESC='\x1b]0;EVILTITLE\x07\x1b[2J\x0dsynexec:FORGED\x9b31mC1RAW\xc2\x9b32mC1UTF8\xffBADUTF8'
+mkdir -p "$TMP/bin"
+ln -s /bin/sh "$TMP/bin/sh$EVIL"
+make_conf "$TMP/ok.session" "$TMP/bin/sh$EVIL :CONF:" \
+    'echo "ok $SYNEXEC_SLAVE_NAME"' \
+    "printf 'out:\\033]0;EVILTITLE\\007\\033[2J\\rsynexec:FORGED\\23331mC1RAW\\302\\23332mC1UTF8\\377BADUTF8\\n'"
 
 # In the namespace: our /dev, then both daemons; their pids are copied out
 # (they remove their pidfiles at exit) for the teardown to find strays.
@@ -46,10 +55,10 @@ for n in null zero random urandom; do
 done
 : >/dev/log
 mount --bind "$TMP/log.sock" /dev/log
-"$SLAVE_BIN" -d -1 -N syslogged -i lo -p $PORT -o "$TMP/task.out" -T "$TMP" \
+"$SLAVE_BIN" -d -1 -v -N syslogged -i lo -p $PORT -o "$TMP/task.out" -T "$TMP" \
     --pidfile "$TMP/slave.pid"
 cp "$TMP/slave.pid" "$TMP/slave.pid.copy"
-"$MASTER_BIN" -d -i lo -p $PORT -w 20 --pidfile "$TMP/master.pid" \
+"$MASTER_BIN" -d -i lo -p $PORT -w 20 --pidfile "$TMP/master.pid" --follow \
     1 "$TMP/ok.session" >"$TMP/master.pid.copy"
 EOF
 note "master -d and slave -d -1 without --log, one session"
@@ -84,4 +93,9 @@ assert_matches "$TMP/syslog.txt" "^<28>.*synexec_master\\[$mpid\\]: .*unauthenti
 assert_matches "$TMP/syslog.txt" "^<30>.*synexec_master\\[$mpid\\]: .*syslogged .*exit 0" \
     "the master's summary row"
 assert_not_contains "$TMP/syslog.txt" $'\e[' "escape codes in syslog"
+assert_inert "$TMP/syslog.txt" "syslog"
+assert_line_has "$TMP/syslog.txt" "synexec_slave[$spid]: task armed: " \
+    "/bin/sh$EVIL_ESC" "the slave's -v line naming the command, escaped"
+assert_line_has "$TMP/syslog.txt" "synexec_master[$mpid]: syslogged: out:" \
+    "$EVIL_ESC" "the master's --follow line, escaped"
 finish

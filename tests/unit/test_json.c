@@ -1,7 +1,8 @@
 /*
  * test_json.c - the results file's JSON writer: string escaping (quote,
- * backslash, control bytes, UTF-8 kept, invalid UTF-8 replaced, U+2028),
- * number formats, and the shape of nested objects and arrays.
+ * backslash, control bytes, UTF-8 kept, invalid UTF-8 replaced, C1, U+2028
+ * and other invisible characters named), number formats, and the shape of
+ * nested objects and arrays.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -59,6 +60,19 @@ test_escape_utf8(void **state)
 	assert_escape("\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\"");
 	/* Line and paragraph separators are escaped for JavaScript. */
 	assert_escape("\xe2\x80\xa8\xe2\x80\xa9", 6, "\"\\u2028\\u2029\"");
+	/*
+	 * C1 controls (CSI U+009B: ESC [ to a terminal that prints the value
+	 * with jq -r) and invisible ones (a right-to-left override, a tag)
+	 * are named, not written.
+	 */
+	assert_escape("\xc2\x9b" "2J\xc2\x80\xc2\x9f", 8,
+	    "\"\\u009b2J\\u0080\\u009f\"");
+	assert_escape("\xe2\x80\xae", 3, "\"\\u202e\"");
+	assert_escape("\xf3\xa0\x80\x81", 4, "\"\\udb40\\udc01\"");
+	/* The raw C1 byte is not UTF-8 at all. */
+	assert_escape("\x9b", 1, "\"\\ufffd\"");
+	/* U+00A0, the first character after C1, is one. */
+	assert_escape("\xc2\xa0", 2, "\"\xc2\xa0\"");
 }
 
 static void
