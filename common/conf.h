@@ -3,14 +3,17 @@
  * file (libconfuse, sections master { } and slave { }) and the command line,
  * in that order of increasing precedence.
  *
- * Every command-line option has a key in the file.  Keys that belong to a
- * feature not built yet are parsed and validated all the same.
+ * Each field below is described by one row of its program's option table
+ * (common/opt_master.c, common/opt_slave.c: its option, key, range, default
+ * and help): add a field there too.
  */
 #ifndef SYNEXEC_CONF_H
 #define SYNEXEC_CONF_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "opt.h"
 
 #define CONF_DEFAULT_DIR	SYSCONFDIR "/synexec"
 #define CONF_DEFAULT_FILE	SYSCONFDIR "/synexec/synexec.conf"
@@ -26,6 +29,8 @@ struct common_opts {
 	char		*pidfile;		/* --pidfile, key pidfile */
 	char		*key_file;		/* -k, key key_file */
 	uint64_t	heartbeat_timeout_ns;	/* --heartbeat-timeout, default 10 s */
+	char		*config;		/* -c, the file; NULL: the default */
+	bool		check;			/* -n */
 };
 
 struct master_opts {
@@ -39,6 +44,7 @@ struct master_opts {
 	uint64_t	output_max;		/* --output-max, key output_max, 0 = no cap */
 	bool		follow;			/* --follow, key follow */
 	bool		fail_fast;		/* --fail-fast, key fail_fast */
+	char		*genkey;		/* --genkey FILE: only that */
 };
 
 #define CONF_ALLOW_MAX	64
@@ -53,11 +59,15 @@ struct slave_opts {
 	uint64_t	kill_grace_ns;		/* --kill-grace, key kill_grace, default 10 s */
 	bool		keep_task;		/* --keep-task, key keep_task */
 	char		*run_as;		/* --run-as, key run_as */
-	char		*allow[CONF_ALLOW_MAX];	/* --allow (repeatable), key allow = {...} */
-	int		nallow;
+	struct opt_list	allow;			/* --allow (repeatable), key allow = {...} */
 	uint64_t	max_conf_size;		/* --max-conf-size, key max_conf_size, default 1 GiB */
 };
 
+/* The option tables (one row per option, opt.h). */
+extern const struct opt opt_master[];
+extern const struct opt opt_slave[];
+
+/* Built-in defaults, on a struct that holds nothing yet; free what it holds. */
 void	master_opts_defaults(struct master_opts *);
 void	slave_opts_defaults(struct slave_opts *);
 void	master_opts_free(struct master_opts *);
@@ -71,8 +81,5 @@ void	slave_opts_free(struct slave_opts *);
  */
 int	conf_load_master(const char *path, struct master_opts *);
 int	conf_load_slave(const char *path, struct slave_opts *);
-
-/* Replace a string option (frees the old value).  Exits on out of memory. */
-void	conf_set_str(char **dst, const char *value);
 
 #endif
