@@ -13,6 +13,8 @@
 #     section it belongs to (master, slave, or both), and is in that section
 #     of conf.examples/synexec.conf, which has no other key; an entry's
 #     "Option" is the option of that key in each program that has it;
+#   - the settings synexec_slave(8) says SIGHUP cannot change are the rows
+#     of its table marked "restart";
 #   - the exit codes of "synexec_master -h" are those of EXIT STATUS;
 #   - every SYNEXEC_* variable the slave gives its task is in ENVIRONMENT.
 # Things documented before they are built are listed in PENDING below, and
@@ -302,6 +304,19 @@ for prog, (page, helpfile) in progs.items():
             problem('%s: EXIT STATUS has %s, -h says %s'
                     % (page, sorted(man_codes), sorted(codes)))
     if prog == 'slave':
+        # SIGHUP: the keys it says take a restart are the table's.
+        hup = [b for t, b in secs.get('SIGNALS', {'items': []})['items']
+               if 'SIGHUP' in t]
+        said = {m.group(1) for b in hup for ln in b
+                for m in [re.match(r'^\.BR?\s+(\w+)', ln)] if m}
+        restart = {r['key'] for r in tables[prog]
+                   if 'restart' in r['flags']}
+        if hup and said == restart:
+            ok('%s: SIGHUP takes a restart for %s, as the table says'
+               % (page, ' '.join(sorted(said))))
+        else:
+            problem('%s: SIGHUP says %s take a restart, the table %s'
+                    % (page, sorted(said), sorted(restart)))
         src = ''.join(open(f, encoding='utf-8').read()
                       for f in glob.glob(os.path.join(top, 'slave/*.c')))
         given = set(re.findall(r'"(SYNEXEC_[A-Z_]+)', src))
