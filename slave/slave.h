@@ -281,8 +281,7 @@ bool	slave_idle(const struct slave *);
 void	slave_session_ended(struct slave *, bool configured, bool joined);
 void	slave_remove_conf_file(struct slave *);
 void	slave_cleanup(struct slave *);
-/* "[A-Za-z0-9._:@+-], 1..255 bytes, not starting with '.'" */
-bool	slave_name_valid(const char *);
+/* A host name made a slave name: [A-Za-z0-9._:@+-], 1..255, no leading '.' */
 void	slave_name_sanitise(char *);
 
 /* ---- settings.c: what the options mean on this host ---- */
