@@ -639,44 +639,60 @@ opt_word(struct opt_words *w, const char *word)
 	w->col += n;
 }
 
+/* "[-hvd]": the usage line's letters without argument ("" if none). */
+static void
+opt_usage_bundle(const struct opt *t, char *buf, size_t len)
+{
+	size_t n = 2;
+
+	memcpy(buf, "[-", n);
+	for (; t->name != NULL && n + 2 < len; t++)
+		if ((t->flags & OPTF_USAGE) && t->letter != 0 &&
+		    !opt_kinds[t->kind].arg)
+			buf[n++] = t->letter;
+	if (n == 2)
+		n = 0;
+	else
+		buf[n++] = ']';
+	buf[n] = '\0';
+}
+
+/* A row's own word in the usage line: "[-i IFACE]", "[--allow PATH]...". */
+static void
+opt_usage_word(const struct opt *o, char *buf, size_t len)
+{
+	const char *more = o->kind == OPT_LIST ? "..." : "";
+
+	if (!opt_kinds[o->kind].arg)
+		snprintf(buf, len, "[--%s]", o->name);
+	else if (o->letter != 0)
+		snprintf(buf, len, "[-%c %s]%s", o->letter, o->arg, more);
+	else
+		snprintf(buf, len, "[--%s %s]%s", o->name, o->arg, more);
+}
+
 /* "usage: PROG [-hvd] [-i IFACE] ... [options] OPERANDS" */
 static void
 opt_usage_line(const struct opt_prog *p, FILE *f)
 {
 	const struct opt	*o;
 	struct opt_words	 w = { f, 0, 0 };
-	char			 word[128], bundle[OPT_ROWS_MAX + 4] = "[-";
-	size_t			 nb = 2;
+	char			 word[128];
 	bool			 more = false;
 
-	w.col = fprintf(f, "usage: %s ", p->name);
-	w.indent = w.col;
-	for (o = p->opts; o->name != NULL; o++)
-		if ((o->flags & OPTF_USAGE) && o->letter != 0 &&
-		    !opt_kinds[o->kind].arg)
-			bundle[nb++] = o->letter;
-	if (nb > 2) {
-		memcpy(bundle + nb, "]", 2);
-		opt_word(&w, bundle);
-	}
+	w.col = w.indent = fprintf(f, "usage: %s ", p->name);
+	opt_usage_bundle(p->opts, word, sizeof(word));
+	if (word[0] != '\0')
+		opt_word(&w, word);
 	for (o = p->opts; o->name != NULL; o++) {
 		if (o->flags & OPTF_HIDDEN)
 			continue;
-		if (!(o->flags & OPTF_USAGE)) {
+		if (!(o->flags & OPTF_USAGE))
 			more = true;
-			continue;
+		else if (o->letter == 0 || opt_kinds[o->kind].arg) {
+			opt_usage_word(o, word, sizeof(word));
+			opt_word(&w, word);
 		}
-		if (o->letter != 0 && !opt_kinds[o->kind].arg)
-			continue;	/* in the bundle */
-		if (o->letter != 0)
-			snprintf(word, sizeof(word), "[-%c %s]", o->letter,
-			    o->arg);
-		else if (opt_kinds[o->kind].arg)
-			snprintf(word, sizeof(word), "[--%s %s]%s", o->name,
-			    o->arg, o->kind == OPT_LIST ? "..." : "");
-		else
-			snprintf(word, sizeof(word), "[--%s]", o->name);
-		opt_word(&w, word);
 	}
 	if (more)
 		opt_word(&w, "[options]");
@@ -847,9 +863,9 @@ opt_row_check(const struct opt *t, const struct opt *o, char *err,
 	else if (o->kind == OPT_UINT && o->size < 8 &&
 	    o->max >> (8 * o->size) != 0)
 		snprintf(err, errlen, "max does not fit its field");
-	else if (o->kind == OPT_LIST && (o->max == 0 || !opt_kinds[o->elem].arg
-	    || o->elem == OPT_LIST))
-		snprintf(err, errlen, "a list needs a max and a kind of value");
+	else if (o->kind == OPT_LIST && (o->max == 0 ||
+	    !opt_is_string(o->elem)))
+		snprintf(err, errlen, "a list needs a max, and strings");
 	else if (o->help == NULL || (arg != (o->arg != NULL)))
 		snprintf(err, errlen, "help, or argument name, missing or "
 		    "superfluous");

@@ -78,7 +78,8 @@ struct opt {
 	const char	*key;		/* key in the program's section; NULL:
 					   command line only */
 	enum opt_kind	 kind;
-	enum opt_kind	 elem;		/* OPT_LIST: each value's kind */
+	enum opt_kind	 elem;		/* OPT_LIST: each value's kind, one of
+					   the char * kinds */
 	uint64_t	 min, max;	/* numbers: the range; OPT_LIST: the most
 					   values (max) */
 	const char	*def;		/* the default as one would write it

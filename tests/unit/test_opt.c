@@ -160,6 +160,7 @@ test_table_check_refuses(void **state)
 	REFUSED(bad[4].max = 70000, "does not fit");
 	REFUSED(bad[8].requires[1] = "nothere", "requires --nothere");
 	REFUSED(bad[9].max = 0, "a list needs");
+	REFUSED(bad[9].elem = OPT_UINT, "a list needs");
 	REFUSED(bad[4].arg = NULL, "argument name");
 	REFUSED(bad[1].arg = "X", "argument name");
 	REFUSED(bad[0].key = "help", "a key without a field");
