@@ -6,10 +6,10 @@
  * row says everything about one option: its long name, its letter, its key
  * in the configuration file, its kind (which parser and checks it gets), its
  * range, its default, its help, and where it lives in the program's options
- * struct.  From the table come the getopt strings, --help, the file's schema
- * (conf.c), the checks of a value on the command line and in the file alike
- * (one parser per kind serves both), the defaults, and the settings a SIGHUP
- * cannot change.  Adding an option is one row here plus its field in
+ * struct.  From the table come the getopt strings and --help (opt_cmdline.c),
+ * the file's schema (conf.c), the checks of a value on the command line and
+ * in the file alike (opt.c: one parser per kind serves both), the defaults,
+ * and the settings a SIGHUP cannot change (slave/reload.c).  Adding an option is one row here plus its field in
  * conf.h's struct (and the code that uses it), plus its man page entries,
  * which tests/integration/manpages.sh holds to the table.
  */
@@ -133,6 +133,10 @@ void	opt_usage(const struct opt_prog *, FILE *);
 /* "PROGRAM: message" and the usage on stderr, exit 1. */
 void	opt_usage_error(const struct opt_prog *, const char *fmt, ...)
 	    __attribute__((noreturn, format(printf, 2, 3)));
+
+/* Does the row take an argument on the command line?  Its kind's name. */
+bool	opt_has_arg(const struct opt *);
+const char *opt_kind_name(enum opt_kind);
 
 /* The row with this key, or NULL. */
 const struct opt *opt_by_key(const struct opt *, const char *key);

@@ -4,7 +4,7 @@
 # byte suffixes, booleans, quoting, lists, unknown keys and sections, keys
 # and sections given twice, the size limit, environment variables, and
 # errors naming file, line and key.  An option on the command line takes what
-# its key takes, with the same message (one option table: common/opt.c).
+# its key takes, with the same message (one parser per kind: common/opt.c).
 . "$(dirname "$0")/../lib.sh"
 require_bins
 

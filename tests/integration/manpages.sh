@@ -1,7 +1,8 @@
 #!/bin/bash
 # manpages: the manual pages render without a warning, and say what the
 # programs do: they are held to each program's option table, which the
-# binaries print with the undocumented --dump-options (common/opt.c).
+# binaries print with the undocumented --dump-options
+# (common/opt_cmdline.c).
 #   - groff -ww -man (and mandoc -T lint when installed): no warning at all;
 #   - every option of the table of synexec_master / synexec_slave (but the
 #     hidden dump itself) has an entry in OPTIONS of synexec_master(1) /

@@ -1,5 +1,5 @@
 /*
- * test_opt.c - the option tables and what is made from them (common/opt.c):
+ * test_opt.c - the option tables and what is made from them (common/opt*.c):
  * both programs' tables are well formed and agree on the keys they share;
  * values are parsed and checked by kind; the command line's two passes;
  * --help's layout.  A table of this test's own exercises every kind.
