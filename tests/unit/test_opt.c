@@ -2,7 +2,7 @@
  * test_opt.c - the option tables and what is made from them (common/opt*.c):
  * both programs' tables are well formed and agree on the keys they share;
  * values are parsed and checked by kind; the command line's two passes;
- * --help's layout.  A table of this test's own exercises every kind.
+ * --help's layout, on a table of this test's own and on the programs'.
  *
  * Usage errors exit the process: they are tested end to end instead
  * (tests/integration/conf_syntax.sh, exit_codes.sh).
@@ -212,6 +212,13 @@ test_check_by_kind(void **state)
 	CHECK_BAD("path", "rel", "'rel' is not an absolute path");
 	CHECK_BAD("verbose", "4", "4 is out of range 0..3");
 	CHECK_BAD("flag", "maybe", "'maybe' is not true or false");
+	assert_int_equal(opt_check(opt_by_key(opt_slave, "name"), ".x", err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "'.x' has a character outside "
+	    "[A-Za-z0-9._:@+-] or starts with '.'");
+	assert_int_equal(opt_check(opt_by_key(opt_slave, "interface"),
+	    "eth0/1", err, sizeof(err)), -1);
+	assert_string_equal(err, "'eth0/1' is not an interface name");
 	assert_int_equal(opt_check(row("host"), "h.example:80", err,
 	    sizeof(err)), 0);
 	assert_int_equal(opt_check(row("seconds"), "0.1", err, sizeof(err)), 0);
