@@ -115,10 +115,7 @@ main(int argc, char *argv[])
 		log_warnx("%s", err);
 		goto out;
 	}
-	snprintf(sl.name, sizeof(sl.name), "%s", set.name);
-	snprintf(sl.conf_dir, sizeof(sl.conf_dir), "%s", set.conf_dir);
-	snprintf(sl.output, sizeof(sl.output), "%s", set.output);
-	sl.runas = set.have_runas ? &set.runas : NULL;
+	settings_use(&sl, &set);
 	if (o.c.pidfile != NULL &&
 	    settings_abs_path(o.c.pidfile, pidfile, sizeof(pidfile)) == -1) {
 		log_warnx("--pidfile: %s: path too long", o.c.pidfile);

@@ -138,16 +138,13 @@ reload_apply(struct slave *sl)
 	reload_next = NULL;
 	/* The payload file of the old -T is gone (the session ended). */
 	slave_remove_conf_file(sl);
-	snprintf(sl->name, sizeof(sl->name), "%s", p->set.name);
-	snprintf(sl->conf_dir, sizeof(sl->conf_dir), "%s", p->set.conf_dir);
-	snprintf(sl->output, sizeof(sl->output), "%s", p->set.output);
+	settings_use(sl, &p->set);
 	n = strlen(sl->conf_dir);
 	rc = snprintf(sl->conf_path, sizeof(sl->conf_path), "%s%s%s%ld",
 	    sl->conf_dir, n > 0 && sl->conf_dir[n - 1] == '/' ? "" : "/",
 	    SLAVE_CONF_PREFIX, (long)sl->pid);
 	if (rc < 0 || (size_t)rc >= sizeof(sl->conf_path))
 		fatalx("-T %s: path too long", sl->conf_dir);	/* checked */
-	sl->runas = p->set.have_runas ? &p->set.runas : NULL;
 	sl->opts = &p->opts;
 	log_set_verbose(p->opts.c.verbose);
 	if (p->opts.c.log_file != NULL &&

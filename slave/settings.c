@@ -150,6 +150,15 @@ settings_resolve(const struct slave_opts *o, struct slave_settings *s,
 }
 
 void
+settings_use(struct slave *sl, const struct slave_settings *s)
+{
+	snprintf(sl->name, sizeof(sl->name), "%s", s->name);
+	snprintf(sl->conf_dir, sizeof(sl->conf_dir), "%s", s->conf_dir);
+	snprintf(sl->output, sizeof(sl->output), "%s", s->output);
+	sl->runas = s->have_runas ? &s->runas : NULL;
+}
+
+void
 settings_free(struct slave_settings *s)
 {
 	free(s->runas.user);

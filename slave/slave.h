@@ -300,6 +300,8 @@ struct slave_settings {
  */
 int	settings_resolve(const struct slave_opts *, struct slave_settings *,
 	    char *err, size_t errlen);
+/* The slave takes them (s must outlive their use: it keeps --run-as's). */
+void	settings_use(struct slave *, const struct slave_settings *);
 void	settings_free(struct slave_settings *);
 /* An absolute version of path (the daemon runs in /); -1 if too long. */
 int	settings_abs_path(const char *path, char *out, size_t outlen);
