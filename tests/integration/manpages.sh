@@ -14,6 +14,7 @@
 #     section it belongs to (master, slave, or both), and is in that section
 #     of conf.examples/synexec.conf, which has no other key; an entry's
 #     "Option" is the option of that key in each program that has it;
+#   - README's Usage shows each program's options, and no other;
 #   - the settings synexec_slave(8) says SIGHUP cannot change are the rows
 #     of its table marked "restart";
 #   - the exit codes of "synexec_master -h" are those of EXIT STATUS;
@@ -333,6 +334,31 @@ for prog, (page, helpfile) in progs.items():
             if not is_pending('slave-env', v):
                 problem('%s: ENVIRONMENT has %s, which slave/*.c never sets'
                         % (page, v))
+
+# ---- README's Usage: each program's options, and no other
+readme = open(os.path.join(top, 'README'), encoding='utf-8').read()
+m = re.search(r'\nUsage\n-+\n(.*?)\n\n\n', readme, re.S)
+usage = {'master': set(), 'slave': set()}
+prog = None
+for ln in (m.group(1) if m else '').split('\n'):
+    w = re.match(r'^    (synexec_master|synexec_slave) \[', ln)
+    if w:
+        prog = w.group(1).split('_')[1]
+    elif prog and re.match(r'^    {1,5}-', ln):
+        usage[prog] |= set(OPT_RE.findall(re.split(r'\s{2,}', ln.strip())[0]))
+for prog in ('master', 'slave'):
+    if not usage[prog]:
+        problem('README: no Usage block for synexec_%s' % prog)
+    for o in sorted(usage[prog] - prog_opts[prog]):
+        problem('README: Usage shows %s for synexec_%s, which its table '
+                'does not have' % (o, prog))
+    missing = [r['name'] for r in tables[prog] if not r['opts'] & usage[prog]]
+    if missing:
+        problem('README: Usage lacks synexec_%s --%s'
+                % (prog, ', --'.join(missing)))
+    elif usage[prog]:
+        ok('README: Usage shows the %d options of synexec_%s'
+           % (len(tables[prog]), prog))
 
 # ---- synexec.conf(5)
 secs = sections(os.path.join(top, 'man', 'synexec.conf.5'))
