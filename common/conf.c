@@ -56,11 +56,11 @@ static const struct conf_section {
 static const char	*conf_shown_path;	/* the path as the caller gave it */
 static cfg_t		*conf_root;
 static int		 conf_nerrors;
-/* Keys set so far, to refuse one given twice (both sections' keys fit). */
+/* Keys set so far, to refuse one given twice (every section's keys fit). */
 static struct {
 	const cfg_opt_t	*opt;
 	int		 line;
-}			 conf_seen[96];
+}			 conf_seen[OPT_ROWS_MAX * 2];
 static size_t		 conf_nseen;
 
 /* The row of key name in section secname ("master" or "slave"). */
