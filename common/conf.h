@@ -3,8 +3,9 @@
  * file (libconfuse, sections master { } and slave { }) and the command line,
  * in that order of increasing precedence.
  *
- * Every command-line option has a key in the file.  Keys that belong to a
- * feature not built yet are parsed and validated all the same.
+ * Each field below is described by one row of its program's option table
+ * (common/opt_master.c, common/opt_slave.c: its option, key, range, default
+ * and help): add a field there too.
  */
 #ifndef SYNEXEC_CONF_H
 #define SYNEXEC_CONF_H
@@ -12,52 +13,64 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "opt.h"
+
 #define CONF_DEFAULT_DIR	SYSCONFDIR "/synexec"
 #define CONF_DEFAULT_FILE	SYSCONFDIR "/synexec/synexec.conf"
 
-/* Options both programs share. */
+/*
+ * Options both programs share.  The comments name each field's option: its
+ * key, range, default and help are in its row.
+ */
 struct common_opts {
-	int		verbose;		/* -v, key verbose (0..3) */
-	bool		daemon;			/* -d, key daemon */
-	char		*interface;		/* -i, key interface */
-	uint16_t	port;			/* -p, key port, default 5165 */
-	uint32_t	session;		/* -s, key session, default 0 */
-	char		*log_file;		/* --log, key log */
-	char		*pidfile;		/* --pidfile, key pidfile */
-	char		*key_file;		/* -k, key key_file */
-	uint64_t	heartbeat_timeout_ns;	/* --heartbeat-timeout, default 10 s */
+	int		verbose;		/* -v */
+	bool		daemon;			/* -d */
+	char		*interface;		/* -i */
+	uint16_t	port;			/* -p */
+	uint32_t	session;		/* -s */
+	char		*log_file;		/* --log */
+	char		*pidfile;		/* --pidfile */
+	char		*key_file;		/* -k */
+	uint64_t	heartbeat_timeout_ns;	/* --heartbeat-timeout */
+	char		*config;		/* -c; NULL: the default file */
+	bool		check;			/* -n */
 };
 
 struct master_opts {
 	struct common_opts c;
-	bool		broadcast_all;		/* -b, key broadcast_all */
-	uint64_t	wait_ns;		/* -w, key wait, 0 = for ever */
-	uint64_t	timeout_ns;		/* -t, key timeout, 0 = none */
-	uint64_t	report_interval_ns;	/* -R, key report_interval, default 1 s, min 0.1 s */
-	char		*results_file;		/* -r, key results */
-	char		*output_dir;		/* -O, key output_dir */
-	uint64_t	output_max;		/* --output-max, key output_max, 0 = no cap */
-	bool		follow;			/* --follow, key follow */
-	bool		fail_fast;		/* --fail-fast, key fail_fast */
+	bool		broadcast_all;		/* -b */
+	uint64_t	wait_ns;		/* -w, 0: for ever */
+	uint64_t	timeout_ns;		/* -t, 0: none */
+	uint64_t	report_interval_ns;	/* -R */
+	char		*results_file;		/* -r */
+	char		*output_dir;		/* -O */
+	uint64_t	output_max;		/* --output-max, 0: no cap */
+	bool		follow;			/* --follow */
+	bool		fail_fast;		/* --fail-fast */
+	char		*genkey;		/* --genkey: only that, then exit */
 };
 
 #define CONF_ALLOW_MAX	64
 
 struct slave_opts {
 	struct common_opts c;
-	char		*name;			/* -N, key name, default host name */
-	char		*master;		/* -m HOST[:PORT], key master */
-	char		*conf_dir;		/* -T, key conf_dir, default /tmp */
-	char		*output;		/* -o, key output, default /tmp/synexec.out */
-	bool		once;			/* -1, key once */
-	uint64_t	kill_grace_ns;		/* --kill-grace, key kill_grace, default 10 s */
-	bool		keep_task;		/* --keep-task, key keep_task */
-	char		*run_as;		/* --run-as, key run_as */
-	char		*allow[CONF_ALLOW_MAX];	/* --allow (repeatable), key allow = {...} */
-	int		nallow;
-	uint64_t	max_conf_size;		/* --max-conf-size, key max_conf_size, default 1 GiB */
+	char		*name;			/* -N; NULL: the host's name */
+	char		*master;		/* -m HOST[:PORT] */
+	char		*conf_dir;		/* -T */
+	char		*output;		/* -o */
+	bool		once;			/* -1 */
+	uint64_t	kill_grace_ns;		/* --kill-grace */
+	bool		keep_task;		/* --keep-task */
+	char		*run_as;		/* --run-as */
+	struct opt_list	allow;			/* --allow (repeatable) */
+	uint64_t	max_conf_size;		/* --max-conf-size */
 };
 
+/* The option tables (one row per option, opt.h). */
+extern const struct opt opt_master[];
+extern const struct opt opt_slave[];
+
+/* Built-in defaults, on a struct that holds nothing yet; free what it holds. */
 void	master_opts_defaults(struct master_opts *);
 void	slave_opts_defaults(struct slave_opts *);
 void	master_opts_free(struct master_opts *);
@@ -71,8 +84,5 @@ void	slave_opts_free(struct slave_opts *);
  */
 int	conf_load_master(const char *path, struct master_opts *);
 int	conf_load_slave(const char *path, struct slave_opts *);
-
-/* Replace a string option (frees the old value).  Exits on out of memory. */
-void	conf_set_str(char **dst, const char *value);
 
 #endif

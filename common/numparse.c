@@ -120,9 +120,8 @@ parse_session(const char *s, uint32_t *out, char *err, size_t errlen)
 	return 0;
 }
 
-/* Nanoseconds as seconds for a message: "0.1", "86400", "2.5". */
-static const char *
-numparse_fmt_seconds(uint64_t ns, char *buf, size_t buflen)
+const char *
+format_seconds(uint64_t ns, char *buf, size_t buflen)
 {
 	uint64_t	frac = ns % NS_PER_SEC;
 	int		digits = SECONDS_DIGITS;
@@ -185,14 +184,13 @@ bad:
 range:
 	snprintf(err, errlen, "%s is out of range %s..%s",
 	    numparse_show(s, show, sizeof(show)),
-	    numparse_fmt_seconds(min_ns, lo, sizeof(lo)),
-	    numparse_fmt_seconds(max_ns, hi, sizeof(hi)));
+	    format_seconds(min_ns, lo, sizeof(lo)),
+	    format_seconds(max_ns, hi, sizeof(hi)));
 	return -1;
 }
 
-/* Bytes for a message: with the largest suffix that divides exactly. */
-static const char *
-numparse_fmt_bytes(uint64_t v, char *buf, size_t buflen)
+const char *
+format_bytes(uint64_t v, char *buf, size_t buflen)
 {
 	static const char suffixes[] = "KMGTPE";
 	int i = -1;
@@ -247,7 +245,7 @@ bad:
 range:
 	snprintf(err, errlen, "%s is out of range %s..%s",
 	    numparse_show(s, show, sizeof(show)),
-	    numparse_fmt_bytes(min, lo, sizeof(lo)),
-	    numparse_fmt_bytes(max, hi, sizeof(hi)));
+	    format_bytes(min, lo, sizeof(lo)),
+	    format_bytes(max, hi, sizeof(hi)));
 	return -1;
 }

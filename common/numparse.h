@@ -26,4 +26,12 @@ int	parse_seconds(const char *s, uint64_t min_ns, uint64_t max_ns,
 int	parse_bytes(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 	    char *err, size_t errlen);
 
+/*
+ * The other way, for messages and --help: nanoseconds as seconds ("0.1",
+ * "86400", "2.5"), bytes with the largest suffix that divides them ("1G").
+ * Return buf.
+ */
+const char *format_seconds(uint64_t ns, char *buf, size_t buflen);
+const char *format_bytes(uint64_t v, char *buf, size_t buflen);
+
 #endif

@@ -5,288 +5,82 @@
  *	    [-w SECONDS] ... SLAVES CONF
  *
  * Options come from the built-in defaults, then the configuration file, then
- * the command line.  Everything that can fail locally (options, the session
- * file, the sockets) fails before -d forks, so the error reaches the terminal.
+ * the command line; each is a row of opt_master (common/opt_master.c).
+ * Everything that can fail locally (options, the session file, the sockets)
+ * fails before -d forks, so the error reaches the terminal.
  */
 #include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "daemon.h"
 #include "log.h"
 #include "master.h"
 #include "numparse.h"
 
-#ifndef SYNEXEC_VERSION
-#define SYNEXEC_VERSION	"unknown"
-#endif
-
-/* Ranges of the numeric options: the same as the file's keys (conf.c). */
-#define WAIT_MAX_NS		(30ull * 86400 * NSEC_PER_SEC)
-#define TIMEOUT_MAX_NS		(365ull * 86400 * NSEC_PER_SEC)
-#define REPORT_MIN_NS		(NSEC_PER_SEC / 10)
-#define REPORT_MAX_NS		(3600ull * NSEC_PER_SEC)
-#define HEARTBEAT_MIN_NS	NSEC_PER_SEC
-#define HEARTBEAT_MAX_NS	(3600ull * NSEC_PER_SEC)
-
-enum {
-	OPT_OUTPUT_MAX = 256,
-	OPT_FOLLOW,
-	OPT_FAIL_FAST,
-	OPT_HEARTBEAT_TIMEOUT,
-	OPT_LOG,
-	OPT_PIDFILE,
-	OPT_GENKEY,
-};
-
-/* Leading ':': a missing argument is reported as ':', not '?'. */
-static const char master_optstring[] = ":hvdbVni:p:s:c:w:t:R:r:O:k:";
-
-static const struct option master_longopts[] = {
-	{ "help",		no_argument,		NULL, 'h' },
-	{ "verbose",		no_argument,		NULL, 'v' },
-	{ "daemon",		no_argument,		NULL, 'd' },
-	{ "broadcast-all",	no_argument,		NULL, 'b' },
-	{ "version",		no_argument,		NULL, 'V' },
-	{ "check",		no_argument,		NULL, 'n' },
-	{ "interface",		required_argument,	NULL, 'i' },
-	{ "port",		required_argument,	NULL, 'p' },
-	{ "session",		required_argument,	NULL, 's' },
-	{ "config",		required_argument,	NULL, 'c' },
-	{ "wait",		required_argument,	NULL, 'w' },
-	{ "timeout",		required_argument,	NULL, 't' },
-	{ "report-interval",	required_argument,	NULL, 'R' },
-	{ "results",		required_argument,	NULL, 'r' },
-	{ "output-dir",		required_argument,	NULL, 'O' },
-	{ "key",		required_argument,	NULL, 'k' },
-	{ "output-max",		required_argument,	NULL, OPT_OUTPUT_MAX },
-	{ "follow",		no_argument,		NULL, OPT_FOLLOW },
-	{ "fail-fast",		no_argument,		NULL, OPT_FAIL_FAST },
-	{ "heartbeat-timeout",	required_argument,	NULL,
-	    OPT_HEARTBEAT_TIMEOUT },
-	{ "log",		required_argument,	NULL, OPT_LOG },
-	{ "pidfile",		required_argument,	NULL, OPT_PIDFILE },
-	{ "genkey",		required_argument,	NULL, OPT_GENKEY },
-	{ NULL,			0,			NULL, 0 }
-};
-
 static char	*master_pidfile;	/* absolute; removed at exit */
 static pid_t	 master_pidfile_owner;
 
+/* --help after the options (common/opt_master.c): operands, exit codes. */
 static void
-master_usage(FILE *f)
+master_usage_end(FILE *f)
 {
 	fprintf(f,
-"usage: synexec_master [-hvdbVn] [-i IFACE] [-p PORT] [-s SESSION] [-c FILE]\n"
-"                      [-w SECONDS] [options] SLAVES CONF\n"
-"  -h, --help               print this help and exit\n"
-"  -v, --verbose            more messages (repeatable)\n"
-"  -d, --daemon             run in the background, log to syslog\n"
-"  -b, --broadcast-all      probe 255.255.255.255 even with -i\n"
-"  -V, --version            print the version and exit\n"
-"  -n, --check              check the options and configuration, then exit\n"
-"  -i, --interface IFACE    listen and probe on this interface\n"
-"  -p, --port PORT          TCP and UDP port (default %u)\n"
-"  -s, --session SESSION    session id, 0..4294967295 (default 0)\n"
-"  -c, --config FILE        configuration file (default %s)\n"
-"  -w, --wait SECONDS       give up if SLAVES have not joined by then\n"
-"  -t, --timeout SECONDS    abort if the tasks run longer than this (exit 4)\n"
-"  -R, --report-interval SECONDS  progress reports from the slaves this\n"
-"                           often (0.1..3600, default 1)\n"
-"  -r, --results FILE       write the results as JSON to FILE (atomically,\n"
-"                           however the session ends)\n"
-"  -O, --output-dir DIR     bring each task's output back to DIR/NAME.out\n"
-"      --output-max BYTES   bring back at most BYTES per slave (0: all)\n"
-"      --follow             print task output as it comes, NAME: line\n"
-"      --fail-fast          abort the session at the first failure or loss\n"
-"      --heartbeat-timeout SECONDS  a slave silent this long is lost\n"
-"                           (1..3600, default 10)\n"
-"      --log FILE           log to FILE instead of stderr or syslog\n"
-"      --pidfile FILE       write the process id to FILE\n"
-"  -k, --key FILE           keyed session: slaves must prove this key, and\n"
-"                           every frame is encrypted and authenticated\n"
-"      --genkey FILE        write a new random key to FILE (mode 0600,\n"
-"                           never over an existing file) and exit\n"
 "  SLAVES                   number of slaves to wait for, 1..%u\n"
 "  CONF                     session file: the command on its first line,\n"
 "                           the payload after it\n"
 "exit: 0 all tasks exited 0, 1 usage or local error, 2 a task failed,\n"
 "      3 a slave refused, could not start or was lost, 4 aborted,\n"
-"      5 discovery timed out\n",
-	    PROTO_DEFAULT_PORT, CONF_DEFAULT_FILE, MASTER_SLAVES_MAX);
+"      5 discovery timed out\n", MASTER_SLAVES_MAX);
 }
 
-/* One line saying what is wrong, then the usage, on stderr; exit 1. */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-master_usage_error(const char *fmt, ...)
+static const struct opt_prog master_prog = {
+	.name = MASTER_NAME,
+	.opts = opt_master,
+	.operands = "SLAVES CONF",
+	.help_col = 27,
+	.epilogue = master_usage_end,
+};
+
+/* --genkey: an action, like -V: nothing else is looked at. */
+static int
+master_genkey(const char *path)
 {
-	va_list ap;
+	char err[512];
 
-	fputs(MASTER_NAME ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	master_usage(stderr);
-	exit(1);
-}
-
-/* "-p" for options with a letter, "--output-max" for the others. */
-static const char *
-master_optlabel(int val, char *buf, size_t len)
-{
-	const struct option *o;
-
-	if (val > 0 && val < 256) {
-		snprintf(buf, len, "-%c", val);
-		return buf;
+	if (auth_key_generate(path, err, sizeof(err)) == -1) {
+		log_warnx("--genkey: %s", err);
+		return 1;
 	}
-	for (o = master_longopts; o->name != NULL; o++)
-		if (o->val == val) {
-			snprintf(buf, len, "--%s", o->name);
-			return buf;
-		}
-	snprintf(buf, len, "option");
-	return buf;
+	printf("new key in %s (mode 0600): copy it to every slave and give "
+	    "both sides -k %s\n", path, path);
+	return 0;
 }
 
+/* SLAVES and CONF: how many, and the session file (not read here). */
 static void
-master_bad_value(int opt, const char *err)
+master_operands(int argc, char **argv, const struct master_opts *o,
+    uint64_t *nslaves)
 {
-	char label[32];
+	char err[256];
 
-	master_usage_error("%s: %s", master_optlabel(opt, label, sizeof(label)),
-	    err);
-}
-
-static void
-master_seconds(int opt, const char *arg, uint64_t min, uint64_t max,
-    uint64_t *out)
-{
-	char err[160];
-
-	if (parse_seconds(arg, min, max, out, err, sizeof(err)) == -1)
-		master_bad_value(opt, err);
-}
-
-/* A string option: not empty. */
-static void
-master_string(int opt, const char *arg, char **out)
-{
-	if (arg[0] == '\0')
-		master_bad_value(opt, "empty value");
-	conf_set_str(out, arg);
-}
-
-/*
- * Apply one option of the real (second) pass.  -c and -n were taken by the
- * first pass; -h and -V too.
- */
-static void
-master_apply_opt(struct master_opts *o, int opt, const char *arg,
-    int *verbose_extra)
-{
-	char	err[160];
-
-	switch (opt) {
-	case 'h':
-	case 'V':
-	case 'c':
-	case 'n':
-		break;
-	case 'v':
-		(*verbose_extra)++;
-		break;
-	case 'd':
-		o->c.daemon = true;
-		break;
-	case 'b':
-		o->broadcast_all = true;
-		break;
-	case 'i':
-		master_string(opt, arg, &o->c.interface);
-		break;
-	case 'p':
-		if (parse_port(arg, &o->c.port, err, sizeof(err)) == -1)
-			master_bad_value(opt, err);
-		break;
-	case 's':
-		if (parse_session(arg, &o->c.session, err, sizeof(err)) == -1)
-			master_bad_value(opt, err);
-		break;
-	case 'w':
-		master_seconds(opt, arg, 0, WAIT_MAX_NS, &o->wait_ns);
-		break;
-	case 't':
-		master_seconds(opt, arg, 0, TIMEOUT_MAX_NS, &o->timeout_ns);
-		break;
-	case 'R':
-		master_seconds(opt, arg, REPORT_MIN_NS, REPORT_MAX_NS,
-		    &o->report_interval_ns);
-		break;
-	case 'r':
-		master_string(opt, arg, &o->results_file);
-		break;
-	case 'O':
-		master_string(opt, arg, &o->output_dir);
-		break;
-	case 'k':
-		master_string(opt, arg, &o->c.key_file);
-		break;
-	case OPT_OUTPUT_MAX:
-		if (parse_bytes(arg, 0, UINT64_MAX, &o->output_max, err,
-		    sizeof(err)) == -1)
-			master_bad_value(opt, err);
-		break;
-	case OPT_FOLLOW:
-		o->follow = true;
-		break;
-	case OPT_FAIL_FAST:
-		o->fail_fast = true;
-		break;
-	case OPT_HEARTBEAT_TIMEOUT:
-		master_seconds(opt, arg, HEARTBEAT_MIN_NS, HEARTBEAT_MAX_NS,
-		    &o->c.heartbeat_timeout_ns);
-		break;
-	case OPT_LOG:
-		master_string(opt, arg, &o->c.log_file);
-		break;
-	case OPT_PIDFILE:
-		master_string(opt, arg, &o->c.pidfile);
-		break;
-	default:
-		master_usage_error("internal error: option %d", opt);
-	}
-}
-
-/* getopt's complaints, in our words. */
-static void
-master_getopt_error(int c, char **argv)
-{
-	char		 label[32];
-	const char	*arg = argv[optind - 1];
-	size_t		 n;
-
-	/* Named as typed: "--port: missing argument" for --port. */
-	if (c == ':')
-		master_usage_error("%s: missing argument",
-		    optopt != 0 && strncmp(arg, "--", 2) != 0 ?
-		    master_optlabel(optopt, label, sizeof(label)) : arg);
-	if (optopt != 0 && optopt < 256)
-		master_usage_error("unknown option -%c", optopt);
-	/* A long option: show it without any "=value". */
-	n = strcspn(arg, "=");
-	master_usage_error("unknown option %.*s", (int)(n > 64 ? 64 : n), arg);
+	if (argc == 0 && !o->c.check)
+		opt_usage_error(&master_prog, "missing SLAVES and CONF");
+	if (argc >= 1 && parse_u64(argv[0], 1, MASTER_SLAVES_MAX, nslaves,
+	    err, sizeof(err)) == -1)
+		opt_usage_error(&master_prog, "SLAVES: %s", err);
+	if (argc == 1 && !o->c.check)
+		opt_usage_error(&master_prog, "missing CONF");
+	if (argc > 2)
+		opt_usage_error(&master_prog, "too many arguments: %s",
+		    argv[2]);
 }
 
 static void
@@ -380,10 +174,9 @@ main(int argc, char **argv)
 	static struct master_opts	 opts;
 	static struct master		 m;
 	static struct auth_key		 key;
-	const char			*conf_path = NULL;
 	char				 err[512];
 	uint64_t			 nslaves = 0;
-	int				 c, check = 0, verbose_extra = 0, code = 1;
+	int				 first, code = 1;
 	int				 ready_fd = -1;
 	int				 nfds_start;
 	sigset_t			 stopsigs;
@@ -392,64 +185,18 @@ main(int argc, char **argv)
 	nfds_start = master_nfds();
 	log_init(MASTER_NAME, LOG_TO_STDERR, NULL);
 	master_opts_defaults(&opts);
-
-	/* First pass: where the file is, and what not to do at all. */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, master_optstring, master_longopts,
-	    NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			master_usage(stdout);
-			return 0;
-		case 'V':
-			printf("%s %s\n", MASTER_NAME, SYNEXEC_VERSION);
-			return 0;
-		case 'c':
-			conf_path = optarg;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case OPT_GENKEY:
-			/* An action, like -V: nothing else is looked at. */
-			if (auth_key_generate(optarg, err, sizeof(err)) == -1) {
-				log_warnx("--genkey: %s", err);
-				return 1;
-			}
-			printf("new key in %s (mode 0600): copy it to every "
-			    "slave and give both sides -k %s\n", optarg, optarg);
-			return 0;
-		default:
-			break;
-		}
-	}
-	if (conf_path != NULL && conf_path[0] == '\0')
-		master_usage_error("-c: empty value");
-	if (conf_load_master(conf_path, &opts) == -1)
+	/* Where the file is, and what not to do at all: -h, -V, --genkey. */
+	opt_parse_early(&master_prog, argc, argv, &opts);
+	if (opts.genkey != NULL)
+		return master_genkey(opts.genkey);
+	if (conf_load_master(opts.c.config, &opts) == -1)
 		return 1;
-
-	/* Second pass: the command line on top of the file. */
-	optind = 0;
-	while ((c = getopt_long(argc, argv, master_optstring, master_longopts,
-	    NULL)) != -1) {
-		if (c == '?' || c == ':')
-			master_getopt_error(c, argv);
-		master_apply_opt(&opts, c, optarg, &verbose_extra);
-	}
-	argc -= optind;
-	argv += optind;
-	opts.c.verbose += verbose_extra;
+	/* The command line on top of the file. */
+	first = opt_parse(&master_prog, argc, argv, &opts);
+	argc -= first;
+	argv += first;
 	log_set_verbose(opts.c.verbose);
-
-	if (argc == 0 && !check)
-		master_usage_error("missing SLAVES and CONF");
-	if (argc >= 1 && parse_u64(argv[0], 1, MASTER_SLAVES_MAX, &nslaves,
-	    err, sizeof(err)) == -1)
-		master_usage_error("SLAVES: %s", err);
-	if (argc == 1 && !check)
-		master_usage_error("missing CONF");
-	if (argc > 2)
-		master_usage_error("too many arguments: %s", argv[2]);
+	master_operands(argc, argv, &opts, &nslaves);
 	if (opts.c.key_file != NULL) {
 		if (auth_key_load(opts.c.key_file, &key, err, sizeof(err)) ==
 		    -1) {
@@ -466,7 +213,7 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
-	if (check) {
+	if (opts.c.check) {
 		printf("configuration OK\n");
 		code = 0;
 		goto out;

@@ -2,21 +2,17 @@
  * main.c - synexec_slave: options, configuration, daemon, start-up.
  *
  * Options come from the built-in defaults, then the configuration file, then
- * the command line, which wins.  Everything that can fail for a reason the
- * operator should see (bad option, port in use, unknown user) fails here,
- * before daemonizing, with exit status 1.
+ * the command line, which wins; each is a row of opt_slave
+ * (common/opt_slave.c).  Everything that can fail for a reason the operator
+ * should see (bad option, port in use, unknown user) fails here, before
+ * daemonizing, with exit status 1.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
-#include <grp.h>
 #include <limits.h>
 #include <net/if.h>
 #include <pwd.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,239 +20,22 @@
 
 #include "daemon.h"
 #include "log.h"
-#include "numparse.h"
 #include "slave.h"
 
-#ifndef SYNEXEC_VERSION
-#define SYNEXEC_VERSION	"unknown"
-#endif
-
-enum {
-	OPT_KILL_GRACE = 256,
-	OPT_KEEP_TASK,
-	OPT_LOG,
-	OPT_PIDFILE,
-	OPT_RUN_AS,
-	OPT_ALLOW,
-	OPT_MAX_CONF_SIZE,
-	OPT_HEARTBEAT_TIMEOUT,
-};
-
-static const char main_optstring[] = ":hvdV1ni:p:s:c:N:m:T:o:k:";
-
-static const struct option main_longopts[] = {
-	{ "help",		no_argument,		NULL, 'h' },
-	{ "verbose",		no_argument,		NULL, 'v' },
-	{ "daemon",		no_argument,		NULL, 'd' },
-	{ "version",		no_argument,		NULL, 'V' },
-	{ "once",		no_argument,		NULL, '1' },
-	{ "check",		no_argument,		NULL, 'n' },
-	{ "interface",		required_argument,	NULL, 'i' },
-	{ "port",		required_argument,	NULL, 'p' },
-	{ "session",		required_argument,	NULL, 's' },
-	{ "config",		required_argument,	NULL, 'c' },
-	{ "name",		required_argument,	NULL, 'N' },
-	{ "master",		required_argument,	NULL, 'm' },
-	{ "conf-dir",		required_argument,	NULL, 'T' },
-	{ "output",		required_argument,	NULL, 'o' },
-	{ "key",		required_argument,	NULL, 'k' },
-	{ "kill-grace",		required_argument,	NULL, OPT_KILL_GRACE },
-	{ "keep-task",		no_argument,		NULL, OPT_KEEP_TASK },
-	{ "log",		required_argument,	NULL, OPT_LOG },
-	{ "pidfile",		required_argument,	NULL, OPT_PIDFILE },
-	{ "run-as",		required_argument,	NULL, OPT_RUN_AS },
-	{ "allow",		required_argument,	NULL, OPT_ALLOW },
-	{ "max-conf-size",	required_argument,	NULL, OPT_MAX_CONF_SIZE },
-	{ "heartbeat-timeout",	required_argument,	NULL,
-	    OPT_HEARTBEAT_TIMEOUT },
-	{ NULL,			0,			NULL, 0 }
-};
-
+/* --help after the options (common/opt_slave.c). */
 static void
-main_usage(FILE *f)
+main_usage_end(FILE *f)
 {
-	fprintf(f,
-"usage: synexec_slave [-hvdV1n] [-i IFACE] [-p PORT] [-s SESSION] [-c FILE]\n"
-"                     [-N NAME] [-m HOST[:PORT]] [-T DIR] [-o FILE] [-k FILE]\n"
-"                     [--kill-grace SECONDS] [--keep-task] [--log FILE]\n"
-"                     [--pidfile FILE] [--run-as USER] [--allow PATH]...\n"
-"                     [--max-conf-size BYTES] [--heartbeat-timeout SECONDS]\n"
-"\n"
-"  -h, --help           print this help and exit\n"
-"  -v, --verbose        more messages (repeat for more)\n"
-"  -d, --daemon         run in the background, log to syslog (or --log)\n"
-"  -V, --version        print the version and exit\n"
-"  -1, --once           exit after one session, with the task's exit code\n"
-"  -n, --check          check the options and configuration file, then exit\n"
-"  -i, --interface IF   accept probes only from interface IF\n"
-"  -p, --port PORT      UDP and TCP port (default %u)\n"
-"  -s, --session ID     session id, 0..4294967295 (default 0)\n"
-"  -c, --config FILE    configuration file (default %s, if present)\n"
-"  -N, --name NAME      name shown by the master (default: the host name)\n"
-"  -m, --master H[:P]   connect to this master instead of waiting for probes\n"
-"  -T, --conf-dir DIR   where the session payload file goes (default /tmp)\n"
-"  -o, --output FILE    the task's stdout and stderr (default /tmp/synexec.out)\n"
-"  -k, --key FILE       keyed sessions: serve only masters that prove this\n"
-"                       key; every frame encrypted and authenticated\n"
-"      --kill-grace S   SIGTERM to SIGKILL delay when a task is stopped (10)\n"
-"      --keep-task      let the task run on when the master is lost\n"
-"      --log FILE       log to FILE\n"
-"      --pidfile FILE   write the process id to FILE\n"
-"      --run-as USER    run the task as USER (the slave must be root)\n"
-"      --allow PATH     run only these commands (repeatable)\n"
-"      --max-conf-size B  refuse payloads larger than B bytes (K/M/G/T; 1G)\n"
-"      --heartbeat-timeout S  a master silent this long is lost (1..3600, 10)\n"
-"\n"
-"WARNING: without a key, anyone who can reach the port can run any command\n"
-"as the slave's user.\n",
-	    PROTO_DEFAULT_PORT, CONF_DEFAULT_FILE);
+	fputs("\nWARNING: without a key, anyone who can reach the port can run "
+	    "any command\nas the slave's user.\n", f);
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-main_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", SLAVE_PROG);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	main_usage(stderr);
-	exit(1);
-}
-
-/* "-p" for an option with a letter, "--kill-grace" for a long-only one. */
-static const char *
-main_opt_name(int val, char *buf, size_t len)
-{
-	const struct option *o;
-
-	if (val > 0 && val < 256) {
-		snprintf(buf, len, "-%c", val);
-		return buf;
-	}
-	for (o = main_longopts; o->name != NULL; o++)
-		if (o->val == val) {
-			snprintf(buf, len, "--%s", o->name);
-			return buf;
-		}
-	snprintf(buf, len, "?");
-	return buf;
-}
-
-/* An option getopt did not take: one line saying what, then the usage. */
-static void __attribute__((noreturn))
-main_getopt_error(int c, char *const argv[])
-{
-	char name[64];
-
-	if (c == ':') {
-		/* Name it as typed: "--port" or "-p". */
-		if (optopt == 0 || strncmp(argv[optind - 1], "--", 2) == 0)
-			main_usage_error("%s: option requires an argument",
-			    argv[optind - 1]);
-		main_usage_error("%s: option requires an argument",
-		    main_opt_name(optopt, name, sizeof(name)));
-	}
-	if (optopt != 0 && optopt < 256 && argv[optind - 1][1] != '-')
-		main_usage_error("-%c: unknown option", optopt);
-	main_usage_error("%s: unknown option", argv[optind - 1]);
-}
-
-/* HOST[:PORT] without resolving it (for -n). */
-static int
-main_check_hostport(const char *s, char *err, size_t errlen)
-{
-	const char	*colon = strrchr(s, ':');
-	size_t		 hostlen = colon ? (size_t)(colon - s) : strlen(s);
-	uint16_t	 port;
-	char		 perr[128];
-
-	if (hostlen == 0 || hostlen > 253) {
-		snprintf(err, errlen, "'%s' is not HOST[:PORT]", s);
-		return -1;
-	}
-	if (colon != NULL && parse_port(colon + 1, &port, perr,
-	    sizeof(perr)) == -1) {
-		snprintf(err, errlen, "port: %s", perr);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * An absolute version of path into out (the daemon runs in /, and the task's
- * :CONF: must work from any directory).  -1 if it does not fit.
- */
-static int
-main_abs_path(const char *path, char *out, size_t outlen)
-{
-	char cwd[PATH_MAX];
-	int n;
-
-	if (path[0] == '/')
-		n = snprintf(out, outlen, "%s", path);
-	else {
-		if (getcwd(cwd, sizeof(cwd)) == NULL)
-			return -1;
-		n = snprintf(out, outlen, "%s/%s", cwd, path);
-	}
-	return n < 0 || (size_t)n >= outlen ? -1 : 0;
-}
-
-/* --run-as: the user's ids and groups, looked up now (not after fork). */
-static int
-main_runas(const char *user, struct task_runas *ra, char *err, size_t errlen)
-{
-	struct passwd	*pw;
-	int		 n = 32;
-
-	errno = 0;
-	if ((pw = getpwnam(user)) == NULL) {
-		snprintf(err, errlen, "--run-as: %s: %s", user,
-		    errno != 0 ? strerror(errno) : "no such user");
-		return -1;
-	}
-	ra->user = strdup(user);
-	ra->uid = pw->pw_uid;
-	ra->gid = pw->pw_gid;
-	for (;;) {
-		int got = n;
-
-		ra->groups = calloc((size_t)n, sizeof(gid_t));
-		if (ra->user == NULL || ra->groups == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		if (getgrouplist(user, ra->gid, ra->groups, &got) != -1) {
-			ra->ngroups = got;
-			break;
-		}
-		free(ra->groups);
-		ra->groups = NULL;
-		if (got <= n || got > 65536) {
-			snprintf(err, errlen, "--run-as: %s: cannot list its "
-			    "groups", user);
-			return -1;
-		}
-		n = got;
-	}
-	if (geteuid() != 0 && ra->uid != geteuid()) {
-		snprintf(err, errlen, "--run-as: running the task as %s needs "
-		    "the slave to run as root", user);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-main_runas_free(struct task_runas *ra)
-{
-	free(ra->user);
-	free(ra->groups);
-	memset(ra, 0, sizeof(*ra));
-}
+static const struct opt_prog slave_prog = {
+	.name = SLAVE_PROG,
+	.opts = opt_slave,
+	.help_col = 23,
+	.epilogue = main_usage_end,
+};
 
 /* Who may run commands here: a warning without a key. */
 static void
@@ -276,167 +55,6 @@ main_banner(const struct slave *sl, const struct slave_opts *o,
 		    o->c.port);
 }
 
-/* Parse the command line on top of opts.  Exits on a usage error. */
-static void
-main_parse(int argc, char *argv[], struct slave_opts *o, bool *check)
-{
-	char	 err[256], name[64];
-	int	 c, nverbose = 0, i;
-	bool	 allow_from_cmdline = false;
-
-	optind = 0;	/* 0: a full reset in glibc (second pass) */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, main_optstring, main_longopts,
-	    NULL)) != -1) {
-		err[0] = '\0';
-		switch (c) {
-		case 'h':
-			main_usage(stdout);
-			exit(0);
-		case 'V':
-			printf("%s %s\n", SLAVE_PROG, SYNEXEC_VERSION);
-			exit(0);
-		case 'v':
-			nverbose++;
-			break;
-		case 'd':
-			o->c.daemon = true;
-			break;
-		case '1':
-			o->once = true;
-			break;
-		case 'n':
-			*check = true;
-			break;
-		case 'c':
-			break;	/* the first pass loaded it */
-		case 'i':
-			conf_set_str(&o->c.interface, optarg);
-			break;
-		case 'p':
-			if (parse_port(optarg, &o->c.port, err, sizeof(err)) == -1)
-				goto bad;
-			break;
-		case 's':
-			if (parse_session(optarg, &o->c.session, err,
-			    sizeof(err)) == -1)
-				goto bad;
-			break;
-		case 'N':
-			if (!slave_name_valid(optarg)) {
-				snprintf(err, sizeof(err), "'%s': a name is 1..%d "
-				    "characters of [A-Za-z0-9._:@+-], not "
-				    "starting with '.'", optarg, PROTO_NAME_MAX);
-				goto bad;
-			}
-			conf_set_str(&o->name, optarg);
-			break;
-		case 'm':
-			if (main_check_hostport(optarg, err, sizeof(err)) == -1)
-				goto bad;
-			conf_set_str(&o->master, optarg);
-			break;
-		case 'T':
-			conf_set_str(&o->conf_dir, optarg);
-			break;
-		case 'o':
-			conf_set_str(&o->output, optarg);
-			break;
-		case 'k':
-			conf_set_str(&o->c.key_file, optarg);
-			break;
-		case OPT_KILL_GRACE:
-			if (parse_seconds(optarg, 0, 3600 * NSEC_PER_SEC,
-			    &o->kill_grace_ns, err, sizeof(err)) == -1)
-				goto bad;
-			break;
-		case OPT_KEEP_TASK:
-			o->keep_task = true;
-			break;
-		case OPT_LOG:
-			conf_set_str(&o->c.log_file, optarg);
-			break;
-		case OPT_PIDFILE:
-			conf_set_str(&o->c.pidfile, optarg);
-			break;
-		case OPT_RUN_AS:
-			conf_set_str(&o->run_as, optarg);
-			break;
-		case OPT_ALLOW:
-			/* The command line's list replaces the file's. */
-			if (!allow_from_cmdline) {
-				for (i = 0; i < o->nallow; i++)
-					conf_set_str(&o->allow[i], NULL);
-				o->nallow = 0;
-				allow_from_cmdline = true;
-			}
-			if (optarg[0] != '/') {
-				snprintf(err, sizeof(err),
-				    "'%s' is not an absolute path", optarg);
-				goto bad;
-			}
-			if (o->nallow == CONF_ALLOW_MAX) {
-				snprintf(err, sizeof(err), "more than %d paths",
-				    CONF_ALLOW_MAX);
-				goto bad;
-			}
-			conf_set_str(&o->allow[o->nallow++], optarg);
-			break;
-		case OPT_MAX_CONF_SIZE:
-			if (parse_bytes(optarg, 0, UINT64_MAX, &o->max_conf_size,
-			    err, sizeof(err)) == -1)
-				goto bad;
-			break;
-		case OPT_HEARTBEAT_TIMEOUT:
-			if (parse_seconds(optarg, NSEC_PER_SEC,
-			    3600 * NSEC_PER_SEC, &o->c.heartbeat_timeout_ns, err,
-			    sizeof(err)) == -1)
-				goto bad;
-			break;
-		default:
-			main_getopt_error(c, argv);
-		}
-		continue;
-bad:
-		main_usage_error("%s: %s", main_opt_name(c, name, sizeof(name)),
-		    err);
-	}
-	if (optind < argc)
-		main_usage_error("unexpected argument '%s'", argv[optind]);
-	if (nverbose > 0)
-		o->c.verbose = nverbose;
-}
-
-/* First pass: only -c, -n, -h and -V matter before the file is read. */
-static const char *
-main_prescan(int argc, char *argv[], bool *check)
-{
-	const char	*config = NULL;
-	int		 c;
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, main_optstring, main_longopts,
-	    NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			main_usage(stdout);
-			exit(0);
-		case 'V':
-			printf("%s %s\n", SLAVE_PROG, SYNEXEC_VERSION);
-			exit(0);
-		case 'c':
-			config = optarg;
-			break;
-		case 'n':
-			*check = true;
-			break;
-		default:
-			break;	/* errors are reported by the real pass */
-		}
-	}
-	return config;
-}
-
 /* Write our pid into the pidfile opened before daemonizing (then the pid is known). */
 static int
 main_write_pidfile(int fd)
@@ -452,36 +70,31 @@ main_write_pidfile(int fd)
 	return rc;
 }
 
-/* What SIGHUP needs to read the configuration as we did (reload.c). */
-static const struct reload_hooks main_reload_hooks = {
-	main_parse, main_abs_path, main_runas, main_runas_free,
-};
-
 int
 main(int argc, char *argv[])
 {
 	static struct slave	 sl;	/* large: not on the stack */
+	static struct slave_settings set;
 	struct slave_opts	 o;
-	struct task_runas	 runas;
 	static struct auth_key	 key;
 	struct ev_loop		*loop = NULL;
 	struct passwd		*pw;
-	const char		*config;
-	char			 err[512], pidfile[PATH_MAX], host[256];
+	char			 err[512], pidfile[PATH_MAX];
 	char			 user[64];
-	bool			 check = false, have_pidfile = false;
+	bool			 have_pidfile = false;
 	sigset_t		 stopsigs;
-	int			 code = 1, ready_fd = -1, pid_fd = -1;
-	struct stat		 st;
+	int			 code = 1, ready_fd = -1, pid_fd = -1, first;
 
-	memset(&runas, 0, sizeof(runas));
 	log_init(SLAVE_PROG, LOG_TO_STDERR, NULL);
 	slave_opts_defaults(&o);
 	slave_init(&sl, &o);
-	config = main_prescan(argc, argv, &check);
-	if (conf_load_slave(config, &o) == -1)
+	opt_parse_early(&slave_prog, argc, argv, &o);
+	if (conf_load_slave(o.c.config, &o) == -1)
 		goto out;	/* conf.c logged "file:line: key: message" */
-	main_parse(argc, argv, &o, &check);
+	first = opt_parse(&slave_prog, argc, argv, &o);
+	if (first < argc)
+		opt_usage_error(&slave_prog, "unexpected argument '%s'",
+		    argv[first]);
 	log_set_verbose(o.c.verbose);
 
 	/* A key asked for and not usable: never fall back to no key. */
@@ -492,62 +105,23 @@ main(int argc, char *argv[])
 		}
 		sl.key = &key;
 	}
-	if (o.name != NULL) {
-		if (!slave_name_valid(o.name)) {
-			log_warnx("name '%s': a name is 1..%d characters of "
-			    "[A-Za-z0-9._:@+-], not starting with '.'", o.name,
-			    PROTO_NAME_MAX);
-			goto out;
-		}
-		snprintf(sl.name, sizeof(sl.name), "%s", o.name);
-	} else {
-		if (gethostname(host, sizeof(host)) == -1)
-			host[0] = '\0';
-		host[sizeof(host) - 1] = '\0';
-		snprintf(sl.name, sizeof(sl.name), "%s", host);
-		slave_name_sanitise(sl.name);
-	}
-	if (o.master != NULL && main_check_hostport(o.master, err,
-	    sizeof(err)) == -1) {
-		log_warnx("master: %s", err);
-		goto out;
-	}
 	if (o.c.interface != NULL &&
 	    (sl.ifindex = if_nametoindex(o.c.interface)) == 0) {
 		log_warnx("-i: %s: %s", o.c.interface, strerror(errno));
 		goto out;
 	}
-	if (main_abs_path(o.conf_dir, sl.conf_dir, sizeof(sl.conf_dir) -
-	    sizeof(SLAVE_CONF_PREFIX) - 24) == -1) {
-		log_warnx("-T: %s: path too long", o.conf_dir);
+	/* The same checks as a SIGHUP's (reload.c). */
+	if (settings_resolve(&o, &set, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
 		goto out;
 	}
-	/* Found now rather than at the first session's CONF_NO. */
-	if (stat(sl.conf_dir, &st) == -1) {
-		log_warn("-T %s", sl.conf_dir);
-		goto out;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		log_warnx("-T %s: not a directory", sl.conf_dir);
-		goto out;
-	}
-	if (main_abs_path(o.output, sl.output, sizeof(sl.output)) == -1) {
-		log_warnx("-o: %s: path too long", o.output);
-		goto out;
-	}
+	settings_use(&sl, &set);
 	if (o.c.pidfile != NULL &&
-	    main_abs_path(o.c.pidfile, pidfile, sizeof(pidfile)) == -1) {
+	    settings_abs_path(o.c.pidfile, pidfile, sizeof(pidfile)) == -1) {
 		log_warnx("--pidfile: %s: path too long", o.c.pidfile);
 		goto out;
 	}
-	if (o.run_as != NULL) {
-		if (main_runas(o.run_as, &runas, err, sizeof(err)) == -1) {
-			log_warnx("%s", err);
-			goto out;
-		}
-		sl.runas = &runas;
-	}
-	if (check) {
+	if (o.c.check) {
 		printf("configuration OK\n");
 		code = 0;
 		goto out;
@@ -615,7 +189,7 @@ main(int argc, char *argv[])
 	}
 	log_info("%s %s started: name %s, pid %ld", SLAVE_PROG,
 	    SYNEXEC_VERSION, sl.name, (long)getpid());
-	reload_init(argc, argv, config, &main_reload_hooks);
+	reload_init(argc, argv, &slave_prog);
 	slave_start(&sl, loop);
 	sigprocmask(SIG_UNBLOCK, &stopsigs, NULL);
 	daemon_ready(&ready_fd);
@@ -629,7 +203,7 @@ out:
 		log_warn("remove %s", pidfile);
 	if (loop != NULL)
 		ev_loop_destroy(loop);
-	main_runas_free(&runas);
+	settings_free(&set);
 	auth_key_wipe(&key);
 	slave_opts_free(&o);
 	log_close();

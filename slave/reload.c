@@ -9,19 +9,15 @@
  * slave is idle, otherwise when the current session and its task are over,
  * so that no session sees its settings change under it.
  *
- * Settings bound to a socket or to the process (port, interface, master,
- * daemon, pidfile, key) are not changed by a reload: a warning says that a
- * restart is needed.  The log file is opened again, so that a rotated log is
- * followed.
+ * Settings bound to a socket or to the process (the port, the key...: the
+ * rows of opt_slave marked OPTF_RESTART) are not changed by a reload: a
+ * warning says that a restart is needed.  The log
+ * file is opened again, so that a rotated log is followed.
  */
-#include <errno.h>
-#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "slave.h"
@@ -29,29 +25,22 @@
 /* What the next session will use; NULL: no reload pending. */
 struct reload_pending {
 	struct slave_opts	 opts;
-	struct task_runas	 runas;
-	bool			 have_runas;
-	char			 name[PROTO_NAME_MAX + 1];
-	char			 conf_dir[PATH_MAX];
-	char			 output[PATH_MAX];
+	struct slave_settings	 set;
 };
 
-static struct reload_hooks	  reload_hooks;
+static const struct opt_prog	 *reload_prog;
 static int			  reload_argc;
 static char			**reload_argv;
-static const char		 *reload_config;
 static struct reload_pending	 *reload_next;
 /* What a previous reload installed (freed when replaced or at exit). */
 static struct reload_pending	 *reload_current;
 
 void
-reload_init(int argc, char **argv, const char *config,
-    const struct reload_hooks *hooks)
+reload_init(int argc, char **argv, const struct opt_prog *prog)
 {
-	reload_hooks = *hooks;
+	reload_prog = prog;
 	reload_argc = argc;
 	reload_argv = argv;
-	reload_config = config;
 }
 
 static void
@@ -60,8 +49,7 @@ reload_pending_free(struct reload_pending *p)
 	if (p == NULL)
 		return;
 	slave_opts_free(&p->opts);
-	if (reload_hooks.runas_free != NULL)
-		reload_hooks.runas_free(&p->runas);
+	settings_free(&p->set);
 	free(p);
 }
 
@@ -73,14 +61,6 @@ reload_free(void)
 	reload_next = reload_current = NULL;
 }
 
-static bool
-reload_str_differs(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a != b;
-	return strcmp(a, b) != 0;
-}
-
 /*
  * Settings a reload cannot change: warn, and keep the running value, so that
  * what the slave reports is what it does.
@@ -88,76 +68,17 @@ reload_str_differs(const char *a, const char *b)
 static void
 reload_keep_fixed(struct slave_opts *n, const struct slave_opts *o)
 {
-#define FIXED_STR(field, label)						\
-	if (reload_str_differs(n->field, o->field)) {			\
-		log_warnx("SIGHUP: %s changed: restart the slave to "	\
-		    "apply it", label);					\
-		conf_set_str(&n->field, o->field);			\
-	}
-	FIXED_STR(c.interface, "interface (-i)");
-	FIXED_STR(master, "master (-m)");
-	FIXED_STR(c.pidfile, "pidfile");
-	FIXED_STR(c.key_file, "key");
-#undef FIXED_STR
-	if (n->c.port != o->c.port) {
-		log_warnx("SIGHUP: port changed: restart the slave to apply "
-		    "it");
-		n->c.port = o->c.port;
-	}
-	if (n->c.daemon != o->c.daemon)
-		n->c.daemon = o->c.daemon;	/* meaningless once running */
-}
+	const struct opt	*r;
+	char			 label[64];
 
-/* The checks main() makes at start-up, on a new configuration. */
-static int
-reload_settle(struct reload_pending *p, char *err, size_t errlen)
-{
-	const struct slave_opts	*o = &p->opts;
-	struct stat		 st;
-	char			 host[256];
-
-	if (o->name != NULL) {
-		if (!slave_name_valid(o->name)) {
-			snprintf(err, errlen, "name '%.300s': a name is 1..%d "
-			    "characters of [A-Za-z0-9._:@+-], not starting "
-			    "with '.'", o->name, PROTO_NAME_MAX);
-			return -1;
-		}
-		snprintf(p->name, sizeof(p->name), "%s", o->name);
-	} else {
-		if (gethostname(host, sizeof(host)) == -1)
-			host[0] = '\0';
-		host[sizeof(host) - 1] = '\0';
-		snprintf(p->name, sizeof(p->name), "%s", host);
-		slave_name_sanitise(p->name);
+	for (r = opt_slave; r->name != NULL; r++) {
+		if (!(r->flags & OPTF_RESTART) || !opt_differs(r, n, o))
+			continue;
+		log_warnx("SIGHUP: %s (%s) changed: restart the slave to apply "
+		    "it", r->key != NULL ? r->key : r->name,
+		    opt_label(r, label, sizeof(label)));
+		opt_copy(r, n, o);
 	}
-	if (reload_hooks.abs_path(o->conf_dir, p->conf_dir, sizeof(p->conf_dir) -
-	    sizeof(SLAVE_CONF_PREFIX) - 24) == -1) {
-		snprintf(err, errlen, "-T: %.300s: path too long", o->conf_dir);
-		return -1;
-	}
-	if (stat(p->conf_dir, &st) == -1) {
-		snprintf(err, errlen, "-T %.300s: %s", p->conf_dir,
-		    strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "-T %.300s: not a directory",
-		    p->conf_dir);
-		return -1;
-	}
-	if (reload_hooks.abs_path(o->output, p->output, sizeof(p->output)) ==
-	    -1) {
-		snprintf(err, errlen, "-o: %.300s: path too long", o->output);
-		return -1;
-	}
-	/* A local lookup (NSS): may take a moment, but once per SIGHUP. */
-	if (o->run_as != NULL) {
-		if (reload_hooks.runas(o->run_as, &p->runas, err, errlen) == -1)
-			return -1;
-		p->have_runas = true;
-	}
-	return 0;
 }
 
 void
@@ -165,22 +86,22 @@ reload_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct slave		*sl = (struct slave *)((char *)w -
 				    offsetof(struct slave, sighup));
+	const char		*config = sl->opts->c.config;
 	struct reload_pending	*p;
 	char			 err[512];
-	bool			 check = false;
 
 	(void)loop;
 	(void)revents;
-	if (reload_hooks.parse == NULL)
+	if (reload_prog == NULL)
 		return;		/* not started by main(): nothing to re-read */
 	log_info("SIGHUP: reading the configuration again (%s)",
-	    reload_config != NULL ? reload_config : CONF_DEFAULT_FILE);
+	    config != NULL ? config : CONF_DEFAULT_FILE);
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		log_warn("SIGHUP: configuration not reloaded");
 		return;
 	}
 	slave_opts_defaults(&p->opts);
-	if (conf_load_slave(reload_config, &p->opts) == -1) {
+	if (conf_load_slave(config, &p->opts) == -1) {
 		/* conf.c logged "file:line: key: message". */
 		log_warnx("SIGHUP: configuration not reloaded: the file has "
 		    "errors; going on as before");
@@ -188,9 +109,9 @@ reload_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		return;
 	}
 	/* The command line was valid at start-up: it still is. */
-	reload_hooks.parse(reload_argc, reload_argv, &p->opts, &check);
+	opt_parse(reload_prog, reload_argc, reload_argv, &p->opts);
 	reload_keep_fixed(&p->opts, sl->opts);
-	if (reload_settle(p, err, sizeof(err)) == -1) {
+	if (settings_resolve(&p->opts, &p->set, err, sizeof(err)) == -1) {
 		log_warnx("SIGHUP: configuration not reloaded: %s; going on as "
 		    "before", err);
 		reload_pending_free(p);
@@ -217,16 +138,13 @@ reload_apply(struct slave *sl)
 	reload_next = NULL;
 	/* The payload file of the old -T is gone (the session ended). */
 	slave_remove_conf_file(sl);
-	snprintf(sl->name, sizeof(sl->name), "%s", p->name);
-	snprintf(sl->conf_dir, sizeof(sl->conf_dir), "%s", p->conf_dir);
-	snprintf(sl->output, sizeof(sl->output), "%s", p->output);
+	settings_use(sl, &p->set);
 	n = strlen(sl->conf_dir);
 	rc = snprintf(sl->conf_path, sizeof(sl->conf_path), "%s%s%s%ld",
 	    sl->conf_dir, n > 0 && sl->conf_dir[n - 1] == '/' ? "" : "/",
 	    SLAVE_CONF_PREFIX, (long)sl->pid);
 	if (rc < 0 || (size_t)rc >= sizeof(sl->conf_path))
 		fatalx("-T %s: path too long", sl->conf_dir);	/* checked */
-	sl->runas = p->have_runas ? &p->runas : NULL;
 	sl->opts = &p->opts;
 	log_set_verbose(p->opts.c.verbose);
 	if (p->opts.c.log_file != NULL &&

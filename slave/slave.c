@@ -270,19 +270,6 @@ slave_name_char(char c)
 	    c == ':' || c == '@' || c == '+';
 }
 
-bool
-slave_name_valid(const char *name)
-{
-	size_t i, n = strlen(name);
-
-	if (n == 0 || n > PROTO_NAME_MAX || name[0] == '.')
-		return false;
-	for (i = 0; i < n; i++)
-		if (!slave_name_char(name[i]))
-			return false;
-	return true;
-}
-
 /* Make a host name acceptable as a slave name (in place, at most 255 bytes). */
 void
 slave_name_sanitise(char *name)

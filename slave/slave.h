@@ -9,6 +9,8 @@
  *                stop
  *   cmdline.c    the task's command line (pure, unit-tested)
  *   slave.c      the glue: session and task life cycles, signals, exit
+ *   settings.c   what the options mean on this host (start-up and SIGHUP)
+ *   reload.c     SIGHUP: the configuration read again
  *   main.c       options, configuration, daemon, start-up
  */
 #ifndef SYNEXEC_SLAVE_H
@@ -279,31 +281,35 @@ bool	slave_idle(const struct slave *);
 void	slave_session_ended(struct slave *, bool configured, bool joined);
 void	slave_remove_conf_file(struct slave *);
 void	slave_cleanup(struct slave *);
-/* "[A-Za-z0-9._:@+-], 1..255 bytes, not starting with '.'" */
-bool	slave_name_valid(const char *);
+/* A host name made a slave name: [A-Za-z0-9._:@+-], 1..255, no leading '.' */
 void	slave_name_sanitise(char *);
+
+/* ---- settings.c: what the options mean on this host ---- */
+
+struct slave_settings {
+	char			 name[PROTO_NAME_MAX + 1];
+	char			 conf_dir[PATH_MAX];	/* absolute */
+	char			 output[PATH_MAX];	/* absolute */
+	struct task_runas	 runas;			/* --run-as, if have_runas */
+	bool			 have_runas;
+};
+
+/*
+ * The checks of start-up and of each SIGHUP: 0, or -1 with a message in err
+ * (settings_free() it either way).
+ */
+int	settings_resolve(const struct slave_opts *, struct slave_settings *,
+	    char *err, size_t errlen);
+/* The slave takes them (s must outlive their use: it keeps --run-as's). */
+void	settings_use(struct slave *, const struct slave_settings *);
+void	settings_free(struct slave_settings *);
+/* An absolute version of path (the daemon runs in /); -1 if too long. */
+int	settings_abs_path(const char *path, char *out, size_t outlen);
 
 /* ---- reload.c: SIGHUP ---- */
 
-/*
- * main.c's own parsers, handed over as pointers (so that the objects other
- * than main.o still link alone, for the unit tests).
- */
-struct reload_hooks {
-	/* The command line on top of opts; exits on a usage error. */
-	void	(*parse)(int argc, char *argv[], struct slave_opts *,
-		    bool *check);
-	/* An absolute path into out; -1 if it does not fit. */
-	int	(*abs_path)(const char *path, char *out, size_t outlen);
-	/* --run-as: the user's ids and groups; -1 with a message in err. */
-	int	(*runas)(const char *user, struct task_runas *, char *err,
-		    size_t errlen);
-	void	(*runas_free)(struct task_runas *);
-};
-
 /* Remember how we were started, to read the configuration the same way. */
-void	reload_init(int argc, char **argv, const char *config,
-	    const struct reload_hooks *);
+void	reload_init(int argc, char **argv, const struct opt_prog *);
 void	reload_hup_cb(struct ev_loop *, ev_signal *, int);
 /* Between sessions: switch to a configuration read on SIGHUP, if any. */
 void	reload_apply(struct slave *);

@@ -356,7 +356,7 @@ slave_conn_check_command(struct slave_conn *sc, const char *line, size_t len)
 	if (cmdline_build(line, len, sl->conf_path, &sc->cmd, sc->refusal,
 	    sizeof(sc->refusal)) == -1)
 		return -1;
-	if (cmdline_check(&sc->cmd, o->allow, o->nallow, sc->refusal,
+	if (cmdline_check(&sc->cmd, o->allow.v, o->allow.n, sc->refusal,
 	    sizeof(sc->refusal)) == -1) {
 		cmdline_free(&sc->cmd);
 		return -1;

@@ -191,9 +191,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	slave_opts_defaults(&o);
 	o.c.session = FUZZ_SESSION;
 	snprintf(master, sizeof(master), "127.0.0.1:%u", ntohs(sin.sin_port));
-	conf_set_str(&o.master, master);
-	conf_set_str(&o.allow[o.nallow++], "/bin/true");
-	conf_set_str(&o.allow[o.nallow++], "/bin/false");
+	opt_set_str(&o.master, master);
+	opt_list_add(&o.allow, "/bin/true");
+	opt_list_add(&o.allow, "/bin/false");
 	o.max_conf_size = 1 << 20;
 	o.kill_grace_ns = 20 * 1000000ull;
 	slave_init(&sl, &o);

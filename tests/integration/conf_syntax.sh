@@ -3,7 +3,8 @@
 # with the real programs (-n): comments, quoted numbers, decimals of seconds,
 # byte suffixes, booleans, quoting, lists, unknown keys and sections, keys
 # and sections given twice, the size limit, environment variables, and
-# errors naming file, line and key.
+# errors naming file, line and key.  An option on the command line takes what
+# its key takes, with the same message (one parser per kind: common/opt.c).
 . "$(dirname "$0")/../lib.sh"
 require_bins
 
@@ -103,5 +104,43 @@ conf_file "slave {\n\tconf_dir = '\${SYNEXEC_TEST_DIR}'\n}\n"
 o=$(SYNEXEC_TEST_DIR=$TMP/envdir "$SLAVE_BIN" -n -c "$CF" 2>&1)
 [[ $o == *'${SYNEXEC_TEST_DIR}'* ]] && pass "single quotes: \$ is literal: $o" ||
     fail "single quotes: expected the literal \${SYNEXEC_TEST_DIR}, got: $o"
+
+# same_check PROG SECTION KEY OPTION VALUE: the command line's "OPTION: MSG"
+# and the file's "FILE:LINE: KEY: MSG" give the same MSG, exit 1 both.
+same_check() {
+	local bin=$MASTER_BIN fo oo rc1 rc2
+	[ "$1" = slave ] && bin=$SLAVE_BIN
+	conf_file "$2 {\n\t$3 = \"$5\"\n}\n"
+	"$bin" -n -c "$CF" >"$TMP/same.out" 2>&1
+	rc1=$?
+	fo=$(head -n 1 "$TMP/same.out")
+	: >"$TMP/empty.conf"
+	"$bin" -n -c "$TMP/empty.conf" "$4" "$5" >"$TMP/same.out" 2>&1
+	rc2=$?
+	oo=$(head -n 1 "$TMP/same.out")
+	fo=${fo#*: $3: }
+	oo=${oo#*: $4: }
+	if [ "$rc1/$rc2" = 1/1 ] && [ -n "$fo" ] && [ "$fo" = "$oo" ]; then
+		pass "$1 $4 '$5' as key $3: $oo"
+	else
+		fail "$1 $4 '$5': exit $rc2 '$oo'; key $3: exit $rc1 '$fo'"
+	fi
+}
+same_check slave slave port -p 70000
+same_check slave slave session -s -1
+same_check slave slave name -N .hidden
+same_check slave slave master -m a@b
+same_check slave slave master -m host:70000
+same_check slave slave interface -i eth0/1
+same_check slave slave output -o ""
+same_check slave slave kill_grace --kill-grace 3601
+same_check slave slave max_conf_size --max-conf-size 10MB
+same_check slave slave heartbeat_timeout --heartbeat-timeout 0
+same_check slave slave allow --allow bin/dd
+same_check master master interface -i 1234567890123456
+same_check master master wait -w 2592001
+same_check master master report_interval -R 0.05
+same_check master master results -r ""
+same_check master master output_max --output-max 16E
 
 finish

@@ -1,14 +1,22 @@
 #!/bin/bash
-# manpages: the manual pages render without a warning and say what the
-# programs do.
+# manpages: the manual pages render without a warning, and say what the
+# programs do: they are held to each program's option table, which the
+# binaries print with the undocumented --dump-options
+# (common/opt_cmdline.c).
 #   - groff -ww -man (and mandoc -T lint when installed): no warning at all;
-#   - every option that "synexec_master -h" / "synexec_slave -h" lists has an
-#     entry in OPTIONS of synexec_master(1) / synexec_slave(8), and is in the
-#     SYNOPSIS; every entry there is an option of the program;
-#   - every key of common/conf.c and of conf.examples/synexec.conf has an
-#     entry in synexec.conf(5), under the section it belongs to (master,
-#     slave, or both); each entry's "Option" exists in the right programs,
-#     and each option entry's "Key:" is a key of that program's section;
+#   - every option of the table of synexec_master / synexec_slave (but the
+#     hidden dump itself) has an entry in OPTIONS of synexec_master(1) /
+#     synexec_slave(8), and is in the SYNOPSIS; every option an entry names
+#     is in the table; an entry's "Key:" is the key of its row, and a row
+#     with a key says so;
+#   - "-h" lists exactly the table's options;
+#   - every key of a table has an entry in synexec.conf(5), under the
+#     section it belongs to (master, slave, or both), and is in that section
+#     of conf.examples/synexec.conf, which has no other key; an entry's
+#     "Option" is the option of that key in each program that has it;
+#   - README's Usage shows each program's options, and no other;
+#   - the settings synexec_slave(8) says SIGHUP cannot change are the rows
+#     of its table marked "restart";
 #   - the exit codes of "synexec_master -h" are those of EXIT STATUS;
 #   - every SYNEXEC_* variable the slave gives its task is in ENVIRONMENT.
 # Things documented before they are built are listed in PENDING below, and
@@ -46,15 +54,21 @@ command -v mandoc >/dev/null ||
 
 "$MASTER_BIN" -h >"$TMP/master-h.txt" 2>&1
 "$SLAVE_BIN" -h >"$TMP/slave-h.txt" 2>&1
+for prog in master slave; do
+	bin=$MASTER_BIN
+	[ $prog = slave ] && bin=$SLAVE_BIN
+	"$bin" --dump-options >"$TMP/$prog-table.txt" 2>&1 ||
+	    fail "$prog --dump-options: exit $?"
+done
 
 # Documented ahead of the code (issue named).  Format: WHAT:ITEM
 PENDING=${SYNEXEC_MAN_PENDING-""}
 
-"$PYTHON" - "$top" "$TMP/master-h.txt" "$TMP/slave-h.txt" "$PENDING" \
+"$PYTHON" - "$top" "$TMP" "$PENDING" \
     >"$TMP/check.txt" 2>&1 <<'EOF'
 import glob, os, re, sys
 
-top, master_h, slave_h, pending = sys.argv[1:5]
+top, tmp, pending = sys.argv[1:4]
 pending = set(pending.split())
 used_pending = set()
 bad = []
@@ -161,11 +175,42 @@ def body_options(body):
     return opts
 
 
-# ---- keys: conf.c and the example file
-conf_c = open(os.path.join(top, 'common/conf.c'), encoding='utf-8').read()
-conf_keys = set(re.findall(
-    r'CFG_(?:STR|BOOL|INT|FLOAT|STR_LIST|INT_LIST|BOOL_CB|STR_CB|INT_CB)'
-    r'\(\s*"(\w+)"', conf_c))
+def table(prog):
+    """The program's option table: [{name, letter, key, kind, flags}]."""
+    rows = []
+    for ln in open(os.path.join(tmp, prog + '-table.txt'), encoding='utf-8'):
+        f = ln.rstrip('\n').split('\t')
+        if len(f) != 7:
+            problem('%s --dump-options: bad line %r' % (prog, ln))
+            continue
+        r = {'name': f[0], 'letter': None if f[1] == '-' else f[1],
+             'key': None if f[2] == '-' else f[2], 'kind': f[3],
+             'flags': set(f[4].split(','))}
+        r['opts'] = {'--' + r['name']} | ({'-' + r['letter']}
+                                         if r['letter'] else set())
+        rows.append(r)
+    return [r for r in rows if 'hidden' not in r['flags']]
+
+
+tables = {prog: table(prog) for prog in ('master', 'slave')}
+prog_keys = {prog: {r['key']: r for r in rows if r['key']}
+             for prog, rows in tables.items()}
+prog_opts = {prog: set().union(*(r['opts'] for r in rows))
+             for prog, rows in tables.items()}
+for prog, rows in tables.items():
+    if len(rows) < 10:
+        problem('%s --dump-options: only %d options' % (prog, len(rows)))
+
+# ---- keys: the tables and the example file
+every_key = set(prog_keys['master']) | set(prog_keys['slave'])
+home = {}
+for k in every_key:
+    if k in prog_keys['master'] and k in prog_keys['slave']:
+        home[k] = 'KEYS OF BOTH SECTIONS'
+    elif k in prog_keys['master']:
+        home[k] = 'MASTER SECTION'
+    else:
+        home[k] = 'SLAVE SECTION'
 ex_keys = {'master': set(), 'slave': set()}
 sec = None
 for ln in open(os.path.join(top, 'conf.examples/synexec.conf'),
@@ -180,58 +225,60 @@ for ln in open(os.path.join(top, 'conf.examples/synexec.conf'),
     m = re.match(r'^\s+#?(\w+)\s*=', ln)
     if sec and m:
         ex_keys[sec].add(m.group(1))
-every_key = ex_keys['master'] | ex_keys['slave']
-for k in sorted(conf_keys - every_key):
-    problem('key %s of common/conf.c is not in conf.examples/synexec.conf' % k)
-for k in sorted(every_key - conf_keys):
-    problem('key %s of conf.examples/synexec.conf is not in common/conf.c' % k)
-if conf_keys and conf_keys <= every_key:
-    ok('all %d keys of common/conf.c are in conf.examples/synexec.conf'
-       % len(conf_keys))
-home = {}
-for k in every_key:
-    if k in ex_keys['master'] and k in ex_keys['slave']:
-        home[k] = 'KEYS OF BOTH SECTIONS'
-    elif k in ex_keys['master']:
-        home[k] = 'MASTER SECTION'
-    else:
-        home[k] = 'SLAVE SECTION'
-prog_keys = {'master': ex_keys['master'], 'slave': ex_keys['slave']}
+for prog in ('master', 'slave'):
+    for k in sorted(set(prog_keys[prog]) - ex_keys[prog]):
+        problem('key %s of the %s table is not in section %s of '
+                'conf.examples/synexec.conf' % (k, prog, prog))
+    for k in sorted(ex_keys[prog] - set(prog_keys[prog])):
+        problem('key %s of section %s of conf.examples/synexec.conf is not '
+                'in the %s table' % (k, prog, prog))
+    if ex_keys[prog] == set(prog_keys[prog]):
+        ok('the %d keys of the %s table are in conf.examples/synexec.conf'
+           % (len(ex_keys[prog]), prog))
 
 # ---- programs
 progs = {
-    'master': ('synexec_master.1', master_h),
-    'slave': ('synexec_slave.8', slave_h),
+    'master': ('synexec_master.1', os.path.join(tmp, 'master-h.txt')),
+    'slave': ('synexec_slave.8', os.path.join(tmp, 'slave-h.txt')),
 }
-prog_opts = {}
 for prog, (page, helpfile) in progs.items():
     secs = sections(os.path.join(top, 'man', page))
+    topts = prog_opts[prog]
     hopts = help_options(helpfile)
-    prog_opts[prog] = set(hopts)
-    if len(hopts) < 10:
-        problem('%s -h: only %d options found: %s' % (prog, len(hopts),
-                sorted(hopts)))
+    if hopts == topts:
+        ok('%s -h lists the %d options of its table' % (prog, len(topts)))
+    else:
+        problem('%s -h lists %s, its table has %s' % (
+            prog, sorted(hopts - topts), sorted(topts - hopts)))
     items = secs.get('OPTIONS', {'items': []})['items']
     documented = set()
     for tag, body in items:
-        documented |= tag_options(tag)
-        for k in body_keys(body):
-            if k not in prog_keys[prog]:
-                problem('%s: entry %s says "Key: %s", not a key of the %s '
-                        'section' % (page, tag.strip(), k, prog))
+        named = tag_options(tag)
+        documented |= named
+        rows = [r for r in tables[prog] if r['opts'] & named]
+        keys = body_keys(body)
+        for r in rows:
+            if r['key'] and r['key'] not in keys:
+                problem('%s: entry %s does not say "Key: %s"'
+                        % (page, tag.strip(), r['key']))
+        for k in keys:
+            if k not in [r['key'] for r in rows]:
+                problem('%s: entry %s says "Key: %s", not the key of its '
+                        'option in the %s table' % (page, tag.strip(), k,
+                                                    prog))
     synopsis = ' '.join(secs.get('SYNOPSIS', {'text': []})['text'])
     synopsis = re.sub(r'\.[A-Z]+\s', ' ', synopsis).replace('"', '')
     bundles = ''.join(re.findall(r'\[\s*-([A-Za-z0-9]+)\s*\]', synopsis))
-    for o in sorted(hopts):
+    for o in sorted(topts):
         if o in documented:
-            ok('%s: %s -h lists %s, OPTIONS has it' % (page, prog, o))
+            ok('%s: the %s table has %s, OPTIONS has it' % (page, prog, o))
         else:
-            problem('%s: %s -h lists %s, OPTIONS has no entry for it'
+            problem('%s: the %s table has %s, OPTIONS has no entry for it'
                     % (page, prog, o))
     for o in sorted(documented):
-        if o not in hopts and not is_pending(prog + '-option', o):
-            problem('%s: OPTIONS documents %s, which %s -h does not list'
-                    % (page, o, prog))
+        if o not in topts and not is_pending(prog + '-option', o):
+            problem('%s: OPTIONS documents %s, which the %s table does not '
+                    'have' % (page, o, prog))
         if o.startswith('--'):
             # The long form of a lettered option need not be in SYNOPSIS.
             twin = [t for t, _ in items if o in tag_options(t)]
@@ -259,6 +306,19 @@ for prog, (page, helpfile) in progs.items():
             problem('%s: EXIT STATUS has %s, -h says %s'
                     % (page, sorted(man_codes), sorted(codes)))
     if prog == 'slave':
+        # SIGHUP: the keys it says take a restart are the table's.
+        hup = [b for t, b in secs.get('SIGNALS', {'items': []})['items']
+               if 'SIGHUP' in t]
+        said = {m.group(1) for b in hup for ln in b
+                for m in [re.match(r'^\.BR?\s+(\w+)', ln)] if m}
+        restart = {r['key'] for r in tables[prog]
+                   if 'restart' in r['flags']}
+        if hup and said == restart:
+            ok('%s: SIGHUP takes a restart for %s, as the table says'
+               % (page, ' '.join(sorted(said))))
+        else:
+            problem('%s: SIGHUP says %s take a restart, the table %s'
+                    % (page, sorted(said), sorted(restart)))
         src = ''.join(open(f, encoding='utf-8').read()
                       for f in glob.glob(os.path.join(top, 'slave/*.c')))
         given = set(re.findall(r'"(SYNEXEC_[A-Z_]+)', src))
@@ -275,6 +335,31 @@ for prog, (page, helpfile) in progs.items():
                 problem('%s: ENVIRONMENT has %s, which slave/*.c never sets'
                         % (page, v))
 
+# ---- README's Usage: each program's options, and no other
+readme = open(os.path.join(top, 'README'), encoding='utf-8').read()
+m = re.search(r'\nUsage\n-+\n(.*?)\n\n\n', readme, re.S)
+usage = {'master': set(), 'slave': set()}
+prog = None
+for ln in (m.group(1) if m else '').split('\n'):
+    w = re.match(r'^    (synexec_master|synexec_slave) \[', ln)
+    if w:
+        prog = w.group(1).split('_')[1]
+    elif prog and re.match(r'^    {1,5}-', ln):
+        usage[prog] |= set(OPT_RE.findall(re.split(r'\s{2,}', ln.strip())[0]))
+for prog in ('master', 'slave'):
+    if not usage[prog]:
+        problem('README: no Usage block for synexec_%s' % prog)
+    for o in sorted(usage[prog] - prog_opts[prog]):
+        problem('README: Usage shows %s for synexec_%s, which its table '
+                'does not have' % (o, prog))
+    missing = [r['name'] for r in tables[prog] if not r['opts'] & usage[prog]]
+    if missing:
+        problem('README: Usage lacks synexec_%s --%s'
+                % (prog, ', --'.join(missing)))
+    elif usage[prog]:
+        ok('README: Usage shows the %d options of synexec_%s'
+           % (len(tables[prog]), prog))
+
 # ---- synexec.conf(5)
 secs = sections(os.path.join(top, 'man', 'synexec.conf.5'))
 seen = {}
@@ -282,14 +367,18 @@ for sname in ('KEYS OF BOTH SECTIONS', 'MASTER SECTION', 'SLAVE SECTION'):
     for tag, body in secs.get(sname, {'items': []})['items']:
         k = re.sub(r'^\.[A-Z]+\s+', '', tag).split()[0]
         seen[k] = sname
+        if k in every_key and not body_options(body):
+            problem('synexec.conf.5: key %s does not say "Option"' % k)
         for o in body_options(body):
             want = {'KEYS OF BOTH SECTIONS': ['master', 'slave'],
                     'MASTER SECTION': ['master'],
                     'SLAVE SECTION': ['slave']}[sname]
             for prog in want:
-                if o not in prog_opts[prog]:
+                r = prog_keys[prog].get(k)
+                if r is None or o not in r['opts']:
                     problem('synexec.conf.5: key %s says "Option %s", which '
-                            '%s -h does not list' % (k, o, prog))
+                            'is not its option in the %s table'
+                            % (k, o, prog))
 for k in sorted(every_key):
     if seen.get(k) == home[k]:
         ok('synexec.conf.5: %s under %s' % (k, home[k]))
@@ -312,7 +401,7 @@ EOF
 rc=$?
 cat "$TMP/check.txt"
 if [ $rc = 0 ]; then
-	pass "pages agree with -h, common/conf.c and conf.examples/synexec.conf"
+	pass "pages agree with the option tables, -h and conf.examples/synexec.conf"
 else
 	fail "pages disagree with the programs ($(grep -c '^FAIL' "$TMP/check.txt") problems above)"
 fi

@@ -372,7 +372,7 @@ assert_slave_defaults(const struct slave_opts *s)
 	assert_int_equal(s->kill_grace_ns, 10 * NS);
 	assert_false(s->keep_task);
 	assert_null(s->run_as);
-	assert_int_equal(s->nallow, 0);
+	assert_int_equal(s->allow.n, 0);
 	assert_int_equal(s->max_conf_size, 1073741824);
 }
 
@@ -391,7 +391,7 @@ test_defaults(void **state)
 	assert_slave_defaults(&s);
 	slave_opts_free(&s);
 	assert_null(s.conf_dir);
-	assert_int_equal(s.nallow, 0);
+	assert_int_equal(s.allow.n, 0);
 }
 
 /* Files that set nothing leave every default, with nothing logged. */
@@ -474,10 +474,10 @@ test_every_key(void **state)
 	assert_int_equal(s.kill_grace_ns, 0);
 	assert_true(s.keep_task);
 	assert_string_equal(s.run_as, "nobody");
-	assert_int_equal(s.nallow, 3);		/* "+=" appends */
-	assert_string_equal(s.allow[0], "/bin/true");
-	assert_string_equal(s.allow[1], "/bin/false");
-	assert_string_equal(s.allow[2], "/usr/bin/env");
+	assert_int_equal(s.allow.n, 3);		/* "+=" appends */
+	assert_string_equal(s.allow.v[0], "/bin/true");
+	assert_string_equal(s.allow.v[1], "/bin/false");
+	assert_string_equal(s.allow.v[2], "/usr/bin/env");
 	assert_int_equal(s.max_conf_size, 1073741824);
 	slave_opts_free(&s);
 }
@@ -513,9 +513,9 @@ test_one_section(void **state)
 	assert_int_equal(load_slave(path, &s), 0);
 	assert_string_equal(s.name, "node-1.lab:a@b+c_d");
 	assert_string_equal(s.master, "192.0.2.1:6000");
-	assert_int_equal(s.nallow, 2);
-	assert_string_equal(s.allow[0], "/usr/bin/fio");
-	assert_string_equal(s.allow[1], "/bin/true");
+	assert_int_equal(s.allow.n, 2);
+	assert_string_equal(s.allow.v[0], "/usr/bin/fio");
+	assert_string_equal(s.allow.v[1], "/bin/true");
 	assert_int_equal(s.c.port, 5165);
 	slave_opts_free(&s);
 }
@@ -543,8 +543,8 @@ test_precedence(void **state)
 	assert_int_equal(m.wait_ns, 30 * NS);
 	/* The command line comes last and wins. */
 	m.c.port = 7100;
-	conf_set_str(&m.results_file, "/tmp/r1");
-	conf_set_str(&m.results_file, "/tmp/r2");	/* frees r1 */
+	opt_set_str(&m.results_file, "/tmp/r1");
+	opt_set_str(&m.results_file, "/tmp/r2");	/* frees r1 */
 	assert_int_equal(m.c.port, 7100);
 	assert_string_equal(m.results_file, "/tmp/r2");
 	assert_int_equal(m.report_interval_ns, NS / 4);
@@ -552,19 +552,19 @@ test_precedence(void **state)
 
 	/* A refused file changes nothing, even keys before the error. */
 	slave_opts_defaults(&s);
-	conf_set_str(&s.name, "from-cmdline-or-earlier");
+	opt_set_str(&s.name, "from-cmdline-or-earlier");
 	fixture(path, sizeof(path), "bad-after-comments.conf");
 	assert_int_equal(load_slave(path, &s), -1);
 	assert_string_equal(s.name, "from-cmdline-or-earlier");
-	assert_int_equal(s.nallow, 0);
+	assert_int_equal(s.allow.n, 0);
 	assert_string_equal(s.conf_dir, "/tmp");
 	/* A file's allow list replaces the one before it. */
 	fixture(path, sizeof(path), "good-slave-only.conf");
 	assert_int_equal(load_slave(path, &s), 0);
 	assert_int_equal(load_slave(path, &s), 0);
-	assert_int_equal(s.nallow, 2);
+	assert_int_equal(s.allow.n, 2);
 	assert_string_equal(s.name, "node-1.lab:a@b+c_d");
-	conf_set_str(&s.name, NULL);
+	opt_set_str(&s.name, NULL);
 	assert_null(s.name);
 	slave_opts_free(&s);
 }
@@ -589,8 +589,8 @@ test_quoting(void **state)
 	assert_string_equal(s.c.key_file, "/etc/k{}}.key");
 	assert_string_equal(s.name, "n1");
 	assert_string_equal(s.master, "h:1");
-	assert_int_equal(s.nallow, 2);
-	assert_string_equal(s.allow[1], "/bin/false");
+	assert_int_equal(s.allow.n, 2);
+	assert_string_equal(s.allow.v[1], "/bin/false");
 	slave_opts_free(&s);
 }
 
@@ -655,7 +655,7 @@ test_example_uncommented(void **state)
 	slave_opts_defaults(&s);
 	assert_int_equal(load_slave(out, &s), 0);
 	assert_string_equal(logged, "");
-	assert_int_equal(s.nallow, 2);
+	assert_int_equal(s.allow.n, 2);
 	assert_int_equal(s.max_conf_size, 1073741824);
 	slave_opts_free(&s);
 	unlink(out);
