@@ -42,6 +42,13 @@
 /* A 2014 slave answers a PROBE a second: allow it a few before "lost". */
 #define MASTER_V1_SILENCE_MIN	(3 * MASTER_TCP_PROBE_SECS)
 #define MASTER_ABORT_LOG_SECS	5.0	/* "still waiting for ..." */
+/*
+ * Connections not past their hello (keyed: their key handshake), which
+ * anyone who reaches the port can open: at most this many in all, and from
+ * one address (admit.c, NOTES section 10).
+ */
+#define MASTER_UNAUTH_MAX	4096
+#define MASTER_UNAUTH_PER_ADDR	512
 
 /* ---- sessfile.c: the session file ---- */
 
@@ -112,6 +119,7 @@ struct slave {
 	enum slave_kind		 kind;
 	enum slave_state	 state;
 	bool			 welcomed;	/* ours, got WELCOME: say BYE */
+	bool			 admitted;	/* counted by admit.c until its hello */
 	bool			 named;		/* its name is in m->names */
 	char			 name[PROTO_NAME_MAX + 16];	/* unique */
 	char			 base[PROTO_NAME_MAX + 1];	/* as it said */
@@ -143,6 +151,17 @@ struct slave {
 };
 
 TAILQ_HEAD(slave_list, slave);
+
+/* admit.c: the connections not past their hello, by source address */
+struct admit_ent;
+struct admit {
+	struct admit_ent	**bucket;	/* NULL until the first */
+	uint32_t		  total;
+	uint32_t		  refused;	/* turned away, not logged yet */
+	char			  last_addr[NET_ADDRSTRLEN];
+	char			  last_why[256];
+	ev_timer		  log_timer;	/* one log line per ADMIT_LOG_SECS */
+};
 
 /* ---- the session ---- */
 
@@ -181,6 +200,7 @@ struct master {
 	ev_timer		 waitlog_timer;
 	ev_timer		 wait_timer;	/* -w */
 	uint64_t		 disc_start_ns;
+	struct admit		 admit;		/* admit.c */
 
 	/* slaves */
 	struct slave_list	 pending;	/* HELLO and SYNC */
@@ -220,6 +240,16 @@ void	discovery_start(struct master *);
 void	discovery_resume(struct master *);
 void	discovery_stop(struct master *);
 void	discovery_close(struct master *);
+
+/* admit.c */
+void	admit_init(struct master *);
+/*
+ * A new connection from sin: true if it is within the caps (it counts until
+ * admit_leave()); false if it was turned away (told why, closed, logged).
+ */
+bool	admit_take(struct master *, int fd, const struct sockaddr_in *sin);
+void	admit_leave(struct master *, struct in_addr);
+void	admit_free(struct master *);
 
 /* slave_conn.c */
 struct slave *slave_new(struct master *, int fd, const struct sockaddr_in *);

@@ -455,6 +455,7 @@ session_begin(struct master *m)
 {
 	report_init(m);
 	display_init(m);
+	admit_init(m);
 	report_phase(m);
 	discovery_start(m);
 }
@@ -473,6 +474,7 @@ session_free(struct master *m)
 		TAILQ_REMOVE(&m->joined, s, entry);
 		slave_free(s);
 	}
+	admit_free(m);
 	discovery_close(m);
 	report_cleanup(m);
 	output_cleanup(m);

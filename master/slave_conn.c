@@ -22,6 +22,7 @@
 
 static int	slave_frame_cb(struct conn *, const struct proto_hdr *,
 		    const uint8_t *);
+static int	slave_header_cb(struct conn *, const struct proto_hdr *);
 static void	slave_error_cb(struct conn *, const char *);
 static void	slave_drain_cb(struct conn *);
 static void	slave_timer_cb(struct ev_loop *, ev_timer *, int);
@@ -64,17 +65,23 @@ slave_new(struct master *m, int fd, const struct sockaddr_in *sin)
 	struct slave	*s;
 	int		 one = 1;
 
+	/* Within the caps on connections not past their hello (admit.c)? */
+	if (!admit_take(m, fd, sin))
+		return NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		log_warn("a slave's connection");
+		admit_leave(m, sin->sin_addr);
 		close(fd);
 		return NULL;
 	}
 	s->m = m;
+	s->admitted = true;
 	/* PING/PONG and START must not wait for Nagle. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	conn_init(&s->conn, m->loop, fd, sin, m->opts->c.session,
 	    MASTER_OUT_LIMIT, s, slave_frame_cb, slave_error_cb,
 	    slave_drain_cb);
+	conn_on_header(&s->conn, slave_header_cb);
 	/*
 	 * PONGs are timed by their arrival in the kernel (slave_pong); on
 	 * from the start, as the kernel turns its stamps on with a delay.
@@ -108,9 +115,20 @@ slave_close(struct slave *s)
 	conn_close(&s->conn);
 }
 
+/* Past its hello (or gone): no longer counted by admit.c's caps. */
+static void
+slave_admitted_end(struct slave *s)
+{
+	if (!s->admitted)
+		return;
+	s->admitted = false;
+	admit_leave(s->m, s->conn.peer.sin_addr);
+}
+
 void
 slave_free(struct slave *s)
 {
+	slave_admitted_end(s);
 	if (s->named)
 		names_del(&s->m->names, s->base, s->name);
 	slave_close(s);
@@ -258,12 +276,7 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 	uint8_t			 buf[8];
 	int			 rc;
 
-	if (h->command != CMD_REPLY) {
-		log_warnx("%s: first frame is %s, not a hello: dropped",
-		    s->label, proto_cmd_name(h->command));
-		slave_drop(s, "no hello");
-		return -1;
-	}
+	/* slave_header_cb() let nothing but a REPLY through. */
 	if (h->datalen == 0) {
 		/* A 2014 slave: no extension, no clock sync, named by its IP. */
 		if (!session_has_room(m)) {
@@ -274,6 +287,7 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 			return -1;
 		}
 		s->kind = SLAVE_KIND_2014;
+		slave_admitted_end(s);
 		conn_rx_stamps(&s->conn, false);
 		slave_set_name(s, net_ip_str(s->conn.peer.sin_addr, ip,
 		    sizeof(ip)));
@@ -310,6 +324,7 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 		return -1;
 	}
 	s->kind = SLAVE_KIND_OURS;
+	slave_admitted_end(s);
 	s->pid = hello.pid;
 	s->v.ext_version = hello.ext_version;
 	s->conn.peer_ext_version = hello.ext_version;
@@ -545,6 +560,25 @@ slave_harmless(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 	default:
 		return 0;
 	}
+}
+
+/*
+ * Before its hello a connection may send nothing but the hello, a REPLY of
+ * at most 1024 bytes: anything else is refused by its header, so that a
+ * peer that never says hello (or, keyed, never proves the key) makes us
+ * hold no more than that (NOTES section 10).
+ */
+static int
+slave_header_cb(struct conn *c, const struct proto_hdr *h)
+{
+	struct slave *s = c->owner;
+
+	if (s->state != SLAVE_HELLO || h->command == CMD_REPLY)
+		return 0;
+	log_warnx("%s: first frame is %s (%u bytes announced), not a hello: "
+	    "dropped", s->label, proto_cmd_name(h->command), h->datalen);
+	slave_drop(s, "no hello");
+	return -1;
 }
 
 static int
