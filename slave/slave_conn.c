@@ -907,8 +907,8 @@ slave_conn_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 		/* Proof of life: conn.c noted the time, live.c reads it. */
 		return 0;
 	case CMD_REPORT_REQ:
-		/* Answered at once, in any state (idle: no task). */
-		report_send(sc);
+		/* In any state (idle: no task); at once, or paced (report.c). */
+		report_ask(sc);
 		return 0;
 	default:
 		return slave_conn_out_of_phase(sc, h);
