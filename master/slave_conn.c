@@ -93,12 +93,24 @@ slave_new(struct master *m, int fd, const struct sockaddr_in *sin)
 	snprintf(s->addr, sizeof(s->addr), "%s", s->conn.peer_str);
 	snprintf(s->label, sizeof(s->label), "%s", s->addr);
 	s->state = SLAVE_HELLO;
-	ev_timer_init(&s->timer, slave_timer_cb, MASTER_HELLO_SECS, 0.);
-	ev_timer_start(m->loop, &s->timer);
+	s->kill_grace_ns = MASTER_KILL_GRACE_DEFAULT_NS;
+	ev_init(&s->timer, slave_timer_cb);
+	slave_deadline(s, MASTER_HELLO_SECS);
 	live_init(&s->live, s, slave_lost_cb);
 	TAILQ_INSERT_TAIL(&m->pending, s, entry);
 	log_debug("%s: connected", s->addr);
 	return s;
+}
+
+void
+slave_deadline(struct slave *s, double secs)
+{
+	ev_timer_stop(s->m->loop, &s->timer);
+	s->deadline_secs = secs;
+	if (secs <= 0)
+		return;
+	ev_timer_set(&s->timer, secs, 0.);
+	ev_timer_start(s->m->loop, &s->timer);
 }
 
 bool
@@ -259,7 +271,7 @@ slave_join(struct slave *s)
 {
 	struct master *m = s->m;
 
-	ev_timer_stop(m->loop, &s->timer);
+	slave_deadline(s, 0);
 	TAILQ_REMOVE(&m->pending, s, entry);
 	session_joined(m, s);
 	return slave_is_open(s) ? 0 : -1;
@@ -336,7 +348,8 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 
 	/* We speak version 1 whatever newer version the slave speaks. */
 	welcome.ext_version = PROTO_EXT_VERSION;
-	welcome.flags = 0;
+	/* Its --kill-grace, for the wait after an ABORT (slave_grace). */
+	welcome.flags = WELCOME_FLAG_GRACE;
 	welcome.heartbeat_ms = (uint32_t)(m->hb_interval * 1000 + 0.5);
 	slave_send(s, CMD_WELCOME, buf, proto_welcome_encode(buf, sizeof(buf),
 	    &welcome));
@@ -345,10 +358,32 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 	live_start(&s->live, m->loop, &s->conn, m->hb_timeout,
 	    m->hb_interval);
 	/* The same deadline covers the clock sync. */
-	ev_timer_stop(m->loop, &s->timer);
-	ev_timer_set(&s->timer, MASTER_HELLO_SECS, 0.);
-	ev_timer_start(m->loop, &s->timer);
+	slave_deadline(s, MASTER_HELLO_SECS);
 	slave_ping(s);
+	return 0;
+}
+
+/*
+ * KILL_GRACE, the answer to WELCOME_FLAG_GRACE (before the first PONG): how
+ * long after an ABORT it may take to stop its task.  A slave that does not
+ * say (older than 2026-12) gets MASTER_KILL_GRACE_DEFAULT_NS, its default.
+ */
+static int
+slave_grace(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
+{
+	const char	*why;
+	uint32_t	 ms;
+
+	if (s->grace_told)
+		return slave_unexpected(s, h);
+	if (proto_kill_grace_decode(p, h->datalen, &ms, &why) == -1)
+		return slave_reject(s, why);
+	if (ms > MASTER_KILL_GRACE_MAX_MS)
+		return slave_reject(s, "KILL_GRACE beyond the --kill-grace "
+		    "maximum of 3600 s");
+	s->grace_told = true;
+	s->kill_grace_ns = (uint64_t)ms * NSEC_PER_MSEC;
+	log_debug("%s: kill grace %.3f s", s->label, ms / 1000.);
 	return 0;
 }
 
@@ -421,6 +456,7 @@ slave_conf_answer(struct slave *s, const struct proto_hdr *h,
 			return slave_reject(s, "CONF_OK before the whole "
 			    "payload was sent");
 		s->state = SLAVE_READY;
+		slave_deadline(s, 0);
 		log_debug("%s: configured", s->label);
 	} else {
 		if (h->datalen > 0) {
@@ -433,6 +469,7 @@ slave_conf_answer(struct slave *s, const struct proto_hdr *h,
 			    "refused (a 2014 slave gives no reason)" :
 			    "refused (no reason given)");
 		s->state = SLAVE_REFUSED;
+		slave_deadline(s, 0);
 		log_info("%s: refused the configuration: %s", s->label,
 		    s->why);
 	}
@@ -448,9 +485,13 @@ slave_exec_answer(struct slave *s, const struct proto_hdr *h,
 
 	if (h->command == CMD_EXEC_OK) {
 		s->state = SLAVE_RUNNING;
+		/* It owes nothing more, unless told to abort meanwhile. */
+		if (!s->abort_sent)
+			slave_deadline(s, 0);
 		log_debug("%s: started", s->label);
 		return 0;
 	}
+	slave_deadline(s, 0);
 	if (h->datalen > 0) {
 		proto_reason_copy(reason, sizeof(reason), p, h->datalen);
 		snprintf(s->why, sizeof(s->why), "%s", reason);
@@ -504,6 +545,7 @@ slave_finished(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 	}
 	s->have_result = true;
 	s->state = SLAVE_FINISHED;
+	slave_deadline(s, 0);
 	/* Every OUTPUT frame came before FINISHD: the file is complete. */
 	output_finished(s);
 	summary_finish_line(s->m, s);
@@ -600,6 +642,9 @@ slave_frame_cb(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 	case SLAVE_SYNC:
 		if (h->command == CMD_PONG)
 			return slave_pong(s, h, p);
+		if (h->command == CMD_KILL_GRACE &&
+		    s->kind == SLAVE_KIND_OURS)
+			return slave_grace(s, h, p);
 		break;
 	case SLAVE_CONF:
 		if (h->command == CMD_CONF_OK || h->command == CMD_CONF_NO)
@@ -675,21 +720,48 @@ slave_drain_cb(struct conn *c)
 		session_stream(s);
 }
 
+/* A deadline passed: what it owed, by its state (NOTES section 11). */
 static void
 slave_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct slave	*s = (struct slave *)((char *)w -
 			    offsetof(struct slave, timer));
-	char		 why[64];
+	char		 why[192];
 
 	(void)loop;
 	(void)revents;
-	snprintf(why, sizeof(why), s->state == SLAVE_HELLO ?
-	    "no hello within %.0f s" : "clock sync not done within %.0f s",
-	    MASTER_HELLO_SECS);
-	if (s->state == SLAVE_HELLO) {
+	switch (s->state) {
+	case SLAVE_HELLO:
+		snprintf(why, sizeof(why), "no hello within %.0f s",
+		    s->deadline_secs);
 		log_warnx("%s: %s: dropped", s->label, why);
 		slave_drop(s, why);
-	} else
-		(void)slave_reject(s, why);
+		return;
+	case SLAVE_SYNC:
+		snprintf(why, sizeof(why), "clock sync not done within %.0f s",
+		    s->deadline_secs);
+		break;
+	case SLAVE_CONF:
+		snprintf(why, sizeof(why), "no answer to the configuration "
+		    "within %.1f s", s->deadline_secs);
+		break;
+	case SLAVE_STARTING:
+	case SLAVE_RUNNING:
+		if (s->abort_sent)
+			snprintf(why, sizeof(why), "the end of its task not "
+			    "reported within %.1f s of ABORT (its kill grace "
+			    "%.1f s%s + %.1f s)", s->deadline_secs,
+			    (double)s->kill_grace_ns / 1e9, s->grace_told ?
+			    "" : ", by default", MASTER_ABORT_MARGIN_SECS);
+		else if (s->state == SLAVE_STARTING)
+			snprintf(why, sizeof(why), "no answer to %s within "
+			    "%.1f s", s->kind == SLAVE_KIND_OURS ? "START" :
+			    "EXEC", s->deadline_secs);
+		else
+			return;
+		break;
+	default:
+		return;		/* it owes nothing now */
+	}
+	(void)slave_reject(s, why);
 }
