@@ -6,16 +6,18 @@
  * the whole key handshake, since the hello comes sealed right after it;
  * without one, until a valid hello (or its drop).  Whoever can reach the
  * port can open such connections without the key, so they are capped: at
- * most MASTER_UNAUTH_MAX in all and MASTER_UNAUTH_PER_ADDR from one address,
- * each for at most MASTER_HELLO_SECS.  A connection beyond a cap is
- * accepted, told why in an ERROR frame (best effort) and closed at once;
- * the log says so at most once every ADMIT_LOG_SECS, with a count.
+ * most twice SLAVES in all and SLAVES from one address (never fewer than
+ * MASTER_UNAUTH_MAX and MASTER_UNAUTH_PER_ADDR), each for at most
+ * MASTER_HELLO_SECS.  A connection beyond a cap is accepted, told why in
+ * an ERROR frame (best effort) and closed at once; the log says so at most
+ * once every ADMIT_LOG_SECS, with a count.
  *
- * The caps never turn away a session that is joining, however large: a
- * slave's connection passes its hello within a round trip or two, 10,000
- * slaves joining at once hold far fewer than MASTER_UNAUTH_MAX, and 128
- * slaves on one host (the tests, one address) far fewer than
- * MASTER_UNAUTH_PER_ADDR.  A slave turned away comes back anyway, at the
+ * So a peer without the key makes the master hold no more connections than
+ * twice a session of SLAVES does anyway, each of them a few KiB (conn.c
+ * takes nothing but the hello's or the handshake's frames), and the caps
+ * never turn away a session that joins, however large and however many of
+ * its slaves share a host: all SLAVES slaves connecting at once from one
+ * address are within them.  A slave turned away comes back anyway, at the
  * next probe (or its -m retry).
  */
 #include <sys/socket.h>
@@ -124,6 +126,21 @@ admit_init(struct master *m)
 	ev_init(&m->admit.log_timer, admit_log_cb);
 }
 
+/* The caps for a session of m->nslaves slaves. */
+static uint32_t
+admit_max(const struct master *m)
+{
+	return m->nslaves > MASTER_UNAUTH_MAX / 2 ? 2 * m->nslaves :
+	    MASTER_UNAUTH_MAX;
+}
+
+static uint32_t
+admit_max_per_addr(const struct master *m)
+{
+	return m->nslaves > MASTER_UNAUTH_PER_ADDR ? m->nslaves :
+	    MASTER_UNAUTH_PER_ADDR;
+}
+
 bool
 admit_take(struct master *m, int fd, const struct sockaddr_in *sin)
 {
@@ -137,14 +154,14 @@ admit_take(struct master *m, int fd, const struct sockaddr_in *sin)
 		return false;
 	}
 	e = admit_find(a, sin->sin_addr.s_addr);
-	if (a->total >= MASTER_UNAUTH_MAX) {
+	if (a->total >= admit_max(m)) {
 		snprintf(why, sizeof(why), "too many connections not past their "
 		    "hello (or key handshake): %u, the most the master takes; "
 		    "try again later", a->total);
 		admit_refuse(m, fd, sin, why);
 		return false;
 	}
-	if (*e != NULL && (*e)->n >= MASTER_UNAUTH_PER_ADDR) {
+	if (*e != NULL && (*e)->n >= admit_max_per_addr(m)) {
 		snprintf(why, sizeof(why), "too many connections not past their "
 		    "hello (or key handshake) from %s: %u, the most the master "
 		    "takes from one address; try again later",

@@ -44,8 +44,9 @@
 #define MASTER_ABORT_LOG_SECS	5.0	/* "still waiting for ..." */
 /*
  * Connections not past their hello (keyed: their key handshake), which
- * anyone who reaches the port can open: at most this many in all, and from
- * one address (admit.c, NOTES section 10).
+ * anyone who reaches the port can open: at most twice SLAVES in all, and
+ * SLAVES from one address, but never fewer than these (admit.c, NOTES
+ * section 10).
  */
 #define MASTER_UNAUTH_MAX	4096
 #define MASTER_UNAUTH_PER_ADDR	512

@@ -18,7 +18,9 @@
 #           or not; a keyed master flooded with 1,000 half-open handshakes
 #           that announce 65535-byte records stays under 64 MiB of RSS, a
 #           second 1,000 from one address meet the per-address cap (logged,
-#           rate-limited), and a keyed session alongside completes.
+#           rate-limited), and a keyed session alongside completes; yet a
+#           session of 1,000 slaves joining at once from one address meets
+#           no cap.
 #   REPORT_REQ: 3,000 at once to a slave with a running task are answered
 #           rate-limited, with little CPU, and a request after FINISHD still
 #           gets a fresh report.
@@ -184,6 +186,25 @@ else
 	fail "'turned away' said $n times (expected 1..4: rate-limited)"
 fi
 stop_slave keyed
+
+note "a session of 1,000 slaves joining at once from one address: none turned away"
+# bench/swarm plays the slaves, all connecting at once from 127.0.0.3: the
+# caps on connections not past their hello grow with SLAVES.
+SWARM=$SYNEXEC_TOP/build/bench/swarm
+if [ -x "$SWARM" ]; then
+	printf '/bin/true\npayload\n' >"$TMP/swarm.session"
+	MASTER_TIMEOUT=60 start_master -s 5 -w 50 1000 "$TMP/swarm.session"
+	(ulimit -n 4096 2>/dev/null; exec timeout -k 2 50 "$SWARM" -p "$PORT" \
+	    -s 5 -S 127.0.0.3 -n 1 -c 1000 -t 45 1000) >"$TMP/swarm.txt" 2>&1
+	rc=$?
+	cat "$TMP/swarm.txt"
+	wait_master 50
+	assert_exit 0 "1,000 slaves from one address: master exit code"
+	assert_eq 0 "$rc" "bench/swarm exit code"
+	assert_not_contains "$MASTER_ERR" "turned away" "master log"
+else
+	fail "no $SWARM (make bench-tools builds it; make check does)"
+fi
 
 note "keyed slave: frames refused by their header before the key is proved"
 start_slave keyed2 -v -k "$TMP/key"
