@@ -141,6 +141,7 @@ control_abort(struct master *m, int code, const char *why)
 	struct slave	*s;
 	char		 bye[320], *list;
 	unsigned	 n;
+	double		 longest;
 
 	if (m->phase == PHASE_DONE || m->aborting)
 		return;
@@ -169,8 +170,8 @@ control_abort(struct master *m, int code, const char *why)
 	 * the wait as a whole, the last report round included, ends within
 	 * the longest grace and MASTER_ABORT_END_SECS, whatever they do.
 	 */
+	longest = 0;
 	ev_now_update(m->loop);
-	m->abort_end = ev_now(m->loop) + MASTER_ABORT_END_SECS;
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		double grace = (double)s->kill_grace_ns / 1e9;
 
@@ -179,12 +180,11 @@ control_abort(struct master *m, int code, const char *why)
 			continue;
 		s->abort_sent = true;
 		slave_deadline(s, grace + MASTER_ABORT_MARGIN_SECS);
-		if (ev_now(m->loop) + grace + MASTER_ABORT_END_SECS >
-		    m->abort_end)
-			m->abort_end = ev_now(m->loop) + grace +
-			    MASTER_ABORT_END_SECS;
+		if (grace > longest)
+			longest = grace;
 		slave_send_text(s, CMD_ABORT, why);
 	}
+	m->abort_end = ev_now(m->loop) + longest + MASTER_ABORT_END_SECS;
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		if (m->phase == PHASE_DONE)
 			return;
@@ -207,10 +207,11 @@ control_abort(struct master *m, int code, const char *why)
 	list = control_awaited_list(m, &n);
 	if (n > 0) {
 		summary_err(m, "waiting for %u slave%s to stop %s task%s "
-		    "(SIGTERM, then SIGKILL after each slave's --kill-grace), "
-		    "%.1f s at most: %s; interrupt again to exit at once", n,
+		    "(SIGTERM, then SIGKILL after each slave's --kill-grace, "
+		    "the longest %.1f s; a slave not done %.1f s after its "
+		    "grace is lost): %s; interrupt again to exit at once", n,
 		    n == 1 ? "" : "s", n == 1 ? "its" : "their",
-		    n == 1 ? "" : "s", m->abort_end - ev_now(m->loop),
+		    n == 1 ? "" : "s", longest, MASTER_ABORT_MARGIN_SECS,
 		    list != NULL ? list : "?");
 		ev_timer_set(&m->abort_timer, MASTER_ABORT_LOG_SECS,
 		    MASTER_ABORT_LOG_SECS);

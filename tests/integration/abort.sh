@@ -136,6 +136,8 @@ assert_exit 4
 assert_le $((t1 - t0)) 4000 "ms for a session with -t 1"
 assert_ge $((t1 - t0)) 1000 "ms for a session with -t 1"
 assert_contains "$MASTER_ERR" "timed out" "the master says why"
+# Each slave told its --kill-grace (KILL_GRACE): the master knows it.
+assert_contains "$MASTER_ERR" "the longest 1.0 s" "the master's wait"
 assert_no_task_procs "after -t" 1
 for s in $slaves; do
 	row_matches $s 'signal 15'
@@ -258,6 +260,7 @@ assert_line_has "$MASTER_ERR" quick "within 2.5 s of ABORT (its kill grace 1.0 s
     "the master's log"
 assert_line_has "$MASTER_ERR" old "within 11.5 s of ABORT (its kill grace 10.0 s, by default + 1.5 s)" \
     "the master's log"
+assert_contains "$MASTER_ERR" "the longest 10.0 s" "the master's wait"
 # From the master's own clock: "phase run: ... after R s; start in S ms"
 # and "phase done: ... after D s".  -t expired at R + S/1000 + 1.
 exp=$(sed -n 's/^phase run: .* after \([0-9.]*\) s; start in \([0-9.]*\) ms$/\1 \2/p' \
