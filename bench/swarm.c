@@ -7,8 +7,9 @@
  *
  * Each emulated slave has its own TCP connection to the master at ADDR:PORT
  * (default 127.0.0.1) and speaks our protocol (NOTES) as synexec_slave does,
- * minus the task: the hello with the SYNX block, PONG for each PING, REPLY
- * for a PROBE, CONF_BEGIN and CONF_DATA consumed (and counted, not stored),
+ * minus the task: the hello with the SYNX block, KILL_GRACE (10 s) if the
+ * WELCOME asks for it, PONG for each PING, REPLY for a PROBE, CONF_BEGIN
+ * and CONF_DATA consumed (and counted, not stored),
  * CONF_OK once the last payload byte is in, EXEC_OK on START, and FINISHD
  * (exit 0) right after the start instant; it answers REPORT_REQ with a
  * REPORT, sends HEARTBEATs if the WELCOME asks for them, and closes on BYE.
@@ -320,6 +321,13 @@ emu_frame_cb(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 			return -1;
 		}
 		e->state = EMU_JOINED;
+		/* As synexec_slave: its --kill-grace (the default), if asked. */
+		if (wel.flags & WELCOME_FLAG_GRACE) {
+			uint8_t g[4];
+
+			(void)conn_send(&e->conn, CMD_KILL_GRACE, g,
+			    proto_kill_grace_encode(g, sizeof(g), 10000));
+		}
 		if (wel.heartbeat_ms > 0 && sw->heartbeat_ms == 0) {
 			sw->heartbeat_ms = wel.heartbeat_ms;
 			ev_timer_set(&sw->heartbeat, wel.heartbeat_ms / 1e3,

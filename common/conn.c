@@ -29,6 +29,7 @@ static int	conn_keyed_frame(struct conn *, const uint8_t *,
 		    const struct proto_hdr *, const uint8_t *);
 static void	conn_keyed_free(struct conn *);
 static bool	conn_cmd_keyed(uint8_t);
+static int	conn_judge(struct conn *, const struct proto_hdr *, bool);
 
 void
 conn_init(struct conn *c, struct ev_loop *loop, int fd,
@@ -140,6 +141,14 @@ conn_dispatch(struct conn *c, const uint8_t *p, size_t len, bool sealed)
 		switch (proto_decode(p + used, len - used, c->session, &hdr,
 		    &payload, &framelen, why, sizeof(why))) {
 		case PROTO_NEED_MORE:
+			/*
+			 * A whole header (its bounds checked), its payload
+			 * still to come: judged now, so that a frame we would
+			 * refuse is never waited for nor held.
+			 */
+			if (len - used >= PROTO_HDR_LEN &&
+			    conn_judge(c, &hdr, sealed) == -1)
+				return -1;
 			return (ssize_t)used;
 		case PROTO_MALFORMED: {
 			char	full[sizeof(why) + 128];
@@ -174,9 +183,10 @@ conn_dispatch(struct conn *c, const uint8_t *p, size_t len, bool sealed)
 			conn_fail(c, why);
 			return -1;
 		}
-		/* Keyed, or a peer starting a handshake: auth's business. */
-		if (!sealed && (c->keyed != NULL ||
-		    conn_cmd_keyed(hdr.command))) {
+		if (conn_judge(c, &hdr, sealed) == -1)
+			return -1;
+		/* Outside the seal of a keyed connection: auth's business. */
+		if (!sealed && c->keyed != NULL) {
 			used += framelen;
 			if (conn_keyed_frame(c, p + used - framelen, &hdr,
 			    payload) == -1)
@@ -470,6 +480,57 @@ conn_keyed_refuse(struct conn *c, const char *why, const char *to_peer)
 	return -1;
 }
 
+/*
+ * Judge a frame by its header alone, as soon as its 11 bytes are there and
+ * before its payload is awaited (NOTES section 10).  Until the peer has
+ * proved the key, a keyed connection takes nothing but the handshake's own
+ * frames, whose bounds proto.c fixed (AUTH_HELLO 44 bytes, AUTH_PROOF 32,
+ * ERROR up to 1024): so whoever lacks the key makes us hold no more than
+ * that.  A connection without a key refuses the handshake's frames.  Then
+ * the owner's rule (on_header) for the frames it would see.  It may judge
+ * one frame more than once (a header read before its payload): a rule has
+ * no effect but refusing.  0: go on; -1: refused, the connection failed
+ * or was closed.
+ */
+static int
+conn_judge(struct conn *c, const struct proto_hdr *h, bool sealed)
+{
+	char why[sizeof(c->fail_why)];
+
+	if (!sealed && c->keyed != NULL) {
+		if (c->keyed->as.established)
+			return 0;	/* SEALED, or refused once read */
+		switch (h->command) {
+		case CMD_AUTH_HELLO:
+		case CMD_AUTH_PROOF:
+		case CMD_ERROR:
+			return 0;
+		case CMD_SEALED:
+			return conn_keyed_refuse(c, "a sealed record before the "
+			    "key handshake ended", "key handshake refused");
+		default:
+			snprintf(why, sizeof(why), "key mismatch: the peer has "
+			    "no key (it sent %s before any key handshake: a "
+			    "peer without -k, or a 2014 peer)",
+			    proto_cmd_name(h->command));
+			return conn_keyed_refuse(c, why, "key mismatch: a key "
+			    "is required here (-k FILE)");
+		}
+	}
+	if (!sealed && conn_cmd_keyed(h->command))
+		return conn_keyed_refuse(c, "key mismatch: the peer wants a "
+		    "keyed session (it sent AUTH_HELLO) and we have no key "
+		    "(-k FILE)", "key mismatch: no key here (give both sides "
+		    "the same -k FILE)");
+	return c->on_header != NULL ? c->on_header(c, h) : 0;
+}
+
+void
+conn_on_header(struct conn *c, conn_header_cb cb)
+{
+	c->on_header = cb;
+}
+
 /* Seal len bytes of the inner stream into SEALED records on the output. */
 static int
 conn_seal(struct conn *c, const uint8_t *p, size_t len)
@@ -585,9 +646,6 @@ conn_keyed_handshake(struct conn *c, const struct proto_hdr *h,
 		}
 		buf_free(&k->held);
 		return c->failed ? -1 : 0;
-	case CMD_SEALED:
-		return conn_keyed_refuse(c, "a sealed record before the key "
-		    "handshake ended", "key handshake refused");
 	case CMD_ERROR:
 		proto_reason_copy(text, sizeof(text), p, h->datalen);
 		snprintf(why, sizeof(why), "the peer refused the key handshake: "
@@ -595,11 +653,9 @@ conn_keyed_handshake(struct conn *c, const struct proto_hdr *h,
 		conn_fail(c, why);
 		return -1;
 	default:
-		snprintf(why, sizeof(why), "key mismatch: the peer has no key "
-		    "(it sent %s before any key handshake: a peer without -k, "
-		    "or a 2014 peer)", proto_cmd_name(h->command));
-		return conn_keyed_refuse(c, why, "key mismatch: a key is "
-		    "required here (-k FILE)");
+		/* conn_judge() let nothing else through. */
+		return conn_keyed_refuse(c, "key handshake: unexpected frame",
+		    "key handshake refused");
 	}
 }
 
@@ -618,9 +674,9 @@ conn_keyed_inner(struct conn *c)
 }
 
 /*
- * A frame of the AUTH/SEALED family on any connection, or any frame on a
- * keyed one.  hdrbytes is the header as received (the record's associated
- * data).  Returns 0, or -1 once the connection failed or was closed.
+ * A frame outside the seal of a keyed connection, judged by conn_judge().
+ * hdrbytes is the header as received (the record's associated data).
+ * Returns 0, or -1 once the connection failed or was closed.
  */
 static int
 conn_keyed_frame(struct conn *c, const uint8_t *hdrbytes,
@@ -631,11 +687,6 @@ conn_keyed_frame(struct conn *c, const uint8_t *hdrbytes,
 	char			 text[PROTO_REASON_MAX + 1];
 	ssize_t			 n;
 
-	if (k == NULL)
-		return conn_keyed_refuse(c, "key mismatch: the peer wants a "
-		    "keyed session (it sent AUTH_HELLO) and we have no key "
-		    "(-k FILE)", "key mismatch: no key here (give both sides "
-		    "the same -k FILE)");
 	if (!k->as.established)
 		return conn_keyed_handshake(c, h, p);
 	if (h->command != CMD_SEALED) {

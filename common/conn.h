@@ -31,6 +31,12 @@ typedef int	(*conn_frame_cb)(struct conn *, const struct proto_hdr *,
 typedef void	(*conn_error_cb)(struct conn *, const char *why);
 /* The output queue drained below half its limit: room to stream more. */
 typedef void	(*conn_drain_cb)(struct conn *);
+/*
+ * A frame's header, judged before its payload is awaited: return 0 to take
+ * the frame, -1 if the owner refused it and closed the connection.  It may
+ * see one header more than once: it must do nothing but refuse.
+ */
+typedef int	(*conn_header_cb)(struct conn *, const struct proto_hdr *);
 
 struct conn {
 	struct ev_loop		*loop;
@@ -46,6 +52,7 @@ struct conn {
 	conn_frame_cb		 on_frame;
 	conn_error_cb		 on_error;
 	conn_drain_cb		 on_drain;	/* may be NULL */
+	conn_header_cb		 on_header;	/* conn_on_header(); may be NULL */
 	bool			 failed;	/* an error is pending for on_error */
 	char			 fail_why[256];
 	uint64_t		 frames_in;
@@ -90,14 +97,22 @@ static inline size_t conn_pending(const struct conn *c) { return buf_len(&c->out
  * reply's arrival, not the moment a busy loop got round to it.
  */
 void	conn_rx_stamps(struct conn *, bool on);
+/*
+ * Have the owner judge each header of the frames it would see (not the
+ * handshake's) before the payload is awaited: a peer not yet trusted can
+ * then make us hold no frame we would refuse (NOTES section 10).
+ */
+void	conn_on_header(struct conn *, conn_header_cb);
 /* Stop / resume reading (flow control while a disk write catches up, ...). */
 void	conn_pause_read(struct conn *, bool paused);
 /*
  * Keyed session (NOTES section 10), right after conn_init: sends AUTH_HELLO
  * now; frames conn_send()s are held until both sides have proved the key,
  * then every frame travels sealed, both ways.  on_frame sees only frames
- * that came sealed and authenticated.  A failed or late handshake ("key
- * mismatch: ...") comes through on_error.  A connection without a key
+ * that came sealed and authenticated.  Until then only AUTH_HELLO,
+ * AUTH_PROOF and ERROR are taken, each refused by its header if it is
+ * anything else, before its payload comes.  A failed or late handshake
+ * ("key mismatch: ...") comes through on_error.  A connection without a key
  * refuses a peer that starts a handshake, in the same way.
  */
 void	conn_set_key(struct conn *, const struct auth_key *, enum auth_role);

@@ -49,6 +49,7 @@ static const struct cmd_info cmd_table[] = {
 	[CMD_BYE]	 = { "BYE",        0, PROTO_REASON_MAX },
 	[CMD_HEARTBEAT]	 = { "HEARTBEAT",  0, 0 },
 	[CMD_ERROR]	 = { "ERROR",      0, PROTO_REASON_MAX },
+	[CMD_KILL_GRACE] = { "KILL_GRACE", 4, 4 },
 	/* keyed sessions (auth.c): exact sizes, a record holds >= 1 byte */
 	[CMD_AUTH_HELLO] = { "AUTH_HELLO", 44, 44 },
 	[CMD_AUTH_PROOF] = { "AUTH_PROOF", 32, 32 },
@@ -281,6 +282,27 @@ proto_welcome_decode(const uint8_t *p, size_t len, struct proto_welcome *w,
 	w->ext_version = get_u16(p);
 	w->flags = get_u16(p + 2);
 	w->heartbeat_ms = get_u32(p + 4);
+	return 0;
+}
+
+size_t
+proto_kill_grace_encode(uint8_t *out, size_t outlen, uint32_t ms)
+{
+	if (outlen < 4)
+		return 0;
+	put_u32(out, ms);
+	return 4;
+}
+
+int
+proto_kill_grace_decode(const uint8_t *p, size_t len, uint32_t *ms,
+    const char **why)
+{
+	if (len != 4) {
+		*why = "KILL_GRACE must be 4 bytes";
+		return -1;
+	}
+	*ms = get_u32(p);
 	return 0;
 }
 

@@ -58,6 +58,7 @@ enum proto_cmd {
 	CMD_BYE		= 43,	/* M->S session over, go back to listening; reason text */
 	CMD_HEARTBEAT	= 44,	/* both ways; empty */
 	CMD_ERROR	= 45,	/* both ways, before closing; reason text */
+	CMD_KILL_GRACE	= 46,	/* S->M asked by WELCOME: u32 --kill-grace, ms */
 	CMD_AUTH_HELLO	= 48,	/* both, keyed: version, key id, nonce (auth.h) */
 	CMD_AUTH_PROOF	= 49,	/* both, keyed: HMAC over both hellos */
 	CMD_SEALED	= 50,	/* both, keyed: one encrypted record */
@@ -117,9 +118,11 @@ struct proto_hello {
 /* WELCOME: the master accepted the hello. */
 struct proto_welcome {
 	uint16_t	ext_version;
-	uint16_t	flags;
+	uint16_t	flags;		/* WELCOME_FLAG_* */
 	uint32_t	heartbeat_ms;	/* master's heartbeat interval, 0 = none */
 };
+/* Tell me your --kill-grace: the slave answers KILL_GRACE before its PONG. */
+#define WELCOME_FLAG_GRACE	0x1
 
 struct proto_ping {
 	uint64_t	master_mono_ns;	/* t1, echoed in the PONG */
@@ -204,6 +207,10 @@ int	proto_hello_decode(const uint8_t *p, size_t len, struct proto_hello *,
 	    const char **why);
 size_t	proto_welcome_encode(uint8_t *out, size_t outlen, const struct proto_welcome *);
 int	proto_welcome_decode(const uint8_t *p, size_t len, struct proto_welcome *,
+	    const char **why);
+/* KILL_GRACE: the slave's --kill-grace in milliseconds. */
+size_t	proto_kill_grace_encode(uint8_t *out, size_t outlen, uint32_t ms);
+int	proto_kill_grace_decode(const uint8_t *p, size_t len, uint32_t *ms,
 	    const char **why);
 size_t	proto_ping_encode(uint8_t *out, size_t outlen, const struct proto_ping *);
 int	proto_ping_decode(const uint8_t *p, size_t len, struct proto_ping *,

@@ -8,10 +8,13 @@
  * its task's process group (SIGTERM, then SIGKILL after its --kill-grace)
  * and reports the end with FINISHD as usual.  The master waits for those
  * reports (heartbeats keep telling it who is lost meanwhile), then prints the
- * summary, writes the results and exits 4.  A 2014 slave has no ABORT: it is
- * let go, marked lost with a reason that says its task may still run.  A
- * second such signal ends at once: the slaves stop their tasks when
- * their connections close.
+ * summary, writes the results and exits 4.  That wait is bounded: each
+ * slave has its --kill-grace (it said it in KILL_GRACE, else the default
+ * 10 s) and MASTER_ABORT_MARGIN_SECS, then it is lost; the whole wait ends
+ * within the longest grace and MASTER_ABORT_END_SECS (so -t is a hard
+ * limit).  A 2014 slave has no ABORT: it is let go, marked lost with a
+ * reason that says its task may still run.  A second such signal ends at
+ * once: the slaves stop their tasks when their connections close.
  */
 #include <signal.h>
 #include <stddef.h>
@@ -138,6 +141,7 @@ control_abort(struct master *m, int code, const char *why)
 	struct slave	*s;
 	char		 bye[320], *list;
 	unsigned	 n;
+	double		 longest;
 
 	if (m->phase == PHASE_DONE || m->aborting)
 		return;
@@ -160,14 +164,27 @@ control_abort(struct master *m, int code, const char *why)
 	summary_err(m, "aborting: %s", why);
 	/* 2014 slaves waiting for T get no EXEC now. */
 	ev_timer_stop(m->loop, &m->start_timer);
-	/* ABORT to ours first, so that no report can end the loop below. */
+	/*
+	 * ABORT to ours first, so that no report can end the loop below.
+	 * Each has its kill grace and a margin to report the end of its task;
+	 * the wait as a whole, the last report round included, ends within
+	 * the longest grace and MASTER_ABORT_END_SECS, whatever they do.
+	 */
+	longest = 0;
+	ev_now_update(m->loop);
 	TAILQ_FOREACH(s, &m->joined, entry) {
+		double grace = (double)s->kill_grace_ns / 1e9;
+
 		if (s->kind != SLAVE_KIND_OURS || !slave_is_open(s) ||
 		    (s->state != SLAVE_STARTING && s->state != SLAVE_RUNNING))
 			continue;
 		s->abort_sent = true;
+		slave_deadline(s, grace + MASTER_ABORT_MARGIN_SECS);
+		if (grace > longest)
+			longest = grace;
 		slave_send_text(s, CMD_ABORT, why);
 	}
+	m->abort_end = ev_now(m->loop) + longest + MASTER_ABORT_END_SECS;
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		if (m->phase == PHASE_DONE)
 			return;
@@ -190,9 +207,11 @@ control_abort(struct master *m, int code, const char *why)
 	list = control_awaited_list(m, &n);
 	if (n > 0) {
 		summary_err(m, "waiting for %u slave%s to stop %s task%s "
-		    "(SIGTERM, then SIGKILL after each slave's --kill-grace): "
-		    "%s; interrupt again to exit at once", n, n == 1 ? "" : "s",
-		    n == 1 ? "its" : "their", n == 1 ? "" : "s",
+		    "(SIGTERM, then SIGKILL after each slave's --kill-grace, "
+		    "the longest %.1f s; a slave not done %.1f s after its "
+		    "grace is lost): %s; interrupt again to exit at once", n,
+		    n == 1 ? "" : "s", n == 1 ? "its" : "their",
+		    n == 1 ? "" : "s", longest, MASTER_ABORT_MARGIN_SECS,
 		    list != NULL ? list : "?");
 		ev_timer_set(&m->abort_timer, MASTER_ABORT_LOG_SECS,
 		    MASTER_ABORT_LOG_SECS);
@@ -200,6 +219,19 @@ control_abort(struct master *m, int code, const char *why)
 	}
 	free(list);
 	/* When the last of them reports, session_slave_done() ends it all. */
+}
+
+double
+control_wait_left(const struct master *m, double secs)
+{
+	double left;
+
+	if (!m->aborting || m->abort_end <= 0)
+		return secs;
+	left = m->abort_end - ev_now(m->loop);
+	if (left < 0)
+		left = 0;
+	return left < secs ? left : secs;
 }
 
 void

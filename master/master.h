@@ -42,6 +42,36 @@
 /* A 2014 slave answers a PROBE a second: allow it a few before "lost". */
 #define MASTER_V1_SILENCE_MIN	(3 * MASTER_TCP_PROBE_SECS)
 #define MASTER_ABORT_LOG_SECS	5.0	/* "still waiting for ..." */
+/*
+ * Connections not past their hello (keyed: their key handshake), which
+ * anyone who reaches the port can open: at most twice SLAVES in all, and
+ * SLAVES from one address, but never fewer than these (admit.c, NOTES
+ * section 10).
+ */
+#define MASTER_UNAUTH_MAX	4096
+#define MASTER_UNAUTH_PER_ADDR	512
+/*
+ * Deadlines of what a slave owes the master (NOTES section 11).  An answer
+ * that needs no transfer (EXEC_OK) is due within the heartbeat timeout but
+ * no less than MASTER_ANSWER_MIN_SECS; the configuration's answer also gets
+ * MASTER_CONF_RTTS round trips and the time to send every slave's payload
+ * at MASTER_CONF_RATE in all.
+ */
+#define MASTER_ANSWER_MIN_SECS	5.0
+#define MASTER_CONF_RTTS	4
+#define MASTER_CONF_RATE	(1024.0 * 1024.0)	/* bytes a second */
+/*
+ * After an ABORT a slave has its --kill-grace (KILL_GRACE, or this default
+ * if it did not say) plus MASTER_ABORT_MARGIN_SECS to report its task's
+ * end (a task's group is gone within a second of its SIGKILL); the whole
+ * wait, the last report round included, ends within the longest grace plus
+ * MASTER_ABORT_END_SECS: the "grace plus 2 s" NOTES promises, with a
+ * quarter of a second for the loop to be late on a busy host.
+ */
+#define MASTER_KILL_GRACE_DEFAULT_NS	10000000000ull	/* 10 s */
+#define MASTER_KILL_GRACE_MAX_MS	(3600u * 1000u)	/* the slave's own bound */
+#define MASTER_ABORT_MARGIN_SECS	1.5
+#define MASTER_ABORT_END_SECS		1.75
 
 /* ---- sessfile.c: the session file ---- */
 
@@ -107,11 +137,13 @@ struct slave {
 	TAILQ_ENTRY(slave)	 entry;
 	struct master		*m;
 	struct conn		 conn;
-	ev_timer		 timer;		/* hello + clock sync deadline */
+	ev_timer		 timer;		/* the deadline of what it owes us */
+	double			 deadline_secs;	/* ... set to this (for the log) */
 	struct live		 live;		/* heartbeats, silence (live.c) */
 	enum slave_kind		 kind;
 	enum slave_state	 state;
 	bool			 welcomed;	/* ours, got WELCOME: say BYE */
+	bool			 admitted;	/* counted by admit.c until its hello */
 	bool			 named;		/* its name is in m->names */
 	char			 name[PROTO_NAME_MAX + 16];	/* unique */
 	char			 base[PROTO_NAME_MAX + 1];	/* as it said */
@@ -140,9 +172,22 @@ struct slave {
 	struct proto_result	 res;	/* 2014: times only, EXIT_KIND_UNKNOWN */
 	struct slave_view	 v;	/* reports, output (view.h) */
 	bool			 abort_sent;	/* ABORT sent, FINISHD awaited */
+	uint64_t		 kill_grace_ns;	/* its --kill-grace (KILL_GRACE) */
+	bool			 grace_told;	/* KILL_GRACE came */
 };
 
 TAILQ_HEAD(slave_list, slave);
+
+/* admit.c: the connections not past their hello, by source address */
+struct admit_ent;
+struct admit {
+	struct admit_ent	**bucket;	/* NULL until the first */
+	uint32_t		  total;
+	uint32_t		  refused;	/* turned away, not logged yet */
+	char			  last_addr[NET_ADDRSTRLEN];
+	char			  last_why[256];
+	ev_timer		  log_timer;	/* one log line per ADMIT_LOG_SECS */
+};
 
 /* ---- the session ---- */
 
@@ -181,6 +226,7 @@ struct master {
 	ev_timer		 waitlog_timer;
 	ev_timer		 wait_timer;	/* -w */
 	uint64_t		 disc_start_ns;
+	struct admit		 admit;		/* admit.c */
 
 	/* slaves */
 	struct slave_list	 pending;	/* HELLO and SYNC */
@@ -210,6 +256,8 @@ struct master {
 	char			 abort_why[256];
 	ev_timer		 timeout_timer;	/* -t */
 	ev_timer		 abort_timer;	/* "still waiting for ..." */
+	ev_tstamp		 abort_end;	/* the abort's wait ends by then */
+	double			 final_wait;	/* the last report round's, s */
 	double			 hb_timeout;	/* --heartbeat-timeout, seconds */
 	double			 hb_interval;	/* HEARTBEAT period, seconds */
 };
@@ -221,6 +269,16 @@ void	discovery_resume(struct master *);
 void	discovery_stop(struct master *);
 void	discovery_close(struct master *);
 
+/* admit.c */
+void	admit_init(struct master *);
+/*
+ * A new connection from sin: true if it is within the caps (it counts until
+ * admit_leave()); false if it was turned away (told why, closed, logged).
+ */
+bool	admit_take(struct master *, int fd, const struct sockaddr_in *sin);
+void	admit_leave(struct master *, struct in_addr);
+void	admit_free(struct master *);
+
 /* slave_conn.c */
 struct slave *slave_new(struct master *, int fd, const struct sockaddr_in *);
 void	slave_free(struct slave *);
@@ -230,6 +288,11 @@ void	slave_close(struct slave *);
 bool	slave_is_open(const struct slave *);
 /* Drop a slave for a reason: freed during discovery, marked lost later. */
 void	slave_drop(struct slave *, const char *why);
+/*
+ * It owes us an answer within secs (its state says which; 0: it owes
+ * nothing now).  Past that it is dropped (discovery) or lost, with why.
+ */
+void	slave_deadline(struct slave *, double secs);
 const char *slave_state_name(enum slave_state);
 const char *slave_kind_name(enum slave_kind);
 
@@ -248,6 +311,8 @@ void	session_abort(struct master *, const char *why, const char *bye);
 void	session_begin(struct master *);
 void	session_free(struct master *);
 bool	session_has_room(const struct master *);
+/* Seconds a slave has for an answer that needs no transfer (EXEC_OK). */
+double	session_answer_secs(const struct master *);
 
 /* control.c */
 void	control_init(struct master *);
@@ -264,6 +329,8 @@ void	control_abort(struct master *, int code, const char *why);
 void	control_slave_failed(struct master *, struct slave *);
 /* Did this slave fail (for --fail-fast)? */
 bool	control_is_failure(const struct slave *);
+/* secs, or less if an abort's wait must end sooner (-t is a hard limit). */
+double	control_wait_left(const struct master *, double secs);
 void	control_stop(struct master *);
 
 /* summary.c */

@@ -279,8 +279,11 @@ report_final(struct master *m)
 		report_final_soon(m);
 		return;
 	}
-	log_debug("asking %u slaves for a last report", m->v.final_waiting);
-	ev_timer_set(&m->v.final_timer, VIEW_FINAL_WAIT_SECS, 0.);
+	/* After an abort, no longer than its wait has left (control.c). */
+	m->final_wait = control_wait_left(m, VIEW_FINAL_WAIT_SECS);
+	log_debug("asking %u slaves for a last report (%.1f s at most)",
+	    m->v.final_waiting, m->final_wait);
+	ev_timer_set(&m->v.final_timer, m->final_wait, 0.);
 	ev_timer_start(m->loop, &m->v.final_timer);
 }
 
@@ -297,8 +300,8 @@ report_final_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		TAILQ_FOREACH(s, &m->joined, entry)
 			if (s->v.req_out)
 				log_warnx("%s: no answer to the last report "
-				    "request within %.0f s", s->label,
-				    VIEW_FINAL_WAIT_SECS);
+				    "request within %.1f s", s->label,
+				    m->final_wait);
 	}
 	m->v.final_round = false;
 	session_complete(m);

@@ -4,7 +4,9 @@
  *
  * The session moves on by counting: njoined up to SLAVES ends discovery,
  * nanswered up to SLAVES ends configuration, ndone up to SLAVES ends the run.
- * No step waits on a timer except the start instant itself.
+ * No step waits on a timer except the start instant itself; each answer a
+ * slave owes has a deadline (slave_deadline), past which it is lost, so
+ * that no slave can hold the others for ever.
  */
 #include <sys/socket.h>
 
@@ -37,6 +39,26 @@
 static void	session_configure(struct master *);
 static void	session_start(struct master *);
 static void	session_exec_cb(struct ev_loop *, ev_timer *, int);
+
+double
+session_answer_secs(const struct master *m)
+{
+	return m->hb_timeout > MASTER_ANSWER_MIN_SECS ? m->hb_timeout :
+	    MASTER_ANSWER_MIN_SECS;
+}
+
+/*
+ * How long each slave has to answer its configuration: an answer's time,
+ * a few round trips, and the time to send every slave's payload at
+ * MASTER_CONF_RATE in all, a floor below any real link (NOTES section 4).
+ */
+static double
+session_conf_secs(const struct master *m)
+{
+	return session_answer_secs(m) +
+	    MASTER_CONF_RTTS * (double)m->max_rtt_ns / (double)NSEC_PER_SEC +
+	    (double)m->nslaves * (double)m->sf.size / MASTER_CONF_RATE;
+}
 
 bool
 session_has_room(const struct master *m)
@@ -193,8 +215,9 @@ session_configure(struct master *m)
 		else if (s->rtt_ns > m->max_rtt_ns)
 			m->max_rtt_ns = s->rtt_ns;
 	}
-	log_info("all %u slaves joined: configuring (%llu payload bytes)",
-	    m->nslaves, (unsigned long long)m->sf.payload_size);
+	log_info("all %u slaves joined: configuring (%llu payload bytes; "
+	    "each slave's answer due within %.1f s)", m->nslaves,
+	    (unsigned long long)m->sf.payload_size, session_conf_secs(m));
 	if (m->nv1 > 0) {
 		if (m->sf.size > MASTER_V1_CONF_MAX) {
 			session_v1_too_large(m);
@@ -215,6 +238,7 @@ session_configure(struct master *m)
 	output_prepare(m);
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		s->state = SLAVE_CONF;
+		slave_deadline(s, session_conf_secs(m));
 		if (s->kind == SLAVE_KIND_OURS)
 			session_conf_begin(s);
 		else
@@ -296,6 +320,9 @@ session_start(struct master *m)
 		 */
 		st.slave_mono_ns = t + (uint64_t)s->off_mono_ns;
 		s->state = SLAVE_STARTING;
+		/* Its EXEC_OK: at once, so an answer's time after T at most. */
+		slave_deadline(s, (double)(t - now) / (double)NSEC_PER_SEC +
+		    session_answer_secs(m));
 		slave_send(s, CMD_START, buf, proto_start_encode(buf,
 		    sizeof(buf), &st));
 	}
@@ -337,6 +364,7 @@ session_exec_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		if (s->kind != SLAVE_KIND_2014 || s->state != SLAVE_READY)
 			continue;
 		s->state = SLAVE_STARTING;
+		slave_deadline(s, session_answer_secs(m));
 		slave_send(s, CMD_EXEC, NULL, 0);
 	}
 }
@@ -452,6 +480,7 @@ session_begin(struct master *m)
 {
 	report_init(m);
 	display_init(m);
+	admit_init(m);
 	report_phase(m);
 	discovery_start(m);
 }
@@ -470,6 +499,7 @@ session_free(struct master *m)
 		TAILQ_REMOVE(&m->joined, s, entry);
 		slave_free(s);
 	}
+	admit_free(m);
 	discovery_close(m);
 	report_cleanup(m);
 	output_cleanup(m);

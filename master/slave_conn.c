@@ -22,6 +22,7 @@
 
 static int	slave_frame_cb(struct conn *, const struct proto_hdr *,
 		    const uint8_t *);
+static int	slave_header_cb(struct conn *, const struct proto_hdr *);
 static void	slave_error_cb(struct conn *, const char *);
 static void	slave_drain_cb(struct conn *);
 static void	slave_timer_cb(struct ev_loop *, ev_timer *, int);
@@ -64,17 +65,23 @@ slave_new(struct master *m, int fd, const struct sockaddr_in *sin)
 	struct slave	*s;
 	int		 one = 1;
 
+	/* Within the caps on connections not past their hello (admit.c)? */
+	if (!admit_take(m, fd, sin))
+		return NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		log_warn("a slave's connection");
+		admit_leave(m, sin->sin_addr);
 		close(fd);
 		return NULL;
 	}
 	s->m = m;
+	s->admitted = true;
 	/* PING/PONG and START must not wait for Nagle. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	conn_init(&s->conn, m->loop, fd, sin, m->opts->c.session,
 	    MASTER_OUT_LIMIT, s, slave_frame_cb, slave_error_cb,
 	    slave_drain_cb);
+	conn_on_header(&s->conn, slave_header_cb);
 	/*
 	 * PONGs are timed by their arrival in the kernel (slave_pong); on
 	 * from the start, as the kernel turns its stamps on with a delay.
@@ -86,12 +93,24 @@ slave_new(struct master *m, int fd, const struct sockaddr_in *sin)
 	snprintf(s->addr, sizeof(s->addr), "%s", s->conn.peer_str);
 	snprintf(s->label, sizeof(s->label), "%s", s->addr);
 	s->state = SLAVE_HELLO;
-	ev_timer_init(&s->timer, slave_timer_cb, MASTER_HELLO_SECS, 0.);
-	ev_timer_start(m->loop, &s->timer);
+	s->kill_grace_ns = MASTER_KILL_GRACE_DEFAULT_NS;
+	ev_init(&s->timer, slave_timer_cb);
+	slave_deadline(s, MASTER_HELLO_SECS);
 	live_init(&s->live, s, slave_lost_cb);
 	TAILQ_INSERT_TAIL(&m->pending, s, entry);
 	log_debug("%s: connected", s->addr);
 	return s;
+}
+
+void
+slave_deadline(struct slave *s, double secs)
+{
+	ev_timer_stop(s->m->loop, &s->timer);
+	s->deadline_secs = secs;
+	if (secs <= 0)
+		return;
+	ev_timer_set(&s->timer, secs, 0.);
+	ev_timer_start(s->m->loop, &s->timer);
 }
 
 bool
@@ -108,9 +127,20 @@ slave_close(struct slave *s)
 	conn_close(&s->conn);
 }
 
+/* Past its hello (or gone): no longer counted by admit.c's caps. */
+static void
+slave_admitted_end(struct slave *s)
+{
+	if (!s->admitted)
+		return;
+	s->admitted = false;
+	admit_leave(s->m, s->conn.peer.sin_addr);
+}
+
 void
 slave_free(struct slave *s)
 {
+	slave_admitted_end(s);
 	if (s->named)
 		names_del(&s->m->names, s->base, s->name);
 	slave_close(s);
@@ -241,7 +271,7 @@ slave_join(struct slave *s)
 {
 	struct master *m = s->m;
 
-	ev_timer_stop(m->loop, &s->timer);
+	slave_deadline(s, 0);
 	TAILQ_REMOVE(&m->pending, s, entry);
 	session_joined(m, s);
 	return slave_is_open(s) ? 0 : -1;
@@ -258,12 +288,7 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 	uint8_t			 buf[8];
 	int			 rc;
 
-	if (h->command != CMD_REPLY) {
-		log_warnx("%s: first frame is %s, not a hello: dropped",
-		    s->label, proto_cmd_name(h->command));
-		slave_drop(s, "no hello");
-		return -1;
-	}
+	/* slave_header_cb() let nothing but a REPLY through. */
 	if (h->datalen == 0) {
 		/* A 2014 slave: no extension, no clock sync, named by its IP. */
 		if (!session_has_room(m)) {
@@ -274,6 +299,7 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 			return -1;
 		}
 		s->kind = SLAVE_KIND_2014;
+		slave_admitted_end(s);
 		conn_rx_stamps(&s->conn, false);
 		slave_set_name(s, net_ip_str(s->conn.peer.sin_addr, ip,
 		    sizeof(ip)));
@@ -310,6 +336,7 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 		return -1;
 	}
 	s->kind = SLAVE_KIND_OURS;
+	slave_admitted_end(s);
 	s->pid = hello.pid;
 	s->v.ext_version = hello.ext_version;
 	s->conn.peer_ext_version = hello.ext_version;
@@ -321,7 +348,8 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 
 	/* We speak version 1 whatever newer version the slave speaks. */
 	welcome.ext_version = PROTO_EXT_VERSION;
-	welcome.flags = 0;
+	/* Its --kill-grace, for the wait after an ABORT (slave_grace). */
+	welcome.flags = WELCOME_FLAG_GRACE;
 	welcome.heartbeat_ms = (uint32_t)(m->hb_interval * 1000 + 0.5);
 	slave_send(s, CMD_WELCOME, buf, proto_welcome_encode(buf, sizeof(buf),
 	    &welcome));
@@ -330,10 +358,32 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 	live_start(&s->live, m->loop, &s->conn, m->hb_timeout,
 	    m->hb_interval);
 	/* The same deadline covers the clock sync. */
-	ev_timer_stop(m->loop, &s->timer);
-	ev_timer_set(&s->timer, MASTER_HELLO_SECS, 0.);
-	ev_timer_start(m->loop, &s->timer);
+	slave_deadline(s, MASTER_HELLO_SECS);
 	slave_ping(s);
+	return 0;
+}
+
+/*
+ * KILL_GRACE, the answer to WELCOME_FLAG_GRACE (before the first PONG): how
+ * long after an ABORT it may take to stop its task.  A slave that does not
+ * say (older than 2026-12) gets MASTER_KILL_GRACE_DEFAULT_NS, its default.
+ */
+static int
+slave_grace(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
+{
+	const char	*why;
+	uint32_t	 ms;
+
+	if (s->grace_told)
+		return slave_unexpected(s, h);
+	if (proto_kill_grace_decode(p, h->datalen, &ms, &why) == -1)
+		return slave_reject(s, why);
+	if (ms > MASTER_KILL_GRACE_MAX_MS)
+		return slave_reject(s, "KILL_GRACE beyond the --kill-grace "
+		    "maximum of 3600 s");
+	s->grace_told = true;
+	s->kill_grace_ns = (uint64_t)ms * NSEC_PER_MSEC;
+	log_debug("%s: kill grace %.3f s", s->label, ms / 1000.);
 	return 0;
 }
 
@@ -406,6 +456,7 @@ slave_conf_answer(struct slave *s, const struct proto_hdr *h,
 			return slave_reject(s, "CONF_OK before the whole "
 			    "payload was sent");
 		s->state = SLAVE_READY;
+		slave_deadline(s, 0);
 		log_debug("%s: configured", s->label);
 	} else {
 		if (h->datalen > 0) {
@@ -418,6 +469,7 @@ slave_conf_answer(struct slave *s, const struct proto_hdr *h,
 			    "refused (a 2014 slave gives no reason)" :
 			    "refused (no reason given)");
 		s->state = SLAVE_REFUSED;
+		slave_deadline(s, 0);
 		log_info("%s: refused the configuration: %s", s->label,
 		    s->why);
 	}
@@ -433,9 +485,13 @@ slave_exec_answer(struct slave *s, const struct proto_hdr *h,
 
 	if (h->command == CMD_EXEC_OK) {
 		s->state = SLAVE_RUNNING;
+		/* It owes nothing more, unless told to abort meanwhile. */
+		if (!s->abort_sent)
+			slave_deadline(s, 0);
 		log_debug("%s: started", s->label);
 		return 0;
 	}
+	slave_deadline(s, 0);
 	if (h->datalen > 0) {
 		proto_reason_copy(reason, sizeof(reason), p, h->datalen);
 		snprintf(s->why, sizeof(s->why), "%s", reason);
@@ -489,6 +545,7 @@ slave_finished(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 	}
 	s->have_result = true;
 	s->state = SLAVE_FINISHED;
+	slave_deadline(s, 0);
 	/* Every OUTPUT frame came before FINISHD: the file is complete. */
 	output_finished(s);
 	summary_finish_line(s->m, s);
@@ -547,6 +604,25 @@ slave_harmless(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 	}
 }
 
+/*
+ * Before its hello a connection may send nothing but the hello, a REPLY of
+ * at most 1024 bytes: anything else is refused by its header, so that a
+ * peer that never says hello (or, keyed, never proves the key) makes us
+ * hold no more than that (NOTES section 10).
+ */
+static int
+slave_header_cb(struct conn *c, const struct proto_hdr *h)
+{
+	struct slave *s = c->owner;
+
+	if (s->state != SLAVE_HELLO || h->command == CMD_REPLY)
+		return 0;
+	log_warnx("%s: first frame is %s (%u bytes announced), not a hello: "
+	    "dropped", s->label, proto_cmd_name(h->command), h->datalen);
+	slave_drop(s, "no hello");
+	return -1;
+}
+
 static int
 slave_frame_cb(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 {
@@ -566,6 +642,9 @@ slave_frame_cb(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 	case SLAVE_SYNC:
 		if (h->command == CMD_PONG)
 			return slave_pong(s, h, p);
+		if (h->command == CMD_KILL_GRACE &&
+		    s->kind == SLAVE_KIND_OURS)
+			return slave_grace(s, h, p);
 		break;
 	case SLAVE_CONF:
 		if (h->command == CMD_CONF_OK || h->command == CMD_CONF_NO)
@@ -641,21 +720,48 @@ slave_drain_cb(struct conn *c)
 		session_stream(s);
 }
 
+/* A deadline passed: what it owed, by its state (NOTES section 11). */
 static void
 slave_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct slave	*s = (struct slave *)((char *)w -
 			    offsetof(struct slave, timer));
-	char		 why[64];
+	char		 why[192];
 
 	(void)loop;
 	(void)revents;
-	snprintf(why, sizeof(why), s->state == SLAVE_HELLO ?
-	    "no hello within %.0f s" : "clock sync not done within %.0f s",
-	    MASTER_HELLO_SECS);
-	if (s->state == SLAVE_HELLO) {
+	switch (s->state) {
+	case SLAVE_HELLO:
+		snprintf(why, sizeof(why), "no hello within %.0f s",
+		    s->deadline_secs);
 		log_warnx("%s: %s: dropped", s->label, why);
 		slave_drop(s, why);
-	} else
-		(void)slave_reject(s, why);
+		return;
+	case SLAVE_SYNC:
+		snprintf(why, sizeof(why), "clock sync not done within %.0f s",
+		    s->deadline_secs);
+		break;
+	case SLAVE_CONF:
+		snprintf(why, sizeof(why), "no answer to the configuration "
+		    "within %.1f s", s->deadline_secs);
+		break;
+	case SLAVE_STARTING:
+	case SLAVE_RUNNING:
+		if (s->abort_sent)
+			snprintf(why, sizeof(why), "the end of its task not "
+			    "reported within %.1f s of ABORT (its kill grace "
+			    "%.1f s%s + %.1f s)", s->deadline_secs,
+			    (double)s->kill_grace_ns / 1e9, s->grace_told ?
+			    "" : ", by default", MASTER_ABORT_MARGIN_SECS);
+		else if (s->state == SLAVE_STARTING)
+			snprintf(why, sizeof(why), "no answer to %s within "
+			    "%.1f s", s->kind == SLAVE_KIND_OURS ? "START" :
+			    "EXEC", s->deadline_secs);
+		else
+			return;
+		break;
+	default:
+		return;		/* it owes nothing now */
+	}
+	(void)slave_reject(s, why);
 }

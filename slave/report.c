@@ -1,12 +1,22 @@
 /*
  * report.c - REPORT frames: the task's state, elapsed time, CPU so far,
  * output bytes so far and progress text, every report_ms from the moment the
- * task is armed, and at once when the master sends REPORT_REQ.
+ * task is armed, and when the master sends REPORT_REQ.
  *
- * CPU so far is the sum over the task's process group of what /proc says
- * each member used (user + system), plus what its members' reaped children
- * used (cutime + cstime), so work done by short-lived children counts too.
- * Once the task is reaped, wait4's rusage is the figure, as in FINISHD.
+ * Answers to REPORT_REQ come from a token bucket: REPORT_ASK_BURST at once,
+ * then one per REPORT_MIN_MS; the requests that come in between are all
+ * answered by the next REPORT, made when it leaves.  So a master asking
+ * without pause gets ten REPORTs a second, not one per request, each a
+ * walk of /proc (NOTES section 5).
+ *
+ * CPU so far is the sum, over the processes of the task's process group, of
+ * what /proc says each used (user + system), plus what its members' reaped
+ * children used (cutime + cstime), so work done by short-lived children
+ * counts too.  The processes are found by walking our own process tree
+ * (/proc/PID/task/TID/children): the task's, and what it left behind to us
+ * as its subreaper; a cost in the size of the task, not of the host.  A
+ * figure is used again for REPORT_MIN_MS.  Once the task is reaped, wait4's
+ * rusage is the figure, as in FINISHD.
  */
 #include <sys/stat.h>
 
@@ -16,6 +26,7 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,10 +34,11 @@
 #include "slave.h"
 
 static void	report_timer_cb(struct ev_loop *, ev_timer *, int);
+static void	report_ask_cb(struct ev_loop *, ev_timer *, int);
 
 /* The fields of /proc/PID/stat after "(comm)": a read of at most 1 KiB. */
 static int
-report_proc_stat(const char *pid, long *pgrp, unsigned long long *ticks)
+report_proc_stat(long pid, long *pgrp, unsigned long long *ticks)
 {
 	char			 path[64], buf[1024], *p;
 	unsigned long long	 ut, st;
@@ -34,7 +46,7 @@ report_proc_stat(const char *pid, long *pgrp, unsigned long long *ticks)
 	ssize_t			 n;
 	int			 fd;
 
-	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -53,37 +65,166 @@ report_proc_stat(const char *pid, long *pgrp, unsigned long long *ticks)
 	return 0;
 }
 
-uint64_t
-report_group_cpu_us(pid_t pgid)
+/* Pids still to visit in the walk of our process tree. */
+struct report_pids {
+	long	*v;
+	size_t	 n, cap;
+	size_t	 seen;		/* pids ever pushed: the walk's bound */
+};
+
+static void
+report_pids_push(struct report_pids *l, long pid)
 {
-	static long		 hz;
+	long *v;
+
+	if (pid <= 0 || l->seen >= REPORT_PROC_MAX)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+
+		if ((v = realloc(l->v, cap * sizeof(*v))) == NULL)
+			return;		/* a figure a little short, no more */
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = pid;
+	l->seen++;
+}
+
+/*
+ * Push the children of every thread of pid (a thread's children are its
+ * own: /proc/PID/task/TID/children).  -1 if pid's first file cannot be
+ * read: gone, or (for us) a kernel without these files.
+ */
+static int
+report_children(long pid, struct report_pids *l)
+{
+	char		 path[96], buf[4096];
+	DIR		*d;
+	struct dirent	*de;
+	long		 cur;
+	bool		 in_num;
+	ssize_t		 n, i;
+	int		 fd, rc = -1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", pid);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/task/%.20s/children",
+		    pid, de->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		rc = 0;
+		cur = 0;
+		in_num = false;
+		/* "12 34 56 ": a number may span two reads. */
+		while ((n = read(fd, buf, sizeof(buf))) > 0) {
+			for (i = 0; i < n; i++) {
+				if (isdigit((unsigned char)buf[i])) {
+					if (cur < 100000000)
+						cur = cur * 10 + (buf[i] - '0');
+					in_num = true;
+				} else if (in_num) {
+					report_pids_push(l, cur);
+					cur = 0;
+					in_num = false;
+				}
+			}
+		}
+		if (in_num)
+			report_pids_push(l, cur);
+		close(fd);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* The old way, for a kernel without children files: every process. */
+static unsigned long long
+report_scan_all(pid_t pgid)
+{
 	DIR			*d;
 	struct dirent		*de;
 	unsigned long long	 ticks, sum = 0;
 	long			 pgrp;
 	unsigned		 seen = 0;
 
-	if (hz <= 0 && (hz = sysconf(_SC_CLK_TCK)) <= 0)
-		hz = 100;
-	if (pgid <= 0 || (d = opendir("/proc")) == NULL)
+	if ((d = opendir("/proc")) == NULL)
 		return 0;
 	while ((de = readdir(d)) != NULL && seen++ < REPORT_PROC_MAX) {
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
-		if (report_proc_stat(de->d_name, &pgrp, &ticks) == 0 &&
-		    pgrp == (long)pgid)
+		if (report_proc_stat(strtol(de->d_name, NULL, 10), &pgrp,
+		    &ticks) == 0 && pgrp == (long)pgid)
 			sum += ticks;
 	}
 	closedir(d);
+	return sum;
+}
+
+uint64_t
+report_group_cpu_us(pid_t self, pid_t pgid)
+{
+	static long		 hz;
+	struct report_pids	 l = { NULL, 0, 0, 0 };
+	unsigned long long	 ticks, sum = 0;
+	long			 pid, pgrp;
+
+	if (hz <= 0 && (hz = sysconf(_SC_CLK_TCK)) <= 0)
+		hz = 100;
+	if (pgid <= 0)
+		return 0;
+	if (report_children(self, &l) == -1) {
+		free(l.v);
+		sum = report_scan_all(pgid);
+	} else {
+		/*
+		 * Depth first through everything below us; a process that
+		 * left the group is walked through too, and only the group's
+		 * members are counted.
+		 */
+		while (l.n > 0) {
+			pid = l.v[--l.n];
+			if (report_proc_stat(pid, &pgrp, &ticks) == -1)
+				continue;	/* gone meanwhile */
+			if (pgrp == (long)pgid)
+				sum += ticks;
+			(void)report_children(pid, &l);
+		}
+		free(l.v);
+	}
 	return (uint64_t)(sum * 1000000ull / (unsigned long long)hz);
+}
+
+/* The figure of the task's group, walked at most once per REPORT_MIN_MS. */
+static uint64_t
+report_cpu(struct slave_conn *sc, pid_t pgid)
+{
+	struct sc_report	*r = &sc->rep;
+	uint64_t		 now = mono_ns();
+
+	if (r->cpu_pgid != pgid ||
+	    now - r->cpu_mono_ns >= REPORT_MIN_MS * NSEC_PER_MSEC) {
+		r->cpu_us = report_group_cpu_us(sc->sl->pid, pgid);
+		r->cpu_pgid = pgid;
+		r->cpu_mono_ns = now;
+	}
+	return r->cpu_us;
 }
 
 void
 report_init(struct slave_conn *sc)
 {
 	ev_timer_init(&sc->rep.timer, report_timer_cb, 0, 0);
+	ev_timer_init(&sc->rep.ask, report_ask_cb, 0, 0);
 	sc->rep.report_ms = 0;
 	sc->rep.sent = 0;
+	sc->rep.tokens = REPORT_ASK_BURST;
+	sc->rep.tokens_at = ev_now(sc->sl->loop);
+	sc->rep.cpu_pgid = 0;
 }
 
 void
@@ -105,6 +246,51 @@ void
 report_stop(struct slave_conn *sc)
 {
 	ev_timer_stop(sc->sl->loop, &sc->rep.timer);
+	ev_timer_stop(sc->sl->loop, &sc->rep.ask);
+}
+
+/* Tokens earned since they were last counted: one per REPORT_MIN_MS. */
+static void
+report_refill(struct slave_conn *sc)
+{
+	struct sc_report	*r = &sc->rep;
+	ev_tstamp		 now = ev_now(sc->sl->loop);
+
+	r->tokens += (now - r->tokens_at) * 1000. / REPORT_MIN_MS;
+	if (r->tokens > REPORT_ASK_BURST)
+		r->tokens = REPORT_ASK_BURST;
+	r->tokens_at = now;
+}
+
+void
+report_ask(struct slave_conn *sc)
+{
+	struct sc_report *r = &sc->rep;
+
+	/* An answer is due already: it answers this request too. */
+	if (ev_is_active(&r->ask))
+		return;
+	report_refill(sc);
+	if (r->tokens >= 1.) {
+		r->tokens -= 1.;
+		report_send(sc);
+		return;
+	}
+	ev_timer_set(&r->ask, (1. - r->tokens) * REPORT_MIN_MS / 1000., 0.);
+	ev_timer_start(sc->sl->loop, &r->ask);
+}
+
+static void
+report_ask_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct slave_conn *sc = (struct slave_conn *)((char *)w -
+	    offsetof(struct slave_conn, rep.ask));
+
+	(void)loop;
+	(void)revents;
+	report_refill(sc);
+	sc->rep.tokens = sc->rep.tokens >= 1. ? sc->rep.tokens - 1. : 0.;
+	report_send(sc);
 }
 
 static uint64_t
@@ -130,6 +316,8 @@ report_send(struct slave_conn *sc)
 
 	if (!sc->ext || !sc->conn_open || sc->conn.failed)
 		return;
+	/* Whatever its cause, this REPORT answers the requests waiting. */
+	ev_timer_stop(sc->sl->loop, &sc->rep.ask);
 	memset(&r, 0, sizeof(r));
 	switch (t->state) {
 	case TASK_ARMED:
@@ -140,12 +328,12 @@ report_send(struct slave_conn *sc)
 		/* Its instant came; our timer marks it later (slave.h). */
 		r.state = TASK_STATE_RUNNING;
 		r.elapsed_ns = mono_ns() - t->sched_mono_ns;
-		r.cpu_us = report_group_cpu_us(t->pid);
+		r.cpu_us = report_cpu(sc, t->pid);
 		break;
 	case TASK_RUNNING:
 		r.state = TASK_STATE_RUNNING;
 		r.elapsed_ns = mono_ns() - t->start_mono_ns;
-		r.cpu_us = report_group_cpu_us(t->pid);
+		r.cpu_us = report_cpu(sc, t->pid);
 		break;
 	case TASK_DONE:
 		r.state = TASK_STATE_FINISHED;

@@ -27,8 +27,13 @@
 /* Poll the output file this often while the task runs (seconds). */
 #define OUTPUT_POLL_FOLLOW	0.05	/* --follow on the master */
 #define OUTPUT_POLL		0.2
-/* Never report more often than this, whatever a master asks (ms). */
+/*
+ * Never report more often than this, whatever a master asks (ms): the
+ * shortest report_ms, the pace of answers to REPORT_REQ beyond a burst of
+ * REPORT_ASK_BURST, and the age of a CPU figure used again (NOTES 5).
+ */
 #define REPORT_MIN_MS		100
+#define REPORT_ASK_BURST	4
 /* Bound on /proc entries looked at for one CPU figure. */
 #define REPORT_PROC_MAX		200000
 
@@ -61,6 +66,14 @@ struct sc_report {
 	ev_timer	 timer;		/* every report_ms while a task is ours */
 	uint32_t	 report_ms;	/* 0: only on REPORT_REQ */
 	uint64_t	 sent;
+	/* Answers to REPORT_REQ: a token bucket, one answer per token. */
+	ev_timer	 ask;		/* the next answer, when out of tokens */
+	double		 tokens;	/* up to REPORT_ASK_BURST */
+	ev_tstamp	 tokens_at;	/* loop time they were counted */
+	/* The task's CPU figure, used again for REPORT_MIN_MS. */
+	pid_t		 cpu_pgid;
+	uint64_t	 cpu_us;
+	uint64_t	 cpu_mono_ns;
 };
 
 struct sc_output {
@@ -77,12 +90,23 @@ struct sc_output {
 
 struct slave_conn;
 
-uint64_t report_group_cpu_us(pid_t pgid);
+/*
+ * CPU so far (us) of the processes of group pgid that are in our process
+ * tree (the task's, and what it left behind to us, its subreaper); from
+ * every process in /proc on a kernel without /proc/PID/task/TID/children.
+ */
+uint64_t report_group_cpu_us(pid_t self, pid_t pgid);
 void	report_init(struct slave_conn *);
 /* Periodic REPORTs from now (the task is armed). */
 void	report_start(struct slave_conn *);
+/* No more REPORTs: neither periodic ones nor a deferred answer. */
 void	report_stop(struct slave_conn *);
-/* One REPORT now (REPORT_REQ, or the last one before FINISHD). */
+/*
+ * REPORT_REQ: a REPORT now, or, past a burst, when the pace allows (one per
+ * REPORT_MIN_MS); requests meanwhile are answered by that one.
+ */
+void	report_ask(struct slave_conn *);
+/* One REPORT now (the last one before FINISHD); it answers any request. */
 void	report_send(struct slave_conn *);
 
 void	output_init(struct slave_conn *);

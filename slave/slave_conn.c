@@ -172,6 +172,21 @@ slave_conn_heartbeats(struct slave_conn *sc, uint32_t heartbeat_ms)
 	live_start(&sc->live, sl->loop, &sc->conn, timeout, interval);
 }
 
+/*
+ * A master that asks (WELCOME_FLAG_GRACE) learns our --kill-grace: after an
+ * ABORT it waits that long, and a margin, for our FINISHD before it gives
+ * up on us (NOTES section 11).  Older masters do not ask and get nothing.
+ */
+static void
+slave_conn_kill_grace(struct slave_conn *sc)
+{
+	uint64_t	ms = sc->sl->opts->kill_grace_ns / NSEC_PER_MSEC;
+	uint8_t		out[4];
+
+	slave_conn_send(sc, CMD_KILL_GRACE, out, proto_kill_grace_encode(out,
+	    sizeof(out), ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms));
+}
+
 /* ---- connecting ---- */
 
 static void
@@ -857,6 +872,8 @@ slave_conn_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 		log_info("master %s: joined (extension version %u)",
 		    sc->peer_str, w.ext_version);
 		slave_conn_heartbeats(sc, w.heartbeat_ms);
+		if (w.flags & WELCOME_FLAG_GRACE)
+			slave_conn_kill_grace(sc);
 		return 0;
 	case CMD_PING:
 		if (proto_ping_decode(p, len, &ping, &why) == -1)
@@ -907,8 +924,8 @@ slave_conn_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 		/* Proof of life: conn.c noted the time, live.c reads it. */
 		return 0;
 	case CMD_REPORT_REQ:
-		/* Answered at once, in any state (idle: no task). */
-		report_send(sc);
+		/* In any state (idle: no task); at once, or paced (report.c). */
+		report_ask(sc);
 		return 0;
 	default:
 		return slave_conn_out_of_phase(sc, h);

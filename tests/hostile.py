@@ -17,6 +17,31 @@
   hostile.py flood --port P --count N
       N connections to the master at once: silent, garbage, half a header;
       held for a second, then closed.
+  hostile.py keyed-master --port P --session S
+      Frames a keyed master must refuse by their header alone, before the
+      key handshake is over (a SEALED record, a REPLY, a CONF announcing
+      their whole payload, which never comes): each connection must be
+      closed at once, not after the 5-s handshake deadline.
+  hostile.py keyflood --port P --session S --count N [--src A]
+      [--oversize] [--hold SECS]
+      N half-open key handshakes to a keyed master, from source address A
+      (loopback): each connection reads the master's AUTH_HELLO and sends
+      one back with the master's key id (public), then no proof; with
+      --oversize also a SEALED header announcing 65535 bytes and 65500 of
+      them.  Prints "holding N handshakes" once all are sent, then holds them
+      for SECS and prints how many the master turned away (ERROR, or closed
+      before its AUTH_HELLO).
+  hostile.py keyed-slave --port P --session S
+      Plays a master to a keyed slave: after the slave's AUTH_HELLO, frames
+      it must refuse by their header (a SEALED record, a CONF announcing
+      65535 bytes): it must close at once.
+  hostile.py reportflood --port P --session S --pid PID [--count N]
+      Plays a master to a slave (unkeyed): joins it, arms /bin/sleep 2,
+      starts it at once, then sends N REPORT_REQ frames over a second.  The
+      slave must answer them rate-limited (a burst of a few, then at most one
+      every 100 ms), with little CPU (its /proc/PID/stat before and after),
+      and still answer a REPORT_REQ after FINISHD with a fresh report
+      (state finished).
 
 One line per check ("ok: ..." / "FAIL: ..."), exit 1 if any failed.  Every
 wait is bounded.  Python 3 standard library only.
@@ -36,7 +61,9 @@ from wire import HDR, frame  # noqa: E402
 REPLY, PROBE, CONF, CONF_OK, CONF_NO, EXEC, EXEC_OK, EXEC_NO = range(8)
 FINISHD = 10
 WELCOME, FULL, PING, PONG, CONF_BEGIN, CONF_DATA, START = range(32, 39)
+REPORT, REPORT_REQ = 39, 40
 ERROR = 45
+AUTH_HELLO, AUTH_PROOF, SEALED = 48, 49, 50
 failures = 0
 
 
@@ -148,7 +175,7 @@ def slave(a):
         ('a truncated header (5 bytes), then close', frame(s, PING)[:5],
          'close_after'),
         ('unknown command 11', frame(s, 11), 'close'),
-        ('unknown command 46', frame(s, 46), 'close'),
+        ('unknown command 47', frame(s, 47), 'close'),
         ('unknown command 99', frame(s, 99), 'close'),
         ('unknown command 255', frame(s, 255, b'x' * 100), 'close'),
         ('EXEC before CONF (2014 mode)', frame(s, EXEC), 'exec_no'),
@@ -223,13 +250,30 @@ def master(a):
         ('CONF from a slave', frame(s, CONF, b'/bin/true\n')),
         ('a truncated header, then close', frame(s, REPLY)[:7]),
     ]
-    for what, data in cases:
+    # Judged by their header alone, before the hello: dropped at once, not
+    # after the payload they announce (never sent in full) or the 5-s
+    # deadline of the hello.
+    quick = [
+        ('a CONF header announcing 65535 bytes before the hello, 60000 sent',
+         frame(s, CONF, b'x' * 60000, datalen=65535)),
+        ('a SEALED header announcing 65535 bytes to a master without a key',
+         frame(s, SEALED, b'x' * 60000, datalen=65535)),
+        ('an OUTPUT header announcing 65535 bytes before the hello',
+         frame(s, 41, b'x' * 1000, datalen=65535)),
+    ]
+    for what, data in cases + quick:
         c = socket.create_connection(dst, timeout=3)
-        c.sendall(data)
+        try:
+            c.sendall(data)
+        except OSError:
+            pass        # dropped while we were still sending: fine
         if what.endswith('then close'):
             c.shutdown(socket.SHUT_WR)
         cmds, closed, secs = read_frames(c, 3)
         check(closed, 'master drops %s (%.2f s)' % (what, secs))
+        if data in [d for _, d in quick]:
+            check(closed and secs < 1.5, 'master drops %s at its header '
+                  '(%.2f s, < 1.5 s)' % (what, secs))
         check(all(x in (ERROR, FULL, PROBE) for x in cmds),
               'master sends no session frame (got %s)' % cmds)
         c.close()
@@ -269,18 +313,258 @@ def flood(a):
         c.close()
 
 
+
+# ---------------------------------------------------------------- keyed
+
+def first_frame(c, secs):
+    """The first whole frame (cmd, payload), or None if closed / late."""
+    frames, _ = wire.read_frames_n(c, secs, 1)
+    return frames[0] if frames else None
+
+
+def peer_closed(c):
+    """Has the peer closed c (what it sent before is read and dropped)?"""
+    c.setblocking(False)
+    try:
+        while True:
+            if not c.recv(65536):
+                return True
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def auth_hello_like(theirs):
+    """An AUTH_HELLO with the same version and key id, a nonce of ours."""
+    return theirs[:12] + os.urandom(32)
+
+
+def keyed_master(a):
+    s = a.session
+    dst = ('127.0.0.1', a.port)
+    big = b'x' * 60000
+    cases = [
+        ('a SEALED header announcing 65535 bytes before the handshake',
+         False, frame(s, SEALED, big, datalen=65535)),
+        ('a SEALED header announcing 65535 bytes after our AUTH_HELLO',
+         True, frame(s, SEALED, big, datalen=65535)),
+        ('a REPLY header announcing 1024 bytes before the handshake',
+         False, frame(s, REPLY, b'x' * 500, datalen=1024)),
+        ('a CONF header announcing 65535 bytes after our AUTH_HELLO',
+         True, frame(s, CONF, big, datalen=65535)),
+    ]
+    for what, hello_first, data in cases:
+        c = socket.create_connection(dst, timeout=3)
+        f = first_frame(c, 3)
+        check(f is not None and f[0] == AUTH_HELLO and len(f[1]) == 44,
+              'keyed master sends AUTH_HELLO first (before: %s)' % what)
+        if f is None:
+            c.close()
+            continue
+        t0 = time.monotonic()
+        try:
+            if hello_first:
+                c.sendall(frame(s, AUTH_HELLO, auth_hello_like(f[1])))
+            c.sendall(data)
+        except OSError:
+            pass
+        cmds, closed, _ = read_frames(c, 6)
+        secs = time.monotonic() - t0
+        check(closed and secs < 1.5, 'keyed master drops %s at its header '
+              '(closed %s after %.2f s, < 1.5 s)' % (what, closed, secs))
+        check(all(x in (ERROR, AUTH_PROOF) for x in cmds),
+              'keyed master sends nothing but AUTH_PROOF and ERROR (got %s)'
+              % cmds)
+        c.close()
+
+
+def keyflood(a):
+    s = a.session
+    dst = ('127.0.0.1', a.port)
+    socks = []
+    refused = turned = 0
+    t0 = time.monotonic()
+    for _ in range(a.count):
+        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c.settimeout(3)
+        try:
+            c.bind((a.src, 0))
+            c.connect(dst)
+        except OSError:
+            refused += 1
+            c.close()
+            continue
+        socks.append(c)
+    held = []
+    tail = frame(s, SEALED, b'x' * 65500, datalen=65535) if a.oversize \
+        else b''
+    for c in socks:
+        f = first_frame(c, 3)
+        if f is None or f[0] != AUTH_HELLO or len(f[1]) != 44:
+            turned += 1     # ERROR and close: the master's cap
+            c.close()
+            continue
+        try:
+            c.sendall(frame(s, AUTH_HELLO, auth_hello_like(f[1])) + tail)
+        except OSError:
+            pass            # refused at the header while we sent: fine
+        held.append(c)
+    print('holding %d handshakes from %s (%d connects refused, %d turned '
+          'away at once) after %.2f s' % (len(held), a.src, refused, turned,
+                                         time.monotonic() - t0), flush=True)
+    end = time.monotonic() + a.hold
+    while time.monotonic() < end:
+        time.sleep(0.1)
+    closed = 0
+    for c in held:
+        closed += peer_closed(c)
+        c.close()
+    print('done: %d connected, %d turned away at once, %d of those held '
+          'closed by the master within %.1f s' % (len(socks), turned, closed,
+                                                  a.hold), flush=True)
+
+
+def keyed_slave(a):
+    s = a.session
+    ls = listener(a.port)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    cases = [
+        ('a SEALED header announcing 65535 bytes before the handshake',
+         frame(s, SEALED, b'x' * 100, datalen=65535)),
+        ('a CONF header announcing 65535 bytes before the handshake',
+         frame(s, CONF, b'/bin/true\n', datalen=65535)),
+    ]
+    for what, data in cases:
+        c = None
+        for _ in range(6):
+            u.sendto(frame(s, PROBE), ('127.0.0.1', a.port))
+            c = accept_within(ls, 1)
+            if c:
+                break
+        check(c is not None, 'keyed slave connects (before: %s)' % what)
+        if c is None:
+            continue
+        f = first_frame(c, 3)
+        check(f is not None and f[0] == AUTH_HELLO,
+              'keyed slave sends AUTH_HELLO first')
+        t0 = time.monotonic()
+        try:
+            c.sendall(data)
+        except OSError:
+            pass
+        cmds, closed, _ = read_frames(c, 6)
+        secs = time.monotonic() - t0
+        check(closed and secs < 1.5, 'keyed slave drops %s at its header '
+              '(closed %s after %.2f s, < 1.5 s)' % (what, closed, secs))
+        c.close()
+
+
+# ---------------------------------------------------------------- reports
+
+def proc_cpu_secs(pid):
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def reportflood(a):
+    s = a.session
+    ls = listener(a.port)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    c = None
+    for _ in range(6):
+        u.sendto(frame(s, PROBE), ('127.0.0.1', a.port))
+        c = accept_within(ls, 1)
+        if c:
+            break
+    check(c is not None, 'slave connects')
+    if c is None:
+        return
+    f = first_frame(c, 3)
+    check(f is not None and f[0] == REPLY, 'slave says hello')
+    cmd = b'/bin/sleep 2'
+    cb = (struct.pack('!QIIIIQHH', 0, 0, 1, 0, 0, 0, len(cmd), 9) + cmd
+          + b'127.0.0.1')
+    c.sendall(frame(s, WELCOME, struct.pack('!HHI', 1, 0, 0))
+              + frame(s, CONF_BEGIN, cb))
+    frames, _ = wire.read_frames_n(c, 5, 1, want=CONF_OK)
+    check(any(x == CONF_OK for x, _ in frames), 'slave arms /bin/sleep 2')
+    # Same host, same CLOCK_MONOTONIC: start now.
+    c.sendall(frame(s, START, struct.pack('!Q', time.monotonic_ns())))
+    frames, _ = wire.read_frames_n(c, 5, 1, want=EXEC_OK)
+    check(any(x == EXEC_OK for x, _ in frames), 'slave starts it')
+    time.sleep(0.2)
+    cpu0 = proc_cpu_secs(a.pid)
+    t0 = time.monotonic()
+    # The requests keep coming for a second: 30 batches, 33 ms apart.
+    frames = []
+    closed = False
+    batch = frame(s, REPORT_REQ) * (a.count // 30)
+    for i in range(30):
+        try:
+            c.sendall(batch)
+        except OSError:
+            closed = True
+            break
+        more, closed = wire.read_frames(c, max(t0 + (i + 1) / 30.0
+                                               - time.monotonic(), 0))
+        frames += more
+        if closed:
+            break
+    more, cl = wire.read_frames(c, 0.3)
+    frames += more
+    closed = closed or cl
+    secs = time.monotonic() - t0
+    cpu = proc_cpu_secs(a.pid) - cpu0
+    reports = [p for x, p in frames if x == REPORT]
+    print('%d REPORT_REQ over a second: %d REPORTs in %.2f s, the slave '
+          'used %.3f s of CPU' % (a.count, len(reports), secs, cpu),
+          flush=True)
+    check(not closed, 'slave keeps the connection through the flood')
+    # A burst of 4, then one per 100 ms while requests keep coming.
+    check(5 <= len(reports) <= 4 + int(secs / 0.1) + 2,
+          '%d REPORT_REQ answered rate-limited: %d REPORTs in %.2f s (at '
+          'most a burst of 4 and one per 100 ms, at least 5)'
+          % (a.count, len(reports), secs))
+    check(all(p[0] == 2 for p in reports), 'every REPORT says running '
+          '(states %s)' % sorted(set(p[0] for p in reports)))
+    check(cpu < 0.5, 'the slave used %.3f s of CPU for %d REPORT_REQ '
+          '(< 0.5 s)' % (cpu, a.count))
+    # The task ends (sleep 2): the last REPORT and FINISHD, then a request
+    # after FINISHD still gets a fresh answer.
+    frames, closed = wire.read_frames_n(c, 5, 1, want=FINISHD)
+    check(any(x == FINISHD for x, _ in frames), 'FINISHD when the task ends')
+    c.sendall(frame(s, REPORT_REQ))
+    frames, closed = wire.read_frames_n(c, 3, 1, want=REPORT)
+    last = [p for x, p in frames if x == REPORT]
+    check(last and last[-1][0] == 3, 'a REPORT_REQ after FINISHD gets a '
+          'fresh REPORT (state %s)' % (last[-1][0] if last else None))
+    c.sendall(frame(s, 43, b'done'))    # BYE
+    c.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('mode', choices=['udp', 'slave', 'master', 'flood'])
+    ap.add_argument('mode', choices=['udp', 'slave', 'master', 'flood',
+                                     'keyed-master', 'keyflood',
+                                     'keyed-slave', 'reportflood'])
     ap.add_argument('--port', type=int, required=True)
     ap.add_argument('--session', type=int, default=0)
     ap.add_argument('--count', type=int, default=1000)
     ap.add_argument('--silent-secs', type=float, default=10)
     ap.add_argument('--seed', type=int, default=6)
+    ap.add_argument('--src', default='127.0.0.1', help='keyflood: source '
+                    'address (loopback)')
+    ap.add_argument('--oversize', action='store_true')
+    ap.add_argument('--hold', type=float, default=3)
+    ap.add_argument('--pid', type=int, default=0)
     ap.add_argument('--to', help='udp: send here (loopback only), listen '
                     'for nothing')
     a = ap.parse_args()
-    {'udp': udp, 'slave': slave, 'master': master, 'flood': flood}[a.mode](a)
+    {'udp': udp, 'slave': slave, 'master': master, 'flood': flood,
+     'keyed-master': keyed_master, 'keyflood': keyflood,
+     'keyed-slave': keyed_slave, 'reportflood': reportflood}[a.mode](a)
     return 1 if failures else 0
 
 

@@ -41,3 +41,35 @@ def read_frames(sock, secs):
                 break
             frames.append((cmd, buf[HDR.size:HDR.size + n]))
             buf = buf[HDR.size + n:]
+
+
+def read_frames_n(sock, secs, n, want=None):
+    """Like read_frames, but return as soon as n frames came (or, with want,
+    a frame of that command): ([(cmd, payload)], closed)."""
+    end = time.monotonic() + secs
+    buf = b''
+    frames = []
+    while True:
+        done = (len(frames) >= n if want is None
+                else any(cmd == want for cmd, _ in frames))
+        if done:
+            return frames, False
+        left = end - time.monotonic()
+        if left <= 0:
+            return frames, False
+        r, _, _ = select.select([sock], [], [], left)
+        if not r:
+            continue
+        try:
+            data = sock.recv(65536)
+        except OSError:
+            data = b''
+        if not data:
+            return frames, True
+        buf += data
+        while len(buf) >= HDR.size:
+            _, _, cmd, ln = HDR.unpack_from(buf)
+            if len(buf) < HDR.size + ln:
+                break
+            frames.append((cmd, buf[HDR.size:HDR.size + ln]))
+            buf = buf[HDR.size + ln:]

@@ -10,6 +10,7 @@ not), and a few classic mistakes, in the input format of fuzz_peer.h
 Run it again after changing that format; the files are committed.
 """
 
+import hashlib
 import os
 import struct
 import sys
@@ -21,6 +22,14 @@ ECHO, CLOSE, WAIT = 0x80, 0x40, 0x20
 FINISHD = 10
 WELCOME, FULL, PING, PONG, CONF_BEGIN, CONF_DATA, START = range(32, 39)
 REPORT, REPORT_REQ, OUTPUT, ABORT, BYE, HEARTBEAT, ERROR = range(39, 46)
+KILL_GRACE = 46
+AUTH_HELLO, AUTH_PROOF, SEALED = 48, 49, 50
+# The harnesses' key (fuzz_peer.c) and its id (NOTES section 10), so that a
+# raw AUTH_HELLO of ours gets past the key id check.
+FUZZ_KEY = bytes.fromhex('5f75a2e1c39e1d7a8c4b0f2d6e9a3b7c'
+                         '1f0e2d4c6b8a9e7d5c3b1a0f9e8d7c6b')
+FUZZ_KEY_ID = hashlib.blake2b(b'synexec key id v1', key=FUZZ_KEY,
+                              digest_size=8).digest()
 
 
 # Terminal controls, CR, the C1 byte CSI raw and as UTF-8, bytes that are
@@ -132,6 +141,37 @@ def master_seeds():
     s['keyed_raw_plain'] = bytes([0x40]) + rec(frame(REPLY, hello()))
     s['keyed_raw_hello'] = bytes([0x40]) + \
         rec(frame(48, struct.pack('!HH', 1, 0) + bytes(40)))
+    # Headers that announce what would not be taken before the hello or
+    # the key: refused by the header, the payload never waited for.
+    s['keyed_raw_sealed_huge'] = bytes([0x40]) + \
+        rec(frame(SEALED, b'x' * 1000, datalen=65535))
+    good_hello = struct.pack('!HH', 1, 0) + FUZZ_KEY_ID + b'n' * 32
+    # In one record: the fake slave's own proof (over its own hello) would
+    # end the handshake before a second record.
+    s['keyed_raw_hello_sealed_huge'] = bytes([0x40]) + \
+        rec(frame(AUTH_HELLO, good_hello) +
+            frame(SEALED, b'x' * 1000, datalen=65535))
+    s['keyed_raw_hello_reply_huge'] = bytes([0x40]) + \
+        rec(frame(AUTH_HELLO, good_hello) +
+            frame(REPLY, hello()[:10], datalen=1024))
+    s['keyed_raw_conf_huge'] = bytes([0x40]) + \
+        rec(frame(CONF, b'x' * 2000, datalen=65535))
+    s['pre_hello_conf_huge'] = bytes([0]) + \
+        rec(frame(CONF, b'x' * 2000, datalen=65535))
+    s['pre_hello_sealed_huge'] = bytes([0]) + \
+        rec(frame(SEALED, b'x' * 2000, datalen=65535))
+    s['pre_hello_huge_4conns'] = bytes([0x0c]) + b''.join(
+        rec(frame(OUTPUT, b'x' * 100, datalen=65535), c) for c in range(4))
+    # The kill grace told after WELCOME, then told twice, or out of place.
+    grace = rec(frame(KILL_GRACE, struct.pack('!I', 1000)))
+    s['ours_kill_grace'] = bytes([0x00]) + ours[0] + grace + \
+        b''.join(ours[1:])
+    s['kill_grace_twice'] = bytes([0x00]) + ours[0] + grace + grace
+    s['kill_grace_late'] = bytes([0x00]) + b''.join(ours[:6]) + grace
+    s['kill_grace_huge'] = bytes([0x00]) + ours[0] + \
+        rec(frame(KILL_GRACE, struct.pack('!I', 0xffffffff)))
+    s['slave_sends_report_req'] = bytes([0x00]) + b''.join(ours[:6]) + \
+        rec(frame(REPORT_REQ) * 100)
     return s
 
 
@@ -192,6 +232,24 @@ def slave_seeds():
     s['evil_full'] = bytes([0x00]) + rec(frame(FULL, EVIL))
     s['keyed_raw_plain'] = bytes([0x03]) + rec(frame(CONF, b'/bin/true\n'))
     s['keyed_raw_proof'] = bytes([0x03]) + rec(frame(49, bytes(32)))
+    # Before the key: headers announcing what would not be taken.
+    s['keyed_raw_sealed_huge'] = bytes([0x03]) + \
+        rec(frame(SEALED, b'x' * 1000, datalen=65535))
+    s['keyed_raw_conf_huge'] = bytes([0x03]) + \
+        rec(frame(CONF, b'/bin/true\n', datalen=65535))
+    # REPORT_REQ floods: idle, and while a task runs, across the pacing.
+    flood = rec(frame(REPORT_REQ) * 300)
+    s['report_req_flood_idle'] = bytes([0x00]) + welcome + flood + \
+        rec(b'', WAIT) + flood
+    s['report_req_flood'] = bytes([0x00]) + b''.join(ours[:6]) + \
+        b''.join(flood + rec(b'', WAIT) for _ in range(6)) + \
+        rec(frame(BYE, b'session complete'))
+    s['report_req_flood_keyed'] = bytes([0x01]) + b''.join(ours[:6]) + \
+        b''.join(flood + rec(b'', WAIT) for _ in range(3))
+    # A master that asks for the kill grace (WELCOME flags bit 0).
+    s['welcome_grace'] = bytes([0x00]) + \
+        rec(frame(WELCOME, struct.pack('!HHI', 1, 1, 1000))) + \
+        b''.join(ours[1:])
     return s
 
 

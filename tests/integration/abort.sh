@@ -10,7 +10,11 @@
 #   - --fail-fast: a failing task (exit 2) or a lost slave (exit 3) aborts
 #     the others at once;
 #   - SIGTERM while still discovering: exit 4 at once;
-#   - SIGHUP mid-task (a lost terminal): as SIGTERM, the results written.
+#   - SIGHUP mid-task (a lost terminal): as SIGTERM, the results written;
+#   - -t is a hard limit: slaves that ignore ABORT (tests/faultpeer.py mute)
+#     are lost after their kill grace (KILL_GRACE, or 10 s if they did not
+#     say) plus 1.5 s, and the master exits 4 within the longest grace plus
+#     2 s of the expiry.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../faults.sh"
 require_bins
@@ -132,6 +136,8 @@ assert_exit 4
 assert_le $((t1 - t0)) 4000 "ms for a session with -t 1"
 assert_ge $((t1 - t0)) 1000 "ms for a session with -t 1"
 assert_contains "$MASTER_ERR" "timed out" "the master says why"
+# Each slave told its --kill-grace (KILL_GRACE): the master knows it.
+assert_contains "$MASTER_ERR" "the longest 1.0 s" "the master's wait"
 assert_no_task_procs "after -t" 1
 for s in $slaves; do
 	row_matches $s 'signal 15'
@@ -230,5 +236,42 @@ if $have_results; then
 fi
 run_master 3 "$TMP/ok.session"
 assert_exit 0 "the slaves serve the next session"
+
+# -------------------------------------------------------------------------
+note "-t 1 is a hard limit: slaves that ignore ABORT are lost after their grace"
+FAULTPEER=$SYNEXEC_TOP/tests/faultpeer.py
+# quick says its kill grace (1 s), old says nothing (the default, 10 s);
+# neither stops nor answers a report request.
+MASTER_TIMEOUT=40 start_master -t 1 5 "$TMP/long.session"
+timeout -k 2 40 "$PYTHON" "$FAULTPEER" mute --port "$PORT" --name quick \
+    --at abort --grace-ms 1000 --secs 30 >"$TMP/quick.txt" 2>&1 &
+track $!
+timeout -k 2 40 "$PYTHON" "$FAULTPEER" mute --port "$PORT" --name old \
+    --at abort --secs 30 >"$TMP/old.txt" 2>&1 &
+track $!
+wait_master 35
+assert_exit 4 "-t 1 with slaves that ignore ABORT"
+row_matches quick 'lost'
+row_matches old 'lost'
+for s in $slaves; do
+	row_matches $s 'signal 15'
+done
+assert_line_has "$MASTER_ERR" quick "within 2.5 s of ABORT (its kill grace 1.0 s + 1.5 s)" \
+    "the master's log"
+assert_line_has "$MASTER_ERR" old "within 11.5 s of ABORT (its kill grace 10.0 s, by default + 1.5 s)" \
+    "the master's log"
+assert_contains "$MASTER_ERR" "the longest 10.0 s" "the master's wait"
+# From the master's own clock: "phase run: ... after R s; start in S ms"
+# and "phase done: ... after D s".  -t expired at R + S/1000 + 1.
+exp=$(sed -n 's/^phase run: .* after \([0-9.]*\) s; start in \([0-9.]*\) ms$/\1 \2/p' \
+    "$MASTER_OUT" | awk '{ printf "%.3f", $1 + $2 / 1000 + 1 }')
+done_s=$(sed -n 's/^phase done: .* after \([0-9.]*\) s$/\1/p' "$MASTER_OUT")
+after=$(awk -v e="${exp:-0}" -v d="${done_s:-999}" 'BEGIN { printf "%.3f", d - e }')
+if awk -v a="$after" 'BEGIN { exit !(a >= 10 && a <= 12) }'; then
+	pass "the master ended $after s after -t expired (10 s of grace + 2 s at most)"
+else
+	fail "the master ended ${after} s after -t expired (expected 10..12; run $exp, done ${done_s:-?})"
+fi
+assert_no_task_procs "after -t with slaves that ignore ABORT" 2
 
 finish

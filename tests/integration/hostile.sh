@@ -12,6 +12,18 @@
 #           connections at once (the slave only connects out: nothing to
 #           flood there); datagrams of every length to the broadcast
 #           address it hears slaves' announces on.
+#   before the hello or the key (NOTES section 10): headers announcing a
+#           payload that would not be taken (a CONF, a SEALED record, ...)
+#           are refused by the header, at once, by master and slave, keyed
+#           or not; a keyed master flooded with 1,000 half-open handshakes
+#           that announce 65535-byte records stays under 64 MiB of RSS, a
+#           second 1,000 from one address meet the per-address cap (logged,
+#           rate-limited), and a keyed session alongside completes; yet a
+#           session of 1,000 slaves joining at once from one address meets
+#           no cap.
+#   REPORT_REQ: 3,000 at once to a slave with a running task are answered
+#           rate-limited, with little CPU, and a request after FINISHD still
+#           gets a fresh report.
 . "$(dirname "$0")/../lib.sh"
 require_bins
 "$PYTHON" -c 'import struct, select' 2>/dev/null || skip "no python3 for tests/hostile.py"
@@ -116,5 +128,105 @@ assert_summary "$MASTER_OUT" real
 assert_contains "$TMP/real.out" "$MARK"
 n=$(summary_rows "$MASTER_OUT" | grep -c '127.0.0.1:')
 assert_eq 1 "$n" "slaves in the summary (none of the hostile peers)"
+stop_slave real
+
+# ------------------------------------------------------------------ keyed
+"$MASTER_BIN" --genkey "$TMP/key" >/dev/null 2>&1 || fail "--genkey"
+hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+note "keyed master: frames refused by their header before the key is proved"
+MASTER_TIMEOUT=120 start_master -s 0 -k "$TMP/key" -w 100 1 "$TMP/ok.session"
+wait_until 5 test -s "$MASTER_ERR"
+MPID=$(pgrep -P "$MASTER_PID" -x synexec_master | head -n 1)
+[ -n "$MPID" ] || MPID=$(pgrep -P "$MASTER_PID" | head -n 1)
+timeout -k 2 60 "$PYTHON" "$HOSTILE" keyed-master --port "$PORT" \
+    --session 0 >"$TMP/keyed-master.txt" 2>&1
+rc=$?
+cat "$TMP/keyed-master.txt"
+assert_eq 0 $rc "hostile.py keyed-master"
+alive "$MPID" "keyed master"
+
+note "keyed master: 1,000 half-open handshakes with oversized headers, 1,000 more from one address, a keyed session alongside"
+hwm0=$(hwm_kib "$MPID")
+(ulimit -n 4096 2>/dev/null; timeout -k 2 60 "$PYTHON" "$HOSTILE" keyflood \
+    --port "$PORT" --session 0 --count 1000 --src 127.0.0.2 --oversize \
+    --hold 1) >"$TMP/keyflood1.txt" 2>&1
+rc=$?
+cat "$TMP/keyflood1.txt"
+assert_eq 0 $rc "hostile.py keyflood --oversize"
+(ulimit -n 4096 2>/dev/null; exec timeout -k 2 60 "$PYTHON" "$HOSTILE" \
+    keyflood --port "$PORT" --session 0 --count 1000 --src 127.0.0.2 \
+    --hold 4) >"$TMP/keyflood2.txt" 2>&1 &
+FLOOD_PID=$!
+track $FLOOD_PID
+wait_until 30 grep -q '^holding' "$TMP/keyflood2.txt" ||
+    fail "the second flood did not get its handshakes out"
+sleep 0.5
+hwm=$(hwm_kib "$MPID")
+echo "master's peak RSS: ${hwm0:-?} KiB before the floods, ${hwm:-?} KiB after"
+if [ -n "$hwm" ] && [ "$hwm" -lt 65536 ]; then
+	pass "master's peak RSS under 64 MiB through the floods ($hwm KiB)"
+else
+	fail "master's peak RSS through the floods: ${hwm:-?} KiB (limit 65536)"
+fi
+assert_contains "$MASTER_ERR" "turned away" "master log: the per-address cap"
+# The slave of the keyed session, from 127.0.0.1, while the flood holds.
+start_slave keyed -k "$TMP/key"
+wait_master 30
+assert_exit 0 "keyed session alongside the flood: master exit code"
+assert_contains "$TMP/keyed.out" "$MARK"
+wait "$FLOOD_PID"
+cat "$TMP/keyflood2.txt"
+assert_matches "$TMP/keyflood2.txt" '^holding 512 handshakes' \
+    "the flood from one address: 512 held (MASTER_UNAUTH_PER_ADDR)"
+n=$(grep -c 'turned away' "$MASTER_ERR")
+if [ "$n" -ge 1 ] && [ "$n" -le 4 ]; then
+	pass "'turned away' said $n times for about 800 connections (rate-limited)"
+else
+	fail "'turned away' said $n times (expected 1..4: rate-limited)"
+fi
+stop_slave keyed
+
+note "a session of 1,000 slaves joining at once from one address: none turned away"
+# bench/swarm plays the slaves, all connecting at once from 127.0.0.3: the
+# caps on connections not past their hello grow with SLAVES.
+SWARM=$SYNEXEC_TOP/build/bench/swarm
+if [ -x "$SWARM" ]; then
+	printf '/bin/true\npayload\n' >"$TMP/swarm.session"
+	MASTER_TIMEOUT=60 start_master -s 5 -w 50 1000 "$TMP/swarm.session"
+	(ulimit -n 4096 2>/dev/null; exec timeout -k 2 50 "$SWARM" -p "$PORT" \
+	    -s 5 -S 127.0.0.3 -n 1 -c 1000 -t 45 1000) >"$TMP/swarm.txt" 2>&1
+	rc=$?
+	cat "$TMP/swarm.txt"
+	wait_master 50
+	assert_exit 0 "1,000 slaves from one address: master exit code"
+	assert_eq 0 "$rc" "bench/swarm exit code"
+	assert_not_contains "$MASTER_ERR" "turned away" "master log"
+else
+	fail "no $SWARM (make bench-tools builds it; make check does)"
+fi
+
+note "keyed slave: frames refused by their header before the key is proved"
+start_slave keyed2 -v -k "$TMP/key"
+wait_slaves_ready
+timeout -k 2 60 "$PYTHON" "$HOSTILE" keyed-slave --port "$PORT" \
+    --session 0 >"$TMP/keyed-slave.txt" 2>&1
+rc=$?
+cat "$TMP/keyed-slave.txt"
+assert_eq 0 $rc "hostile.py keyed-slave"
+alive "${SLAVE_PID[keyed2]}" "keyed slave"
+stop_slave keyed2
+
+# ------------------------------------------------------------------ reports
+note "slave: 3,000 REPORT_REQ at once, rate-limited; a fresh report after FINISHD"
+start_slave reports -v
+wait_slaves_ready
+timeout -k 2 60 "$PYTHON" "$HOSTILE" reportflood --port "$PORT" --session 0 \
+    --pid "${SLAVE_PID[reports]}" --count 3000 >"$TMP/reportflood.txt" 2>&1
+rc=$?
+cat "$TMP/reportflood.txt"
+assert_eq 0 $rc "hostile.py reportflood"
+alive "${SLAVE_PID[reports]}" "slave"
+stop_slave reports
 
 finish

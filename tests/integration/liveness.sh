@@ -17,7 +17,10 @@
 #   - --keep-task: the task runs to completion instead;
 #   - a 2014 slave killed mid-task is lost too;
 #   - a slave silent while the master gathers slaves is dropped, and the
-#     master waits on for SLAVES.
+#     master waits on for SLAVES;
+#   - slaves that keep their connection alive (heartbeats) but never answer
+#     CONF_BEGIN, or never answer START, are lost at those answers'
+#     deadlines (tests/faultpeer.py mute), and the others run.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../faults.sh"
 require_bins
@@ -293,5 +296,39 @@ start_slave d2 -s 11
 wait_master 15
 assert_exit 0 "d1, continued, and d2 run the session"
 assert_summary "$MASTER_OUT" d1 d2
+
+# -------------------------------------------------------------------------
+note "slaves that heartbeat but never answer CONF_BEGIN, or START: lost at the deadlines"
+FAULTPEER=$SYNEXEC_TOP/tests/faultpeer.py
+start_slave e1 -s 12
+wait_slaves_ready
+# With --heartbeat-timeout 2 an answer is due within 5 s (the floor), the
+# configuration's with a few round trips and 8 bytes at 1 MiB/s more.
+MASTER_TIMEOUT=40 start_master -s 12 --heartbeat-timeout 2 3 \
+    "$TMP/ok.session"
+for f in noconf:conf nostart:start; do
+	timeout -k 2 30 "$PYTHON" "$FAULTPEER" mute --port "$PORT" \
+	    --session 12 --name "${f%%:*}" --at "${f#*:}" --secs 25 \
+	    >"$TMP/${f%%:*}.txt" 2>&1 &
+	track $!
+done
+wait_master 30
+assert_exit 3 "a session with slaves that never answer"
+assert_line_has "$MASTER_ERR" "noconf" "no answer to the configuration within 5.0 s" \
+    "the master's log"
+assert_line_has "$MASTER_ERR" "nostart" "no answer to START within 5.0 s" \
+    "the master's log"
+row_matches noconf 'lost'
+row_matches nostart 'lost'
+row_matches e1 'exit 0'
+assert_contains "$TMP/noconf.txt" "closed by the master" "noconf: its connection"
+assert_contains "$TMP/nostart.txt" "closed by the master" "nostart: its connection"
+# "phase done: ... after S s": the two deadlines one after the other.
+secs=$(sed -n 's/^phase done: .* after \([0-9.]*\) s$/\1/p' "$MASTER_OUT")
+if awk -v s="${secs:-99}" 'BEGIN { exit !(s >= 9.5 && s < 20) }'; then
+	pass "the session ended $secs s after it began (two 5-s deadlines)"
+else
+	fail "the session ended ${secs:-?} s after it began (expected 10..20)"
+fi
 
 finish

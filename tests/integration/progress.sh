@@ -123,6 +123,24 @@ assert_eq '"busy"' "$(slave_field "$TMP/cpu.json" \
     "$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["slaves"][0]["name"])' \
     "$TMP/cpu.json")" progress)" "progress after the child"
 
+note "CPU of the group: a process the task left behind counts (the slave adopts it)"
+# The spinner's parent (a subshell) exits at once: the slave, subreaper of
+# what its tasks leave, becomes its parent; it is still in the task's group.
+make_conf "$TMP/orphan.session" '/bin/sh :CONF:' \
+    "( /bin/sh -c 'while :; do :; done' & echo \$! >$TMP/orphan.pid )" \
+    'sleep 1.5' \
+    "kill \$(cat $TMP/orphan.pid)"
+run_master -vv -R 0.2 1 "$TMP/orphan.session"
+assert_exit 0
+cpu=$(sed -n 's/^status:   [^:]*: running, .* cpu \([0-9.]*\) s, .*/\1/p' \
+    "$MASTER_OUT" | sort -n | tail -n 1)
+if awk -v c="${cpu:-0}" 'BEGIN { exit !(c >= 0.5) }'; then
+	pass "CPU so far counts the orphaned spinner: $cpu s (>= 0.5)"
+else
+	fail "CPU so far with an orphaned spinner: expected >= 0.5 s, got '$cpu'"
+	grep '^status' "$MASTER_OUT" | head -n 20
+fi
+
 note "REPORT_REQ before the summary, answered at once (-R 3600)"
 make_conf "$TMP/req.session" '/bin/sh :CONF:' \
     'echo "almost" >&"$SYNEXEC_PROGRESS_FD"' \

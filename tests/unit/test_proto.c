@@ -49,6 +49,7 @@ static const struct {
 	{ 43, "BYE", 0, 1024 },
 	{ 44, "HEARTBEAT", 0, 0 },
 	{ 45, "ERROR", 0, 1024 },
+	{ 46, "KILL_GRACE", 4, 4 },
 	{ 48, "AUTH_HELLO", 44, 44 },
 	{ 49, "AUTH_PROOF", 32, 32 },
 	{ 50, "SEALED", 17, 65535 },
@@ -419,8 +420,8 @@ test_bad_version_session_command(void **state)
 	    "unknown command 11");
 	expect_malformed_hdr(PROTO_VERSION, SESSION, 31, 0,
 	    "unknown command 31");
-	expect_malformed_hdr(PROTO_VERSION, SESSION, 46, 0,
-	    "unknown command 46");
+	expect_malformed_hdr(PROTO_VERSION, SESSION, 47, 0,
+	    "unknown command 47");
 	expect_malformed_hdr(PROTO_VERSION, SESSION, 255, 0,
 	    "unknown command 255");
 }
@@ -549,6 +550,22 @@ test_welcome_ping_pong_start(void **state)
 	assert_has(w, "WELCOME");
 	assert_int_equal(proto_welcome_decode(b, 9, &wl2, &w), -1);
 	assert_int_equal(proto_welcome_encode(b, 7, &wl), 0);
+
+	/* KILL_GRACE: a u32, big-endian, exactly 4 bytes. */
+	{
+		static const uint8_t want_grace[] = { 0xd6, 0x93, 0xa4, 0x00 };
+		uint32_t ms = 0;
+
+		assert_int_equal(proto_kill_grace_encode(b, sizeof(b),
+		    3600000000u), 4);
+		assert_memory_equal(b, want_grace, 4);
+		assert_int_equal(proto_kill_grace_decode(b, 4, &ms, &w), 0);
+		assert_true(ms == 3600000000u);
+		assert_int_equal(proto_kill_grace_decode(b, 3, &ms, &w), -1);
+		assert_has(w, "KILL_GRACE");
+		assert_int_equal(proto_kill_grace_decode(b, 5, &ms, &w), -1);
+		assert_int_equal(proto_kill_grace_encode(b, 3, 1), 0);
+	}
 
 	assert_int_equal(proto_ping_encode(b, sizeof(b), &pi), 8);
 	assert_int_equal(proto_ping_decode(b, 8, &pi2, &w), 0);
