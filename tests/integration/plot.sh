@@ -124,9 +124,10 @@ done
     "$TMP/run2.m.json" "$TMP/run3.m.json" || fail "cannot make the campaign document"
 
 note "a session: bravo exits 3, delta is killed while its task runs"
-echo "0.3 bravo lostrun" >"$TMP/knob"
+echo "0.5 bravo lostrun" >"$TMP/knob"
 start_master -R 0.1 -r "$TMP/lost.json" 4 "$TMP/plot.session"
-# Killed after a few reports: its bar goes to the last one.
+# Killed after a few reports (1.5 s before its task would end): its bar
+# goes to the last one.
 wait_until 20 grep -q "step 2 lostrun" "$TMP/delta.out" ||
     fail "delta's task did not reach its second step"
 kill -KILL "${SLAVE_PID[delta]}"
