@@ -5,6 +5,7 @@
 #   make check SAN=1     the same under AddressSanitizer + UBSan
 #   make demo            a master and four slaves on loopback
 #   make install         PREFIX=/usr/local DESTDIR= SYSCONFDIR=$(PREFIX)/etc
+#                        (also tools/synexec_plot, Python 3 + matplotlib)
 #                        MANDIR=$(PREFIX)/share/man
 #                        SYSTEMDUNITDIR=$(PREFIX)/lib/systemd/system
 
@@ -126,12 +127,14 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 755 $(MASTER) $(DESTDIR)$(BINDIR_INST)/synexec_master
 	install -m 755 $(SLAVE) $(DESTDIR)$(BINDIR_INST)/synexec_slave
+	install -m 755 tools/synexec_plot $(DESTDIR)$(BINDIR_INST)/synexec_plot
 	install -m 644 conf.examples/synexec.conf \
 	    $(DESTDIR)$(SYSCONFDIR)/synexec/synexec.conf.example
 	test -e $(DESTDIR)$(SYSCONFDIR)/synexec/synexec.conf || \
 	    install -m 644 conf.examples/synexec.conf \
 	    $(DESTDIR)$(SYSCONFDIR)/synexec/synexec.conf
-	install -m 644 man/synexec_master.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/synexec_master.1 man/synexec_plot.1 \
+	    $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/synexec.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/synexec_slave.8 $(DESTDIR)$(MANDIR)/man8/
 	sed -e 's|/usr/bin/synexec_slave|$(BINDIR_INST)/synexec_slave|' \
@@ -144,8 +147,10 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR_INST)/synexec_master \
 	    $(DESTDIR)$(BINDIR_INST)/synexec_slave \
+	    $(DESTDIR)$(BINDIR_INST)/synexec_plot \
 	    $(DESTDIR)$(SYSCONFDIR)/synexec/synexec.conf.example \
 	    $(DESTDIR)$(MANDIR)/man1/synexec_master.1 \
+	    $(DESTDIR)$(MANDIR)/man1/synexec_plot.1 \
 	    $(DESTDIR)$(MANDIR)/man5/synexec.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man8/synexec_slave.8 \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/synexec-slave.service

@@ -5,7 +5,8 @@
 #   - the binaries, built for /usr and /etc, print the tree's version;
 #   - the slave package installs the systemd unit (not enabled, not started)
 #     and /etc/synexec/synexec.conf as a conffile;
-#   - the manual pages are in the right packages;
+#   - the manual pages are in the right packages; synexec_plot is in the
+#     master's, which recommends python3-matplotlib;
 #   - lintian (when installed) reports no errors.
 # Needs dpkg-dev and debhelper: skips visibly without them.  Not run under
 # SAN=1 (the packages are a plain build; the plain make check covers them).
@@ -74,6 +75,13 @@ has() {
 }
 has "$master_deb" /usr/bin/synexec_master
 has "$master_deb" /usr/share/man/man1/synexec_master.1.gz
+has "$master_deb" /usr/bin/synexec_plot
+has "$master_deb" /usr/share/man/man1/synexec_plot.1.gz
+# synexec_plot needs Python 3 and matplotlib; the master does not.
+mkdir -p "$TMP/mctl"
+dpkg-deb -e "$master_deb" "$TMP/mctl"
+assert_matches "$TMP/mctl/control" '^Recommends:.*python3-matplotlib' \
+    "synexec-master's control: Recommends python3-matplotlib"
 has "$slave_deb" /usr/bin/synexec_slave
 has "$slave_deb" /usr/share/man/man8/synexec_slave.8.gz
 has "$slave_deb" /lib/systemd/system/synexec-slave.service

@@ -31,6 +31,22 @@ if command -v jq >/dev/null || command -v python3 >/dev/null; then
 	done
 fi
 
+# The picture: drawn, and where it is said (a PNG, kept), or which package
+# to install.
+png=$(sed -n 's/^==> the plot of this session: //p' "$out")
+if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+	[ -n "$png" ] && pass "the demo says where its plot is: $png" ||
+	    fail "the demo does not say where its plot is"
+	if [ -n "$png" ] && [ "$(head -c 8 "$png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then
+		pass "$png is a PNG"
+	else
+		fail "no PNG at '$png'"
+	fi
+else
+	assert_contains "$out" "apt-get install python3-matplotlib" \
+	    "the demo without matplotlib: the package to install"
+fi
+
 # Clean-up: the work directory and every process.
 dir=$(sed -n 's/^    work dir //p' "$out" | head -n 1)
 case $dir in

@@ -43,7 +43,9 @@ mode() {
 }
 mode $prefix/bin/synexec_master 755
 mode $prefix/bin/synexec_slave 755
+mode $prefix/bin/synexec_plot 755
 mode $prefix/share/man/man1/synexec_master.1 644
+mode $prefix/share/man/man1/synexec_plot.1 644
 mode $prefix/share/man/man5/synexec.conf.5 644
 mode $prefix/share/man/man8/synexec_slave.8 644
 mode $prefix/lib/systemd/system/synexec-slave.service 644
@@ -51,6 +53,13 @@ mode "$sysconf/synexec/synexec.conf" 644
 mode "$sysconf/synexec/synexec.conf.example" 644
 cmp -s "$top/man/synexec_slave.8" "$root$prefix/share/man/man8/synexec_slave.8" ||
     fail "installed synexec_slave.8 differs from man/synexec_slave.8"
+cmp -s "$top/tools/synexec_plot" "$root$prefix/bin/synexec_plot" ||
+    fail "installed synexec_plot differs from tools/synexec_plot"
+out=$("$root$prefix/bin/synexec_plot" --help 2>&1)
+case $out in
+"usage: synexec_plot RESULTS.json -o OUT"*) pass "the installed synexec_plot runs (--help)" ;;
+*) fail "the installed synexec_plot --help: $out" ;;
+esac
 
 unit=$root$prefix/lib/systemd/system/synexec-slave.service
 assert_contains "$unit" \

@@ -18,7 +18,8 @@
 #   - the settings synexec_slave(8) says SIGHUP cannot change are the rows
 #     of its table marked "restart";
 #   - the exit codes of "synexec_master -h" are those of EXIT STATUS;
-#   - every SYNEXEC_* variable the slave gives its task is in ENVIRONMENT.
+#   - every SYNEXEC_* variable the slave gives its task is in ENVIRONMENT;
+#   - synexec_plot(1) documents the options of synexec_plot --help.
 # Things documented before they are built are listed in PENDING below, and
 # shown; one that turns out built fails the test, so the list cannot rot.
 . "$(dirname "$0")/../lib.sh"
@@ -27,7 +28,7 @@ command -v groff >/dev/null || skip "no groff (apt-get install groff-base)"
 
 top=$SYNEXEC_TOP
 pages=("$top/man/synexec_master.1" "$top/man/synexec_slave.8"
-    "$top/man/synexec.conf.5")
+    "$top/man/synexec.conf.5" "$top/man/synexec_plot.1")
 
 for p in "${pages[@]}"; do
 	name=$(basename "$p")
@@ -53,6 +54,8 @@ command -v mandoc >/dev/null ||
     echo "note: mandoc is not installed: pages checked with groff only"
 
 "$MASTER_BIN" -h >"$TMP/master-h.txt" 2>&1
+"$top/tools/synexec_plot" --help >"$TMP/plot-h.txt" 2>&1 ||
+    fail "synexec_plot --help: exit $?"
 "$SLAVE_BIN" -h >"$TMP/slave-h.txt" 2>&1
 for prog in master slave; do
 	bin=$MASTER_BIN
@@ -334,6 +337,19 @@ for prog, (page, helpfile) in progs.items():
             if not is_pending('slave-env', v):
                 problem('%s: ENVIRONMENT has %s, which slave/*.c never sets'
                         % (page, v))
+
+# ---- synexec_plot(1): the options its --help lists, and no other
+secs = sections(os.path.join(top, 'man', 'synexec_plot.1'))
+documented = set()
+for tag, _ in secs.get('OPTIONS', {'items': []})['items']:
+    documented |= tag_options(tag)
+hopts = help_options(os.path.join(tmp, 'plot-h.txt'))
+if hopts and hopts == documented:
+    ok('synexec_plot.1: OPTIONS has the %d options of synexec_plot --help'
+       % len(hopts))
+else:
+    problem('synexec_plot.1: OPTIONS has %s, synexec_plot --help lists %s'
+            % (sorted(documented), sorted(hopts)))
 
 # ---- README's Usage: each program's options, and no other
 readme = open(os.path.join(top, 'README'), encoding='utf-8').read()

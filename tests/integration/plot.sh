@@ -1,0 +1,292 @@
+#!/bin/bash
+# plot: tools/synexec_plot draws real sessions of the real binaries on
+# loopback, as PNG, SVG and PDF, and the files are checked (not only made):
+#   - a session of 4 slaves where one task exits 3 and one slave is killed
+#     (-9) while its task runs: the SVG holds each slave's name and the
+#     outcome counts (2 exit 0, 1 failed, 1 lost) in its legend; the PNG is
+#     1200 pixels wide, as tall as the tool says, and not blank; the PDF is
+#     a PDF.  The document is today's master's: no series, no metrics;
+#   - the same document with metrics over time (SYNTHETIC series until the
+#     master writes them, issue 18): a panel per metric, per slave and total;
+#   - 500 slaves made from that real document (500 real slaves would be too
+#     slow here): the timeline's rows are bands "slaves 1-17" ...
+#     "slaves 494-500", and the legend counts each outcome as the document
+#     has it (counted here independently);
+#   - 500 slaves of the real master driven by bench/swarm (when built, as
+#     `make check` does): a real master's document at that scale;
+#   - a campaign of 3 real runs (a SYNTHESIZED campaign document until the
+#     master writes them, issue 17): outcomes and durations per run, the
+#     last run's timeline;
+#   - members null as the master writes them for a 2014 slave, one not
+#     started, one still running, one lost before reporting, and hostile
+#     names (mathtext, control bytes, 200 characters) drawn inert;
+#   - errors: no -o, an output name that is not .png/.svg/.pdf, a missing
+#     file, bad JSON, a JSON document that is not synexec's, a bad run of a
+#     campaign, a missing output directory: exit 1, one line naming the file,
+#     no output file; without matplotlib it names the package to install.
+# SYNEXEC_PLOT_DIR=DIR keeps the three PNGs of bench/plots/ there.
+. "$(dirname "$0")/../lib.sh"
+require_bins
+
+PLOT=$SYNEXEC_TOP/tools/synexec_plot
+FILES=$SYNEXEC_TOP/tests/plotfiles.py
+[ -x "$PLOT" ] || { fail "no executable $PLOT"; finish; }
+[ -x /usr/bin/python3 ] || skip "no /usr/bin/python3 (apt-get install python3)"
+/usr/bin/python3 -c 'import matplotlib' 2>/dev/null ||
+    skip "no matplotlib (apt-get install python3-matplotlib; make check installs it)"
+
+# plot WHAT DOC OUT...: synexec_plot DOC -o OUT..., exit 0 expected; its
+# stdout in $TMP/plot.out.
+plot() {
+	local what=$1 doc=$2 o args=()
+	shift 2
+	for o in "$@"; do args+=(-o "$o"); done
+	timeout -k 5 120 "$PLOT" "$doc" "${args[@]}" >"$TMP/plot.out" 2>"$TMP/plot.err"
+	local rc=$?
+	cat "$TMP/plot.out" "$TMP/plot.err"
+	assert_eq 0 "$rc" "$what: synexec_plot exit code"
+}
+
+# check_png WHAT FILE: 1200 pixels wide, as tall as synexec_plot said, not
+# blank (many byte values, most rows drawn on).
+check_png() {
+	local said got w h distinct inked
+	said=$(sed -n "s|^synexec_plot: wrote $2 (PNG, \([0-9]*x[0-9]*\) pixels)$|\1|p" \
+	    "$TMP/plot.out")
+	got=$("$PYTHON" "$FILES" png "$2") || { fail "$1: $got"; return; }
+	read -r w h distinct inked <<<"$got"
+	echo "$1: $w x $h pixels, $distinct byte values, $inked% of rows inked"
+	assert_eq 1200 "$w" "$1: PNG width"
+	assert_eq "$said" "${w}x$h" "$1: PNG size, as synexec_plot said"
+	[ "$h" -ge 300 ] && [ "$h" -le 8000 ] && pass "$1: height $h in 300..8000" ||
+	    fail "$1: height $h outside 300..8000"
+	[ "$distinct" -ge 64 ] && pass "$1: not blank ($distinct byte values)" ||
+	    fail "$1: $distinct byte values: blank?"
+	awk -v i="$inked" 'BEGIN { exit !(i >= 20) }' &&
+	    pass "$1: $inked% of rows drawn on" || fail "$1: only $inked% of rows drawn on"
+	PNG_H=$h
+}
+
+# check_svg WHAT FILE TEXT...: each TEXT is in a <text> of the SVG.
+check_svg() {
+	local what=$1 file=$2 out
+	shift 2
+	if out=$("$PYTHON" "$FILES" svg "$file" "$@"); then
+		pass "$what: $out"
+	else
+		fail "$what: $out"
+	fi
+}
+
+keep_png() {	# keep_png FILE NAME: for bench/plots/
+	[ -n "${SYNEXEC_PLOT_DIR:-}" ] && cp "$1" "$SYNEXEC_PLOT_DIR/$2"
+	return 0
+}
+
+# ------------------------------------------------------------------ sessions
+# One session file for every run: its pause, the slave that exits 3 and a
+# tag are read from $TMP/knob when the task starts.
+names="alpha bravo charlie delta"
+for n in $names; do start_slave $n; done
+wait_slaves_ready
+make_conf "$TMP/plot.session" '/bin/bash :CONF:' \
+    "read pause failing tag <$TMP/knob" \
+    'echo "started $tag"' \
+    'for i in 1 2 3 4; do' \
+    '	echo "step $i/4" >&"$SYNEXEC_PROGRESS_FD"' \
+    '	echo "step $i $tag"' \
+    '	sleep "$pause"' \
+    'done' \
+    'sleep "0.0$SYNEXEC_SLAVE_INDEX"' \
+    '[ "$SYNEXEC_SLAVE_NAME" = "$failing" ] && exit 3' \
+    'exit 0'
+
+# The campaign's runs: slower each time, charlie fails in the second.
+# SYNTHESIZED CAMPAIGN: when synexec_master --repeat 3 exists (issue 17),
+# run it once here with -r "$TMP/campaign.json" instead of this loop and
+# the "plotfiles.py campaign" line below.
+for r in 1 2 3; do
+	case $r in
+	1) echo "0.10 none run1" ;;
+	2) echo "0.15 charlie run2" ;;
+	3) echo "0.20 none run3" ;;
+	esac >"$TMP/knob"
+	run_master -R 0.1 -r "$TMP/run$r.json" 4 "$TMP/plot.session"
+	[ $r = 2 ] && want=2 || want=0
+	assert_exit $want "campaign run $r: master exit code"
+done
+# Metrics: SYNTHETIC series too, until the master writes them (issue 18).
+for r in 1 2 3; do
+	"$PYTHON" "$FILES" metrics "$TMP/run$r.json" "$TMP/run$r.m.json" $r ||
+	    fail "cannot add series to run $r"
+done
+"$PYTHON" "$FILES" campaign "$TMP/campaign.json" "$TMP/run1.m.json" \
+    "$TMP/run2.m.json" "$TMP/run3.m.json" || fail "cannot make the campaign document"
+
+note "a session: bravo exits 3, delta is killed while its task runs"
+echo "0.5 bravo lostrun" >"$TMP/knob"
+start_master -R 0.1 -r "$TMP/lost.json" 4 "$TMP/plot.session"
+# Killed after a few reports (1.5 s before its task would end): its bar
+# goes to the last one.
+wait_until 20 grep -q "step 2 lostrun" "$TMP/delta.out" ||
+    fail "delta's task did not reach its second step"
+kill -KILL "${SLAVE_PID[delta]}"
+wait_master 30
+assert_exit 3 "master exit code (a slave lost)"
+jq_py() { "$PYTHON" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(eval(sys.argv[2]))' "$@"; }
+assert_eq "alpha:exit 0 bravo:exit 3 charlie:exit 0 delta:lost" \
+    "$(jq_py "$TMP/lost.json" '" ".join(sorted("%s:%s" % (s["name"], s["exit_status"] or s["state"]) for s in d["slaves"]))')" \
+    "the session's outcomes in its results"
+assert_eq "False" "$(jq_py "$TMP/lost.json" 'any(k in s for s in d["slaves"] for k in ("series", "metrics")) or "statistics" in d')" \
+    "today's results: no series, metrics or statistics"
+
+# ------------------------------------------------------------------ plots
+note "the 4-slave session: PNG, SVG and PDF"
+plot "4 slaves" "$TMP/lost.json" "$TMP/lost.png" "$TMP/lost.svg" "$TMP/lost.pdf"
+check_png "4 slaves" "$TMP/lost.png"
+H4=$PNG_H
+check_svg "4 slaves, names" "$TMP/lost.svg" $names
+check_svg "4 slaves, legend and notes" "$TMP/lost.svg" "exit 0: 2" \
+    "failed (exit not 0): 1" "lost: 1" "start instant" ", exit 3" \
+    "timeline: 4 slaves" "spread: " \
+    "seconds since the start instant (master's clock)" \
+    "start minus the earliest start (µs)"
+out=$("$PYTHON" "$FILES" pdf "$TMP/lost.pdf") && pass "4 slaves: $out" ||
+    fail "4 slaves: $out"
+keep_png "$TMP/lost.png" session-4-slaves.png
+
+note "the same with metrics over time (synthetic series)"
+"$PYTHON" "$FILES" metrics "$TMP/lost.json" "$TMP/metrics.json" ||
+    fail "cannot add series"
+plot "metrics" "$TMP/metrics.json" "$TMP/metrics.png" "$TMP/metrics.svg"
+check_png "metrics" "$TMP/metrics.png"
+[ "$PNG_H" -gt "$H4" ] && pass "metrics: taller than without ($PNG_H > $H4)" ||
+    fail "metrics: $PNG_H pixels tall, not more than $H4 without metrics"
+check_svg "metrics" "$TMP/metrics.svg" $names "ops per slave" \
+    "ops, total over 4 slaves" "latency_ms per slave" "ops (ops)" \
+    "total latency_ms (ms)"
+
+note "500 slaves made from the real session"
+"$PYTHON" "$FILES" swarm "$TMP/lost.json" 500 "$TMP/swarm.json" ||
+    fail "cannot make 500 slaves"
+plot "500 slaves" "$TMP/swarm.json" "$TMP/swarm.png" "$TMP/swarm.svg"
+check_png "500 slaves" "$TMP/swarm.png"
+bands=()
+for lo in $(seq 1 17 500); do
+	hi=$((lo + 16)); [ $hi -gt 500 ] && hi=500
+	bands+=("slaves $lo-$hi")
+done
+check_svg "500 slaves, the ${#bands[@]} bands" "$TMP/swarm.svg" "${bands[@]}"
+# The counts, from the document, by this test's own reading of it.
+counts=$(jq_py "$TMP/swarm.json" '"|".join("%s: %d" % (k, n) for k, n in __import__("collections").Counter(
+    "exit 0" if s["exit_status"] == "exit 0" else
+    "failed (exit not 0)" if (s["exit_status"] or "").startswith("exit ") else
+    "killed by a signal" if (s["exit_status"] or "").startswith("signal ") else
+    "not started" if s["exit_status"] == "not started" else s["state"]
+    for s in d["slaves"]).items())')
+IFS='|' read -r -a want <<<"$counts"
+echo "outcomes in the document: ${want[*]}"
+[ "${#want[@]}" -ge 4 ] || fail "the 500 slaves have only ${#want[@]} outcomes"
+with=$(jq_py "$TMP/swarm.json" 'sum(1 for s in d["slaves"] if s.get("series"))')
+check_svg "500 slaves, outcome counts" "$TMP/swarm.svg" "${want[@]}" \
+    "timeline: 500 slaves" "ops, total over $with slaves"
+if grep -q '>s0250<' "$TMP/swarm.svg"; then
+	fail "500 slaves: a slave's own name is a row label (rows should be bands)"
+else
+	pass "500 slaves: rows are bands, not names"
+fi
+keep_png "$TMP/swarm.png" swarm-500-slaves.png
+
+SWARM=$SYNEXEC_TOP/build/bench/swarm
+if [ -x "$SWARM" ]; then
+	note "500 slaves of bench/swarm and the real master"
+	make_conf "$TMP/true.session" '/bin/true'
+	"$SWARM" -p "$PORT" -S 127.0.0.2 -n 4 -t 60 -q 500 >"$TMP/swarm.log" 2>&1 &
+	track $!
+	run_master -w 60 -r "$TMP/real500.json" 500 "$TMP/true.session"
+	assert_exit 0 "master with 500 swarm slaves"
+	plot "real 500" "$TMP/real500.json" "$TMP/real500.svg"
+	check_svg "real 500, bands and counts" "$TMP/real500.svg" \
+	    "slaves 1-17" "slaves 494-500" "exit 0: 500"
+else
+	echo "note: no $SWARM (make bench-tools): the real 500-slave document is not drawn"
+fi
+
+note "a campaign of 3 runs"
+plot "campaign" "$TMP/campaign.json" "$TMP/campaign.png" "$TMP/campaign.svg"
+check_png "campaign" "$TMP/campaign.png"
+check_svg "campaign" "$TMP/campaign.svg" "slaves per run, by outcome" \
+    "duration across slaves, per run" "failed (exit not 0): 1" \
+    "exit 0: 11" "last run (3): 4 slaves" "duration (s)" $names \
+    "ops across slaves, per run (dots: slaves, by outcome)" "latency_ms (ms)"
+keep_png "$TMP/campaign.png" campaign-3-runs.png
+
+note "null members, old slaves, hostile names; from standard input"
+"$PYTHON" "$FILES" nulls "$TMP/lost.json" "$TMP/nulls.json" ||
+    fail "cannot make the null document"
+timeout -k 5 120 "$PLOT" - -o "$TMP/nulls.svg" <"$TMP/nulls.json" \
+    >"$TMP/plot.out" 2>&1
+assert_eq 0 $? "nulls: synexec_plot exit code"
+cat "$TMP/plot.out"
+check_svg "nulls" "$TMP/nulls.svg" old-2014 never busy gone \
+    'unknown (2014 slave): 1' 'not started: 1' 'no result: 1' \
+    'lost: 2' '$x^2$ \\alpha {y}' 'ctl\x1b]0;evil\x07\u202e' \
+    "long-nnnnnnnnnnnnnnnnnnnnnnnn..."
+if LC_ALL=C grep -q $'\x1b' "$TMP/nulls.svg"; then
+	fail "nulls: an escape byte reached the SVG"
+else
+	pass "nulls: no escape byte in the SVG"
+fi
+
+# ------------------------------------------------------------------ errors
+note "errors"
+# refuse WHAT TEXT ARGS...: exit 1, stderr has TEXT, no $TMP/out.* made.
+refuse() {
+	local what=$1 text=$2 rc
+	shift 2
+	rm -f "$TMP"/out.*
+	timeout -k 5 60 "$PLOT" "$@" >"$TMP/err.out" 2>"$TMP/err.err" </dev/null
+	rc=$?
+	assert_eq 1 "$rc" "$what: exit code"
+	assert_contains "$TMP/err.err" "$text" "$what: stderr"
+	[ "$(wc -l <"$TMP/err.err")" -le 3 ] && pass "$what: a short message" ||
+	    fail "$what: $(wc -l <"$TMP/err.err") lines on stderr"
+	ls "$TMP"/out.* "$TMP"/.synexec_plot.* >/dev/null 2>&1 &&
+	    fail "$what: an output file was left" || pass "$what: no output file"
+}
+echo '{"synexec_results": 1, "slaves": [' >"$TMP/broken.json"
+echo '{"hello": "world"}' >"$TMP/other.json"
+echo '{"synexec_results": 2, "slaves": []}' >"$TMP/future.json"
+"$PYTHON" -c 'import json, sys
+d = json.load(open(sys.argv[1])); d["runs"][1] = 7
+json.dump(d, open(sys.argv[2], "w"))' "$TMP/campaign.json" "$TMP/badrun.json"
+refuse "no -o" "no output file given" "$TMP/lost.json"
+refuse "a .jpg" "out.jpg: the output file's name must end in .png, .svg or .pdf" \
+    "$TMP/lost.json" -o "$TMP/out.jpg"
+refuse "no results file" "no results file given" -o "$TMP/out.png"
+refuse "unknown option" "unknown option --bogus" --bogus "$TMP/lost.json" -o "$TMP/out.png"
+refuse "a missing file" "cannot read $TMP/missing.json: No such file or directory" \
+    "$TMP/missing.json" -o "$TMP/out.png"
+refuse "bad JSON" "$TMP/broken.json: not JSON" "$TMP/broken.json" -o "$TMP/out.png"
+refuse "not synexec's" "$TMP/other.json: not a synexec results document" \
+    "$TMP/other.json" -o "$TMP/out.png"
+refuse "a later format" "$TMP/future.json: synexec_results 2: a format this synexec_plot does not know" \
+    "$TMP/future.json" -o "$TMP/out.svg"
+refuse "a bad run" "$TMP/badrun.json: runs[1]: not a JSON object" \
+    "$TMP/badrun.json" -o "$TMP/out.svg"
+refuse "no directory" "cannot write $TMP/nodir/out.png: no directory $TMP/nodir" \
+    "$TMP/lost.json" -o "$TMP/nodir/out.png"
+
+# Without matplotlib: a matplotlib that cannot be imported comes first in
+# the module path.
+mkdir -p "$TMP/nompl/matplotlib"
+echo 'raise ImportError("No module named matplotlib (test)")' \
+    >"$TMP/nompl/matplotlib/__init__.py"
+PYTHONPATH=$TMP/nompl refuse "no matplotlib" \
+    "matplotlib is not installed" "$TMP/lost.json" -o "$TMP/out.png"
+assert_contains "$TMP/err.err" "apt-get install python3-matplotlib" \
+    "no matplotlib: the package to install"
+
+finish
