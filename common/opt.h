@@ -45,8 +45,8 @@ enum opt_kind {
 	OPT_FLAG,	/* bool; no argument; a boolean in the file */
 	OPT_COUNT,	/* int; no argument, each one adds 1; min..max in the file */
 	OPT_UINT,	/* uint16_t, uint32_t or uint64_t (.size), min..max */
-	OPT_SECONDS,	/* uint64_t ns from "2.5" (seconds), min..max ns */
-	OPT_BYTES,	/* uint64_t from "512K", min..max */
+	OPT_SECONDS,	/* uint64_t ns from "2.5", "500ms", "1.5m", min..max ns */
+	OPT_BYTES,	/* uint64_t from "512K", "10MB", min..max */
 	OPT_STR,	/* char *, 1..OPT_STR_MAX bytes */
 	OPT_ABSPATH,	/* char *, an OPT_STR that starts with '/' */
 	OPT_IFNAME,	/* char *, a network interface's name */

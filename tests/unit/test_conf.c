@@ -482,6 +482,34 @@ test_every_key(void **state)
 	slave_opts_free(&s);
 }
 
+/* Units in the file, as on the command line: exact values. */
+static void
+test_units(void **state)
+{
+	char			path[PATHLEN];
+	struct master_opts	m;
+	struct slave_opts	s;
+
+	(void)state;
+	fixture(path, sizeof(path), "good-units.conf");
+	master_opts_defaults(&m);
+	assert_int_equal(load_master(path, &m), 0);
+	assert_string_equal(logged, "");
+	assert_int_equal(m.wait_ns, NS / 2);
+	assert_int_equal(m.timeout_ns, 300 * NS);
+	assert_int_equal(m.report_interval_ns, NS / 2);
+	assert_int_equal(m.c.heartbeat_timeout_ns, 90 * NS);
+	assert_int_equal(m.output_max, 10000000);
+	master_opts_free(&m);
+	slave_opts_defaults(&s);
+	assert_int_equal(load_slave(path, &s), 0);
+	assert_string_equal(logged, "");
+	assert_int_equal(s.kill_grace_ns, 3600 * NS);
+	assert_int_equal(s.c.heartbeat_timeout_ns, 1800 * NS);
+	assert_int_equal(s.max_conf_size, 2ull << 30);
+	slave_opts_free(&s);
+}
+
 /* Each program applies its own section only; a lone section is fine. */
 static void
 test_one_section(void **state)
@@ -701,6 +729,7 @@ main(void)
 		cmocka_unit_test(test_missing_and_unreadable),
 		cmocka_unit_test(test_files_setting_nothing),
 		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_one_section),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_quoting),

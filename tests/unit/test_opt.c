@@ -203,8 +203,10 @@ test_check_by_kind(void **state)
 	(void)state;
 	CHECK_BAD("port", "70000", "70000 is out of range 1..65535");
 	CHECK_BAD("port", "0x10", "'0x10' is not a number");
-	CHECK_BAD("seconds", "0.05", "0.05 is out of range 0.1..3600");
-	CHECK_BAD("seconds", "1e3", "'1e3' is not a number of seconds");
+	CHECK_BAD("seconds", "0.05", "0.05 is out of range 0.1..3600 seconds");
+	CHECK_BAD("seconds", "2h", "2h is out of range 0.1..3600 seconds");
+	CHECK_BAD("seconds", "1e3", "'1e3' is not a duration (seconds, or a "
+	    "number and a unit: 500ms, 30s, 1.5m, 1h, 1d)");
 	CHECK_BAD("bytes", "2G", "2G is out of range 0..1G");
 	CHECK_BAD("string", "", "empty value");
 	CHECK_BAD("host", "a@b", "'a@b' is not HOST[:PORT]");
