@@ -130,7 +130,10 @@ void	opt_parse_early(const struct opt_prog *, int argc, char **argv,
 int	opt_parse(const struct opt_prog *, int argc, char **argv, void *opts);
 
 void	opt_usage(const struct opt_prog *, FILE *);
-/* "PROGRAM: message" and the usage on stderr, exit 1. */
+/*
+ * "PROGRAM: message" and "Try 'PROGRAM --help' for more information." on
+ * stderr (never the whole help), exit 1.
+ */
 void	opt_usage_error(const struct opt_prog *, const char *fmt, ...)
 	    __attribute__((noreturn, format(printf, 2, 3)));
 
