@@ -448,6 +448,118 @@ opt_label(const struct opt *o, char *buf, size_t len)
 	return buf;
 }
 
+/* ---- between rows ---- */
+
+const char *
+opt_where(const struct opt *t, const struct opt *o,
+    const struct opt_origin *org, char *buf, size_t len)
+{
+	size_t i = (size_t)(o - t);
+
+	if (org != NULL && i < OPT_ROWS_MAX && !org->cmdline[i] &&
+	    org->line[i] > 0 && o->key != NULL)
+		snprintf(buf, len, "%s:%d: %s", org->file, org->line[i],
+		    o->key);
+	else
+		opt_label(o, buf, len);
+	return buf;
+}
+
+bool
+opt_in_effect(const struct opt *o, const void *opts)
+{
+	const void	*f = opt_cfield(o, opts);
+	uint64_t	 v = 0;
+
+	if (opt_is_string(o->kind))
+		return *(char *const *)f != NULL;
+	switch (o->kind) {
+	case OPT_LIST:
+		return ((const struct opt_list *)f)->n > 0;
+	case OPT_FLAG:
+		return *(const bool *)f;
+	case OPT_COUNT:
+		return *(const int *)f > 0;
+	case OPT_UINT:
+	case OPT_SECONDS:
+	case OPT_BYTES:
+		if (o->size == sizeof(uint16_t))
+			v = *(const uint16_t *)f;
+		else if (o->size == sizeof(uint32_t))
+			v = *(const uint32_t *)f;
+		else
+			v = *(const uint64_t *)f;
+		return v != 0;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Row o's companions named for a message into buf: "-O or --follow", or
+ * for a key of the file "output_dir or follow (-O, --follow)".
+ */
+static void
+opt_requires_names(const struct opt *t, const struct opt *o, bool file,
+    char *buf, size_t len)
+{
+	const struct opt	*r;
+	char			 labels[256] = "", label[64];
+	size_t			 j, n = 0, nl = 0, count = 0;
+
+	buf[0] = '\0';
+	while (count < OPT_REQUIRES_MAX && o->requires[count] != NULL)
+		count++;
+	for (j = 0; j < count; j++) {
+		const char *sep = j == 0 ? "" : j + 1 == count ? " or " : ", ";
+
+		if ((r = opt_by_name(t, o->requires[j])) == NULL)
+			continue;
+		opt_label(r, label, sizeof(label));
+		if (n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", sep,
+			    file && r->key != NULL ? r->key : label);
+		if (nl < sizeof(labels))
+			nl += (size_t)snprintf(labels + nl,
+			    sizeof(labels) - nl, "%s%s", j > 0 ? ", " : "",
+			    label);
+	}
+	if (file && n < len)
+		snprintf(buf + n, len - n, " (%s)", labels);
+}
+
+int
+opt_requires_check(const struct opt *t, const void *opts,
+    const struct opt_origin *org)
+{
+	const struct opt	*o, *r;
+	char			 where[4200], names[512];
+	size_t			 i, j;
+	int			 bad = 0;
+
+	if (org == NULL)
+		return 0;
+	for (o = t, i = 0; o->name != NULL && i < OPT_ROWS_MAX; o++, i++) {
+		bool file = !org->cmdline[i] && org->line[i] > 0;
+
+		if (o->requires[0] == NULL || !(org->cmdline[i] || file) ||
+		    !opt_in_effect(o, opts))
+			continue;
+		for (j = 0; j < OPT_REQUIRES_MAX && o->requires[j]; j++)
+			if ((r = opt_by_name(t, o->requires[j])) != NULL &&
+			    opt_in_effect(r, opts))
+				break;
+		if (j < OPT_REQUIRES_MAX && o->requires[j] != NULL)
+			continue;
+		opt_requires_names(t, o, file, names, sizeof(names));
+		opt_where(t, o, org, where, sizeof(where));
+		log_warnx("%s%s has no effect without %s", where,
+		    file ? ":" : "", names);
+		bad++;
+	}
+	return bad;
+}
+
 /* ---- the table's own checks (tests/unit/test_opt.c) ---- */
 
 /* The C type the kind writes, by size: 0 for the rows without a field. */

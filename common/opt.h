@@ -94,11 +94,24 @@ struct opt {
 	unsigned	 flags;		/* OPTF_* */
 	/*
 	 * Long names of options without which this one has no effect (any
-	 * one of them will do).  Checked to exist (opt_table_check) and
-	 * dumped; not enforced yet: the first option that needs it decides
-	 * whether a file's value counts as given.
+	 * one of them will do).  Checked to exist (opt_table_check), dumped,
+	 * and enforced by opt_requires_check(): this option given (on the
+	 * command line or in the file) and set (not 0, false or empty)
+	 * without any of them set, wherever from, is refused.
 	 */
 	const char	*requires[OPT_REQUIRES_MAX];
+};
+
+/*
+ * Where the values of a program's options came from: row i (of its table)
+ * set by the file's line line[i], or on the command line.  For the checks
+ * between options and for messages that name what the user wrote.
+ */
+struct opt_origin {
+	char		 file[OPT_STR_MAX + 1];	/* the file as shown ("": none
+						   read) */
+	int		 line[OPT_ROWS_MAX];	/* > 0: the key's line */
+	bool		 cmdline[OPT_ROWS_MAX];	/* given on the command line */
 };
 
 /* A program: its table and what --help says around the options. */
@@ -125,9 +138,11 @@ void	opt_parse_early(const struct opt_prog *, int argc, char **argv,
 /*
  * The command line on top of opts (after the file): a count adds to the
  * file's, a list replaces the file's, anything else overrides it.  Exits 1
- * on a usage error.  Returns the index in argv of the first operand.
+ * on a usage error.  Returns the index in argv of the first operand.  The
+ * rows given are marked in org (if not NULL).
  */
-int	opt_parse(const struct opt_prog *, int argc, char **argv, void *opts);
+int	opt_parse(const struct opt_prog *, int argc, char **argv, void *opts,
+	    struct opt_origin *org);
 
 void	opt_usage(const struct opt_prog *, FILE *);
 /*
@@ -171,6 +186,24 @@ void	opt_copy(const struct opt *, void *dst, const void *src);
 void	opt_set_str(char **dst, const char *value);
 /* A copy of value at the end of the list (unchecked).  Exits on no memory. */
 void	opt_list_add(struct opt_list *, const char *value);
+
+/*
+ * Who set row o, for a message: "-o" or "--output-max" (the command line,
+ * or the default), or "FILE:LINE: output" (the file).  org may be NULL.
+ */
+const char *opt_where(const struct opt *t, const struct opt *o,
+	    const struct opt_origin *org, char *buf, size_t len);
+/* Is row o's field set: true, not 0, a string, a list with a value? */
+bool	opt_in_effect(const struct opt *, const void *opts);
+/*
+ * Every row of t given (org) and set in opts whose requires[] are none of
+ * them set is said (log_warnx), as "--output-max has no effect without -O
+ * or --follow", or "FILE:LINE: output_max: has no effect without
+ * output_dir or follow (-O, --follow)" for a key of the file.  Returns how
+ * many.
+ */
+int	opt_requires_check(const struct opt *t, const void *opts,
+	    const struct opt_origin *org);
 
 /* The table is well formed (names, letters, keys, fields, defaults). */
 int	opt_table_check(const struct opt *, char *err, size_t errlen);

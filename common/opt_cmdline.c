@@ -319,7 +319,8 @@ opt_attached_hint(const struct opt_prog *p, const struct opt *o, char **argv,
 }
 
 int
-opt_parse(const struct opt_prog *p, int argc, char **argv, void *opts)
+opt_parse(const struct opt_prog *p, int argc, char **argv, void *opts,
+    struct opt_origin *org)
 {
 	struct opt_getopt	 g;
 	const struct opt	*o;
@@ -338,6 +339,8 @@ opt_parse(const struct opt_prog *p, int argc, char **argv, void *opts)
 		if (o->kind == OPT_LIST && !seen[o - p->opts])
 			opt_clear(o, opts);
 		seen[o - p->opts] = true;
+		if (org != NULL)
+			org->cmdline[o - p->opts] = true;
 		if (opt_store(o, opts, optarg, err, sizeof(err)) == -1)
 			opt_usage_error(p, "%s: %s%s", opt_label(o, label,
 			    sizeof(label)), err, opt_attached_hint(p, o, argv,

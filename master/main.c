@@ -174,6 +174,7 @@ main(int argc, char **argv)
 	static struct master_opts	 opts;
 	static struct master		 m;
 	static struct auth_key		 key;
+	static struct opt_origin	 org;	/* zeroed: static */
 	char				 err[512];
 	uint64_t			 nslaves = 0;
 	int				 first, code = 1;
@@ -189,14 +190,16 @@ main(int argc, char **argv)
 	opt_parse_early(&master_prog, argc, argv, &opts);
 	if (opts.genkey != NULL)
 		return master_genkey(opts.genkey);
-	if (conf_load_master(opts.c.config, &opts) == -1)
+	if (conf_load_master(opts.c.config, &opts, &org) == -1)
 		return 1;
 	/* The command line on top of the file. */
-	first = opt_parse(&master_prog, argc, argv, &opts);
+	first = opt_parse(&master_prog, argc, argv, &opts, &org);
 	argc -= first;
 	argv += first;
 	log_set_verbose(opts.c.verbose);
 	master_operands(argc, argv, &opts, &nslaves);
+	if (opt_requires_check(opt_master, &opts, &org) > 0)
+		goto out;
 	if (opts.c.key_file != NULL) {
 		if (auth_key_load(opts.c.key_file, &key, err, sizeof(err)) ==
 		    -1) {

@@ -77,6 +77,7 @@ main(int argc, char *argv[])
 	static struct slave_settings set;
 	struct slave_opts	 o;
 	static struct auth_key	 key;
+	static struct opt_origin org;	/* zeroed: static */
 	struct ev_loop		*loop = NULL;
 	struct passwd		*pw;
 	char			 err[512], pidfile[PATH_MAX];
@@ -89,13 +90,15 @@ main(int argc, char *argv[])
 	slave_opts_defaults(&o);
 	slave_init(&sl, &o);
 	opt_parse_early(&slave_prog, argc, argv, &o);
-	if (conf_load_slave(o.c.config, &o) == -1)
+	if (conf_load_slave(o.c.config, &o, &org) == -1)
 		goto out;	/* conf.c logged "file:line: key: message" */
-	first = opt_parse(&slave_prog, argc, argv, &o);
+	first = opt_parse(&slave_prog, argc, argv, &o, &org);
 	if (first < argc)
 		opt_usage_error(&slave_prog, "unexpected argument '%s'",
 		    argv[first]);
 	log_set_verbose(o.c.verbose);
+	if (opt_requires_check(opt_slave, &o, &org) > 0)
+		goto out;
 
 	/* A key asked for and not usable: never fall back to no key. */
 	if (o.c.key_file != NULL) {

@@ -71,7 +71,7 @@ assert_eq "configuration OK" "$o" "units on the master's command line: -t 1h -w 
 o=$("$SLAVE_BIN" -n -c "$TMP/empty.conf" --kill-grace 1.5m \
     --max-conf-size 512KiB --heartbeat-timeout 2m -T "$TMP" -o "$TMP/x.out" 2>&1)
 assert_eq "configuration OK" "$o" "units on the slave's command line: --kill-grace 1.5m --max-conf-size 512KiB"
-conf_ok 'slave {\n\tonce = true\n\tkeep_task = no\n}\nmaster {\n\tfollow = on\n\tfail_fast = off\n\tbroadcast_all = yes\n\tdaemon = false\n}\n' \
+conf_ok 'slave {\n\tonce = true\n\tkeep_task = no\n}\nmaster {\n\tfollow = on\n\tfail_fast = off\n\tbroadcast_all = yes\n\tinterface = lo\n\tdaemon = false\n}\n' \
     "booleans true/false, yes/no, on/off"
 conf_bad 'slave {\n\tonce = maybe\n}\n' "once" "a boolean that is not one"
 conf_ok 'slave {\n\toutput = "/tmp/a #b"\n}\n' "a quoted string holding a blank and #"
