@@ -175,7 +175,7 @@ main(int argc, char **argv)
 	static struct master		 m;
 	static struct auth_key		 key;
 	static struct opt_origin	 org;	/* zeroed: static */
-	char				 err[512];
+	char				 err[4096];
 	uint64_t			 nslaves = 0;
 	int				 first, code = 1;
 	int				 ready_fd = -1;
@@ -213,7 +213,8 @@ main(int argc, char **argv)
 	m.listen_fd = m.udp_fd = m.spare_fd = m.announce_fd = -1;
 	if (argc == 2 && sessfile_open(&m.sf, argv[1], err,
 	    sizeof(err)) == -1) {
-		log_warnx("%s", err);
+		/* Inert already (master.h); before -d, so on stderr. */
+		fprintf(stderr, "%s: %s\n", MASTER_NAME, err);
 		goto out;
 	}
 	if (opts.c.check) {

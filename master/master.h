@@ -55,6 +55,12 @@ struct sessfile {
 	uint64_t	 payload_size;
 };
 
+/*
+ * Open the session file and check its first line (sessfile.c).  0, or -1
+ * with the fault and what to write instead in err: its text from the file
+ * made inert already, for a terminal as it is (advice such as sed's
+ * 's/\r$//' must read as typed, which the log would escape).
+ */
 int	sessfile_open(struct sessfile *, const char *path, char *err,
 	    size_t errlen);
 /* Exactly len bytes at off (from the start of the file), or -1 + err. */

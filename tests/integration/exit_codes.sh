@@ -4,7 +4,8 @@
 #   3  the command is not executable: every slave's reason is printed;
 #      the command cannot be executed (exec fails): "not started"
 #   5  -w timed out: "1 of 3"
-#   1  usage errors ("out of range"), a missing session file
+#   1  usage errors ("out of range"), a missing session file, a relative
+#      command (the master checks the first line before discovery)
 #   0  -h (usage on stdout), -V (the version)
 . "$(dirname "$0")/../lib.sh"
 require_bins
@@ -94,10 +95,14 @@ for s in $slaves; do
 	esac
 done
 
-note "relative command path -> exit 3"
+note "relative command path -> exit 1, refused by the master before discovery"
 make_conf "$TMP/relative.session" 'sh :CONF:' 'exit 0'
 run_master 3 "$TMP/relative.session"
-assert_exit 3
+assert_exit 1
+assert_contains "$MASTER_ERR" "the command 'sh' is not an absolute path" \
+    "relative command: the reason"
+assert_not_contains "$MASTER_OUT" "phase configuration" \
+    "relative command: nothing sent to the slaves"
 
 # The slaves are still there after refusals: a good session works.
 note "slaves still serve after the refusals"
