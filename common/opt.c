@@ -4,6 +4,7 @@
  * the row's field; and the checks of a table itself.  The command line and
  * --help are in opt_cmdline.c.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -450,19 +451,46 @@ opt_label(const struct opt *o, char *buf, size_t len)
 
 /* ---- between rows ---- */
 
+/* Did row o's value come from the file (and not the command line)? */
+static bool
+opt_from_file(const struct opt *t, const struct opt *o,
+    const struct opt_origin *org)
+{
+	size_t i = (size_t)(o - t);
+
+	return org != NULL && i < OPT_ROWS_MAX && !org->cmdline[i] &&
+	    org->line[i] > 0 && o->key != NULL;
+}
+
 const char *
 opt_where(const struct opt *t, const struct opt *o,
     const struct opt_origin *org, char *buf, size_t len)
 {
-	size_t i = (size_t)(o - t);
-
-	if (org != NULL && i < OPT_ROWS_MAX && !org->cmdline[i] &&
-	    org->line[i] > 0 && o->key != NULL)
-		snprintf(buf, len, "%s:%d: %s", org->file, org->line[i],
-		    o->key);
+	if (opt_from_file(t, o, org))
+		snprintf(buf, len, "%s:%d: %s", org->file,
+		    org->line[o - t], o->key);
 	else
 		opt_label(o, buf, len);
 	return buf;
+}
+
+void
+opt_complain(const struct opt *t, const struct opt *o,
+    const struct opt_origin *org, const char *value, const char *fmt, ...)
+{
+	char	where[OPT_STR_MAX + 128], msg[1024];
+	bool	file;
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	opt_where(t, o, org, where, sizeof(where));
+	file = opt_from_file(t, o, org);
+	if (value != NULL)
+		log_warnx("%s%s%s: %s", where, file ? ": " : " ", value, msg);
+	else
+		log_warnx("%s: %s", where, msg);
 }
 
 bool
@@ -540,7 +568,7 @@ opt_requires_check(const struct opt *t, const void *opts,
 	if (org == NULL)
 		return 0;
 	for (o = t, i = 0; o->name != NULL && i < OPT_ROWS_MAX; o++, i++) {
-		bool file = !org->cmdline[i] && org->line[i] > 0;
+		bool file = opt_from_file(t, o, org);
 
 		if (o->requires[0] == NULL || !(org->cmdline[i] || file) ||
 		    !opt_in_effect(o, opts))

@@ -193,6 +193,14 @@ void	opt_list_add(struct opt_list *, const char *value);
  */
 const char *opt_where(const struct opt *t, const struct opt *o,
 	    const struct opt_origin *org, char *buf, size_t len);
+/*
+ * A fault of row o's value said (log_warnx), naming who set it: "-o VALUE:
+ * MESSAGE" or "FILE:LINE: output: VALUE: MESSAGE"; value NULL: "-k:
+ * MESSAGE", "FILE:LINE: key_file: MESSAGE".
+ */
+void	opt_complain(const struct opt *t, const struct opt *o,
+	    const struct opt_origin *org, const char *value, const char *fmt,
+	    ...) __attribute__((format(printf, 5, 6)));
 /* Is row o's field set: true, not 0, a string, a list with a value? */
 bool	opt_in_effect(const struct opt *, const void *opts);
 /*

@@ -68,6 +68,11 @@ int	sessfile_pread(const struct sessfile *, uint64_t off, void *buf,
 	    size_t len, char *err, size_t errlen);
 void	sessfile_close(struct sessfile *);
 
+/* ---- check.c: what a start would find wrong here, without starting ---- */
+
+/* Every fault said (log_warnx); how many. */
+int	check_local(const struct master_opts *, const struct opt_origin *);
+
 /* ---- names.c: the slaves' names in use, unique in O(1) ---- */
 
 struct names_ent;

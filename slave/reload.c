@@ -89,7 +89,6 @@ reload_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	const char		*config = sl->opts->c.config;
 	struct reload_pending	*p;
 	struct opt_origin	 org;
-	char			 err[512];
 
 	(void)loop;
 	(void)revents;
@@ -119,9 +118,9 @@ reload_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		return;
 	}
 	reload_keep_fixed(&p->opts, sl->opts);
-	if (settings_resolve(&p->opts, &p->set, err, sizeof(err)) == -1) {
-		log_warnx("SIGHUP: configuration not reloaded: %s; going on as "
-		    "before", err);
+	if (settings_resolve(&p->opts, &org, &p->set) > 0) {
+		log_warnx("SIGHUP: configuration not reloaded: the faults "
+		    "above; going on as before");
 		reload_pending_free(p);
 		return;
 	}

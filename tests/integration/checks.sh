@@ -6,7 +6,12 @@
 #     file (named by file and line); with its companion from either, fine;
 #   - a session file whose first line the slaves would refuse or run wrong:
 #     CRLF line endings, a #! line, an empty or a relative command; with -n
-#     and on a start, before discovery (nothing sent), with what to write.
+#     and on a start, before discovery (nothing sent), with what to write;
+#   - -n checks what a start would check here: the master's -i (exists, has
+#     an IPv4 address), the places of -r, -O (may be made), --log,
+#     --pidfile, the key file; the slave's -o, -T, --log, --pidfile, the
+#     --run-as user, each --allow path an executable regular file; every
+#     fault said (not only the first), named by option or file and line.
 . "$(dirname "$0")/../lib.sh"
 require_bins
 
@@ -165,5 +170,147 @@ accepted "leading blanks, a CR in the payload" "${M[@]}" -n 1 \
 printf '/no/such/program :CONF:\n' >"$TMP/elsewhere.session"
 accepted "a command that is not on this host" "${M[@]}" -n 1 \
     "$TMP/elsewhere.session"
+
+note "-n: the master's local mistakes, each said"
+make_conf "$TMP/good.session" '/bin/sh :CONF:' 'exit 0'
+G=("${M[@]}" -n)
+refused "-n -i eth9" "synexec_master: -i: interface eth9 does not exist" \
+    "${G[@]}" -i eth9 1 "$TMP/good.session"
+refused "-n -r /nonexistent/dir/r.json" \
+    "synexec_master: -r /nonexistent/dir/r.json: directory /nonexistent/dir: No such file or directory" \
+    "${G[@]}" -r /nonexistent/dir/r.json 1 "$TMP/good.session"
+mkdir -p "$TMP/adir"
+refused "-n -r DIR" "synexec_master: -r $TMP/adir: is a directory: name a file" \
+    "${G[@]}" -r "$TMP/adir" 1 "$TMP/good.session"
+refused "-n -r under a file" \
+    "-r $TMP/good.session/r.json: directory $TMP/good.session is not a directory" \
+    "${G[@]}" -r "$TMP/good.session/r.json"
+refused "-n -O in a missing parent" \
+    "synexec_master: -O $TMP/no/out: parent directory $TMP/no: No such file or directory" \
+    "${G[@]}" -O "$TMP/no/out"
+refused "-n -O on a file" "synexec_master: -O $TMP/good.session: not a directory" \
+    "${G[@]}" -O "$TMP/good.session"
+refused "-n --log in a missing directory" \
+    "synexec_master: --log $TMP/no/m.log: directory $TMP/no: No such file or directory" \
+    "${G[@]}" --log "$TMP/no/m.log"
+refused "-n --pidfile in a missing directory" \
+    "synexec_master: --pidfile $TMP/no/m.pid: directory $TMP/no: No such file or directory" \
+    "${G[@]}" --pidfile "$TMP/no/m.pid"
+refused "-n -k a missing key file" \
+    "synexec_master: -k: key file $TMP/no.key: No such file or directory" \
+    "${G[@]}" -k "$TMP/no.key"
+# -O may be made: -n says so, and makes nothing.
+accepted "-n with every place fine (-O to be made)" "${G[@]}" -i lo \
+    -r "$TMP/r.json" -O "$TMP/newout" --log "$TMP/m.log" \
+    --pidfile "$TMP/m.pid" 1 "$TMP/good.session"
+for f in newout r.json m.log m.pid; do
+	assert_no_file "$TMP/$f" "-n made nothing: $f"
+done
+# Every fault said, not only the first.
+n=$((n + 1))
+"${G[@]}" -i eth9 -r /nonexistent/dir/r.json --log "$TMP/no/m.log" \
+    --pidfile "$TMP/no/m.pid" -k "$TMP/no.key" --output-max 1M 1 \
+    "$TMP/relative.session" >"$TMP/all.out" 2>"$TMP/all.err"
+assert_eq 1 $? "-n with seven mistakes: exit 1"
+assert_eq 7 "$(wc -l <"$TMP/all.err")" "-n with seven mistakes: seven lines"
+for t in "-i: interface eth9" "-r /nonexistent" "--log $TMP/no" \
+    "--pidfile $TMP/no" "-k: key file" "--output-max has" \
+    "the command 'sleep' is not an absolute path"; do
+	assert_contains "$TMP/all.err" "$t" "-n with seven mistakes"
+done
+# From the file: named by its file, line and key.
+printf 'master {\n\tresults = "/nonexistent/dir/r.json"\n\tinterface = eth9\n}\n' \
+    >"$TMP/places.conf"
+refused "-n: results in the file" \
+    "synexec_master: $TMP/places.conf:2: results: /nonexistent/dir/r.json: directory /nonexistent/dir: No such file or directory" \
+    "$MASTER_BIN" -n -c "$TMP/places.conf"
+refused "-n: interface in the file" \
+    "synexec_master: $TMP/places.conf:3: interface: interface eth9 does not exist" \
+    "$MASTER_BIN" -n -c "$TMP/places.conf"
+# A start finds the same before discovery.
+run_master -r /nonexistent/dir/r.json 1 "$TMP/good.session"
+assert_exit 1 "a start with -r /nonexistent/dir/r.json"
+assert_contains "$MASTER_ERR" "-r /nonexistent/dir/r.json: directory /nonexistent/dir" \
+    "a start with -r /nonexistent/dir/r.json: the reason"
+assert_not_contains "$MASTER_OUT" "phase discovery" "a start: no discovery"
+
+# An interface without an IPv4 address: in a namespace of our own.
+if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
+	ns=synexec-checks-$$
+	# A veth pair (as netns.sh uses), or a dummy link, with no address.
+	netns_add "$ns" && { ip -n "$ns" link add d0 type veth peer name d1 ||
+	    ip -n "$ns" link add d0 type dummy; } 2>/dev/null &&
+	    ip -n "$ns" link set d0 up
+	if [ $? = 0 ]; then
+		refused "-n -i with no IPv4 address" \
+		    "synexec_master: -i: interface d0 has no IPv4 address" \
+		    ip netns exec "$ns" "${G[@]}" -i d0
+	else
+		echo "SKIP: (part) -i without an address: cannot make a dummy link"
+	fi
+else
+	echo "SKIP: (part) -i without an address: needs root for a namespace"
+fi
+
+note "-n: the slave's local mistakes, each said"
+S=("$SLAVE_BIN" -c "$TMP/empty.conf" -n -T "$TMP" -o "$TMP/s.out")
+refused "slave -n -o /nonexistent/dir/x.out" \
+    "synexec_slave: -o /nonexistent/dir/x.out: directory /nonexistent/dir: No such file or directory" \
+    "${S[@]}" -o /nonexistent/dir/x.out
+refused "slave -n -o DIR" "synexec_slave: -o $TMP/adir: is a directory: name a file" \
+    "${S[@]}" -o "$TMP/adir"
+refused "slave -n -T /nonexistent" \
+    "synexec_slave: -T /nonexistent: No such file or directory" \
+    "${S[@]}" -T /nonexistent
+refused "slave -n -T FILE" "synexec_slave: -T $TMP/good.session: not a directory" \
+    "${S[@]}" -T "$TMP/good.session"
+refused "slave -n --run-as nosuchuser" \
+    "synexec_slave: --run-as nosuchuser: no such user" \
+    "${S[@]}" --run-as nosuchuser
+refused "slave -n --allow /nonexistent" \
+    "synexec_slave: --allow /nonexistent: No such file or directory" \
+    "${S[@]}" --allow /bin/true --allow /nonexistent
+refused "slave -n --allow DIR" "synexec_slave: --allow $TMP/adir: not a regular file" \
+    "${S[@]}" --allow "$TMP/adir"
+printf 'not a program\n' >"$TMP/plain"
+chmod 0644 "$TMP/plain"
+# No x bit at all: not even root may run it.
+refused "slave -n --allow a file without x" \
+    "synexec_slave: --allow $TMP/plain: not executable" \
+    "${S[@]}" --allow "$TMP/plain"
+refused "slave -n --log in a missing directory" \
+    "synexec_slave: --log $TMP/no/s.log: directory $TMP/no: No such file or directory" \
+    "${S[@]}" --log "$TMP/no/s.log"
+refused "slave -n --pidfile in a missing directory" \
+    "synexec_slave: --pidfile $TMP/no/s.pid: directory $TMP/no: No such file or directory" \
+    "${S[@]}" --pidfile "$TMP/no/s.pid"
+refused "slave -n -i eth9" "synexec_slave: -i eth9: No such device" \
+    "${S[@]}" -i eth9
+accepted "slave -n with every place fine" "${S[@]}" --allow /bin/true \
+    --allow /bin/sh --log "$TMP/s.log" --pidfile "$TMP/s.pid"
+for f in s.out s.log s.pid; do
+	assert_no_file "$TMP/$f" "slave -n made nothing: $f"
+done
+n=$((n + 1))
+"${S[@]}" -o /nonexistent/dir/x.out -T /nonexistent --run-as nosuchuser \
+    --allow /nonexistent --log "$TMP/no/s.log" >"$TMP/sall.out" 2>"$TMP/sall.err"
+assert_eq 1 $? "slave -n with five mistakes: exit 1"
+assert_eq 5 "$(wc -l <"$TMP/sall.err")" "slave -n with five mistakes: five lines"
+printf 'slave {\n\toutput = "/nonexistent/dir/x.out"\n\tallow = { "/bin/true", "/nonexistent" }\n\trun_as = "nosuchuser"\n}\n' \
+    >"$TMP/splaces.conf"
+refused "slave -n: output in the file" \
+    "synexec_slave: $TMP/splaces.conf:2: output: /nonexistent/dir/x.out: directory /nonexistent/dir: No such file or directory" \
+    "$SLAVE_BIN" -n -c "$TMP/splaces.conf" -T "$TMP"
+refused "slave -n: allow in the file" \
+    "synexec_slave: $TMP/splaces.conf:3: allow: /nonexistent: No such file or directory" \
+    "$SLAVE_BIN" -n -c "$TMP/splaces.conf" -T "$TMP"
+refused "slave -n: run_as in the file" \
+    "synexec_slave: $TMP/splaces.conf:4: run_as: nosuchuser: no such user" \
+    "$SLAVE_BIN" -n -c "$TMP/splaces.conf" -T "$TMP"
+# A start refuses the same, before it listens.
+refused "a slave start with -o /nonexistent/dir/x.out" \
+    "-o /nonexistent/dir/x.out: directory /nonexistent/dir" \
+    "$SLAVE_BIN" -c "$TMP/empty.conf" -i lo -p "$PORT" -T "$TMP" \
+    -o /nonexistent/dir/x.out
 
 finish
