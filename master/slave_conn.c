@@ -418,7 +418,8 @@ slave_conf_answer(struct slave *s, const struct proto_hdr *h,
 			    "refused (a 2014 slave gives no reason)" :
 			    "refused (no reason given)");
 		s->state = SLAVE_REFUSED;
-		log_info("%s: refused the configuration: %s", s->label,
+		/* Said once, with the others', by session_conf_answer(). */
+		log_debug("%s: refused the configuration: %s", s->label,
 		    s->why);
 	}
 	session_conf_answer(m, s);
