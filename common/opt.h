@@ -8,7 +8,8 @@
  * range, its default, its help, and where it lives in the program's options
  * struct.  From the table come the getopt strings and --help (opt_cmdline.c),
  * the file's schema (conf.c), the checks of a value on the command line and
- * in the file alike (opt.c: one parser per kind serves both), the defaults,
+ * in the file alike (opt.c: one parser per kind serves both), the checks
+ * between options (.requires, opt_requires_check), the defaults,
  * and the settings a SIGHUP cannot change (slave/reload.c).  Adding an option is one row here plus its field in
  * conf.h's struct (and the code that uses it), plus its man page entries,
  * which tests/integration/manpages.sh holds to the table.
