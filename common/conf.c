@@ -109,6 +109,27 @@ conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 	    cfg != NULL ? cfg->line : 0, msg);
 }
 
+/* The line where opt was first set, 0 if not yet. */
+static int
+conf_line(const cfg_opt_t *opt)
+{
+	size_t i;
+
+	for (i = 0; i < conf_nseen; i++)
+		if (conf_seen[i].opt == opt)
+			return conf_seen[i].line;
+	return 0;
+}
+
+static void
+conf_remember(cfg_t *cfg, const cfg_opt_t *opt)
+{
+	if (conf_nseen < sizeof(conf_seen) / sizeof(conf_seen[0])) {
+		conf_seen[conf_nseen].opt = opt;
+		conf_seen[conf_nseen++].line = cfg->line;
+	}
+}
+
 /*
  * A key given twice in a section would be taken silently from its last line:
  * more likely a forgotten line than a wish.  -1 (said) on the second time.
@@ -116,19 +137,14 @@ conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 static int
 conf_once(cfg_t *cfg, const cfg_opt_t *opt)
 {
-	size_t i;
+	int line = conf_line(opt);
 
-	for (i = 0; i < conf_nseen; i++)
-		if (conf_seen[i].opt == opt) {
-			cfg_error(cfg, "%s: given twice in section %s (first on "
-			    "line %d)", opt->name, cfg_name(cfg),
-			    conf_seen[i].line);
-			return -1;
-		}
-	if (conf_nseen < sizeof(conf_seen) / sizeof(conf_seen[0])) {
-		conf_seen[conf_nseen].opt = opt;
-		conf_seen[conf_nseen++].line = cfg->line;
+	if (line > 0) {
+		cfg_error(cfg, "%s: given twice in section %s (first on line "
+		    "%d)", opt->name, cfg_name(cfg), line);
+		return -1;
 	}
+	conf_remember(cfg, opt);
 	return 0;
 }
 
@@ -164,6 +180,8 @@ conf_validate(cfg_t *cfg, cfg_opt_t *opt)
 	/* A list is validated value by value: allow += {...} adds to it. */
 	if (!(opt->flags & CFGF_LIST) && conf_once(cfg, opt) == -1)
 		return -1;
+	if ((opt->flags & CFGF_LIST) && conf_line(opt) == 0)
+		conf_remember(cfg, opt);
 	if (n == 0)		/* an emptied list: allow = {} */
 		return 0;
 	/* A list is checked as it grows: the last value is the new one. */
@@ -261,14 +279,24 @@ conf_apply_key(cfg_t *sec, const struct opt *o, void *opts)
 	return 0;
 }
 
-/* The keys the section has, into opts; the others keep their value. */
+/*
+ * The keys the section has, into opts; the others keep their value.  Each
+ * key's line into org (if not NULL).
+ */
 static int
-conf_apply(cfg_t *sec, const struct opt *t, void *opts)
+conf_apply(cfg_t *sec, const struct opt *t, void *opts,
+    struct opt_origin *org)
 {
-	for (; t->name != NULL; t++)
-		if (t->key != NULL && cfg_size(sec, t->key) > 0 &&
-		    conf_apply_key(sec, t, opts) == -1)
+	size_t i;
+
+	for (i = 0; t[i].name != NULL; i++) {
+		if (t[i].key == NULL || cfg_size(sec, t[i].key) == 0)
+			continue;
+		if (conf_apply_key(sec, &t[i], opts) == -1)
 			return -1;
+		if (org != NULL && i < OPT_ROWS_MAX)
+			org->line[i] = conf_line(cfg_getopt(sec, t[i].key));
+	}
 	return 0;
 }
 
@@ -490,7 +518,8 @@ out:
  * logging.
  */
 static int
-conf_load(const char *path, const struct conf_section *own, void *opts)
+conf_load(const char *path, const struct conf_section *own, void *opts,
+    struct opt_origin *org)
 {
 	cfg_opt_t	*schema[CONF_NSECTIONS] = { NULL };
 	const char	*shown = path != NULL ? path : CONF_DEFAULT_FILE;
@@ -523,7 +552,10 @@ conf_load(const char *path, const struct conf_section *own, void *opts)
 	    cfg_opt_size(secopt) == 0)
 		ret = 0;
 	else
-		ret = conf_apply(cfg_opt_getnsec(secopt, 0), own->opts, opts);
+		ret = conf_apply(cfg_opt_getnsec(secopt, 0), own->opts, opts,
+		    org);
+	if (ret == 0 && org != NULL)
+		snprintf(org->file, sizeof(org->file), "%s", shown);
 out:
 	if (cfg != NULL)
 		cfg_free(cfg);
@@ -535,13 +567,15 @@ out:
 }
 
 int
-conf_load_master(const char *path, struct master_opts *m)
+conf_load_master(const char *path, struct master_opts *m,
+    struct opt_origin *org)
 {
-	return conf_load(path, &conf_sections[0], m);
+	return conf_load(path, &conf_sections[0], m, org);
 }
 
 int
-conf_load_slave(const char *path, struct slave_opts *s)
+conf_load_slave(const char *path, struct slave_opts *s,
+    struct opt_origin *org)
 {
-	return conf_load(path, &conf_sections[1], s);
+	return conf_load(path, &conf_sections[1], s, org);
 }

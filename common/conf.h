@@ -80,9 +80,12 @@ void	slave_opts_free(struct slave_opts *);
  * Load the file into opts (only the section of this program is applied, the
  * other is validated too so that one file serves both).  path NULL: the default
  * file, silently skipped if it does not exist.  Returns 0, or -1 after logging
- * "file:line: key: message".
+ * "file:line: key: message".  org (if not NULL) is told the file and the line
+ * of each key applied (and nothing else: the caller zeroes it).
  */
-int	conf_load_master(const char *path, struct master_opts *);
-int	conf_load_slave(const char *path, struct slave_opts *);
+int	conf_load_master(const char *path, struct master_opts *,
+	    struct opt_origin *org);
+int	conf_load_slave(const char *path, struct slave_opts *,
+	    struct opt_origin *org);
 
 #endif

@@ -17,12 +17,19 @@ int	parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 int	parse_port(const char *s, uint16_t *out, char *err, size_t errlen);
 int	parse_session(const char *s, uint32_t *out, char *err, size_t errlen);
 /*
- * Seconds as a decimal with up to 9 fractional digits ("0.2", "10", "1.5"),
- * in [min_ns, max_ns], returned in nanoseconds.  No exponent, no hex.
+ * A duration: a decimal ("0.2", "10", ".5") with an optional unit: ms, s, m
+ * (or min), h, d; no unit is seconds.  In [min_ns, max_ns], returned in
+ * nanoseconds, exactly ("1.5m" is 90 s): a value finer than a nanosecond is
+ * refused, never rounded.  No sign, no exponent, no hex.
  */
 int	parse_seconds(const char *s, uint64_t min_ns, uint64_t max_ns,
 	    uint64_t *out_ns, char *err, size_t errlen);
-/* Bytes with an optional K, M, G or T suffix (powers of 1024). */
+/*
+ * Bytes: a decimal with an optional unit: K, M, G, T, P, E (either case)
+ * alone or with "iB" are powers of 1024, with "B" powers of 1000 ("10MB" is
+ * 10^7); "B" alone is bytes.  A fraction must give whole bytes ("1.5K" is
+ * 1536, "1.1K" is refused).
+ */
 int	parse_bytes(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 	    char *err, size_t errlen);
 

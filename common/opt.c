@@ -4,6 +4,7 @@
  * the row's field; and the checks of a table itself.  The command line and
  * --help are in opt_cmdline.c.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -446,6 +447,145 @@ opt_label(const struct opt *o, char *buf, size_t len)
 	else
 		snprintf(buf, len, "--%s", o->name);
 	return buf;
+}
+
+/* ---- between rows ---- */
+
+/* Did row o's value come from the file (and not the command line)? */
+static bool
+opt_from_file(const struct opt *t, const struct opt *o,
+    const struct opt_origin *org)
+{
+	size_t i = (size_t)(o - t);
+
+	return org != NULL && i < OPT_ROWS_MAX && !org->cmdline[i] &&
+	    org->line[i] > 0 && o->key != NULL;
+}
+
+const char *
+opt_where(const struct opt *t, const struct opt *o,
+    const struct opt_origin *org, char *buf, size_t len)
+{
+	if (opt_from_file(t, o, org))
+		snprintf(buf, len, "%s:%d: %s", org->file,
+		    org->line[o - t], o->key);
+	else
+		opt_label(o, buf, len);
+	return buf;
+}
+
+void
+opt_complain(const struct opt *t, const struct opt *o,
+    const struct opt_origin *org, const char *value, const char *fmt, ...)
+{
+	char	where[OPT_STR_MAX + 128], msg[1024];
+	bool	file;
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	opt_where(t, o, org, where, sizeof(where));
+	file = opt_from_file(t, o, org);
+	if (value != NULL)
+		log_warnx("%s%s%s: %s", where, file ? ": " : " ", value, msg);
+	else
+		log_warnx("%s: %s", where, msg);
+}
+
+bool
+opt_in_effect(const struct opt *o, const void *opts)
+{
+	const void	*f = opt_cfield(o, opts);
+	uint64_t	 v = 0;
+
+	if (opt_is_string(o->kind))
+		return *(char *const *)f != NULL;
+	switch (o->kind) {
+	case OPT_LIST:
+		return ((const struct opt_list *)f)->n > 0;
+	case OPT_FLAG:
+		return *(const bool *)f;
+	case OPT_COUNT:
+		return *(const int *)f > 0;
+	case OPT_UINT:
+	case OPT_SECONDS:
+	case OPT_BYTES:
+		if (o->size == sizeof(uint16_t))
+			v = *(const uint16_t *)f;
+		else if (o->size == sizeof(uint32_t))
+			v = *(const uint32_t *)f;
+		else
+			v = *(const uint64_t *)f;
+		return v != 0;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Row o's companions named for a message into buf: "-O or --follow", or
+ * for a key of the file "output_dir or follow (-O, --follow)".
+ */
+static void
+opt_requires_names(const struct opt *t, const struct opt *o, bool file,
+    char *buf, size_t len)
+{
+	const struct opt	*r;
+	char			 labels[256] = "", label[64];
+	size_t			 j, n = 0, nl = 0, count = 0;
+
+	buf[0] = '\0';
+	while (count < OPT_REQUIRES_MAX && o->requires[count] != NULL)
+		count++;
+	for (j = 0; j < count; j++) {
+		const char *sep = j == 0 ? "" : j + 1 == count ? " or " : ", ";
+
+		if ((r = opt_by_name(t, o->requires[j])) == NULL)
+			continue;
+		opt_label(r, label, sizeof(label));
+		if (n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", sep,
+			    file && r->key != NULL ? r->key : label);
+		if (nl < sizeof(labels))
+			nl += (size_t)snprintf(labels + nl,
+			    sizeof(labels) - nl, "%s%s", j > 0 ? ", " : "",
+			    label);
+	}
+	if (file && n < len)
+		snprintf(buf + n, len - n, " (%s)", labels);
+}
+
+int
+opt_requires_check(const struct opt *t, const void *opts,
+    const struct opt_origin *org)
+{
+	const struct opt	*o, *r;
+	char			 where[4200], names[512];
+	size_t			 i, j;
+	int			 bad = 0;
+
+	if (org == NULL)
+		return 0;
+	for (o = t, i = 0; o->name != NULL && i < OPT_ROWS_MAX; o++, i++) {
+		bool file = opt_from_file(t, o, org);
+
+		if (o->requires[0] == NULL || !(org->cmdline[i] || file) ||
+		    !opt_in_effect(o, opts))
+			continue;
+		for (j = 0; j < OPT_REQUIRES_MAX && o->requires[j]; j++)
+			if ((r = opt_by_name(t, o->requires[j])) != NULL &&
+			    opt_in_effect(r, opts))
+				break;
+		if (j < OPT_REQUIRES_MAX && o->requires[j] != NULL)
+			continue;
+		opt_requires_names(t, o, file, names, sizeof(names));
+		opt_where(t, o, org, where, sizeof(where));
+		log_warnx("%s%s has no effect without %s", where,
+		    file ? ":" : "", names);
+		bad++;
+	}
+	return bad;
 }
 
 /* ---- the table's own checks (tests/unit/test_opt.c) ---- */

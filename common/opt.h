@@ -8,7 +8,8 @@
  * range, its default, its help, and where it lives in the program's options
  * struct.  From the table come the getopt strings and --help (opt_cmdline.c),
  * the file's schema (conf.c), the checks of a value on the command line and
- * in the file alike (opt.c: one parser per kind serves both), the defaults,
+ * in the file alike (opt.c: one parser per kind serves both), the checks
+ * between options (.requires, opt_requires_check), the defaults,
  * and the settings a SIGHUP cannot change (slave/reload.c).  Adding an option is one row here plus its field in
  * conf.h's struct (and the code that uses it), plus its man page entries,
  * which tests/integration/manpages.sh holds to the table.
@@ -45,8 +46,8 @@ enum opt_kind {
 	OPT_FLAG,	/* bool; no argument; a boolean in the file */
 	OPT_COUNT,	/* int; no argument, each one adds 1; min..max in the file */
 	OPT_UINT,	/* uint16_t, uint32_t or uint64_t (.size), min..max */
-	OPT_SECONDS,	/* uint64_t ns from "2.5" (seconds), min..max ns */
-	OPT_BYTES,	/* uint64_t from "512K", min..max */
+	OPT_SECONDS,	/* uint64_t ns from "2.5", "500ms", "1.5m", min..max ns */
+	OPT_BYTES,	/* uint64_t from "512K", "10MB", min..max */
 	OPT_STR,	/* char *, 1..OPT_STR_MAX bytes */
 	OPT_ABSPATH,	/* char *, an OPT_STR that starts with '/' */
 	OPT_IFNAME,	/* char *, a network interface's name */
@@ -94,11 +95,24 @@ struct opt {
 	unsigned	 flags;		/* OPTF_* */
 	/*
 	 * Long names of options without which this one has no effect (any
-	 * one of them will do).  Checked to exist (opt_table_check) and
-	 * dumped; not enforced yet: the first option that needs it decides
-	 * whether a file's value counts as given.
+	 * one of them will do).  Checked to exist (opt_table_check), dumped,
+	 * and enforced by opt_requires_check(): this option given (on the
+	 * command line or in the file) and set (not 0, false or empty)
+	 * without any of them set, wherever from, is refused.
 	 */
 	const char	*requires[OPT_REQUIRES_MAX];
+};
+
+/*
+ * Where the values of a program's options came from: row i (of its table)
+ * set by the file's line line[i], or on the command line.  For the checks
+ * between options and for messages that name what the user wrote.
+ */
+struct opt_origin {
+	char		 file[OPT_STR_MAX + 1];	/* the file as shown ("": none
+						   read) */
+	int		 line[OPT_ROWS_MAX];	/* > 0: the key's line */
+	bool		 cmdline[OPT_ROWS_MAX];	/* given on the command line */
 };
 
 /* A program: its table and what --help says around the options. */
@@ -125,12 +139,17 @@ void	opt_parse_early(const struct opt_prog *, int argc, char **argv,
 /*
  * The command line on top of opts (after the file): a count adds to the
  * file's, a list replaces the file's, anything else overrides it.  Exits 1
- * on a usage error.  Returns the index in argv of the first operand.
+ * on a usage error.  Returns the index in argv of the first operand.  The
+ * rows given are marked in org (if not NULL).
  */
-int	opt_parse(const struct opt_prog *, int argc, char **argv, void *opts);
+int	opt_parse(const struct opt_prog *, int argc, char **argv, void *opts,
+	    struct opt_origin *org);
 
 void	opt_usage(const struct opt_prog *, FILE *);
-/* "PROGRAM: message" and the usage on stderr, exit 1. */
+/*
+ * "PROGRAM: message" and "Try 'PROGRAM --help' for more information." on
+ * stderr (never the whole help), exit 1.
+ */
 void	opt_usage_error(const struct opt_prog *, const char *fmt, ...)
 	    __attribute__((noreturn, format(printf, 2, 3)));
 
@@ -168,6 +187,32 @@ void	opt_copy(const struct opt *, void *dst, const void *src);
 void	opt_set_str(char **dst, const char *value);
 /* A copy of value at the end of the list (unchecked).  Exits on no memory. */
 void	opt_list_add(struct opt_list *, const char *value);
+
+/*
+ * Who set row o, for a message: "-o" or "--output-max" (the command line,
+ * or the default), or "FILE:LINE: output" (the file).  org may be NULL.
+ */
+const char *opt_where(const struct opt *t, const struct opt *o,
+	    const struct opt_origin *org, char *buf, size_t len);
+/*
+ * A fault of row o's value said (log_warnx), naming who set it: "-o VALUE:
+ * MESSAGE" or "FILE:LINE: output: VALUE: MESSAGE"; value NULL: "-k:
+ * MESSAGE", "FILE:LINE: key_file: MESSAGE".
+ */
+void	opt_complain(const struct opt *t, const struct opt *o,
+	    const struct opt_origin *org, const char *value, const char *fmt,
+	    ...) __attribute__((format(printf, 5, 6)));
+/* Is row o's field set: true, not 0, a string, a list with a value? */
+bool	opt_in_effect(const struct opt *, const void *opts);
+/*
+ * Every row of t given (org) and set in opts whose requires[] are none of
+ * them set is said (log_warnx), as "--output-max has no effect without -O
+ * or --follow", or "FILE:LINE: output_max: has no effect without
+ * output_dir or follow (-O, --follow)" for a key of the file.  Returns how
+ * many.
+ */
+int	opt_requires_check(const struct opt *t, const void *opts,
+	    const struct opt_origin *org);
 
 /* The table is well formed (names, letters, keys, fields, defaults). */
 int	opt_table_check(const struct opt *, char *err, size_t errlen);

@@ -7,8 +7,10 @@
  * --genkey); then, once the file is applied, all of it on top.  Errors are
  * reported by the second pass, so that "-h" works whatever else is wrong.
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,33 +131,201 @@ opt_parse_early(const struct opt_prog *p, int argc, char **argv, void *opts)
 		opt_usage_error(p, "%s", first);
 }
 
+/* ---- near misses ---- */
+
+#define OPT_WORD_MAX	64	/* longer words are not compared */
+
+/*
+ * Edit distance between a and b, counting a swap of two neighbours as one
+ * edit (optimal string alignment), letters compared without case.
+ */
+static size_t
+opt_distance(const char *a, const char *b)
+{
+	size_t	la = strlen(a), lb = strlen(b), i, j;
+	size_t	d[OPT_WORD_MAX + 1][OPT_WORD_MAX + 1];
+
+	if (la > OPT_WORD_MAX || lb > OPT_WORD_MAX)
+		return SIZE_MAX;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			size_t cost = tolower((unsigned char)a[i - 1]) !=
+			    tolower((unsigned char)b[j - 1]);
+			size_t v = d[i - 1][j - 1] + cost;
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[la][lb];
+}
+
+/*
+ * The long option the user most likely meant by word (typed without its
+ * dashes, nor any "=value"): the nearest name within 1 edit for words of up
+ * to 4 characters, 2 for longer ones.  NULL if none is that near.
+ */
+static const struct opt *
+opt_suggest(const struct opt_prog *p, const char *word, size_t len)
+{
+	const struct opt	*o, *best = NULL;
+	char			 w[OPT_WORD_MAX + 1];
+	size_t			 d, bestd = SIZE_MAX;
+
+	if (len == 0 || len > OPT_WORD_MAX)
+		return NULL;
+	memcpy(w, word, len);
+	w[len] = '\0';
+	for (o = p->opts; o->name != NULL; o++) {
+		if (o->flags & OPTF_HIDDEN)
+			continue;
+		if ((d = opt_distance(w, o->name)) < bestd) {
+			bestd = d;
+			best = o;
+		}
+	}
+	if (best == NULL || bestd > (len <= 4 ? 1u : 2u) || bestd >= len)
+		return NULL;
+	return best;
+}
+
+/* "; did you mean --follow?" for word, or "" (buf). */
+static const char *
+opt_did_you_mean(const struct opt_prog *p, const char *word, size_t len,
+    char *buf, size_t buflen)
+{
+	const struct opt *o = opt_suggest(p, word, len);
+
+	buf[0] = '\0';
+	if (o != NULL)
+		snprintf(buf, buflen, "; did you mean --%s?", o->name);
+	return buf;
+}
+
+/*
+ * The rows but the hidden ones whose long name starts with name[0..len),
+ * which getopt_long took as an abbreviation of none because there are
+ * several (with the hidden ones).  Their names into buf ("--output-dir,
+ * --output-max"); how many.
+ */
+static int
+opt_prefixed(const struct opt_prog *p, const char *name, size_t len,
+    char *buf, size_t buflen)
+{
+	const struct opt	*o;
+	size_t			 n = 0;
+	int			 count = 0;
+
+	buf[0] = '\0';
+	for (o = p->opts; o->name != NULL; o++) {
+		if (len == 0 || strncmp(o->name, name, len) != 0 ||
+		    (o->flags & OPTF_HIDDEN))
+			continue;
+		count++;
+		if (n < buflen)
+			n += (size_t)snprintf(buf + n, buflen - n, "%s--%s",
+			    n > 0 ? ", " : "", o->name);
+	}
+	return count;
+}
+
+/*
+ * The short options element of argv that getopt stopped in at an unknown
+ * letter: getopt steps past an element only once its last letter is read.
+ */
+static const char *
+opt_bad_element(int argc, char **argv, int letter)
+{
+	const char	*prev = optind >= 2 ? argv[optind - 1] : NULL;
+	const char	*cur = optind < argc ? argv[optind] : NULL;
+
+	if (prev != NULL && prev[0] == '-' && prev[1] != '-' &&
+	    prev[1] != '\0' && prev[strlen(prev) - 1] == letter)
+		return prev;
+	if (cur != NULL && cur[0] == '-' && cur[1] != '-' &&
+	    strchr(cur + 1, letter) != NULL)
+		return cur;
+	return NULL;
+}
+
 /* getopt's complaints, in our words: the option named as typed. */
 static void __attribute__((noreturn))
-opt_getopt_error(const struct opt_prog *p, int c, char **argv)
+opt_getopt_error(const struct opt_prog *p, int c, int argc, char **argv)
 {
 	const struct opt	*o = opt_by_val(p->opts, optopt);
-	const char		*arg = argv[optind - 1];
-	char			 label[64];
+	const char		*arg = argv[optind - 1], *elem;
+	char			 label[64], hint[128], names[512];
 	size_t			 n;
 
 	if (c == ':')
 		opt_usage_error(p, "%s: missing argument",
 		    o != NULL && strncmp(arg, "--", 2) != 0 ?
 		    opt_label(o, label, sizeof(label)) : arg);
-	if (optopt != 0 && optopt < OPT_LONG_VAL)
-		opt_usage_error(p, "unknown option -%c", optopt);
-	/* A long option: shown without any "=value". */
-	n = strcspn(arg, "=");
-	opt_usage_error(p, "unknown option %.*s", (int)(n > 64 ? 64 : n), arg);
+	if (strncmp(arg, "--", 2) == 0 && (optopt == 0 ||
+	    optopt >= OPT_LONG_VAL || (o != NULL && strncmp(arg + 2, o->name,
+	    strcspn(arg + 2, "=")) == 0))) {
+		/* A long option: shown without any "=value". */
+		n = strcspn(arg + 2, "=");
+		if (o != NULL && arg[2 + n] == '=' && !opt_has_arg(o))
+			opt_usage_error(p, "--%s takes no argument", o->name);
+		switch (opt_prefixed(p, arg + 2, n, names, sizeof(names))) {
+		case 0:
+			break;
+		case 1:
+			opt_usage_error(p, "unknown option --%.*s; did you "
+			    "mean %s?", (int)(n > 64 ? 64 : n), arg + 2, names);
+		default:
+			opt_usage_error(p, "option --%.*s is ambiguous: %s",
+			    (int)(n > 64 ? 64 : n), arg + 2, names);
+		}
+		opt_usage_error(p, "unknown option --%.*s%s",
+		    (int)(n > 64 ? 64 : n), arg + 2,
+		    opt_did_you_mean(p, arg + 2, n, hint, sizeof(hint)));
+	}
+	/* "-follow": a long option with one dash is a bundle of letters. */
+	elem = opt_bad_element(argc, argv, optopt);
+	if (elem != NULL && strlen(elem) > 2 && opt_did_you_mean(p, elem + 1,
+	    strcspn(elem + 1, "="), hint, sizeof(hint))[0] != '\0')
+		opt_usage_error(p, "unknown option -%c in '%.64s'%s", optopt,
+		    elem, hint);
+	opt_usage_error(p, "unknown option -%c", optopt);
+}
+
+/*
+ * "-timeout 5" is -t with "imeout": if the value is glued to its letter and
+ * the whole word is near a long name, the hint says so ("" otherwise).
+ */
+static const char *
+opt_attached_hint(const struct opt_prog *p, const struct opt *o, char **argv,
+    char *buf, size_t buflen)
+{
+	const char *elem = optind >= 1 ? argv[optind - 1] : NULL;
+
+	buf[0] = '\0';
+	if (o->letter == 0 || optarg == NULL || elem == NULL ||
+	    elem[0] != '-' || elem[1] != o->letter || optarg != elem + 2)
+		return buf;
+	return opt_did_you_mean(p, elem + 1, strcspn(elem + 1, "="), buf,
+	    buflen);
 }
 
 int
-opt_parse(const struct opt_prog *p, int argc, char **argv, void *opts)
+opt_parse(const struct opt_prog *p, int argc, char **argv, void *opts,
+    struct opt_origin *org)
 {
 	struct opt_getopt	 g;
 	const struct opt	*o;
 	bool			 seen[OPT_ROWS_MAX] = { false };
-	char			 err[256], label[64];
+	char			 err[256], label[64], hint[128];
 	int			 c;
 
 	opt_getopt_build(p->opts, &g);
@@ -163,15 +333,18 @@ opt_parse(const struct opt_prog *p, int argc, char **argv, void *opts)
 	opterr = 0;
 	while ((c = opt_next(&g, argc, argv)) != -1) {
 		if (c == '?' || c == ':' || (o = opt_by_val(p->opts, c)) == NULL)
-			opt_getopt_error(p, c, argv);
+			opt_getopt_error(p, c, argc, argv);
 		opt_act(p, o);
 		/* The command line's list replaces the file's. */
 		if (o->kind == OPT_LIST && !seen[o - p->opts])
 			opt_clear(o, opts);
 		seen[o - p->opts] = true;
+		if (org != NULL)
+			org->cmdline[o - p->opts] = true;
 		if (opt_store(o, opts, optarg, err, sizeof(err)) == -1)
-			opt_usage_error(p, "%s: %s", opt_label(o, label,
-			    sizeof(label)), err);
+			opt_usage_error(p, "%s: %s%s", opt_label(o, label,
+			    sizeof(label)), err, opt_attached_hint(p, o, argv,
+			    hint, sizeof(hint)));
 	}
 	return optind;
 }
@@ -188,7 +361,7 @@ opt_usage_error(const struct opt_prog *p, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	opt_usage(p, stderr);
+	fprintf(stderr, "Try '%s --help' for more information.\n", p->name);
 	exit(1);
 }
 

@@ -89,7 +89,7 @@ const struct opt opt_slave[] = {
 	{ .name = "max-conf-size", .key = "max_conf_size", .kind = OPT_BYTES,
 	  .min = 0, .max = UINT64_MAX, .def = "1G", S(max_conf_size),
 	  .arg = "BYTES", .flags = OPTF_USAGE,
-	  .help = "refuse payloads larger than BYTES (K/M/G/T; %D)" },
+	  .help = "refuse payloads larger than BYTES\n(default %D)" },
 	{ .name = "heartbeat-timeout", .key = "heartbeat_timeout",
 	  .kind = OPT_SECONDS, .min = OPT_SEC(1), .max = OPT_SEC(3600),
 	  .def = "10", S(c.heartbeat_timeout_ns), .arg = "SECONDS",

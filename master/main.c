@@ -174,9 +174,10 @@ main(int argc, char **argv)
 	static struct master_opts	 opts;
 	static struct master		 m;
 	static struct auth_key		 key;
-	char				 err[512];
+	static struct opt_origin	 org;	/* zeroed: static */
+	char				 err[4096];
 	uint64_t			 nslaves = 0;
-	int				 first, code = 1;
+	int				 first, code = 1, nbad;
 	int				 ready_fd = -1;
 	int				 nfds_start;
 	sigset_t			 stopsigs;
@@ -189,30 +190,40 @@ main(int argc, char **argv)
 	opt_parse_early(&master_prog, argc, argv, &opts);
 	if (opts.genkey != NULL)
 		return master_genkey(opts.genkey);
-	if (conf_load_master(opts.c.config, &opts) == -1)
+	if (conf_load_master(opts.c.config, &opts, &org) == -1)
 		return 1;
 	/* The command line on top of the file. */
-	first = opt_parse(&master_prog, argc, argv, &opts);
+	first = opt_parse(&master_prog, argc, argv, &opts, &org);
 	argc -= first;
 	argv += first;
 	log_set_verbose(opts.c.verbose);
 	master_operands(argc, argv, &opts, &nslaves);
+
+	/*
+	 * What a start would find wrong here, all of it said, not only the
+	 * first: -n stops after this, a start goes on only if all is well.
+	 */
+	m.sf.fd = -1;
+	m.listen_fd = m.udp_fd = m.spare_fd = m.announce_fd = -1;
+	nbad = opt_requires_check(opt_master, &opts, &org);
 	if (opts.c.key_file != NULL) {
 		if (auth_key_load(opts.c.key_file, &key, err, sizeof(err)) ==
 		    -1) {
-			log_warnx("%s", err);
-			goto out;
-		}
-		m.key = &key;
+			opt_complain(opt_master, opt_by_key(opt_master,
+			    "key_file"), &org, NULL, "%s", err);
+			nbad++;
+		} else
+			m.key = &key;
 	}
-
-	m.sf.fd = -1;
-	m.listen_fd = m.udp_fd = m.spare_fd = m.announce_fd = -1;
 	if (argc == 2 && sessfile_open(&m.sf, argv[1], err,
 	    sizeof(err)) == -1) {
-		log_warnx("%s", err);
-		goto out;
+		/* Inert already (master.h); before -d, so on stderr. */
+		fprintf(stderr, "%s: %s\n", MASTER_NAME, err);
+		nbad++;
 	}
+	nbad += check_local(&opts, &org);
+	if (nbad > 0)
+		goto out;
 	if (opts.c.check) {
 		printf("configuration OK\n");
 		code = 0;

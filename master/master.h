@@ -85,12 +85,23 @@ struct sessfile {
 	uint64_t	 payload_size;
 };
 
+/*
+ * Open the session file and check its first line (sessfile.c).  0, or -1
+ * with the fault and what to write instead in err: its text from the file
+ * made inert already, for a terminal as it is (advice such as sed's
+ * 's/\r$//' must read as typed, which the log would escape).
+ */
 int	sessfile_open(struct sessfile *, const char *path, char *err,
 	    size_t errlen);
 /* Exactly len bytes at off (from the start of the file), or -1 + err. */
 int	sessfile_pread(const struct sessfile *, uint64_t off, void *buf,
 	    size_t len, char *err, size_t errlen);
 void	sessfile_close(struct sessfile *);
+
+/* ---- check.c: what a start would find wrong here, without starting ---- */
+
+/* Every fault said (log_warnx); how many. */
+int	check_local(const struct master_opts *, const struct opt_origin *);
 
 /* ---- names.c: the slaves' names in use, unique in O(1) ---- */
 

@@ -42,9 +42,6 @@ output_init(struct master *m, char *err, size_t errlen)
 	const char			*dir = o->output_dir;
 
 	m->v.follow_text = TEXT_TAB | text_terminal_flags();
-	if (o->output_max != 0 && dir == NULL && !o->follow)
-		log_warnx("warning: --output-max has no effect without -O or "
-		    "--follow");
 	if (dir == NULL)
 		return 0;
 	/* One level is made if missing; its parent must exist. */

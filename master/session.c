@@ -267,7 +267,8 @@ session_conf_answer(struct master *m, struct slave *trigger)
 		return;
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		if (s->state == SLAVE_REFUSED) {
-			summary_out(m, "%s: %s", s->label, s->why);
+			/* The one place a refusal is said (issue 20). */
+			summary_out(m, "refused: %s: %s", s->label, s->why);
 			refused++;
 		} else if (s->state == SLAVE_READY)
 			ready++;

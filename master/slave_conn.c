@@ -470,7 +470,8 @@ slave_conf_answer(struct slave *s, const struct proto_hdr *h,
 			    "refused (no reason given)");
 		s->state = SLAVE_REFUSED;
 		slave_deadline(s, 0);
-		log_info("%s: refused the configuration: %s", s->label,
+		/* Said once, with the others', by session_conf_answer(). */
+		log_debug("%s: refused the configuration: %s", s->label,
 		    s->why);
 	}
 	session_conf_answer(m, s);

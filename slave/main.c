@@ -20,6 +20,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "place.h"
 #include "slave.h"
 
 /* --help after the options (common/opt_slave.c). */
@@ -55,6 +56,16 @@ main_banner(const struct slave *sl, const struct slave_opts *o,
 		    o->c.port);
 }
 
+/* Row key's fault, said (opt_complain): 1. */
+static int
+main_fault(const struct opt_origin *org, const char *key, const char *value,
+    const char *msg)
+{
+	opt_complain(opt_slave, opt_by_key(opt_slave, key), org, value, "%s",
+	    msg);
+	return 1;
+}
+
 /* Write our pid into the pidfile opened before daemonizing (then the pid is known). */
 static int
 main_write_pidfile(int fd)
@@ -77,6 +88,7 @@ main(int argc, char *argv[])
 	static struct slave_settings set;
 	struct slave_opts	 o;
 	static struct auth_key	 key;
+	static struct opt_origin org;	/* zeroed: static */
 	struct ev_loop		*loop = NULL;
 	struct passwd		*pw;
 	char			 err[512], pidfile[PATH_MAX];
@@ -84,43 +96,51 @@ main(int argc, char *argv[])
 	bool			 have_pidfile = false;
 	sigset_t		 stopsigs;
 	int			 code = 1, ready_fd = -1, pid_fd = -1, first;
+	int			 nbad;
 
 	log_init(SLAVE_PROG, LOG_TO_STDERR, NULL);
 	slave_opts_defaults(&o);
 	slave_init(&sl, &o);
 	opt_parse_early(&slave_prog, argc, argv, &o);
-	if (conf_load_slave(o.c.config, &o) == -1)
+	if (conf_load_slave(o.c.config, &o, &org) == -1)
 		goto out;	/* conf.c logged "file:line: key: message" */
-	first = opt_parse(&slave_prog, argc, argv, &o);
+	first = opt_parse(&slave_prog, argc, argv, &o, &org);
 	if (first < argc)
 		opt_usage_error(&slave_prog, "unexpected argument '%s'",
 		    argv[first]);
 	log_set_verbose(o.c.verbose);
 
+	/*
+	 * What a start would find wrong here, all of it said, not only the
+	 * first: -n stops after this, a start goes on only if all is well.
+	 */
+	nbad = opt_requires_check(opt_slave, &o, &org);
 	/* A key asked for and not usable: never fall back to no key. */
 	if (o.c.key_file != NULL) {
-		if (auth_key_load(o.c.key_file, &key, err, sizeof(err)) == -1) {
-			log_warnx("%s", err);
-			goto out;
-		}
-		sl.key = &key;
+		if (auth_key_load(o.c.key_file, &key, err, sizeof(err)) == -1)
+			nbad += main_fault(&org, "key_file", NULL, err);
+		else
+			sl.key = &key;
 	}
 	if (o.c.interface != NULL &&
-	    (sl.ifindex = if_nametoindex(o.c.interface)) == 0) {
-		log_warnx("-i: %s: %s", o.c.interface, strerror(errno));
-		goto out;
-	}
+	    (sl.ifindex = if_nametoindex(o.c.interface)) == 0)
+		nbad += main_fault(&org, "interface", o.c.interface,
+		    strerror(errno));
 	/* The same checks as a SIGHUP's (reload.c). */
-	if (settings_resolve(&o, &set, err, sizeof(err)) == -1) {
-		log_warnx("%s", err);
-		goto out;
-	}
-	settings_use(&sl, &set);
+	nbad += settings_resolve(&o, &org, &set);
 	if (o.c.pidfile != NULL &&
-	    settings_abs_path(o.c.pidfile, pidfile, sizeof(pidfile)) == -1) {
-		log_warnx("--pidfile: %s: path too long", o.c.pidfile);
+	    settings_abs_path(o.c.pidfile, pidfile, sizeof(pidfile)) == -1)
+		nbad += main_fault(&org, "pidfile", o.c.pidfile,
+		    "path too long");
+	else if (o.c.pidfile != NULL && place_check(pidfile, PLACE_FILE, err,
+	    sizeof(err)) == -1)
+		nbad += main_fault(&org, "pidfile", pidfile, err);
+	if (o.c.log_file != NULL && place_check(o.c.log_file, PLACE_FILE, err,
+	    sizeof(err)) == -1)
+		nbad += main_fault(&org, "log", o.c.log_file, err);
+	if (nbad > 0)
 		goto out;
-	}
+	settings_use(&sl, &set);
 	if (o.c.check) {
 		printf("configuration OK\n");
 		code = 0;

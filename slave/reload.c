@@ -88,7 +88,7 @@ reload_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 				    offsetof(struct slave, sighup));
 	const char		*config = sl->opts->c.config;
 	struct reload_pending	*p;
-	char			 err[512];
+	struct opt_origin	 org;
 
 	(void)loop;
 	(void)revents;
@@ -101,7 +101,8 @@ reload_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		return;
 	}
 	slave_opts_defaults(&p->opts);
-	if (conf_load_slave(config, &p->opts) == -1) {
+	memset(&org, 0, sizeof(org));
+	if (conf_load_slave(config, &p->opts, &org) == -1) {
 		/* conf.c logged "file:line: key: message". */
 		log_warnx("SIGHUP: configuration not reloaded: the file has "
 		    "errors; going on as before");
@@ -109,11 +110,17 @@ reload_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		return;
 	}
 	/* The command line was valid at start-up: it still is. */
-	opt_parse(reload_prog, reload_argc, reload_argv, &p->opts);
+	opt_parse(reload_prog, reload_argc, reload_argv, &p->opts, &org);
+	if (opt_requires_check(opt_slave, &p->opts, &org) > 0) {
+		log_warnx("SIGHUP: configuration not reloaded: options that "
+		    "have no effect; going on as before");
+		reload_pending_free(p);
+		return;
+	}
 	reload_keep_fixed(&p->opts, sl->opts);
-	if (settings_resolve(&p->opts, &p->set, err, sizeof(err)) == -1) {
-		log_warnx("SIGHUP: configuration not reloaded: %s; going on as "
-		    "before", err);
+	if (settings_resolve(&p->opts, &org, &p->set) > 0) {
+		log_warnx("SIGHUP: configuration not reloaded: the faults "
+		    "above; going on as before");
 		reload_pending_free(p);
 		return;
 	}

@@ -2,10 +2,13 @@
  * settings.c - what the slave's options mean on this host: its name (or the
  * host's), the absolute paths of -T and -o, the user of --run-as.
  *
- * Found once at start-up (main.c) and again for each SIGHUP (reload.c), by
- * the same checks, so that a reload refuses exactly what a start would.  The
- * values themselves were checked by their kind when read (opt.c); what is
- * checked here needs the system: the directory exists, the user is known.
+ * Found once at start-up (main.c, and -n) and again for each SIGHUP
+ * (reload.c), by the same checks, so that a reload refuses exactly what a
+ * start would.  The values themselves were checked by their kind when read
+ * (opt.c); what is checked here needs the system: -T is a writable
+ * directory, -o can be written there, the user is known, each --allow path
+ * is an executable regular file.  Every fault is said, one line each
+ * naming the option (or the file's key and line) and the value.
  */
 #include <sys/stat.h>
 
@@ -17,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "place.h"
 #include "slave.h"
 
 int
@@ -56,8 +60,8 @@ settings_groups(const char *user, struct task_runas *ra, char *err,
 		free(ra->groups);
 		ra->groups = NULL;
 		if (got <= n || got > 65536) {
-			snprintf(err, errlen, "--run-as: %s: cannot list its "
-			    "groups", user);
+			snprintf(err, errlen, "cannot list the groups of %s",
+			    user);
 			return -1;
 		}
 		n = got;
@@ -73,8 +77,8 @@ settings_runas(const char *user, struct task_runas *ra, char *err,
 
 	errno = 0;
 	if ((pw = getpwnam(user)) == NULL) {
-		snprintf(err, errlen, "--run-as: %s: %s", user,
-		    errno != 0 ? strerror(errno) : "no such user");
+		snprintf(err, errlen, "%s", errno != 0 ? strerror(errno) :
+		    "no such user");
 		return -1;
 	}
 	if ((ra->user = strdup(user)) == NULL) {
@@ -86,42 +90,85 @@ settings_runas(const char *user, struct task_runas *ra, char *err,
 	if (settings_groups(user, ra, err, errlen) == -1)
 		return -1;
 	if (geteuid() != 0 && ra->uid != geteuid()) {
-		snprintf(err, errlen, "--run-as: running the task as %s needs "
-		    "the slave to run as root", user);
+		snprintf(err, errlen, "running the task as %s needs the "
+		    "slave to run as root", user);
 		return -1;
 	}
 	return 0;
 }
 
-/* -T: an existing directory, with room for the payload file's name. */
+/* Row key's fault, said: 1. */
 static int
-settings_conf_dir(const char *dir, char *out, size_t outlen, char *err,
-    size_t errlen)
+settings_fault(const struct opt_origin *org, const char *key,
+    const char *value, const char *msg)
 {
-	struct stat st;
+	opt_complain(opt_slave, opt_by_key(opt_slave, key), org, value, "%s",
+	    msg);
+	return 1;
+}
+
+/* -T: a writable directory, with room for the payload file's name. */
+static int
+settings_conf_dir(const char *dir, const struct opt_origin *org, char *out,
+    size_t outlen)
+{
+	char err[512];
 
 	if (settings_abs_path(dir, out, outlen - sizeof(SLAVE_CONF_PREFIX) -
-	    24) == -1) {
-		snprintf(err, errlen, "-T: %.300s: path too long", dir);
-		return -1;
-	}
+	    24) == -1)
+		return settings_fault(org, "conf_dir", dir, "path too long");
 	/* Found now rather than at the first session's CONF_NO. */
-	if (stat(out, &st) == -1) {
-		snprintf(err, errlen, "-T %.300s: %s", out, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "-T %.300s: not a directory", out);
-		return -1;
-	}
+	if (place_check(out, PLACE_DIR, err, sizeof(err)) == -1)
+		return settings_fault(org, "conf_dir", out, err);
 	return 0;
+}
+
+/* -o (and -e, later): a file the slave can write, where it says. */
+static int
+settings_output(const char *key, const char *path, const struct opt_origin *org,
+    char *out, size_t outlen)
+{
+	char err[512];
+
+	if (settings_abs_path(path, out, outlen) == -1)
+		return settings_fault(org, key, path, "path too long");
+	if (place_check(out, PLACE_FILE, err, sizeof(err)) == -1)
+		return settings_fault(org, key, out, err);
+	return 0;
+}
+
+/*
+ * --allow: each path an executable regular file, as cmdline_check() will
+ * want of the command (a typo here would refuse every session).
+ */
+static int
+settings_allow(const struct opt_list *allow, const struct opt_origin *org)
+{
+	struct stat	st;
+	int		i, bad = 0;
+
+	for (i = 0; i < allow->n; i++) {
+		const char *p = allow->v[i];
+
+		if (stat(p, &st) == -1)
+			bad += settings_fault(org, "allow", p, strerror(errno));
+		else if (!S_ISREG(st.st_mode))
+			bad += settings_fault(org, "allow", p,
+			    "not a regular file");
+		else if (access(p, X_OK) == -1)
+			bad += settings_fault(org, "allow", p,
+			    errno == EACCES ? "not executable" :
+			    strerror(errno));
+	}
+	return bad;
 }
 
 int
-settings_resolve(const struct slave_opts *o, struct slave_settings *s,
-    char *err, size_t errlen)
+settings_resolve(const struct slave_opts *o, const struct opt_origin *org,
+    struct slave_settings *s)
 {
-	char host[256];
+	char	host[256], err[512];
+	int	bad = 0;
 
 	memset(s, 0, sizeof(*s));
 	if (o->name != NULL)
@@ -133,20 +180,20 @@ settings_resolve(const struct slave_opts *o, struct slave_settings *s,
 		snprintf(s->name, sizeof(s->name), "%s", host);
 		slave_name_sanitise(s->name);
 	}
-	if (settings_conf_dir(o->conf_dir, s->conf_dir, sizeof(s->conf_dir),
-	    err, errlen) == -1)
-		return -1;
-	if (settings_abs_path(o->output, s->output, sizeof(s->output)) == -1) {
-		snprintf(err, errlen, "-o: %.300s: path too long", o->output);
-		return -1;
-	}
+	bad += settings_conf_dir(o->conf_dir, org, s->conf_dir,
+	    sizeof(s->conf_dir));
+	bad += settings_output("output", o->output, org, s->output,
+	    sizeof(s->output));
 	/* A local lookup (NSS): may take a moment, but once per SIGHUP. */
 	if (o->run_as != NULL) {
-		if (settings_runas(o->run_as, &s->runas, err, errlen) == -1)
-			return -1;
-		s->have_runas = true;
+		if (settings_runas(o->run_as, &s->runas, err,
+		    sizeof(err)) == -1)
+			bad += settings_fault(org, "run_as", o->run_as, err);
+		else
+			s->have_runas = true;
 	}
-	return 0;
+	bad += settings_allow(&o->allow, org);
+	return bad;
 }
 
 void

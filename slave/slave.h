@@ -295,11 +295,12 @@ struct slave_settings {
 };
 
 /*
- * The checks of start-up and of each SIGHUP: 0, or -1 with a message in err
- * (settings_free() it either way).
+ * The checks of start-up, -n and each SIGHUP: every fault said (log_warnx,
+ * named as org says where each value came from); how many (settings_free()
+ * it either way).
  */
-int	settings_resolve(const struct slave_opts *, struct slave_settings *,
-	    char *err, size_t errlen);
+int	settings_resolve(const struct slave_opts *, const struct opt_origin *,
+	    struct slave_settings *);
 /* The slave takes them (s must outlive their use: it keeps --run-as's). */
 void	settings_use(struct slave *, const struct slave_settings *);
 void	settings_free(struct slave_settings *);

@@ -48,16 +48,35 @@ conf_bad 'slave {\n\tport = "-7"\n}\n' "port" "a quoted sign"
 conf_bad 'slave {\n\tname = node+1\n}\n' "must be quoted" "an unquoted '+'"
 conf_ok 'slave {\n\tname = "node+1"\n}\n' "a quoted '+'"
 conf_ok 'slave {\n\tkill_grace = 2.123456789\n}\n' "seconds with nine decimals"
-conf_bad 'slave {\n\tkill_grace = 2.1234567891\n}\n' "kill_grace" \
-    "seconds with ten decimals"
-conf_ok 'slave {\n\tmax_conf_size = 512K\n}\nmaster {\n\toutput_max = 1G\n}\n' \
+conf_bad 'slave {\n\tkill_grace = 2.1234567891\n}\n' "finer than a nanosecond" \
+    "seconds with ten decimals: finer than a nanosecond"
+conf_ok 'slave {\n\tmax_conf_size = 512K\n}\nmaster {\n\toutput_max = 1G\n\tfollow = on\n}\n' \
     "byte suffixes K and G"
-conf_ok 'slave {\n\tonce = true\n\tkeep_task = no\n}\nmaster {\n\tfollow = on\n\tfail_fast = off\n\tbroadcast_all = yes\n\tdaemon = false\n}\n' \
+# Units (synexec.conf(5), SYNTAX), in the file and on the command line.
+conf_ok 'master {\n\ttimeout = 5m\n\twait = .5\n\treport_interval = 500ms\n\theartbeat_timeout = 1.5m\n\toutput_max = 10MB\n\tfollow = yes\n}\nslave {\n\tkill_grace = 1h\n\tmax_conf_size = 2GiB\n\theartbeat_timeout = "30s"\n}\n' \
+    "units in the file: timeout = 5m, wait = .5, 500ms, 1.5m, 10MB, 1h, 2GiB, 30s"
+conf_ok 'master {\n\toutput_max = 10KB\n\tfollow = yes\n}\nslave {\n\tmax_conf_size = 1.5M\n}\n' \
+    "units in the file: 10KB, 1.5M"
+conf_bad 'slave {\n\tkill_grace = 5M\n}\n' "'5M' is not a duration" \
+    "a duration in the file with an unknown unit (M)"
+conf_bad 'slave {\n\tmax_conf_size = 1.1K\n}\n' "'1.1K' is not a whole number of bytes" \
+    "a byte count in the file that is not whole"
+: >"$TMP/empty.conf"
+o=$("$MASTER_BIN" -n -c "$TMP/empty.conf" -t 5m -w .5 -R 500ms \
+    --heartbeat-timeout 1.5m --output-max 10MB --follow 2>&1)
+assert_eq "configuration OK" "$o" "units on the master's command line: -t 5m -w .5 -R 500ms --output-max 10MB"
+o=$("$MASTER_BIN" -n -c "$TMP/empty.conf" -t 1h -w 30s --output-max 1GiB \
+    --follow 2>&1)
+assert_eq "configuration OK" "$o" "units on the master's command line: -t 1h -w 30s --output-max 1GiB"
+o=$("$SLAVE_BIN" -n -c "$TMP/empty.conf" --kill-grace 1.5m \
+    --max-conf-size 512KiB --heartbeat-timeout 2m -T "$TMP" -o "$TMP/x.out" 2>&1)
+assert_eq "configuration OK" "$o" "units on the slave's command line: --kill-grace 1.5m --max-conf-size 512KiB"
+conf_ok 'slave {\n\tonce = true\n\tkeep_task = no\n}\nmaster {\n\tfollow = on\n\tfail_fast = off\n\tbroadcast_all = yes\n\tinterface = lo\n\tdaemon = false\n}\n' \
     "booleans true/false, yes/no, on/off"
 conf_bad 'slave {\n\tonce = maybe\n}\n' "once" "a boolean that is not one"
 conf_ok 'slave {\n\toutput = "/tmp/a #b"\n}\n' "a quoted string holding a blank and #"
 conf_bad 'slave {\n\toutput = ""\n}\n' "empty value" "an empty string"
-conf_ok 'slave {\n\tallow = { "/usr/bin/fio", "/bin/dd" }\n}\n' "a list"
+conf_ok 'slave {\n\tallow = { "/bin/sh", "/bin/dd" }\n}\n' "a list"
 conf_bad 'slave {\n\tallow = { "bin/dd" }\n}\n' "absolute" "a relative path in allow"
 conf_bad 'slave {\n\tportt = 1\n}\n' "portt" "an unknown key"
 conf_bad 'slaves {\n\tport = 1\n}\n' "slaves" "an unknown section"
@@ -134,7 +153,13 @@ same_check slave slave master -m host:70000
 same_check slave slave interface -i eth0/1
 same_check slave slave output -o ""
 same_check slave slave kill_grace --kill-grace 3601
-same_check slave slave max_conf_size --max-conf-size 10MB
+same_check slave slave max_conf_size --max-conf-size 10Mb
+same_check slave slave max_conf_size --max-conf-size 1.1K
+same_check slave slave max_conf_size --max-conf-size -1K
+same_check slave slave kill_grace --kill-grace 1h30m
+same_check slave slave kill_grace --kill-grace -5s
+same_check master master timeout -t 5x
+same_check master master wait -w 0.0000000001
 same_check slave slave heartbeat_timeout --heartbeat-timeout 0
 same_check slave slave allow --allow bin/dd
 same_check master master interface -i 1234567890123456

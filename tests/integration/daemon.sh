@@ -157,12 +157,14 @@ assert_contains "$TMP/master2.dlog" "interrupted by SIGTERM" "the master's log"
 assert_no_task_procs "after the master's SIGTERM" 2
 assert_no_file "$TMP/master.pid" "the master's pidfile after SIGTERM"
 
-note "master -d that cannot start (bad --pidfile): exit 1, no pid printed"
+note "master -d that cannot start (bad --pidfile): exit 1 before the fork, no pid printed"
 "$MASTER_BIN" -d -i lo -p "$PORT" --pidfile "$TMP/no/such/dir/master.pid" \
     --log "$TMP/master3.dlog" 1 "$TMP/ok.session" >"$TMP/md3.out" 2>"$TMP/md3.err"
 assert_eq 1 $? "master -d exit code (the daemon failed)"
 assert_eq 0 "$(wc -c <"$TMP/md3.out")" "bytes master -d printed on stdout"
-assert_contains "$TMP/master3.dlog" "no/such/dir" "the master's log names the pidfile"
+# Found before -d forks (as -n finds it): said on the terminal.
+assert_contains "$TMP/md3.err" "--pidfile $TMP/no/such/dir/master.pid: directory $TMP/no/such/dir: No such file or directory" \
+    "the master's complaint names the pidfile, on the terminal"
 
 note "-d --log FILE that cannot be opened: exit 1 naming the file (no crash)"
 "$SLAVE_BIN" -d -i lo -p "$PORT" --log "$TMP/no/such/dir/slave.log" \

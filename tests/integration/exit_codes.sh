@@ -4,7 +4,8 @@
 #   3  the command is not executable: every slave's reason is printed;
 #      the command cannot be executed (exec fails): "not started"
 #   5  -w timed out: "1 of 3"
-#   1  usage errors ("out of range"), a missing session file
+#   1  usage errors ("out of range"), a missing session file, a relative
+#      command (the master checks the first line before discovery)
 #   0  -h (usage on stdout), -V (the version)
 . "$(dirname "$0")/../lib.sh"
 require_bins
@@ -94,10 +95,14 @@ for s in $slaves; do
 	esac
 done
 
-note "relative command path -> exit 3"
+note "relative command path -> exit 1, refused by the master before discovery"
 make_conf "$TMP/relative.session" 'sh :CONF:' 'exit 0'
 run_master 3 "$TMP/relative.session"
-assert_exit 3
+assert_exit 1
+assert_contains "$MASTER_ERR" "the command 'sh' is not an absolute path" \
+    "relative command: the reason"
+assert_not_contains "$MASTER_OUT" "phase configuration" \
+    "relative command: nothing sent to the slaves"
 
 # The slaves are still there after refusals: a good session works.
 note "slaves still serve after the refusals"
@@ -138,42 +143,69 @@ assert_exit 1 "no session file argument"
 run_master -s notanumber 1 "$TMP/ok.session"
 assert_exit 1 "-s notanumber"
 
-# usage_error WHAT PROG ARGS...: exit 1, nothing on stdout, on stderr one
-# line "PROG: ..." saying what is wrong, then the usage.
+# usage_error WHAT PROG ARGS...: exit 1, nothing on stdout, on stderr
+# exactly two lines: "PROG: ..." saying what is wrong, then "Try 'PROG
+# --help' for more information." (never the whole help).
 usage_error() {
-	local what=$1 prog=$2 rc
+	local what=$1 prog=$2 rc p
 	shift 2
+	p=$(basename "$prog")
 	timeout 5 "$prog" "$@" >"$TMP/ue.out" 2>"$TMP/ue.err"
 	rc=$?
 	if [ $rc = 1 ] && [ ! -s "$TMP/ue.out" ] &&
-	    [ "$(wc -l <"$TMP/ue.err")" -ge 3 ] &&
-	    sed -n 1p "$TMP/ue.err" | grep -q "^$(basename "$prog"): ." &&
-	    sed -n 2p "$TMP/ue.err" | grep -q "^usage: $(basename "$prog") "; then
-		pass "usage error: $what"
+	    [ "$(wc -l <"$TMP/ue.err")" = 2 ] &&
+	    sed -n 1p "$TMP/ue.err" | grep -q "^$p: ." &&
+	    [ "$(sed -n 2p "$TMP/ue.err")" = "Try '$p --help' for more information." ]; then
+		pass "usage error: $what: $(sed -n 1p "$TMP/ue.err")"
 	else
 		fail "usage error: $what: expected exit 1, stdout empty, stderr a" \
-		    "line then the usage; got exit $rc, stdout:"
+		    "line then the Try line; got exit $rc, stdout:"
 		show_file "$TMP/ue.out"
 		show_file "$TMP/ue.err"
 	fi
-	# The first line names what is wrong (not just the usage below it).
+	# The first line names what is wrong.
 	sed -n 1p "$TMP/ue.err" >"$TMP/ue.first"
 	[ -n "${UE_EXPECT:-}" ] &&
 	    assert_contains "$TMP/ue.first" "$UE_EXPECT" "$what: first line"
 	UE_EXPECT=
 }
-note "usage errors: one line, then the usage, on stderr"
+note "usage errors: one line, then the Try line, on stderr"
 for prog in "$MASTER_BIN" "$SLAVE_BIN"; do
 	p=$(basename "$prog")
 	UE_EXPECT=-x usage_error "$p -x" "$prog" -x
-	UE_EXPECT=--bogus usage_error "$p --bogus" "$prog" --bogus
-	UE_EXPECT=--port usage_error "$p --port (no value)" "$prog" --port
+	UE_EXPECT="unknown option --bogus" usage_error "$p --bogus" "$prog" --bogus
+	UE_EXPECT="--port: missing argument" usage_error "$p --port (no value)" "$prog" --port
 	UE_EXPECT=70000 usage_error "$p --port=70000" "$prog" --port=70000
 	UE_EXPECT=12x usage_error "$p -p 12x" "$prog" -p 12x
 	UE_EXPECT=4294967296 usage_error "$p -s 4294967296" "$prog" \
 	    -s 4294967296
+	# Near misses of long options: a typo, one dash, a key's spelling.
+	UE_EXPECT="unknown option --prot; did you mean --port?" \
+	    usage_error "$p --prot" "$prog" --prot 5165
+	UE_EXPECT="did you mean --heartbeat-timeout?" \
+	    usage_error "$p --heartbeat_timeout" "$prog" --heartbeat_timeout 5
+	UE_EXPECT="--daemon takes no argument" \
+	    usage_error "$p --daemon=yes" "$prog" --daemon=yes
+	UE_EXPECT="-k: missing argument" usage_error "$p -k (no value)" \
+	    "$prog" -k
 done
-usage_error "master with no argument" "$MASTER_BIN"
+UE_EXPECT="unknown option --folow; did you mean --follow?" \
+    usage_error "master --folow" "$MASTER_BIN" --folow 1 "$TMP/ok.session"
+UE_EXPECT="unknown option -f in '-follow'; did you mean --follow?" \
+    usage_error "master -follow" "$MASTER_BIN" -follow 1 "$TMP/ok.session"
+UE_EXPECT="did you mean --timeout?" \
+    usage_error "master -timeout 5" "$MASTER_BIN" -timeout 5 1 "$TMP/ok.session"
+UE_EXPECT="option --output is ambiguous: --output-dir, --output-max" \
+    usage_error "master --output (ambiguous)" "$MASTER_BIN" --output x 1 \
+    "$TMP/ok.session"
+UE_EXPECT="-t: '5x' is not a duration" \
+    usage_error "master -t 5x" "$MASTER_BIN" -t 5x 1 "$TMP/ok.session"
+UE_EXPECT="did you mean --keep-task?" \
+    usage_error "slave --keep-tasks" "$SLAVE_BIN" --keep-tasks
+UE_EXPECT="unknown option -a in '-allow'; did you mean --allow?" \
+    usage_error "slave -allow" "$SLAVE_BIN" -allow /bin/true
+UE_EXPECT="missing SLAVES and CONF" \
+    usage_error "master with no argument" "$MASTER_BIN"
 UE_EXPECT=extra usage_error "master with a third argument" "$MASTER_BIN" \
     1 "$TMP/ok.session" extra
 UE_EXPECT=extra usage_error "slave with an argument" "$SLAVE_BIN" extra

@@ -35,6 +35,11 @@ run_master 1 "$TMP/sh.session"
 assert_exit 3 "refused /bin/sh (master exit code)"
 assert_line_has "$MASTER_OUT" guarded "/bin/sh: not in the --allow list"
 assert_contains "$TMP/guarded.log" "not in the --allow list"
+# Said once, on the master's standard output ("refused: NAME: why").
+assert_eq 1 "$(cat "$MASTER_OUT" "$MASTER_ERR" | grep -c "not in the --allow list")" \
+    "the master says the refusal once (stdout and stderr together)"
+assert_matches "$MASTER_OUT" '^refused: guarded \(127\.0\.0\.1:[0-9]+\): /bin/sh: not in the --allow list$' \
+    "the refusal's line"
 assert_not_contains "$TMP/guarded.out" "should-not-run"
 assert_eq "$dir_before" "$(stat -c %.9Y "$TMP/conf")" \
     "-T dir untouched (no payload file was created for a refused command)"

@@ -3,9 +3,11 @@
 # 11): datagrams to /dev/log, facility daemon, "NAME[PID]: " before each
 # message, warnings at LOG_WARNING, the rest at LOG_INFO; the master's
 # summary goes there too.  The command (an executable whose name holds
-# terminal controls, CR, C1 bytes and bytes that are not UTF-8), which the
-# slave logs with -v, and the task's output with the same (the master's
-# --follow lines) reach syslog escaped (\xNN), never raw.
+# terminal controls, C1 bytes and bytes that are not UTF-8), which the
+# slave logs with -v, and the task's output with the same and a CR (the
+# master's --follow lines) reach syslog escaped (\xNN), never raw.  (Our
+# master refuses a CR in the command, a CRLF file's mark: a peer's CR in
+# the command is bad_input.sh's evil master's.)
 #
 # The test gives them a /dev/log of its own, in a mount namespace of their
 # own: a tmpfs on /dev holding null, zero, random and urandom (bound from the
@@ -36,9 +38,12 @@ wait_until 5 test -S "$TMP/log.sock" || fail "the syslog receiver did not start"
 
 EVIL=$(printf '\033]0;EVILTITLE\007\033[2J\rsynexec:FORGED\23331mC1RAW\302\23332mC1UTF8\377BADUTF8')
 EVIL_ESC='\x1b]0;EVILTITLE\x07\x1b[2J\x0dsynexec:FORGED\x9b31mC1RAW\xc2\x9b32mC1UTF8\xffBADUTF8'
+# The same without the CR, for the command.
+EVIL_CMD=$(printf '\033]0;EVILTITLE\007\033[2Jsynexec:FORGED\23331mC1RAW\302\23332mC1UTF8\377BADUTF8')
+EVIL_CMD_ESC='\x1b]0;EVILTITLE\x07\x1b[2Jsynexec:FORGED\x9b31mC1RAW\xc2\x9b32mC1UTF8\xffBADUTF8'
 mkdir -p "$TMP/bin"
-ln -s /bin/sh "$TMP/bin/sh$EVIL"
-make_conf "$TMP/ok.session" "$TMP/bin/sh$EVIL :CONF:" \
+ln -s /bin/sh "$TMP/bin/sh$EVIL_CMD"
+make_conf "$TMP/ok.session" "$TMP/bin/sh$EVIL_CMD :CONF:" \
     'echo "ok $SYNEXEC_SLAVE_NAME"' \
     "printf 'out:\\033]0;EVILTITLE\\007\\033[2J\\rsynexec:FORGED\\23331mC1RAW\\302\\23332mC1UTF8\\377BADUTF8\\n'"
 
@@ -95,7 +100,7 @@ assert_matches "$TMP/syslog.txt" "^<30>.*synexec_master\\[$mpid\\]: .*syslogged 
 assert_not_contains "$TMP/syslog.txt" $'\e[' "escape codes in syslog"
 assert_inert "$TMP/syslog.txt" "syslog"
 assert_line_has "$TMP/syslog.txt" "synexec_slave[$spid]: task armed: " \
-    "/bin/sh$EVIL_ESC" "the slave's -v line naming the command, escaped"
+    "/bin/sh$EVIL_CMD_ESC" "the slave's -v line naming the command, escaped"
 assert_line_has "$TMP/syslog.txt" "synexec_master[$mpid]: syslogged: out:" \
     "$EVIL_ESC" "the master's --follow line, escaped"
 finish

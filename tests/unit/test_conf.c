@@ -88,7 +88,7 @@ load_master(const char *path, struct master_opts *m)
 	int rc;
 
 	capture_begin();
-	rc = conf_load_master(path, m);
+	rc = conf_load_master(path, m, NULL);
 	capture_end();
 	return rc;
 }
@@ -99,7 +99,7 @@ load_slave(const char *path, struct slave_opts *s)
 	int rc;
 
 	capture_begin();
-	rc = conf_load_slave(path, s);
+	rc = conf_load_slave(path, s, NULL);
 	capture_end();
 	return rc;
 }
@@ -482,6 +482,77 @@ test_every_key(void **state)
 	slave_opts_free(&s);
 }
 
+/* Units in the file, as on the command line: exact values. */
+static void
+test_units(void **state)
+{
+	char			path[PATHLEN];
+	struct master_opts	m;
+	struct slave_opts	s;
+
+	(void)state;
+	fixture(path, sizeof(path), "good-units.conf");
+	master_opts_defaults(&m);
+	assert_int_equal(load_master(path, &m), 0);
+	assert_string_equal(logged, "");
+	assert_int_equal(m.wait_ns, NS / 2);
+	assert_int_equal(m.timeout_ns, 300 * NS);
+	assert_int_equal(m.report_interval_ns, NS / 2);
+	assert_int_equal(m.c.heartbeat_timeout_ns, 90 * NS);
+	assert_int_equal(m.output_max, 10000000);
+	master_opts_free(&m);
+	slave_opts_defaults(&s);
+	assert_int_equal(load_slave(path, &s), 0);
+	assert_string_equal(logged, "");
+	assert_int_equal(s.kill_grace_ns, 3600 * NS);
+	assert_int_equal(s.c.heartbeat_timeout_ns, 1800 * NS);
+	assert_int_equal(s.max_conf_size, 2ull << 30);
+	slave_opts_free(&s);
+}
+
+/* The origin: the file as given and the line of each key applied. */
+static void
+test_origin_lines(void **state)
+{
+	char			path[PATHLEN];
+	struct opt_origin	org;
+	struct master_opts	m;
+	struct slave_opts	s;
+	size_t			i;
+
+	(void)state;
+	fixture(path, sizeof(path), "good-both.conf");
+	master_opts_defaults(&m);
+	memset(&org, 0, sizeof(org));
+	capture_begin();
+	assert_int_equal(conf_load_master(path, &m, &org), 0);
+	capture_end();
+	assert_string_equal(org.file, path);
+	for (i = 0; opt_master[i].name != NULL; i++) {
+		const char *name = opt_master[i].name;
+
+		assert_false(org.cmdline[i]);
+		if (strcmp(name, "interface") == 0)
+			assert_int_equal(org.line[i], 5);
+		else if (strcmp(name, "broadcast-all") == 0)
+			assert_int_equal(org.line[i], 12);
+		else if (opt_master[i].key == NULL)
+			assert_int_equal(org.line[i], 0);
+		else
+			assert_true(org.line[i] > 2 && org.line[i] < 22);
+	}
+	master_opts_free(&m);
+	slave_opts_defaults(&s);
+	memset(&org, 0, sizeof(org));
+	capture_begin();
+	assert_int_equal(conf_load_slave(path, &s, &org), 0);
+	capture_end();
+	for (i = 0; opt_slave[i].name != NULL; i++)
+		if (strcmp(opt_slave[i].name, "allow") == 0)
+			assert_int_equal(org.line[i], 40);	/* the first */
+	slave_opts_free(&s);
+}
+
 /* Each program applies its own section only; a lone section is fine. */
 static void
 test_one_section(void **state)
@@ -701,6 +772,8 @@ main(void)
 		cmocka_unit_test(test_missing_and_unreadable),
 		cmocka_unit_test(test_files_setting_nothing),
 		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_origin_lines),
 		cmocka_unit_test(test_one_section),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_quoting),

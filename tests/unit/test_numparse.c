@@ -1,10 +1,11 @@
 /*
  * test_numparse.c - the strict number parsers behind every option and key.
  *
- * Decisions pinned here: "007" is 7 (always decimal, never octal); seconds
- * need digits on both sides of a point (".5" and "5." are refused); byte
- * suffixes are K M G T P E in either case, nothing after them ("10MB" is
- * refused).
+ * Decisions pinned here: "007" is 7 (always decimal, never octal); a point
+ * needs a digit after it (".5" is a half, "5." is refused); durations take
+ * ms, s, m, min, h, d (no unit: seconds); byte units are K M G T P E in
+ * either case, alone or with "iB" (powers of 1024) or "B" (powers of 1000:
+ * "10MB" is 10^7); fractions are exact or refused, never rounded.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -209,35 +210,82 @@ test_seconds_accepts(void **state)
 	assert_int_equal(sec_ok("86400", NS / 10, 86400 * NS), 86400 * NS);
 	assert_int_equal(sec_ok("0.1", NS / 10, 86400 * NS), NS / 10);
 	assert_int_equal(sec_ok("007", 0, 86400 * NS), 7 * NS);
+	/* Trailing zeros past the ninth decimal change nothing. */
+	assert_int_equal(sec_ok("0.1234567890000", 0, NS), 123456789);
 	/* The largest representable instant, exactly. */
 	assert_true(sec_ok("18446744073.709551615", 0, UINT64_MAX) ==
 	    UINT64_MAX);
+}
+
+/* Units and fractions, exactly: no float on the way. */
+static void
+test_seconds_units(void **state)
+{
+	(void)state;
+	assert_int_equal(sec_ok(".5", 0, 86400 * NS), NS / 2);
+	assert_int_equal(sec_ok("500ms", 0, 86400 * NS), NS / 2);
+	assert_int_equal(sec_ok("30s", 0, 86400 * NS), 30 * NS);
+	assert_int_equal(sec_ok("5m", 0, 86400 * NS), 300 * NS);
+	assert_int_equal(sec_ok("5min", 0, 86400 * NS), 300 * NS);
+	assert_int_equal(sec_ok("1h", 0, 86400 * NS), 3600 * NS);
+	assert_int_equal(sec_ok("1d", 0, 86400 * NS), 86400 * NS);
+	assert_int_equal(sec_ok("1.5m", 0, 86400 * NS), 90 * NS);
+	assert_int_equal(sec_ok(".5m", 0, 86400 * NS), 30 * NS);
+	assert_int_equal(sec_ok("0.25h", 0, 86400 * NS), 900 * NS);
+	assert_int_equal(sec_ok("1.5ms", 0, 86400 * NS), 1500000);
+	assert_int_equal(sec_ok("0.000001ms", 0, 86400 * NS), 1);
+	assert_int_equal(sec_ok("0ms", 0, 86400 * NS), 0);
+	/* 0.1 s is not 0.1 in binary: still exactly 10^8 ns. */
+	assert_int_equal(sec_ok("0.1s", 0, 86400 * NS), 100000000);
+	assert_int_equal(sec_ok("0.7s", 0, 86400 * NS), 700000000);
+	/* 5e-12 h is 18 ns, exactly. */
+	assert_int_equal(sec_ok("1.000000000005h", 0, 86400 * NS),
+	    3600 * NS + 18);
+	assert_true(sec_ok("213503d", 0, UINT64_MAX) ==
+	    213503ull * 86400 * NS);
+	assert_int_equal(sec_ok("30d", 0, 30 * 86400 * NS), 30 * 86400 * NS);
 }
 
 static void
 test_seconds_refuses(void **state)
 {
 	static const char *const junk[] = {
-		".5", "5.", ".", "-1", "+1", " 1", "1 ", "1e3", "1E3",
-		"0x10", "inf", "nan", "1.2.3", "1,5", "1s", "", "1..2",
-		"0.5e1",
+		"5.", ".", "+1", " 1", "1 ", "1e3", "1E3", "0x10", "inf",
+		"nan", "1.2.3", "1,5", "", "1..2", "0.5e1", "5M", "5S",
+		"5 m", "5mm", "5sec", "1ms5", "ms", "s", "1.s", "5ns", "5us",
+		"1h30m", "5m ", "\t5", "5D", ".m",
 	};
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
-		sec_bad(junk[i], 0, 86400 * NS, "not a number of seconds");
+		sec_bad(junk[i], 0, 86400 * NS, "is not a duration");
+	sec_bad("5x", 0, 86400 * NS, "'5x' is not a duration (seconds, or a "
+	    "number and a unit: 500ms, 30s, 1.5m, 1h, 1d)");
+	sec_bad("", 0, 86400 * NS, "empty value is not a duration");
+	sec_bad("-1", 0, 86400 * NS, "'-1' is negative (a duration is 0 or "
+	    "more)");
+	sec_bad("-0.5m", 0, 86400 * NS, "'-0.5m' is negative");
+	sec_bad("-.5", 0, 86400 * NS, "is negative");
 	sec_bad("0.1234567891", 0, 86400 * NS,
-	    "'0.1234567891' has more than 9 decimals");
+	    "'0.1234567891' is finer than a nanosecond (the finest unit)");
+	sec_bad("0.0000001ms", 0, 86400 * NS, "finer than a nanosecond");
+	sec_bad("0.3333333333333h", 0, 86400 * NS, "finer than a nanosecond");
+	sec_bad("1.00000000000000000000000001", 0, 86400 * NS,
+	    "finer than a nanosecond");
 	sec_bad("0.05", NS / 10, 86400 * NS,
-	    "0.05 is out of range 0.1..86400");
+	    "0.05 is out of range 0.1..86400 seconds");
 	sec_bad("86400.000000001", NS / 10, 86400 * NS, "out of range");
 	sec_bad("0", 1, 3600 * NS, "0 is out of range 0.000000001..3600");
-	sec_bad("3601", NS, 3600 * NS, "3601 is out of range 1..3600");
+	sec_bad("3601", NS, 3600 * NS, "3601 is out of range 1..3600 seconds");
+	sec_bad("2h", NS, 3600 * NS, "2h is out of range 1..3600 seconds");
+	sec_bad("60.000000001m", 0, 3600 * NS, "out of range");
 	/* Overflow of the nanosecond count, not a wrap. */
 	sec_bad("18446744074", 0, UINT64_MAX, "out of range");
 	sec_bad("18446744073.709551616", 0, UINT64_MAX, "out of range");
 	sec_bad("99999999999999999999999", 0, UINT64_MAX, "out of range");
+	sec_bad("213504d", 0, UINT64_MAX, "213504d is out of range");
+	sec_bad("5124095577h", 0, UINT64_MAX, "out of range");
 	sec_bad("2.25", 2500000000ull, 3 * NS,
 	    "2.25 is out of range 2.5..3");
 }
@@ -267,16 +315,12 @@ bytes_bad(const char *s, uint64_t min, uint64_t max, const char *why)
 static void
 test_bytes(void **state)
 {
-	static const char *const junk[] = {
-		"", "M", "10MB", "10 M", " 10M", "10M ", "-1", "+1", "1.5G",
-		"0x10", "1e3", "10X", "10KiB", "1KK",
-	};
-	size_t i;
-
 	(void)state;
 	assert_int_equal(bytes_ok("0", 0, UINT64_MAX), 0);
 	assert_int_equal(bytes_ok("512", 0, UINT64_MAX), 512);
+	assert_int_equal(bytes_ok("512B", 0, UINT64_MAX), 512);
 	assert_int_equal(bytes_ok("1K", 0, UINT64_MAX), 1024);
+	assert_int_equal(bytes_ok("1k", 0, UINT64_MAX), 1024);
 	assert_int_equal(bytes_ok("10M", 0, UINT64_MAX), 10485760);
 	assert_int_equal(bytes_ok("10m", 0, UINT64_MAX), 10485760);
 	assert_int_equal(bytes_ok("1G", 0, UINT64_MAX), 1073741824);
@@ -284,13 +328,64 @@ test_bytes(void **state)
 	assert_true(bytes_ok("15E", 0, UINT64_MAX) == 15ull << 60);
 	assert_true(bytes_ok("18446744073709551615", 0, UINT64_MAX) ==
 	    UINT64_MAX);
+}
 
+/* K/KiB are 1024, KB 1000; and so on up; fractions of whole bytes. */
+static void
+test_bytes_units(void **state)
+{
+	(void)state;
+	assert_int_equal(bytes_ok("1KiB", 0, UINT64_MAX), 1024);
+	assert_int_equal(bytes_ok("1kiB", 0, UINT64_MAX), 1024);
+	assert_int_equal(bytes_ok("1KB", 0, UINT64_MAX), 1000);
+	assert_int_equal(bytes_ok("1kB", 0, UINT64_MAX), 1000);
+	assert_int_equal(bytes_ok("10MiB", 0, UINT64_MAX), 10485760);
+	assert_int_equal(bytes_ok("10MB", 0, UINT64_MAX), 10000000);
+	assert_int_equal(bytes_ok("1GiB", 0, UINT64_MAX), 1073741824);
+	assert_int_equal(bytes_ok("1GB", 0, UINT64_MAX), 1000000000);
+	assert_true(bytes_ok("2TiB", 0, UINT64_MAX) == 2ull << 40);
+	assert_true(bytes_ok("2TB", 0, UINT64_MAX) == 2000000000000ull);
+	assert_true(bytes_ok("1PB", 0, UINT64_MAX) == 1000000000000000ull);
+	assert_true(bytes_ok("18EB", 0, UINT64_MAX) ==
+	    18000000000000000000ull);
+	assert_int_equal(bytes_ok("1.5K", 0, UINT64_MAX), 1536);
+	assert_int_equal(bytes_ok(".5M", 0, UINT64_MAX), 524288);
+	assert_int_equal(bytes_ok("1.5KB", 0, UINT64_MAX), 1500);
+	assert_int_equal(bytes_ok("2.5GB", 0, UINT64_MAX), 2500000000ull);
+	assert_int_equal(bytes_ok("1.000", 0, UINT64_MAX), 1);
+	assert_int_equal(bytes_ok("0.0009765625K", 0, UINT64_MAX), 1);
+}
+
+static void
+test_bytes_refuses(void **state)
+{
+	static const char *const junk[] = {
+		"", "M", "10 M", " 10M", "10M ", "+1", "0x10", "1e3", "10X",
+		"1KK", "10Mb", "10MIB", "10Mib", "10iB", "B5", "1.", ".", "KB",
+		"10b", "1BB", "1KiBs", "1.5.K", "inf", "1,5K", "1 KB",
+	};
+	size_t i;
+
+	(void)state;
 	for (i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
 		bytes_bad(junk[i], 0, UINT64_MAX, "is not a byte count");
+	bytes_bad("10X", 0, UINT64_MAX, "'10X' is not a byte count (a number "
+	    "and an optional unit: K or KiB = 1024, KB = 1000; M, MiB, MB; "
+	    "G, GiB, GB; T, TiB, TB)");
+	bytes_bad("-1", 0, UINT64_MAX, "'-1' is negative (a byte count is 0 "
+	    "or more)");
+	bytes_bad("-1K", 0, UINT64_MAX, "is negative");
+	bytes_bad("1.1K", 0, UINT64_MAX, "'1.1K' is not a whole number of "
+	    "bytes");
+	bytes_bad("0.5", 0, UINT64_MAX, "not a whole number of bytes");
+	bytes_bad("1.0001KB", 0, UINT64_MAX, "not a whole number of bytes");
 	bytes_bad("16E", 0, UINT64_MAX, "16E is out of range");
+	bytes_bad("16EiB", 0, UINT64_MAX, "16EiB is out of range");
+	bytes_bad("19EB", 0, UINT64_MAX, "19EB is out of range");
 	bytes_bad("17179869184G", 0, UINT64_MAX, "out of range");
 	bytes_bad("18446744073709551616", 0, UINT64_MAX, "out of range");
 	bytes_bad("2G", 0, 1ull << 30, "2G is out of range 0..1G");
+	bytes_bad("1.5GB", 0, 1ull << 30, "1.5GB is out of range 0..1G");
 	bytes_bad("1023", 1024, 1ull << 30, "1023 is out of range 1K..1G");
 }
 
@@ -306,8 +401,11 @@ main(void)
 		cmocka_unit_test(test_port),
 		cmocka_unit_test(test_session),
 		cmocka_unit_test(test_seconds_accepts),
+		cmocka_unit_test(test_seconds_units),
 		cmocka_unit_test(test_seconds_refuses),
 		cmocka_unit_test(test_bytes),
+		cmocka_unit_test(test_bytes_units),
+		cmocka_unit_test(test_bytes_refuses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -203,8 +203,10 @@ test_check_by_kind(void **state)
 	(void)state;
 	CHECK_BAD("port", "70000", "70000 is out of range 1..65535");
 	CHECK_BAD("port", "0x10", "'0x10' is not a number");
-	CHECK_BAD("seconds", "0.05", "0.05 is out of range 0.1..3600");
-	CHECK_BAD("seconds", "1e3", "'1e3' is not a number of seconds");
+	CHECK_BAD("seconds", "0.05", "0.05 is out of range 0.1..3600 seconds");
+	CHECK_BAD("seconds", "2h", "2h is out of range 0.1..3600 seconds");
+	CHECK_BAD("seconds", "1e3", "'1e3' is not a duration (seconds, or a "
+	    "number and a unit: 500ms, 30s, 1.5m, 1h, 1d)");
 	CHECK_BAD("bytes", "2G", "2G is out of range 0..1G");
 	CHECK_BAD("string", "", "empty value");
 	CHECK_BAD("host", "a@b", "'a@b' is not HOST[:PORT]");
@@ -287,7 +289,7 @@ test_parse(void **state)
 	/* As if from the file: the count adds up, the list is replaced. */
 	t.count = 1;
 	opt_list_add(&t.list, "/from-the-file");
-	first = opt_parse(&t_prog, 12, argv, &t);
+	first = opt_parse(&t_prog, 12, argv, &t, NULL);
 	assert_int_equal(first, 11);
 	assert_string_equal(argv[first], "ARG");
 	assert_true(t.flag);
@@ -328,6 +330,119 @@ test_parse_early(void **state)
 	assert_string_equal(t.config, "f");
 	assert_null(t.act);
 	opt_set_str(&t.config, NULL);
+}
+
+/* ---- between options ---- */
+
+static size_t
+row_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; t_table[i].name != NULL; i++)
+		if (strcmp(t_table[i].name, name) == 0)
+			return i;
+	fail_msg("no row %s", name);
+	return 0;
+}
+
+static void
+test_in_effect(void **state)
+{
+	struct t_opts t;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	assert_false(opt_in_effect(row("flag"), &t));
+	assert_false(opt_in_effect(row("port"), &t));
+	assert_false(opt_in_effect(row("host"), &t));
+	assert_false(opt_in_effect(row("path"), &t));
+	assert_false(opt_in_effect(row("verbose"), &t));
+	opt_defaults(t_table, &t);
+	assert_true(opt_in_effect(row("port"), &t));	/* 5165 */
+	assert_true(opt_in_effect(row("seconds"), &t));
+	assert_true(opt_in_effect(row("string"), &t));
+	t.flag = true;
+	t.count = 1;
+	opt_list_add(&t.list, "/a");
+	assert_true(opt_in_effect(row("flag"), &t));
+	assert_true(opt_in_effect(row("verbose"), &t));
+	assert_true(opt_in_effect(row("path"), &t));
+	t_free(&t);
+}
+
+/*
+ * --host requires --port or --flag: given (command line or file) and set,
+ * without either of them set, it is refused; not given, or not set, it is
+ * not.  Where it was given names it.
+ */
+static void
+test_requires(void **state)
+{
+	struct opt_origin	org;
+	struct t_opts		t;
+	char			buf[256];
+	size_t			h = row_index("host");
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	memset(&org, 0, sizeof(org));
+	opt_set_str(&t.host, "h:1");
+	/* Set, but given by nobody (a default): no complaint. */
+	assert_int_equal(opt_requires_check(t_table, &t, &org), 0);
+	assert_int_equal(opt_requires_check(t_table, &t, NULL), 0);
+	org.cmdline[h] = true;
+	assert_int_equal(opt_requires_check(t_table, &t, &org), 1);
+	assert_string_equal(opt_where(t_table, row("host"), &org, buf,
+	    sizeof(buf)), "--host");
+	/* From the file: named by its key and line. */
+	org.cmdline[h] = false;
+	org.line[h] = 4;
+	snprintf(org.file, sizeof(org.file), "/etc/t.conf");
+	assert_int_equal(opt_requires_check(t_table, &t, &org), 1);
+	assert_string_equal(opt_where(t_table, row("host"), &org, buf,
+	    sizeof(buf)), "/etc/t.conf:4: host");
+	/* The command line beats the file: named as typed. */
+	org.cmdline[h] = true;
+	assert_string_equal(opt_where(t_table, row("host"), &org, buf,
+	    sizeof(buf)), "--host");
+	/* Either companion, wherever it comes from, will do. */
+	t.port = 80;
+	assert_int_equal(opt_requires_check(t_table, &t, &org), 0);
+	t.port = 0;
+	t.flag = true;
+	assert_int_equal(opt_requires_check(t_table, &t, &org), 0);
+	t.flag = false;
+	/* Given but not set (emptied): nothing to refuse. */
+	opt_set_str(&t.host, NULL);
+	assert_int_equal(opt_requires_check(t_table, &t, &org), 0);
+	t_free(&t);
+}
+
+/* The programs' rows that need another (README and the man pages say so). */
+static void
+test_programs_requires(void **state)
+{
+	struct opt_origin	org;
+	struct master_opts	m;
+	const struct opt	*o;
+	size_t			i;
+
+	(void)state;
+	master_opts_defaults(&m);
+	memset(&org, 0, sizeof(org));
+	for (o = opt_master, i = 0; o->name != NULL; o++, i++)
+		org.cmdline[i] = true;
+	m.output_max = 1;
+	m.broadcast_all = true;
+	assert_int_equal(opt_requires_check(opt_master, &m, &org), 2);
+	m.follow = true;
+	assert_int_equal(opt_requires_check(opt_master, &m, &org), 1);
+	m.follow = false;
+	opt_set_str(&m.output_dir, "/tmp");
+	opt_set_str(&m.c.interface, "lo");
+	assert_int_equal(opt_requires_check(opt_master, &m, &org), 0);
+	master_opts_free(&m);
 }
 
 /* ---- --help ---- */
@@ -376,6 +491,9 @@ main(void)
 		cmocka_unit_test(test_store_and_compare),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_parse_early),
+		cmocka_unit_test(test_in_effect),
+		cmocka_unit_test(test_requires),
+		cmocka_unit_test(test_programs_requires),
 		cmocka_unit_test(test_usage),
 	};
 
