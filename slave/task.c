@@ -16,8 +16,12 @@
  * late (bench/README.md).  The child then says when it really started on
  * its error pipe, which is how the slave learns the lateness.
  *
- * The child is the leader of its own process group, so that stopping the task
- * reaches whatever it started.
+ * The child is the leader of its own session and process group (setsid): so
+ * that stopping the task reaches whatever it started, and so that the task has
+ * no controlling terminal, whoever started the slave and from where: a task
+ * (run as another user with --run-as, or an allowed program following its
+ * payload) can neither open /dev/tty nor push input into the terminal of the
+ * shell that started the slave (TIOCSTI), nor read what is typed there.
  */
 #include <sys/types.h>
 #include <sys/mman.h>
@@ -300,7 +304,12 @@ task_child(void *arg)
 	(void)rawsys4(SYS_rt_sigprocmask, SIG_SETMASK, none, 0,
 	    (_NSIG - 1) / 8);
 	err_wr = tl->err_wr;
-	if ((r = rawsys2(SYS_setpgid, 0, 0)) < 0)
+	/*
+	 * A session of its own, hence a process group of its own too (both
+	 * ids are its pid) and no controlling terminal.  Only here, never by
+	 * the parent as well: a group leader cannot make a session.
+	 */
+	if ((r = rawsys0(SYS_setsid)) < 0)
 		task_child_fail(err_wr, 1, r);
 
 	/* Lift our descriptors above 0..5 first, so that no dup clobbers one. */
@@ -547,9 +556,11 @@ task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 		goto out;
 	}
 
-	/* Both sides set the group, so it exists whichever runs first. */
-	if (setpgid(pid, pid) == -1 && errno != EACCES)
-		log_debug("setpgid %d: %s", (int)pid, strerror(errno));
+	/*
+	 * Its group exists once it has run setsid(), its first step; a stop
+	 * before that reaches it through its pid (task_signal), and nothing
+	 * else can be in its group yet.
+	 */
 	t->pid = pid;
 	t->launch = tl;
 	tl = NULL;

@@ -12,7 +12,9 @@
 #   - the output file and the payload file are mode 0600 even under umask
 #     000; an old output file of mode 0644 comes back 0600; an output path
 #     that is a symlink, a FIFO, a hard link or another user's file is
-#     refused with the reason (no hang, the other file untouched).
+#     refused with the reason (no hang, the other file untouched);
+#   - a task has no controlling terminal, even when the slave runs in one
+#     (a pty): it cannot open /dev/tty nor push input into it (TIOCSTI);
 . "$(dirname "$0")/../lib.sh"
 require_bins
 
@@ -175,6 +177,53 @@ assert_contains "$TMP/runas.out" "$want" "the task's identity"
 assert_contains "$TMP/runas.out" "payload=nobody:600" "payload file (owner:mode)"
 assert_eq nobody:600 "$(stat -c %U:%a "$TMP/runas.out")" "output file (owner:mode)"
 stop_slave runas
+
+# ------------------------------------------------------------------ no terminal
+# The slave started from an interactive shell (a pty, its controlling
+# terminal): the task must not reach that terminal, let alone type into it.
+note "no controlling terminal: the task cannot open /dev/tty nor push input (TIOCSTI)"
+cat >"$TMP/tiocsti.py" <<'EOF'
+import fcntl, os, termios
+try:
+    fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+except OSError as e:
+    print("tiocsti=no-terminal (%s)" % os.strerror(e.errno))
+    raise SystemExit
+try:
+    for c in b"echo INJECTED-BY-THE-TASK\n":
+        fcntl.ioctl(fd, termios.TIOCSTI, bytes([c]))
+    print("tiocsti=pushed")
+except OSError as e:
+    print("tiocsti=refused (%s)" % os.strerror(e.errno))
+EOF
+chmod 644 "$TMP/tiocsti.py"
+make_conf "$TMP/tty.session" '/bin/sh :CONF:' 'exec 2>&1' \
+    'if ( : <>/dev/tty ) 2>/dev/null; then echo devtty=opened; else echo devtty=refused; fi' \
+    'set -- $(cut -d")" -f2 /proc/$$/stat)' \
+    'echo "tty_nr=$5 session=$([ "$4" = $$ ] && echo own || echo shared)"' \
+    "[ -x /usr/bin/python3 ] && /usr/bin/python3 $TMP/tiocsti.py"
+"$PYTHON" "$SYNEXEC_TOP/tests/ptyrun.py" --out "$TMP/tty.term" \
+    --pidfile "$TMP/tty.ptypid" --timeout 40 -- "$SLAVE_BIN" -i lo -p "$PORT" \
+    -N tty -o "$TMP/tty.out" -T "$TMP/rconf" --run-as nobody -1 &
+PTY_PID=$!
+track $PTY_PID
+wait_slaves_ready
+run_master 1 "$TMP/tty.session"
+assert_exit 0
+wait_pid "$PTY_PID" 15
+assert_eq 0 "$WAIT_RC" "the slave under a terminal, -1: exit code"
+assert_contains "$TMP/tty.out" "devtty=refused" "the task's open of /dev/tty"
+assert_contains "$TMP/tty.out" "tty_nr=0 session=own" "the task's terminal and session"
+if [ -x /usr/bin/python3 ]; then
+	assert_contains "$TMP/tty.out" "tiocsti=no-terminal" "the task's TIOCSTI"
+fi
+assert_not_contains "$TMP/tty.term" "INJECTED-BY-THE-TASK" "the slave's terminal"
+if grep -q "synexec_slave .* started" "$TMP/tty.term"; then
+	pass "the slave logged to its terminal (it had one)"
+else
+	fail "the slave's terminal shows no log: was it there?"
+	show_file "$TMP/tty.term"
+fi
 
 note "a slave that is not root refuses --run-as of another user at start"
 setpriv --reuid nobody --regid nogroup --clear-groups -- \
