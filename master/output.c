@@ -113,8 +113,9 @@ output_create(struct slave *s)
 		    s->v.out_error : s->v.out_path);
 		return -1;
 	}
+	/* 0600, as the slave keeps its copy: a task's output is no one else's. */
 	fd = openat(m->v.out_dirfd, file, O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0666);
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1) {
 		output_set_error(s, "%s: %s", s->v.out_path, strerror(errno));
 		summary_err(m, "%s", s->v.out_error != NULL ?
