@@ -13,6 +13,8 @@
 #     000; an old output file of mode 0644 comes back 0600; an output path
 #     that is a symlink, a FIFO, a hard link or another user's file is
 #     refused with the reason (no hang, the other file untouched);
+#   - --pidfile that is a FIFO, a symlink or a hard link is refused at start
+#     by both programs, without hanging or writing through;
 #   - a task has no controlling terminal, even when the slave runs in one
 #     (a pty): it cannot open /dev/tty nor push input into it (TIOCSTI);
 . "$(dirname "$0")/../lib.sh"
@@ -151,6 +153,25 @@ fi
 run_master 1 "$TMP/modes.session"
 assert_exit 0 "a clean output path works again"
 stop_slave loose
+
+# At start, before anything: no hang on a FIFO, no write through a link or
+# into another's file.  Bounded: a hang is exit 124.
+note "--pidfile: a FIFO, a symlink, a hard link are refused at start, without hanging"
+mkfifo "$TMP/fifo.pid"
+echo precious >"$TMP/pid.target"
+ln -s "$TMP/pid.target" "$TMP/link.pid"
+ln "$TMP/pid.target" "$TMP/hard.pid"
+for pf in fifo link hard; do
+	timeout -k 2 10 "$SLAVE_BIN" -i lo -p "$PORT" -N pf -T "$TMP/conf" \
+	    -o "$TMP/pf.out" --pidfile "$TMP/$pf.pid" >"$TMP/pf.$pf.txt" 2>&1
+	assert_eq 1 $? "slave --pidfile $pf: exit code (124: it hung)"
+	assert_contains "$TMP/pf.$pf.txt" "--pidfile $TMP/$pf.pid"
+	timeout -k 2 10 "$MASTER_BIN" -i lo -p "$PORT" -w 1 \
+	    --pidfile "$TMP/$pf.pid" 1 "$TMP/modes.session" >"$TMP/mpf.$pf.txt" 2>&1
+	assert_eq 1 $? "master --pidfile $pf: exit code (124: it hung)"
+	assert_contains "$TMP/mpf.$pf.txt" "$TMP/$pf.pid"
+done
+assert_eq precious "$(cat "$TMP/pid.target")" "the links' target"
 
 # ------------------------------------------------------------------ --run-as
 if [ "$(id -u)" != 0 ]; then
