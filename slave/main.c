@@ -205,7 +205,20 @@ main_abs_path(const char *path, char *out, size_t outlen)
 	return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
 
-/* --run-as: the user's ids and groups, looked up now (not after fork). */
+static void
+main_runas_free(struct task_runas *ra)
+{
+	free(ra->user);
+	free(ra->groups);
+	memset(ra, 0, sizeof(*ra));
+}
+
+/*
+ * --run-as: the user's ids and groups, looked up now (not after fork).
+ * 1: the slave's own user on a slave that is not root, which can change
+ * neither its ids nor its groups: the task runs as the slave does, and ra
+ * is left empty.  -1 with the reason in err.
+ */
 static int
 main_runas(const char *user, struct task_runas *ra, char *err, size_t errlen)
 {
@@ -247,15 +260,13 @@ main_runas(const char *user, struct task_runas *ra, char *err, size_t errlen)
 		    "the slave to run as root", user);
 		return -1;
 	}
+	if (geteuid() != 0) {
+		log_info("--run-as %s: the slave's own user; the task runs "
+		    "with the slave's ids and groups", user);
+		main_runas_free(ra);
+		return 1;
+	}
 	return 0;
-}
-
-static void
-main_runas_free(struct task_runas *ra)
-{
-	free(ra->user);
-	free(ra->groups);
-	memset(ra, 0, sizeof(*ra));
 }
 
 /* Who may run commands here: a warning without a key. */
@@ -471,8 +482,8 @@ main(int argc, char *argv[])
 	char			 user[64];
 	bool			 check = false, have_pidfile = false;
 	sigset_t		 stopsigs;
-	int			 code = 1, ready_fd = -1, pid_fd = -1;
 	struct stat		 st;
+	int			 code = 1, ready_fd = -1, pid_fd = -1, rc;
 
 	memset(&runas, 0, sizeof(runas));
 	log_init(SLAVE_PROG, LOG_TO_STDERR, NULL);
@@ -541,11 +552,13 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	if (o.run_as != NULL) {
-		if (main_runas(o.run_as, &runas, err, sizeof(err)) == -1) {
+		rc = main_runas(o.run_as, &runas, err, sizeof(err));
+		if (rc == -1) {
 			log_warnx("%s", err);
 			goto out;
 		}
-		sl.runas = &runas;
+		if (rc == 0)
+			sl.runas = &runas;
 	}
 	if (check) {
 		printf("configuration OK\n");

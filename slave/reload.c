@@ -115,6 +115,7 @@ reload_settle(struct reload_pending *p, char *err, size_t errlen)
 	const struct slave_opts	*o = &p->opts;
 	struct stat		 st;
 	char			 host[256];
+	int			 rc;
 
 	if (o->name != NULL) {
 		if (!slave_name_valid(o->name)) {
@@ -153,9 +154,10 @@ reload_settle(struct reload_pending *p, char *err, size_t errlen)
 	}
 	/* A local lookup (NSS): may take a moment, but once per SIGHUP. */
 	if (o->run_as != NULL) {
-		if (reload_hooks.runas(o->run_as, &p->runas, err, errlen) == -1)
+		rc = reload_hooks.runas(o->run_as, &p->runas, err, errlen);
+		if (rc == -1)
 			return -1;
-		p->have_runas = true;
+		p->have_runas = rc == 0;	/* 1: our own user, no switch */
 	}
 	return 0;
 }

@@ -17,6 +17,7 @@
 #     by both programs, without hanging or writing through;
 #   - a task has no controlling terminal, even when the slave runs in one
 #     (a pty): it cannot open /dev/tty nor push input into it (TIOCSTI);
+#   - a slave that is not root, --run-as its own user, runs its tasks.
 . "$(dirname "$0")/../lib.sh"
 require_bins
 
@@ -245,6 +246,23 @@ else
 	fail "the slave's terminal shows no log: was it there?"
 	show_file "$TMP/tty.term"
 fi
+
+# ------------------------------------------------------------------ --run-as itself
+note "a slave that is not root, --run-as its own user: the tasks run"
+mkdir -m 700 "$TMP/nb"
+chown nobody:nogroup "$TMP/nb"
+setpriv --reuid nobody --regid nogroup --clear-groups -- "$SLAVE_BIN" \
+    -i lo -p "$PORT" -N self -o "$TMP/nb/self.out" -T "$TMP/nb" \
+    --run-as nobody -1 >"$TMP/self.log" 2>&1 &
+SLAVE_PID[self]=$!
+track $!
+wait_slaves_ready
+make_conf "$TMP/self.session" '/bin/sh :CONF:' 'echo "uid=$(id -u)"'
+run_master 1 "$TMP/self.session"
+assert_exit 0 "--run-as nobody on a slave run by nobody"
+assert_contains "$TMP/nb/self.out" "uid=$(id -u nobody)"
+assert_contains "$TMP/self.log" "the slave's own user"
+wait_pid "${SLAVE_PID[self]}" 10
 
 note "a slave that is not root refuses --run-as of another user at start"
 setpriv --reuid nobody --regid nogroup --clear-groups -- \
