@@ -168,8 +168,8 @@ slave_opts_defaults(struct slave_opts *s)
 	conf_common_defaults(&s->c);
 	s->kill_grace_ns = SEC(10);
 	s->max_conf_size = 1ull << 30;
-	conf_set_str(&s->conf_dir, "/tmp");
-	conf_set_str(&s->output, "/tmp/synexec.out");
+	conf_set_str(&s->conf_dir, CONF_DEFAULT_CONF_DIR);
+	conf_set_str(&s->output, CONF_DEFAULT_OUTPUT);
 }
 
 static void

@@ -479,10 +479,9 @@ main(int argc, char *argv[])
 	struct passwd		*pw;
 	const char		*config;
 	char			 err[512], pidfile[PATH_MAX], host[256];
-	char			 user[64];
+	char			 user[64], conf_dir[PATH_MAX], output[PATH_MAX];
 	bool			 check = false, have_pidfile = false;
 	sigset_t		 stopsigs;
-	struct stat		 st;
 	int			 code = 1, ready_fd = -1, pid_fd = -1, rc;
 
 	memset(&runas, 0, sizeof(runas));
@@ -528,21 +527,13 @@ main(int argc, char *argv[])
 		log_warnx("-i: %s: %s", o.c.interface, strerror(errno));
 		goto out;
 	}
-	if (main_abs_path(o.conf_dir, sl.conf_dir, sizeof(sl.conf_dir) -
-	    sizeof(SLAVE_CONF_PREFIX) - 24) == -1) {
+	/* Room for the payload file's name after it (slave.h). */
+	if (main_abs_path(o.conf_dir, conf_dir, sizeof(conf_dir) - 1 -
+	    SLAVE_CONF_NAME_MAX) == -1) {
 		log_warnx("-T: %s: path too long", o.conf_dir);
 		goto out;
 	}
-	/* Found now rather than at the first session's CONF_NO. */
-	if (stat(sl.conf_dir, &st) == -1) {
-		log_warn("-T %s", sl.conf_dir);
-		goto out;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		log_warnx("-T %s: not a directory", sl.conf_dir);
-		goto out;
-	}
-	if (main_abs_path(o.output, sl.output, sizeof(sl.output)) == -1) {
+	if (main_abs_path(o.output, output, sizeof(output)) == -1) {
 		log_warnx("-o: %s: path too long", o.output);
 		goto out;
 	}
@@ -560,6 +551,12 @@ main(int argc, char *argv[])
 		if (rc == 0)
 			sl.runas = &runas;
 	}
+	/* Found now rather than at the first session's CONF_NO. */
+	if (slave_conf_dir_check(conf_dir, sl.runas, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	slave_set_files(&sl, conf_dir, output);
 	if (check) {
 		printf("configuration OK\n");
 		code = 0;

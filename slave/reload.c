@@ -113,7 +113,6 @@ static int
 reload_settle(struct reload_pending *p, char *err, size_t errlen)
 {
 	const struct slave_opts	*o = &p->opts;
-	struct stat		 st;
 	char			 host[256];
 	int			 rc;
 
@@ -132,19 +131,10 @@ reload_settle(struct reload_pending *p, char *err, size_t errlen)
 		snprintf(p->name, sizeof(p->name), "%s", host);
 		slave_name_sanitise(p->name);
 	}
+	/* Room for the payload file's name after it (slave.h). */
 	if (reload_hooks.abs_path(o->conf_dir, p->conf_dir, sizeof(p->conf_dir) -
-	    sizeof(SLAVE_CONF_PREFIX) - 24) == -1) {
+	    1 - SLAVE_CONF_NAME_MAX) == -1) {
 		snprintf(err, errlen, "-T: %.300s: path too long", o->conf_dir);
-		return -1;
-	}
-	if (stat(p->conf_dir, &st) == -1) {
-		snprintf(err, errlen, "-T %.300s: %s", p->conf_dir,
-		    strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "-T %.300s: not a directory",
-		    p->conf_dir);
 		return -1;
 	}
 	if (reload_hooks.abs_path(o->output, p->output, sizeof(p->output)) ==
@@ -159,7 +149,8 @@ reload_settle(struct reload_pending *p, char *err, size_t errlen)
 			return -1;
 		p->have_runas = rc == 0;	/* 1: our own user, no switch */
 	}
-	return 0;
+	return slave_conf_dir_check(p->conf_dir, p->have_runas ? &p->runas :
+	    NULL, err, errlen);
 }
 
 void
@@ -211,8 +202,6 @@ void
 reload_apply(struct slave *sl)
 {
 	struct reload_pending	*p = reload_next;
-	size_t			 n;
-	int			 rc;
 
 	if (p == NULL)
 		return;
@@ -220,14 +209,7 @@ reload_apply(struct slave *sl)
 	/* The payload file of the old -T is gone (the session ended). */
 	slave_remove_conf_file(sl);
 	snprintf(sl->name, sizeof(sl->name), "%s", p->name);
-	snprintf(sl->conf_dir, sizeof(sl->conf_dir), "%s", p->conf_dir);
-	snprintf(sl->output, sizeof(sl->output), "%s", p->output);
-	n = strlen(sl->conf_dir);
-	rc = snprintf(sl->conf_path, sizeof(sl->conf_path), "%s%s%s%ld",
-	    sl->conf_dir, n > 0 && sl->conf_dir[n - 1] == '/' ? "" : "/",
-	    SLAVE_CONF_PREFIX, (long)sl->pid);
-	if (rc < 0 || (size_t)rc >= sizeof(sl->conf_path))
-		fatalx("-T %s: path too long", sl->conf_dir);	/* checked */
+	slave_set_files(sl, p->conf_dir, p->output);
 	sl->runas = p->have_runas ? &p->runas : NULL;
 	sl->opts = &p->opts;
 	log_set_verbose(p->opts.c.verbose);

@@ -1,8 +1,8 @@
 /*
  * task.c - the task's process.
  *
- * Arming does all the slow work ahead of time: open the output file, build the
- * environment, create the task's process (task_spawn: a clone sharing our
+ * Arming does all the slow work ahead of time: take the output file (opened
+ * by safefile.c), build the environment, create the task's process (task_spawn: a clone sharing our
  * memory until its exec, or a fork), switch user, set up descriptors.  The
  * child then blocks reading its start pipe.
  *
@@ -518,17 +518,16 @@ int
 task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 {
 	int			 start[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	int			 out = -1, devnull = -1, prog_wr = -1, rc = -1;
+	int			 out = sp->output_fd, devnull = -1, prog_wr = -1;
+	int			 rc = -1;
 	struct task_launch	*tl = NULL;
 	pid_t			 pid;
 
 	if (t->state != TASK_IDLE) {
 		snprintf(why, whylen, "a task is still present");
+		task_close_fd(&out);
 		return -1;
 	}
-	/* No symlink followed, nobody else's file, mode 0600 (safefile.c). */
-	if ((out = safefile_output(sp->output, sp->runas, why, whylen)) == -1)
-		goto out;
 	if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
 		snprintf(why, whylen, "/dev/null: %s", strerror(errno));
 		goto out;

@@ -81,7 +81,9 @@ arm(struct task *t, void **state, const char *path, char *const *argv,
 	memset(&sp, 0, sizeof(sp));
 	sp.path = path;
 	sp.argv = argv;
-	sp.output = outpath;
+	if ((sp.output_fd = safefile_output(outpath, ra, why,
+	    sizeof(why))) == -1)
+		fail_msg("safefile_output: %s", why);
 	sp.runas = ra;
 	sp.name = "t";
 	sp.master = "127.0.0.1";
