@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,11 +84,24 @@ auth_key_parse(const char *text, size_t len, struct auth_key *k, char *err,
 	return 0;
 }
 
+/* "uid 1000 (alice)", or "uid 1000" for a uid without a name. */
+static void
+auth_user_name(uid_t uid, char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw != NULL)
+		snprintf(buf, len, "uid %ld (%s)", (long)uid, pw->pw_name);
+	else
+		snprintf(buf, len, "uid %ld", (long)uid);
+}
+
 int
 auth_key_load(const char *path, struct auth_key *k, char *err, size_t errlen)
 {
 	struct stat	st;
 	char		text[AUTH_KEYFILE_MAX + 1], why[160];
+	char		owner[96], me[96];
 	ssize_t		n;
 	size_t		got = 0;
 	int		fd;
@@ -95,7 +109,9 @@ auth_key_load(const char *path, struct auth_key *k, char *err, size_t errlen)
 	if (auth_sodium(err, errlen) == -1)
 		return -1;
 	memset(k, 0, sizeof(*k));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+	/* O_NONBLOCK: a FIFO put there cannot hold us (refused below). */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
+	    -1) {
 		snprintf(err, errlen, "key file %s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -106,6 +122,19 @@ auth_key_load(const char *path, struct auth_key *k, char *err, size_t errlen)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "key file %s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	/*
+	 * Like ssh with a private key: a key file is ours or root's.  Its
+	 * owner could read it, and put his own key there.
+	 */
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		auth_user_name(st.st_uid, owner, sizeof(owner));
+		auth_user_name(geteuid(), me, sizeof(me));
+		snprintf(err, errlen, "key file %s is owned by %s, not by %s "
+		    "(who runs this) or root: refused; chown it", path, owner,
+		    me);
 		close(fd);
 		return -1;
 	}

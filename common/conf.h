@@ -17,6 +17,9 @@
 
 #define CONF_DEFAULT_DIR	SYSCONFDIR "/synexec"
 #define CONF_DEFAULT_FILE	SYSCONFDIR "/synexec/synexec.conf"
+/* The slave's -o and -T when not given (the slave copes with a taken -o). */
+#define CONF_DEFAULT_OUTPUT	"/tmp/synexec.out"
+#define CONF_DEFAULT_CONF_DIR	"/tmp"
 
 /*
  * Options both programs share.  The comments name each field's option: its

@@ -2,10 +2,13 @@
  * daemon.c - going to the background (daemon.h), the same for the master
  * and the slave.
  */
+#include <sys/stat.h>
+#include <sys/types.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <sys/types.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -58,4 +61,49 @@ daemon_ready(int *fd)
 	(void)!write(*fd, &ok, 1);
 	close(*fd);
 	*fd = -1;
+}
+
+int
+daemon_pidfile_open(const char *path, char *why, size_t whylen)
+{
+	struct stat	st;
+	int		fd, flags;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		snprintf(why, whylen, "%s: %s%s", path, strerror(errno),
+		    errno == ELOOP ? " (a symbolic link: never followed)" :
+		    errno == ENXIO ? " (a FIFO or socket)" : "");
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "%s: not a regular file: refused", path);
+		goto fail;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(why, whylen, "%s is owned by uid %ld, not by us: "
+		    "refused (remove it)", path, (long)st.st_uid);
+		goto fail;
+	}
+	if (st.st_nlink != 1) {
+		snprintf(why, whylen, "%s has %ld hard links: refused (it may "
+		    "be another file's name; remove it)", path,
+		    (long)st.st_nlink);
+		goto fail;
+	}
+	if (ftruncate(fd, 0) == -1) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if ((flags = fcntl(fd, F_GETFL)) != -1)
+		(void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	return fd;
+fail:
+	close(fd);
+	return -1;
 }

@@ -5,6 +5,7 @@
 #define SYNEXEC_DAEMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /*
  * Fork once (as in 2014); the child leaves the terminal's session and its
@@ -18,5 +19,12 @@
 int	daemon_start(bool print_pid);
 /* Tell the waiting parent that start-up went well (closing says it did not). */
 void	daemon_ready(int *fd);
+/*
+ * Open --pidfile FILE for writing, emptied; -1 with errno set and, for a
+ * file we must not write, the reason in why.  Never through a symlink,
+ * never blocked by a FIFO, never another user's file or one with other names
+ * (hard links): the directory may be one others can write to.
+ */
+int	daemon_pidfile_open(const char *path, char *why, size_t whylen);
 
 #endif

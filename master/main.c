@@ -94,7 +94,7 @@ master_remove_pidfile(void)
 static int
 master_write_pidfile(const char *path)
 {
-	char	cwd[4096], buf[32];
+	char	cwd[4096], buf[32], why[512];
 	int	fd, n;
 
 	if (path[0] == '/')
@@ -106,10 +106,9 @@ master_write_pidfile(const char *path)
 		log_warn("pidfile %s", path);
 		return -1;
 	}
-	fd = open(master_pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0644);
+	fd = daemon_pidfile_open(master_pidfile, why, sizeof(why));
 	if (fd == -1) {
-		log_warn("pidfile %s", master_pidfile);
+		log_warnx("pidfile %s", why);
 		free(master_pidfile);
 		master_pidfile = NULL;
 		return -1;

@@ -117,8 +117,9 @@ output_open(struct slave *s, const char *file, const char **step)
 		*step = "cannot replace it: ";
 		return errno;
 	}
+	/* 0600, as the slave keeps its copy: a task's output is no one else's. */
 	fd = openat(m->v.out_dirfd, file, O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0666);
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1) {
 		*step = "";
 		return errno;

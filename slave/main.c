@@ -180,10 +180,9 @@ main(int argc, char *argv[])
 	}
 	/* Opened here, so that an error still shows on the terminal. */
 	if (o.c.pidfile != NULL) {
-		pid_fd = open(pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-		    O_CLOEXEC, 0644);
+		pid_fd = daemon_pidfile_open(pidfile, err, sizeof(err));
 		if (pid_fd == -1) {
-			log_warn("--pidfile %s", pidfile);
+			log_warnx("--pidfile %s", err);
 			goto out;
 		}
 		have_pidfile = true;

@@ -41,6 +41,7 @@ output_open(struct slave_conn *sc, uint32_t flags, uint64_t max, char *why,
 	struct sc_output	*o = &sc->out;
 	const struct task	*t = &sc->sl->task;
 	struct stat		 a, b;
+	char			 proc[64];
 
 	output_close(sc);
 	o->sent = o->end = 0;
@@ -50,20 +51,27 @@ output_open(struct slave_conn *sc, uint32_t flags, uint64_t max, char *why,
 	if (!(flags & CONF_FLAG_COLLECT_OUTPUT))
 		return 0;
 	/*
-	 * A second descriptor of our own to read with.  By name, so it must
-	 * be the very file the task writes: a file swapped in meanwhile is
-	 * caught by comparing device and inode.
+	 * A second descriptor of our own to read with, never by name: the
+	 * name is the --run-as user's to change (he owns the file), and a
+	 * FIFO renamed over it would block an open for good.  Through
+	 * /proc/self/fd, the very file the task writes.  Without /proc, by
+	 * name after all, but O_NONBLOCK (a FIFO cannot block us) and
+	 * checked to be that very file (device and inode).
 	 */
-	o->fd = open(sc->sl->output, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->out_fd);
+	o->fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (o->fd == -1 && errno == ENOENT)
+		o->fd = open(sc->sl->output_used, O_RDONLY | O_NONBLOCK |
+		    O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
 	if (o->fd == -1) {
 		snprintf(why, whylen, "%.512s: cannot read it back: %s",
-		    sc->sl->output, strerror(errno));
+		    sc->sl->output_used, strerror(errno));
 		return -1;
 	}
 	if (fstat(o->fd, &a) == -1 || fstat(t->out_fd, &b) == -1 ||
 	    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
 		snprintf(why, whylen, "%.512s: replaced while the task was "
-		    "armed", sc->sl->output);
+		    "armed", sc->sl->output_used);
 		close(o->fd);
 		o->fd = -1;
 		return -1;
@@ -146,7 +154,7 @@ output_pump(struct slave_conn *sc)
 		if (n == -1) {
 			/* The master sees fewer bytes than FINISHD says. */
 			log_warn("%s: reading the task's output; no more of it "
-			    "is sent", sc->sl->output);
+			    "is sent", sc->sl->output_used);
 			if (o->final)
 				output_done(sc);
 			else
@@ -158,7 +166,8 @@ output_pump(struct slave_conn *sc)
 			if (o->final) {
 				log_warnx("%s: %llu bytes at the end, fewer "
 				    "than its size at the task's end",
-				    sc->sl->output, (unsigned long long)o->sent);
+				    sc->sl->output_used,
+				    (unsigned long long)o->sent);
 				o->end = o->sent;
 			}
 			break;

@@ -137,8 +137,6 @@ void
 reload_apply(struct slave *sl)
 {
 	struct reload_pending	*p = reload_next;
-	size_t			 n;
-	int			 rc;
 
 	if (p == NULL)
 		return;
@@ -146,12 +144,6 @@ reload_apply(struct slave *sl)
 	/* The payload file of the old -T is gone (the session ended). */
 	slave_remove_conf_file(sl);
 	settings_use(sl, &p->set);
-	n = strlen(sl->conf_dir);
-	rc = snprintf(sl->conf_path, sizeof(sl->conf_path), "%s%s%s%ld",
-	    sl->conf_dir, n > 0 && sl->conf_dir[n - 1] == '/' ? "" : "/",
-	    SLAVE_CONF_PREFIX, (long)sl->pid);
-	if (rc < 0 || (size_t)rc >= sizeof(sl->conf_path))
-		fatalx("-T %s: path too long", sl->conf_dir);	/* checked */
 	sl->opts = &p->opts;
 	log_set_verbose(p->opts.c.verbose);
 	if (p->opts.c.log_file != NULL &&

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "place.h"
 #include "slave.h"
 
@@ -68,7 +69,12 @@ settings_groups(const char *user, struct task_runas *ra, char *err,
 	}
 }
 
-/* --run-as: the user's ids and groups, looked up now (not after fork). */
+/*
+ * --run-as: the user's ids and groups, looked up now (not after fork).
+ * 1: the slave's own user on a slave that is not root, which can change
+ * neither its ids nor its groups: the task runs as the slave does, and ra
+ * is left empty.  -1 with the reason in err.
+ */
 static int
 settings_runas(const char *user, struct task_runas *ra, char *err,
     size_t errlen)
@@ -94,6 +100,14 @@ settings_runas(const char *user, struct task_runas *ra, char *err,
 		    "slave to run as root", user);
 		return -1;
 	}
+	if (geteuid() != 0) {
+		log_info("--run-as %s: the slave's own user; the task runs "
+		    "with the slave's ids and groups", user);
+		free(ra->user);
+		free(ra->groups);
+		memset(ra, 0, sizeof(*ra));
+		return 1;
+	}
 	return 0;
 }
 
@@ -107,18 +121,22 @@ settings_fault(const struct opt_origin *org, const char *key,
 	return 1;
 }
 
-/* -T: a writable directory, with room for the payload file's name. */
+/*
+ * -T: a writable directory, with room for the payload file's name (slave.h),
+ * whose files nobody but us, root or the task's user can replace.
+ */
 static int
-settings_conf_dir(const char *dir, const struct opt_origin *org, char *out,
-    size_t outlen)
+settings_conf_dir(const char *dir, const struct opt_origin *org,
+    const struct task_runas *ra, char *out, size_t outlen)
 {
 	char err[512];
 
-	if (settings_abs_path(dir, out, outlen - sizeof(SLAVE_CONF_PREFIX) -
-	    24) == -1)
+	if (settings_abs_path(dir, out, outlen - 1 - SLAVE_CONF_NAME_MAX) == -1)
 		return settings_fault(org, "conf_dir", dir, "path too long");
 	/* Found now rather than at the first session's CONF_NO. */
 	if (place_check(out, PLACE_DIR, err, sizeof(err)) == -1)
+		return settings_fault(org, "conf_dir", out, err);
+	if (slave_conf_dir_check(out, ra, err, sizeof(err)) == -1)
 		return settings_fault(org, "conf_dir", out, err);
 	return 0;
 }
@@ -132,6 +150,9 @@ settings_output(const char *key, const char *path, const struct opt_origin *org,
 
 	if (settings_abs_path(path, out, outlen) == -1)
 		return settings_fault(org, key, path, "path too long");
+	/* A taken default is replaced by a file of our own (safefile.c). */
+	if (strcmp(out, CONF_DEFAULT_OUTPUT) == 0)
+		return 0;
 	if (place_check(out, PLACE_FILE, err, sizeof(err)) == -1)
 		return settings_fault(org, key, out, err);
 	return 0;
@@ -168,7 +189,7 @@ settings_resolve(const struct slave_opts *o, const struct opt_origin *org,
     struct slave_settings *s)
 {
 	char	host[256], err[512];
-	int	bad = 0;
+	int	bad = 0, rc;
 
 	memset(s, 0, sizeof(*s));
 	if (o->name != NULL)
@@ -180,18 +201,18 @@ settings_resolve(const struct slave_opts *o, const struct opt_origin *org,
 		snprintf(s->name, sizeof(s->name), "%s", host);
 		slave_name_sanitise(s->name);
 	}
-	bad += settings_conf_dir(o->conf_dir, org, s->conf_dir,
-	    sizeof(s->conf_dir));
-	bad += settings_output("output", o->output, org, s->output,
-	    sizeof(s->output));
 	/* A local lookup (NSS): may take a moment, but once per SIGHUP. */
 	if (o->run_as != NULL) {
-		if (settings_runas(o->run_as, &s->runas, err,
-		    sizeof(err)) == -1)
+		rc = settings_runas(o->run_as, &s->runas, err, sizeof(err));
+		if (rc == -1)
 			bad += settings_fault(org, "run_as", o->run_as, err);
 		else
-			s->have_runas = true;
+			s->have_runas = rc == 0;	/* 1: our own user */
 	}
+	bad += settings_conf_dir(o->conf_dir, org, s->have_runas ? &s->runas :
+	    NULL, s->conf_dir, sizeof(s->conf_dir));
+	bad += settings_output("output", o->output, org, s->output,
+	    sizeof(s->output));
 	bad += settings_allow(&o->allow, org);
 	return bad;
 }
@@ -200,8 +221,7 @@ void
 settings_use(struct slave *sl, const struct slave_settings *s)
 {
 	snprintf(sl->name, sizeof(sl->name), "%s", s->name);
-	snprintf(sl->conf_dir, sizeof(sl->conf_dir), "%s", s->conf_dir);
-	snprintf(sl->output, sizeof(sl->output), "%s", s->output);
+	slave_set_files(sl, s->conf_dir, s->output);
 	sl->runas = s->have_runas ? &s->runas : NULL;
 }
 

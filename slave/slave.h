@@ -34,7 +34,15 @@
 #include "report.h"
 
 #define SLAVE_PROG		"synexec_slave"
+/*
+ * The payload file: CONFDIR/synexec_slave_conf.<pid>.<12 random characters>,
+ * a new name for each session, which nobody can take before us (slave.c).
+ */
 #define SLAVE_CONF_PREFIX	"synexec_slave_conf."
+#define SLAVE_CONF_RANDOM	12
+/* Its name's length at most: prefix, pid, '.', random part, NUL. */
+#define SLAVE_CONF_NAME_MAX	(sizeof(SLAVE_CONF_PREFIX) + 12 + \
+				    SLAVE_CONF_RANDOM)
 #define SLAVE_OUT_LIMIT		(256 * 1024)	/* queued output to the master */
 #define SLAVE_CONNECT_TIMEOUT	5.0		/* seconds for a TCP connect */
 #define SLAVE_RETRY_MIN		0.1		/* -m: first retry, seconds */
@@ -70,7 +78,8 @@ struct task_runas {
 struct task_spec {
 	const char		*path;		/* to execve() */
 	char *const		*argv;
-	const char		*output;	/* -o */
+	int			 output_fd;	/* -o, from safefile.c: task_arm
+						   owns it, armed or not */
 	const struct task_runas	*runas;		/* NULL: run as ourselves */
 	uint32_t		 session;
 	const char		*name;
@@ -165,6 +174,15 @@ void	task_clear(struct task *);
 /* The output file for writing: no symlink, ours alone, 0600, empty.  -1 + why. */
 int	safefile_output(const char *path, const struct task_runas *, char *why,
 	    size_t whylen);
+/*
+ * The same for the default output file, in a directory anyone may write to:
+ * if another user holds the name, the output goes to a file of ours next to
+ * it under a name nobody can guess, kept in fallback (in/out; "" at first,
+ * used again while it is ours) and *fell_back is set.  Says so in the log.
+ */
+int	safefile_output_default(const char *path, char *fallback,
+	    size_t fallbacklen, bool *fell_back, const struct task_runas *,
+	    char *why, size_t whylen);
 
 /* ---- slave_conn.c ---- */
 
@@ -240,8 +258,11 @@ struct slave {
 	const struct slave_opts	*opts;
 	char			 name[PROTO_NAME_MAX + 1];
 	char			 conf_dir[PATH_MAX];
-	char			 conf_path[PATH_MAX];
+	char			 conf_path[PATH_MAX];	/* this session's */
 	char			 output[PATH_MAX];
+	bool			 output_default; /* -o is the built-in one */
+	char			 output_fallback[PATH_MAX]; /* safefile.c */
+	const char		*output_used;	/* output or output_fallback */
 	const struct task_runas	*runas;		/* NULL without --run-as */
 	const struct auth_key	*key;		/* -k: keyed sessions; NULL: none */
 	pid_t			 pid;
@@ -277,6 +298,20 @@ void	slave_init(struct slave *, const struct slave_opts *);
 void	slave_start(struct slave *, struct ev_loop *);
 /* Is the slave free to take a new master (no session, no task)? */
 bool	slave_idle(const struct slave *);
+/*
+ * Is dir fit to be -T: a directory whose files nobody but us (root, the
+ * --run-as user) can replace, i.e. theirs and not writable by group or
+ * others unless sticky (like /tmp)?  -1 with the reason in err.
+ */
+int	slave_conf_dir_check(const char *dir, const struct task_runas *,
+	    char *err, size_t errlen);
+/* -T and -o in force from now on (absolute, checked): at start, on SIGHUP. */
+void	slave_set_files(struct slave *, const char *conf_dir,
+	    const char *output);
+/* A fresh, unpredictable name for this session's payload file: -1 + why. */
+int	slave_conf_path_new(struct slave *, char *why, size_t whylen);
+/* The output file of the task to arm (safefile.c): -1 with the reason. */
+int	slave_output_open(struct slave *, char *why, size_t whylen);
 /* A session ended (configured: it had reached CONF / CONF_BEGIN). */
 void	slave_session_ended(struct slave *, bool configured, bool joined);
 void	slave_remove_conf_file(struct slave *);

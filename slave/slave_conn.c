@@ -368,6 +368,9 @@ slave_conn_check_command(struct slave_conn *sc, const char *line, size_t len)
 	struct slave		*sl = sc->sl;
 	const struct slave_opts	*o = sl->opts;
 
+	/* :CONF: names the payload file to be: its name is chosen now. */
+	if (slave_conf_path_new(sl, sc->refusal, sizeof(sc->refusal)) == -1)
+		return -1;
 	if (cmdline_build(line, len, sl->conf_path, &sc->cmd, sc->refusal,
 	    sizeof(sc->refusal)) == -1)
 		return -1;
@@ -379,21 +382,21 @@ slave_conn_check_command(struct slave_conn *sc, const char *line, size_t len)
 	return 0;
 }
 
-/* Create the payload file afresh; -1 with the reason in sc->refusal. */
+/*
+ * Create the payload file, a new one under its unpredictable name (slave.c);
+ * -1 with the reason in sc->refusal.
+ */
 static int
 slave_conn_open_conf(struct slave_conn *sc)
 {
 	struct slave *sl = sc->sl;
 
-	if (unlink(sl->conf_path) == -1 && errno != ENOENT) {
-		snprintf(sc->refusal, sizeof(sc->refusal),
-		    "%.512s: cannot remove the stale file: %s", sl->conf_path,
-		    strerror(errno));
-		return -1;
-	}
-	/* O_EXCL|O_NOFOLLOW: a file or symlink planted meanwhile is refused. */
+	/*
+	 * O_EXCL|O_NOFOLLOW: whatever is there (nobody could know the name)
+	 * is refused, never followed, never removed.
+	 */
 	sc->conf_fd = open(sl->conf_path, O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	    O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
 	if (sc->conf_fd == -1) {
 		snprintf(sc->refusal, sizeof(sc->refusal), "%.512s: %s",
 		    sl->conf_path, strerror(errno));
@@ -450,9 +453,13 @@ slave_conn_arm(struct slave_conn *sc)
 		return;
 	}
 	memset(&sp, 0, sizeof(sp));
+	if ((sp.output_fd = slave_output_open(sl, sc->refusal,
+	    sizeof(sc->refusal))) == -1) {
+		slave_conn_refuse(sc);
+		return;
+	}
 	sp.path = sc->cmd.path;
 	sp.argv = sc->cmd.argv;
-	sp.output = sl->output;
 	sp.runas = sl->runas;
 	sp.session = sl->opts->c.session;
 	sp.name = sl->name;

@@ -1,8 +1,8 @@
 /*
  * task.c - the task's process.
  *
- * Arming does all the slow work ahead of time: open the output file, build the
- * environment, create the task's process (task_spawn: a clone sharing our
+ * Arming does all the slow work ahead of time: take the output file (opened
+ * by safefile.c), build the environment, create the task's process (task_spawn: a clone sharing our
  * memory until its exec, or a fork), switch user, set up descriptors.  The
  * child then blocks reading its start pipe.
  *
@@ -16,8 +16,12 @@
  * late (bench/README.md).  The child then says when it really started on
  * its error pipe, which is how the slave learns the lateness.
  *
- * The child is the leader of its own process group, so that stopping the task
- * reaches whatever it started.
+ * The child is the leader of its own session and process group (setsid): so
+ * that stopping the task reaches whatever it started, and so that the task has
+ * no controlling terminal, whoever started the slave and from where: a task
+ * (run as another user with --run-as, or an allowed program following its
+ * payload) can neither open /dev/tty nor push input into the terminal of the
+ * shell that started the slave (TIOCSTI), nor read what is typed there.
  */
 #include <sys/types.h>
 #include <sys/mman.h>
@@ -300,7 +304,12 @@ task_child(void *arg)
 	(void)rawsys4(SYS_rt_sigprocmask, SIG_SETMASK, none, 0,
 	    (_NSIG - 1) / 8);
 	err_wr = tl->err_wr;
-	if ((r = rawsys2(SYS_setpgid, 0, 0)) < 0)
+	/*
+	 * A session of its own, hence a process group of its own too (both
+	 * ids are its pid) and no controlling terminal.  Only here, never by
+	 * the parent as well: a group leader cannot make a session.
+	 */
+	if ((r = rawsys0(SYS_setsid)) < 0)
 		task_child_fail(err_wr, 1, r);
 
 	/* Lift our descriptors above 0..5 first, so that no dup clobbers one. */
@@ -509,17 +518,16 @@ int
 task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 {
 	int			 start[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	int			 out = -1, devnull = -1, prog_wr = -1, rc = -1;
+	int			 out = sp->output_fd, devnull = -1, prog_wr = -1;
+	int			 rc = -1;
 	struct task_launch	*tl = NULL;
 	pid_t			 pid;
 
 	if (t->state != TASK_IDLE) {
 		snprintf(why, whylen, "a task is still present");
+		task_close_fd(&out);
 		return -1;
 	}
-	/* No symlink followed, nobody else's file, mode 0600 (safefile.c). */
-	if ((out = safefile_output(sp->output, sp->runas, why, whylen)) == -1)
-		goto out;
 	if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
 		snprintf(why, whylen, "/dev/null: %s", strerror(errno));
 		goto out;
@@ -547,9 +555,11 @@ task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 		goto out;
 	}
 
-	/* Both sides set the group, so it exists whichever runs first. */
-	if (setpgid(pid, pid) == -1 && errno != EACCES)
-		log_debug("setpgid %d: %s", (int)pid, strerror(errno));
+	/*
+	 * Its group exists once it has run setsid(), its first step; a stop
+	 * before that reaches it through its pid (task_signal), and nothing
+	 * else can be in its group yet.
+	 */
 	t->pid = pid;
 	t->launch = tl;
 	tl = NULL;

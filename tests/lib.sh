@@ -226,6 +226,17 @@ start_slave() {
 	track $!
 }
 
+# payload_files LABEL [DIR]: the payload files slave LABEL has in DIR
+# (default $TMP/conf), one a line; false if none.  Their names are
+# synexec_slave_conf.<pid>.<random>, new for each session.
+payload_files() {
+	compgen -G "${2:-$TMP/conf}/synexec_slave_conf.${SLAVE_PID[$1]}.*"
+}
+
+no_payload_file() {	# no_payload_file LABEL [DIR]
+	! payload_files "$@" >/dev/null
+}
+
 # wait until every slave started so far has its UDP socket bound (those with
 # -m bind nothing: don't call this for them alone).
 wait_slaves_ready() {

@@ -12,7 +12,22 @@
 #   - the output file and the payload file are mode 0600 even under umask
 #     000; an old output file of mode 0644 comes back 0600; an output path
 #     that is a symlink, a FIFO, a hard link or another user's file is
-#     refused with the reason (no hang, the other file untouched).
+#     refused with the reason (no hang, the other file untouched);
+#   - -T writable by group or others without the sticky bit, or owned by
+#     another user, is refused at start;
+#   - --pidfile that is a FIFO, a symlink or a hard link is refused at start
+#     by both programs, without hanging or writing through;
+#   - a task has no controlling terminal, even when the slave runs in one
+#     (a pty): it cannot open /dev/tty nor push input into it (TIOCSTI);
+#   - a FIFO the --run-as user renames over the output file (while strace
+#     holds back a second open of that name, where the slave used to read
+#     the output back) does not hang the slave: the output is read through
+#     the slave's own descriptor;
+#   - a slave that is not root, with the default -T and -o in a /tmp where
+#     another user made the payload file's old name and /tmp/synexec.out
+#     first, still runs its sessions (payload under a random name, output
+#     in /tmp/synexec.out.XXXXXX, said in the log);
+#   - a slave that is not root, --run-as its own user, runs its tasks.
 . "$(dirname "$0")/../lib.sh"
 require_bins
 
@@ -28,7 +43,7 @@ run_master 1 "$TMP/echo.session"
 assert_exit 0 "allowed /bin/echo"
 assert_contains "$TMP/guarded.out" "allowed-ran"
 # The last session's payload file goes when the slave sees the end.
-wait_until 5 test ! -e "$TMP/conf/synexec_slave_conf.${SLAVE_PID[guarded]}"
+wait_until 5 no_payload_file guarded
 dir_before=$(stat -c %.9Y "$TMP/conf")
 make_conf "$TMP/sh.session" '/bin/sh :CONF:' 'echo should-not-run'
 run_master 1 "$TMP/sh.session"
@@ -77,7 +92,7 @@ wait_slaves_ready
 run_master 1 "$TMP/1024.session"
 assert_exit 0 "payload of exactly --max-conf-size"
 assert_contains "$TMP/small.out" "size=1024"
-wait_until 5 test ! -e "$TMP/conf/synexec_slave_conf.${SLAVE_PID[small]}"
+wait_until 5 no_payload_file small
 dir_before=$(stat -c %.9Y "$TMP/conf")
 run_master 1 "$TMP/1025.session"
 assert_exit 3 "payload one byte over"
@@ -155,6 +170,46 @@ run_master 1 "$TMP/modes.session"
 assert_exit 0 "a clean output path works again"
 stop_slave loose
 
+# ------------------------------------------------------------------ -T, --pidfile
+note "-T: a directory others could replace the payload file in is refused at start"
+mkdir "$TMP/open"
+chmod 777 "$TMP/open"
+"$SLAVE_BIN" -n -T "$TMP/open" >"$TMP/topen.txt" 2>&1
+assert_eq 1 $? "-T of mode 0777: exit code"
+assert_contains "$TMP/topen.txt" \
+    "-T $TMP/open is writable by group or others without the sticky bit (mode 0777)"
+chmod 1777 "$TMP/open"
+"$SLAVE_BIN" -n -T "$TMP/open" >"$TMP/tsticky.txt" 2>&1
+assert_eq 0 $? "-T of mode 1777 (like /tmp): exit code"
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	mkdir -m 700 "$TMP/theirs"
+	chown nobody "$TMP/theirs"
+	"$SLAVE_BIN" -n -T "$TMP/theirs" >"$TMP/ttheirs.txt" 2>&1
+	assert_eq 1 $? "-T owned by nobody, slave root without --run-as: exit code"
+	assert_contains "$TMP/ttheirs.txt" "-T $TMP/theirs is owned by uid $(id -u nobody)"
+	"$SLAVE_BIN" -n -T "$TMP/theirs" --run-as nobody >"$TMP/trunas.txt" 2>&1
+	assert_eq 0 $? "-T owned by the --run-as user: exit code"
+fi
+
+# At start, before anything: no hang on a FIFO, no write through a link or
+# into another's file.  Bounded: a hang is exit 124.
+note "--pidfile: a FIFO, a symlink, a hard link are refused at start, without hanging"
+mkfifo "$TMP/fifo.pid"
+echo precious >"$TMP/pid.target"
+ln -s "$TMP/pid.target" "$TMP/link.pid"
+ln "$TMP/pid.target" "$TMP/hard.pid"
+for pf in fifo link hard; do
+	timeout -k 2 10 "$SLAVE_BIN" -i lo -p "$PORT" -N pf -T "$TMP/conf" \
+	    -o "$TMP/pf.out" --pidfile "$TMP/$pf.pid" >"$TMP/pf.$pf.txt" 2>&1
+	assert_eq 1 $? "slave --pidfile $pf: exit code (124: it hung)"
+	assert_contains "$TMP/pf.$pf.txt" "--pidfile $TMP/$pf.pid"
+	timeout -k 2 10 "$MASTER_BIN" -i lo -p "$PORT" -w 1 \
+	    --pidfile "$TMP/$pf.pid" 1 "$TMP/modes.session" >"$TMP/mpf.$pf.txt" 2>&1
+	assert_eq 1 $? "master --pidfile $pf: exit code (124: it hung)"
+	assert_contains "$TMP/mpf.$pf.txt" "$TMP/$pf.pid"
+done
+assert_eq precious "$(cat "$TMP/pid.target")" "the links' target"
+
 # ------------------------------------------------------------------ --run-as
 if [ "$(id -u)" != 0 ]; then
 	echo "SKIP: (part) --run-as: needs root"
@@ -180,6 +235,162 @@ assert_contains "$TMP/runas.out" "$want" "the task's identity"
 assert_contains "$TMP/runas.out" "payload=nobody:600" "payload file (owner:mode)"
 assert_eq nobody:600 "$(stat -c %U:%a "$TMP/runas.out")" "output file (owner:mode)"
 stop_slave runas
+
+# ------------------------------------------------------------------ no terminal
+# The slave started from an interactive shell (a pty, its controlling
+# terminal): the task must not reach that terminal, let alone type into it.
+note "no controlling terminal: the task cannot open /dev/tty nor push input (TIOCSTI)"
+cat >"$TMP/tiocsti.py" <<'EOF'
+import fcntl, os, termios
+try:
+    fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+except OSError as e:
+    print("tiocsti=no-terminal (%s)" % os.strerror(e.errno))
+    raise SystemExit
+try:
+    for c in b"echo INJECTED-BY-THE-TASK\n":
+        fcntl.ioctl(fd, termios.TIOCSTI, bytes([c]))
+    print("tiocsti=pushed")
+except OSError as e:
+    print("tiocsti=refused (%s)" % os.strerror(e.errno))
+EOF
+chmod 644 "$TMP/tiocsti.py"
+make_conf "$TMP/tty.session" '/bin/sh :CONF:' 'exec 2>&1' \
+    'if ( : <>/dev/tty ) 2>/dev/null; then echo devtty=opened; else echo devtty=refused; fi' \
+    'set -- $(cut -d")" -f2 /proc/$$/stat)' \
+    'echo "tty_nr=$5 session=$([ "$4" = $$ ] && echo own || echo shared)"' \
+    "[ -x /usr/bin/python3 ] && /usr/bin/python3 $TMP/tiocsti.py"
+"$PYTHON" "$SYNEXEC_TOP/tests/ptyrun.py" --out "$TMP/tty.term" \
+    --pidfile "$TMP/tty.ptypid" --timeout 40 -- "$SLAVE_BIN" -i lo -p "$PORT" \
+    -N tty -o "$TMP/tty.out" -T "$TMP/rconf" --run-as nobody -1 &
+PTY_PID=$!
+track $PTY_PID
+wait_slaves_ready
+run_master 1 "$TMP/tty.session"
+assert_exit 0
+wait_pid "$PTY_PID" 15
+assert_eq 0 "$WAIT_RC" "the slave under a terminal, -1: exit code"
+assert_contains "$TMP/tty.out" "devtty=refused" "the task's open of /dev/tty"
+assert_contains "$TMP/tty.out" "tty_nr=0 session=own" "the task's terminal and session"
+if [ -x /usr/bin/python3 ]; then
+	assert_contains "$TMP/tty.out" "tiocsti=no-terminal" "the task's TIOCSTI"
+fi
+assert_not_contains "$TMP/tty.term" "INJECTED-BY-THE-TASK" "the slave's terminal"
+if grep -q "synexec_slave .* started" "$TMP/tty.term"; then
+	pass "the slave logged to its terminal (it had one)"
+else
+	fail "the slave's terminal shows no log: was it there?"
+	show_file "$TMP/tty.term"
+fi
+
+# ------------------------------------------------------------------ a FIFO over the output
+# The slave must never open the output file by name again once the task's
+# user owns it.  strace holds a second open of that path by the slave (the
+# read-back there used to be) for 3 s, time for nobody to rename a FIFO over
+# it; the slave reads the output through the descriptor it holds instead.
+if command -v strace >/dev/null; then
+	note "a FIFO the --run-as user renames over the output file does not hang the slave"
+	mkdir -m 1777 "$TMP/pub"
+	OUTF=$TMP/pub/fifo.out
+	strace -o /dev/null -P "$OUTF" -e trace=openat \
+	    -e inject=openat:delay_enter=3000000:when=2 \
+	    "$SLAVE_BIN" -i lo -p "$PORT" -N fifo -o "$OUTF" -T "$TMP/rconf" \
+	    --run-as nobody >"$TMP/fifo.log" 2>&1 &
+	STRACE_PID=$!
+	track $STRACE_PID
+	wait_slaves_ready
+	SLAVE_PID[fifo]=$(pgrep -P "$STRACE_PID" | head -n 1)
+	make_conf "$TMP/fifo.session" '/bin/sh :CONF:' 'echo task-output-kept'
+	start_master -O "$TMP/fifocol" 1 "$TMP/fifo.session"
+	nobodys() { [ "$(stat -c %U "$OUTF" 2>/dev/null)" = nobody ]; }
+	if wait_until 10 nobodys; then
+		setpriv --reuid nobody --regid nogroup --clear-groups -- \
+		    sh -c 'mkfifo "$1.new" && mv -f "$1.new" "$1"' sh "$OUTF"
+		if [ -p "$OUTF" ]; then
+			pass "nobody renamed a FIFO over the output file"
+		else
+			fail "the FIFO is not there: $(ls -l "$OUTF")"
+		fi
+	else
+		fail "the output file never became nobody's"
+	fi
+	wait_master 30
+	assert_exit 0 "the session with a FIFO over the output (slave not hung)"
+	assert_contains "$TMP/fifocol/fifo.out" task-output-kept \
+	    "the output, read through the slave's own descriptor"
+	run_master -w 10 1 "$TMP/fifo.session"
+	assert_exit 3 "the next session, a FIFO at -o: refused"
+	assert_line_has "$MASTER_OUT" fifo "not a regular file"
+	stop_slave fifo
+	wait_pid "$STRACE_PID" 5
+else
+	echo "SKIP: (part) a FIFO renamed over the output file: no strace"
+fi
+
+# ------------------------------------------------------------------ names taken in /tmp
+# A slave that is not root, with the default -T and -o, in a /tmp of its
+# own (a mount namespace, so that the real /tmp is untouched), where another
+# user (root here) made the payload file's old name and /tmp/synexec.out
+# first: neither can be removed by the slave, and sessions must still run.
+if command -v unshare >/dev/null; then
+	note "a slave that is not root: payload and output names taken first in /tmp"
+	unshare -m --propagation private -- /bin/sh -c \
+	    'mount -t tmpfs -o mode=1777 synexec-test /tmp &&
+	    exec setpriv --reuid nobody --regid nogroup --clear-groups -- "$@"' \
+	    sh "$SLAVE_BIN" -i lo -p "$PORT" -N squat >"$TMP/squat.log" 2>&1 &
+	SLAVE_PID[squat]=$!
+	track $!
+	wait_slaves_ready
+	SQ=/proc/${SLAVE_PID[squat]}/root/tmp
+	if [ "$(stat -f -c %T "$SQ" 2>/dev/null)" = tmpfs ]; then
+		echo squatter >"$SQ/synexec_slave_conf.${SLAVE_PID[squat]}"
+		echo squatter >"$SQ/synexec.out"
+		make_conf "$TMP/squat.session" '/bin/sh :CONF:' 'echo "conf=$0"' \
+		    'echo squat-session-ran'
+		run_master -O "$TMP/sqcol" 1 "$TMP/squat.session"
+		assert_exit 0 "the session with both names taken"
+		assert_contains "$TMP/sqcol/squat.out" squat-session-ran
+		assert_matches "$TMP/sqcol/squat.out" \
+		    "^conf=/tmp/synexec_slave_conf\.${SLAVE_PID[squat]}\.[A-Za-z0-9]{12}\$" \
+		    "the payload file's name"
+		assert_eq squatter "$(cat "$SQ/synexec.out")" "the other user's synexec.out"
+		assert_eq squatter "$(cat "$SQ/synexec_slave_conf.${SLAVE_PID[squat]}")" \
+		    "the other user's file at the payload's old name"
+		assert_matches "$TMP/squat.log" \
+		    "/tmp/synexec.out.*owned by uid 0.*the task's output goes to /tmp/synexec.out\.[A-Za-z0-9]{6} instead" \
+		    "the slave's log"
+		fb=$(ls "$SQ"/synexec.out.?????? 2>/dev/null)
+		assert_eq nobody:600 "$(stat -c %U:%a "$fb" 2>/dev/null)" \
+		    "the output file made instead (owner:mode)"
+		assert_contains "$fb" squat-session-ran "the output file made instead"
+		run_master -O "$TMP/sqcol" 1 "$TMP/squat.session"
+		assert_exit 0 "a second session"
+		assert_eq "$fb" "$(ls "$SQ"/synexec.out.?????? 2>/dev/null)" \
+		    "the same output file serves the next session"
+	else
+		fail "the slave's /tmp is not its own tmpfs: $(stat -f -c %T "$SQ" 2>&1)"
+	fi
+	stop_slave squat
+else
+	echo "SKIP: (part) names taken in /tmp: no unshare"
+fi
+
+# ------------------------------------------------------------------ --run-as itself
+note "a slave that is not root, --run-as its own user: the tasks run"
+mkdir -m 700 "$TMP/nb"
+chown nobody:nogroup "$TMP/nb"
+setpriv --reuid nobody --regid nogroup --clear-groups -- "$SLAVE_BIN" \
+    -i lo -p "$PORT" -N self -o "$TMP/nb/self.out" -T "$TMP/nb" \
+    --run-as nobody -1 >"$TMP/self.log" 2>&1 &
+SLAVE_PID[self]=$!
+track $!
+wait_slaves_ready
+make_conf "$TMP/self.session" '/bin/sh :CONF:' 'echo "uid=$(id -u)"'
+run_master 1 "$TMP/self.session"
+assert_exit 0 "--run-as nobody on a slave run by nobody"
+assert_contains "$TMP/nb/self.out" "uid=$(id -u nobody)"
+assert_contains "$TMP/self.log" "the slave's own user"
+wait_pid "${SLAVE_PID[self]}" 10
 
 note "a slave that is not root refuses --run-as of another user at start"
 setpriv --reuid nobody --regid nogroup --clear-groups -- \

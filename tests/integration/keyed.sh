@@ -2,7 +2,8 @@
 # keyed: keyed sessions end to end (NOTES section 10), real binaries on
 # loopback, tests/mitm.py in the middle where the wire is looked at.
 #   - --genkey writes a 0600 key and never overwrites; a key file readable by
-#     group or others is refused by both programs;
+#     group or others, owned by another user than the one running the
+#     program or root, or that is a FIFO (no hang) is refused by both;
 #   - without a key both print the one "unauthenticated" warning line; with
 #     one, neither does;
 #   - the same key: the session runs, and on the wire there is nothing but
@@ -57,6 +58,43 @@ assert_contains "$TMP/open.slave2" "group or others"
 printf 'slave {\n key_file = "%s"\n}\n' "$TMP/key" >"$TMP/keyok.conf"
 "$SLAVE_BIN" -n -c "$TMP/keyok.conf" >"$TMP/ok.slave" 2>&1
 assert_eq 0 $? "slave -n with key_file of mode 0600: exit code"
+
+# Like OpenSSH: a key file is the running user's or root's.  A FIFO there
+# must not hold either program (it is not a regular file).
+note "a key file of another user (or a FIFO) is refused by both, naming it"
+mkfifo "$TMP/key.fifo"
+timeout -k 2 10 "$MASTER_BIN" -i lo -p "$PORT" -w 2 -k "$TMP/key.fifo" 1 \
+    "$TMP/ok.session" >"$TMP/fifo.master" 2>&1
+assert_eq 1 $? "master with a FIFO as key file: exit code (124: it hung)"
+assert_contains "$TMP/fifo.master" "key file $TMP/key.fifo: not a regular file"
+timeout -k 2 10 "$SLAVE_BIN" -n -k "$TMP/key.fifo" >"$TMP/fifo.slave" 2>&1
+assert_eq 1 $? "slave -n with a FIFO as key file: exit code (124: it hung)"
+assert_contains "$TMP/fifo.slave" "not a regular file"
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 &&
+    command -v setpriv >/dev/null; then
+	cp -p "$TMP/key" "$TMP/key.theirs"
+	chown nobody "$TMP/key.theirs"
+	timeout -k 2 10 "$MASTER_BIN" -i lo -p "$PORT" -w 2 \
+	    -k "$TMP/key.theirs" 1 "$TMP/ok.session" >"$TMP/theirs.master" 2>&1
+	assert_eq 1 $? "master (root) with nobody's key file: exit code"
+	assert_contains "$TMP/theirs.master" \
+	    "key file $TMP/key.theirs is owned by uid $(id -u nobody) (nobody), not by uid 0 (root)"
+	"$SLAVE_BIN" -n -k "$TMP/key.theirs" >"$TMP/theirs.slave" 2>&1
+	assert_eq 1 $? "slave -n (root) with nobody's key file: exit code"
+	assert_contains "$TMP/theirs.slave" "is owned by uid $(id -u nobody) (nobody)"
+	# A user who is not root, with a key file of his own: taken.
+	chmod 711 "$TMP"
+	mkdir -m 755 "$TMP/nb"
+	cp "$TMP/key" "$TMP/nb/key.own"
+	chown nobody "$TMP/nb/key.own"
+	chmod 600 "$TMP/nb/key.own"
+	setpriv --reuid nobody --regid nogroup --clear-groups -- \
+	    "$SLAVE_BIN" -n -k "$TMP/nb/key.own" >"$TMP/own.slave" 2>&1
+	assert_eq 0 $? "slave -n (nobody) with its own key file: exit code"
+	chmod 700 "$TMP"
+else
+	echo "SKIP: (part) another user's key file: needs root, nobody, setpriv"
+fi
 
 # ------------------------------------------------------------------ sessions
 note "the same key: the session runs; no unauthenticated warning"

@@ -150,11 +150,10 @@ assert_line_has "$MASTER_OUT" "c9" "heartbeat timeout" "c9's loss"
 row_matches a9 'exit 0'
 row_matches b9 'exit 0'
 kill -CONT "${SLAVE_PID[c9]}"
-cfile=$TMP/conf/synexec_slave_conf.${SLAVE_PID[c9]}
-if wait_until 5 bash -c "[ ! -e $cfile ]"; then
+if wait_until 5 no_payload_file c9; then
 	pass "c9, continued, removed its payload file"
 else
-	fail "c9's payload file $cfile is still there"
+	fail "c9's payload file is still there: $(payload_files c9)"
 fi
 rm -f "$TMP/big.session"
 run_master -s 9 -w 10 3 "$TMP/ok.session"

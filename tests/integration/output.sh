@@ -1,9 +1,9 @@
 #!/bin/bash
 # output: task output brought back to the master.
 #  - -O DIR: a 10 MiB binary output from each of 4 slaves lands byte-exact
-#    in DIR/<name>.out, streamed with bounded memory on both sides (peak
-#    RSS well below the 40 MiB moved), a fast slave's file complete while
-#    a slow one still runs;
+#    in DIR/<name>.out (mode 0600), streamed with bounded memory on both
+#    sides (peak RSS well below the 40 MiB moved), a fast slave's file
+#    complete while a slow one still runs;
 #  - --output-max caps what comes back, and the results say "capped";
 #  - --follow prints each line as it comes, prefixed with the slave's name,
 #    a last line without newline included;
@@ -75,6 +75,8 @@ for s in o0 o1 o2 o3; do
 		fail "$s: collected output differs from the slave's file"
 		ls -l "$TMP/$s.out" "$TMP/collected/$s.out"
 	fi
+	# As the slave keeps its copy: for the master's user alone.
+	assert_eq 600 "$(stat -c %a "$TMP/collected/$s.out")" "$s: -O file mode"
 done
 assert_eq "[10485760, 10485760, 10485760, 10485760] [False, False, False, False]" \
     "$("$PYTHON" -c 'import json, sys

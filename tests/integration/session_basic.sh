@@ -32,8 +32,10 @@ for s in alpha bravo charlie; do
 	assert_contains "$out" "session=$SESSION"
 	assert_contains "$out" "master=127.0.0.1"
 	assert_matches "$out" '^index=[0-2]$'
-	# The payload file lives in the -T dir and is named after the slave's pid.
-	assert_contains "$out" "conf=$TMP/conf/synexec_slave_conf.${SLAVE_PID[$s]}"
+	# The payload file lives in the -T dir, named after the slave's pid
+	# and 12 random characters.
+	assert_matches "$out" \
+	    "^conf=$TMP/conf/synexec_slave_conf\.${SLAVE_PID[$s]}\.[A-Za-z0-9]{12}\$"
 done
 
 indexes=$(cat "$TMP"/{alpha,bravo,charlie}.out 2>/dev/null |
@@ -74,9 +76,10 @@ fi
 # The payload files are removed once the session is over, and the slaves
 # are still alive, listening again.
 for s in alpha bravo charlie; do
-	f=$TMP/conf/synexec_slave_conf.${SLAVE_PID[$s]}
-	wait_until 5 test ! -e "$f"
+	f=$(sed -n 's/^conf=//p' "$TMP/$s.out")
+	wait_until 5 no_payload_file "$s"
 	assert_no_file "$f" "$s payload file after the session"
+	no_payload_file "$s" || fail "$s left payload files: $(payload_files "$s")"
 	if kill -0 "${SLAVE_PID[$s]}" 2>/dev/null; then
 		pass "$s still running"
 	else

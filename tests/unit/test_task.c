@@ -2,9 +2,10 @@
  * test_task.c - the task's process (slave/task.c), created both ways: cloned
  * with the slave's memory until its exec (the default on x86-64 and AArch64)
  * and forked (elsewhere).  Either way the task must see a fresh process's
- * signal dispositions and mask and only descriptors 0, 1, 2 and its progress
- * channel; it must start at its instant, not before; its exit code and a
- * failed exec must be reported; stopped past its instant it was stopped,
+ * signal dispositions and mask, a session of its own without a controlling
+ * terminal, and only descriptors 0, 1, 2 and its progress channel; it must
+ * start at its instant, not before; its exit code and a failed exec must be
+ * reported; stopped past its instant it was stopped,
  * not "never started"; a failing exec must not touch the slave's errno,
  * which a cloned task shares until its exec; and a task run as another user
  * must leave the slave dumpable once it is gone.
@@ -80,7 +81,9 @@ arm(struct task *t, void **state, const char *path, char *const *argv,
 	memset(&sp, 0, sizeof(sp));
 	sp.path = path;
 	sp.argv = argv;
-	sp.output = outpath;
+	if ((sp.output_fd = safefile_output(outpath, ra, why,
+	    sizeof(why))) == -1)
+		fail_msg("safefile_output: %s", why);
 	sp.runas = ra;
 	sp.name = "t";
 	sp.master = "127.0.0.1";
@@ -125,6 +128,8 @@ test_fresh_process(void **state)
 	    "printf fds:; f=0; while [ $f -lt 64 ]; do "
 	    "[ -e /proc/$$/fd/$f ] && printf ' %s' $f; f=$((f+1)); done; echo; "
 	    "echo progress: $SYNEXEC_PROGRESS_FD; "
+	    "set -- $(cut -d')' -f2 /proc/$$/stat); "
+	    "[ $4 = $$ ] && [ $3 = $$ ] && [ $5 = 0 ] && echo own session; "
 	    "exec grep -E '^Sig(Ign|Blk):' /proc/self/status", NULL };
 	struct task		 t;
 	sigset_t		 blk, old;
@@ -146,6 +151,9 @@ test_fresh_process(void **state)
 		fail_msg("task output: %s", out);
 	assert_non_null(strstr(out, "SigBlk:\t0000000000000000\n"));
 	assert_non_null(strstr(out, "progress: 5\n"));
+	/* Leader of its session and group, no controlling terminal. */
+	if (strstr(out, "own session\n") == NULL)
+		fail_msg("task output: %s", out);
 	task_clear(&t);
 }
 
