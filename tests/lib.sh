@@ -1,6 +1,7 @@
 # tests/lib.sh - shared helpers of the integration tests (source it).
 #
-# Gives each test: a private temp dir ($TMP), a free random high port ($PORT),
+# Gives each test: a private temp dir ($TMP), a free random high port ($PORT,
+# reserved: no other test run on the host gets it while this one lives),
 # helpers that start the real binaries on loopback, bounded waits, assertions
 # that say what was expected and what came, and a trap that kills every
 # process the test started and removes what it made, whatever happens.
@@ -135,38 +136,10 @@ require_bins() {
 
 # ---------------------------------------------------------------- ports
 
-# True if nothing uses port $1 over TCP or UDP on this host.
-port_free() {
-	if command -v ss >/dev/null 2>&1; then
-		[ -z "$(ss -Htuan "( sport = :$1 )" 2>/dev/null)" ]
-	else
-		"$PYTHON" - "$1" <<-'EOF'
-		import socket, sys
-		p = int(sys.argv[1])
-		for t in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-		    s = socket.socket(socket.AF_INET, t)
-		    try:
-		        s.bind(('', p))
-		    except OSError:
-		        sys.exit(1)
-		    finally:
-		        s.close()
-		EOF
-	fi
-}
-
-# A free port below the ephemeral range (so no outgoing connection holds it).
-pick_port() {
-	local i p
-	for i in $(seq 1 100); do
-		p=$((20000 + RANDOM % 12000))
-		port_free "$p" && { echo "$p"; return 0; }
-	done
-	echo "no free port found" >&2
-	return 1
-}
-
-PORT=$(pick_port) || exit 1
+# pick_port VAR: a free port, reserved for this test's life even against
+# runs of other checkouts (tools/port.sh says how).
+. "$SYNEXEC_TOP/tools/port.sh"
+pick_port PORT || exit 1
 
 # ---------------------------------------------------------------- waiting
 

@@ -77,7 +77,7 @@ done
 note "-m 127.0.0.1:PORT joins without broadcast (started before the master)"
 # The -m slave listens for probes on another port, if at all: it can only
 # join by connecting to the master itself.
-OTHER=$(pick_port)
+pick_port OTHER || exit 1
 start_slave direct -p "$OTHER" -m "127.0.0.1:$PORT" -1
 start_slave bcast
 wait_until 5 udp_bound "$PORT"

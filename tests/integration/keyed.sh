@@ -139,7 +139,7 @@ stop_slave old
 
 # ------------------------------------------------------------------ the wire
 # A slave that connects through the proxy (-m) to a master on $PORT.
-PPORT=$(pick_port) || exit 1
+pick_port PPORT || exit 1
 proxy_session() {	# proxy_session LABEL MITM_ARGS...: slave, proxy, master
 	local label=$1
 	shift
