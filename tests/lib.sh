@@ -27,6 +27,7 @@ FAILED_MSGS=()
 PIDS=()			# every background process this test started
 NETNS=()		# every network namespace this test created
 declare -A SLAVE_PID=()	# slave label -> pid
+declare -A SLAVE_UDP=()	# slave label -> 1 if it binds UDP $PORT (no -m, -p)
 MASTER_N=0		# run_master counter (each run gets its own files)
 MASTER_OUT=/dev/null MASTER_ERR=/dev/null MASTER_RC=-1
 
@@ -183,6 +184,12 @@ udp_bound() {
 	[ -n "$(ss -Huan "( sport = :${1:-$PORT} )" 2>/dev/null)" ]
 }
 
+# udp_bound_n N: at least N UDP sockets are bound to $PORT (each slave has
+# its own, SO_REUSEADDR).
+udp_bound_n() {
+	[ "$(ss -Huan "( sport = :$PORT )" 2>/dev/null | wc -l)" -ge "$1" ]
+}
+
 # ---------------------------------------------------------------- processes
 
 track() { PIDS+=("$1"); }
@@ -197,20 +204,32 @@ start_slave() {
 	    -T "$TMP/conf" "$@" >"$TMP/$label.log" 2>&1 &
 	SLAVE_PID[$label]=$!
 	track $!
+	case " $* " in
+	*" -m "*|*" -p "*) unset "SLAVE_UDP[$label]" ;;
+	*) SLAVE_UDP[$label]=1 ;;
+	esac
 }
 
-# wait until every slave started so far has its UDP socket bound (those with
-# -m bind nothing: don't call this for them alone).
+# Wait until every slave started (and still running) that listens for
+# probes on $PORT has bound its UDP socket: a master started then finds
+# them all at its first probe.  (Those with -m bind nothing: don't call this
+# for them alone.)
 wait_slaves_ready() {
-	wait_until 5 udp_bound "$PORT" || fail "no slave bound udp port $PORT"
-	sleep 0.1	# the other slaves started in the same breath
+	local label n=0
+	for label in "${!SLAVE_UDP[@]}"; do
+		pid_gone "${SLAVE_PID[$label]}" || n=$((n + 1))
+	done
+	[ $n -gt 0 ] || n=1
+	wait_until 20 udp_bound_n $n ||
+	    fail "$n slaves started, fewer bound udp port $PORT: $(ss -Huan "( sport = :$PORT )" | wc -l)"
 }
 
 # stop_slave LABEL: TERM it and wait (bounded) for it to exit.
 stop_slave() {
 	local pid=${SLAVE_PID[$1]}
+	unset "SLAVE_UDP[$1]"
 	kill -TERM "$pid" 2>/dev/null
-	wait_pid "$pid" 5
+	wait_pid "$pid" 15
 	[ "$WAIT_RC" = 124 ] && kill -KILL "$pid" 2>/dev/null
 	return 0
 }
@@ -398,7 +417,9 @@ netns_delete() {
 }
 
 # netns_clean_stale PREFIX: delete the namespaces PREFIX-ROLE-PID left by an
-# earlier run that was killed before its teardown (its PID is gone).
+# earlier run that was killed before its teardown (its PID is gone, or is
+# ours: call this before the test makes any, and a run killed long ago whose
+# PID we were given again cannot make ours fail with "File exists").
 netns_clean_stale() {
 	local ns pid
 	for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
@@ -406,8 +427,10 @@ netns_clean_stale() {
 		"$1"-*-*)
 			pid=${ns##*-}
 			case $pid in *[!0-9]*|"") continue ;; esac
-			[ "$pid" != $$ ] && ! kill -0 "$pid" 2>/dev/null &&
-			    { echo "removing leftover namespace $ns"; netns_delete "$ns"; }
+			if [ "$pid" = $$ ] || ! kill -0 "$pid" 2>/dev/null; then
+				echo "removing leftover namespace $ns"
+				netns_delete "$ns"
+			fi
 			;;
 		esac
 	done
