@@ -68,7 +68,7 @@ run_master 1 "$TMP/stat.session"
 assert_exit 0
 conf_file=$TMP/conf/synexec_slave_conf.${SLAVE_PID[one]}
 assert_contains "$TMP/one.out" "$conf_file:600:5" "payload file (path:mode:size)"
-wait_until 5 test ! -e "$conf_file"
+wait_until 20 test ! -e "$conf_file"
 assert_no_file "$conf_file" "payload file after the session"
 
 # (b) 5 MiB of random bytes, on two slaves again.

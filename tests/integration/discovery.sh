@@ -17,7 +17,7 @@ run_marker() {
 
 note "a slave of another session is ignored"
 start_slave wrong -s 7	# first, so that it would be the first to answer
-wait_until 5 udp_bound "$PORT"
+wait_until 20 udp_bound "$PORT"
 start_slave good1
 start_slave good2
 wait_slaves_ready
@@ -80,13 +80,13 @@ note "-m 127.0.0.1:PORT joins without broadcast (started before the master)"
 pick_port OTHER || exit 1
 start_slave direct -p "$OTHER" -m "127.0.0.1:$PORT" -1
 start_slave bcast
-wait_until 5 udp_bound "$PORT"
+wait_until 20 udp_bound "$PORT"
 sleep 1		# the -m slave has failed to connect a few times by now
 run_master 2 "$TMP/s1.session"
 assert_exit 0
 assert_summary "$MASTER_OUT" direct bcast
 assert_contains "$TMP/direct.out" "run=1" "-m slave output"
-wait_pid "${SLAVE_PID[direct]}" 5
+wait_pid "${SLAVE_PID[direct]}" 20
 assert_eq 0 "$WAIT_RC" "-m -1 slave exit code after a task that exited 0"
 
 note "-1 slave exits with its task's exit code"
@@ -95,7 +95,7 @@ start_slave direct2 -p "$OTHER" -m "127.0.0.1:$PORT" -1
 make_conf "$TMP/exit7.session" '/bin/sh :CONF:' 'exit 7'
 run_master 1 "$TMP/exit7.session"
 assert_exit 2
-wait_pid "${SLAVE_PID[direct2]}" 5
+wait_pid "${SLAVE_PID[direct2]}" 20
 assert_eq 7 "$WAIT_RC" "-m -1 slave exit code after a task that exited 7"
 
 note "same -N: unique names in the summary"

@@ -28,7 +28,7 @@ run_master 1 "$TMP/echo.session"
 assert_exit 0 "allowed /bin/echo"
 assert_contains "$TMP/guarded.out" "allowed-ran"
 # The last session's payload file goes when the slave sees the end.
-wait_until 5 test ! -e "$TMP/conf/synexec_slave_conf.${SLAVE_PID[guarded]}"
+wait_until 20 test ! -e "$TMP/conf/synexec_slave_conf.${SLAVE_PID[guarded]}"
 dir_before=$(stat -c %.9Y "$TMP/conf")
 make_conf "$TMP/sh.session" '/bin/sh :CONF:' 'echo should-not-run'
 run_master 1 "$TMP/sh.session"
@@ -72,7 +72,7 @@ wait_slaves_ready
 run_master 1 "$TMP/1024.session"
 assert_exit 0 "payload of exactly --max-conf-size"
 assert_contains "$TMP/small.out" "size=1024"
-wait_until 5 test ! -e "$TMP/conf/synexec_slave_conf.${SLAVE_PID[small]}"
+wait_until 20 test ! -e "$TMP/conf/synexec_slave_conf.${SLAVE_PID[small]}"
 dir_before=$(stat -c %.9Y "$TMP/conf")
 run_master 1 "$TMP/1025.session"
 assert_exit 3 "payload one byte over"

@@ -75,7 +75,7 @@ fi
 # are still alive, listening again.
 for s in alpha bravo charlie; do
 	f=$TMP/conf/synexec_slave_conf.${SLAVE_PID[$s]}
-	wait_until 5 test ! -e "$f"
+	wait_until 20 test ! -e "$f"
 	assert_no_file "$f" "$s payload file after the session"
 	if kill -0 "${SLAVE_PID[$s]}" 2>/dev/null; then
 		pass "$s still running"
