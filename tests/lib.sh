@@ -33,7 +33,8 @@ MASTER_OUT=/dev/null MASTER_ERR=/dev/null MASTER_RC=-1
 
 # ---------------------------------------------------------------- messages
 
-note() { echo "== $TEST_NAME: $*"; }
+LAST_NOTE=""		# the step the test is at (said again if it fails)
+note() { LAST_NOTE=$*; echo "== $TEST_NAME: $*"; }
 
 fail() {
 	FAILS=$((FAILS + 1))
@@ -59,8 +60,14 @@ require_root() {
 teardown() {
 	local rc=$? pid i alive ns
 	trap - EXIT INT TERM HUP
+	# Killed from outside (the runner's time limit): say where, first,
+	# in case the runner's SIGKILL comes before the end of the teardown.
+	case $rc in
+	129|130|143) echo "FAIL: $TEST_NAME stopped by a signal (exit $rc)${LAST_NOTE:+ during: $LAST_NOTE}" ;;
+	esac
 	for pid in "${PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
+		kill -CONT "$pid" 2>/dev/null	# a stopped one acts on it
 	done
 	for i in $(seq 1 30); do	# at most 3 s of grace
 		alive=0
@@ -90,7 +97,7 @@ teardown() {
 	fi
 	if [ $rc != 0 ] && [ $rc != 77 ]; then
 		dump_diagnostics
-		[ $FAILS = 0 ] && echo "---- $TEST_NAME: interrupted or aborted (exit $rc)" ||
+		[ $FAILS = 0 ] && echo "---- $TEST_NAME: interrupted or aborted (exit $rc)${LAST_NOTE:+ during: $LAST_NOTE}" ||
 		echo "---- $TEST_NAME failed ($FAILS failed assertions):"
 		for i in "${FAILED_MSGS[@]}"; do echo "FAIL: $i"; done
 	fi
