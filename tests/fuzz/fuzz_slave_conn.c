@@ -157,15 +157,19 @@ fuzz_cleanup(void)
 	rmdir(dir);
 }
 
-/* Directories of earlier runs that ended without their atexit. */
+/*
+ * Directories of earlier runs that ended without their atexit: their PID is
+ * gone, or is ours (PIDs come round again; we have made none yet).
+ */
 static void
 fuzz_remove_stale(void)
 {
-	char	cmd[256];
+	char	cmd[320];
 
 	snprintf(cmd, sizeof(cmd), "for d in /tmp/fuzz_slave.[0-9]*; do "
-	    "[ -d \"$d\" ] && ! kill -0 \"${d##*.}\" 2>/dev/null && "
-	    "rm -rf \"$d\"; done; exit 0");
+	    "[ -d \"$d\" ] && { [ \"${d##*.}\" = %ld ] || "
+	    "! kill -0 \"${d##*.}\" 2>/dev/null; } && "
+	    "rm -rf \"$d\"; done; exit 0", (long)getpid());
 	(void)system(cmd);
 }
 
