@@ -25,6 +25,7 @@ TEST_NAME=$(basename "$0" .sh)
 FAILS=0
 FAILED_MSGS=()
 PIDS=()			# every background process this test started
+declare -A PID_START=()	# pid -> its start time (/proc/PID/stat), see ours
 NETNS=()		# every network namespace this test created
 declare -A SLAVE_PID=()	# slave label -> pid
 declare -A SLAVE_UDP=()	# slave label -> 1 if it binds UDP $PORT (no -m, -p)
@@ -66,19 +67,20 @@ teardown() {
 	129|130|143) echo "FAIL: $TEST_NAME stopped by a signal (exit $rc)${LAST_NOTE:+ during: $LAST_NOTE}" ;;
 	esac
 	for pid in "${PIDS[@]}"; do
+		ours "$pid" || continue
 		kill -TERM "$pid" 2>/dev/null
 		kill -CONT "$pid" 2>/dev/null	# a stopped one acts on it
 	done
 	for i in $(seq 1 30); do	# at most 3 s of grace
 		alive=0
 		for pid in "${PIDS[@]}"; do
-			kill -0 "$pid" 2>/dev/null && alive=1
+			ours "$pid" && alive=1
 		done
 		[ $alive = 0 ] && break
 		sleep 0.1
 	done
 	for pid in "${PIDS[@]}"; do
-		kill -KILL "$pid" 2>/dev/null
+		ours "$pid" && kill -KILL "$pid" 2>/dev/null
 	done
 	wait 2>/dev/null
 	for ns in "${NETNS[@]}"; do
@@ -199,7 +201,17 @@ udp_bound_n() {
 
 # ---------------------------------------------------------------- processes
 
-track() { PIDS+=("$1"); }
+# track PID: kill it at teardown if it still runs.  Only if it is still the
+# same process: PIDs come round again (pid_max may be 32768 on a busy
+# machine), and another's process must never be killed for ours.
+proc_start() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+track() {
+	PIDS+=("$1")
+	PID_START[$1]=$(proc_start "$1")
+}
+ours() {
+	[ -n "${PID_START[$1]:-}" ] && [ "$(proc_start "$1")" = "${PID_START[$1]}" ]
+}
 
 # start_slave LABEL [ARGS...]: our slave on loopback, named LABEL, output in
 # $TMP/LABEL.out, log in $TMP/LABEL.log, conf dir $TMP/conf.  ARGS come last
