@@ -76,7 +76,8 @@ for name in proto master_conn slave_conn; do
 		troubles+=("$name: ${why#*SKIP: }")
 	else
 		found=0
-		for f in "$TMP/crash-$name"/*; do
+		# (slow-unit-* is only libFuzzer's note of a slow input)
+		for f in "$TMP/crash-$name"/{crash,leak,timeout,oom}-*; do
 			[ -e "$f" ] || continue
 			found=1
 			if repro "$name" "$t" "$f"; then
