@@ -64,7 +64,9 @@ teardown() {
 	# Killed from outside (the runner's time limit): say where, first,
 	# in case the runner's SIGKILL comes before the end of the teardown.
 	case $rc in
-	129|130|143) echo "FAIL: $TEST_NAME stopped by a signal (exit $rc)${LAST_NOTE:+ during: $LAST_NOTE}" ;;
+	129|130|143)
+		echo "FAIL: $TEST_NAME stopped by a signal (exit $rc)${LAST_NOTE:+" during: $LAST_NOTE"}"
+		;;
 	esac
 	for pid in "${PIDS[@]}"; do
 		ours "$pid" || continue
