@@ -6,7 +6,9 @@
 # an unusual duration ($MARK, e.g. "sleep 41.12345"), so that pgrep -f finds
 # exactly the processes of our tasks and nothing else on the host.
 
-MARK_SECS=$((40 + $$ % 50)).$$		# e.g. 57.12345: seconds for sleep
+# The PID and a random number: PIDs come round again soon (pid_max may be
+# 32768), and a task of a killed run may still sleep.
+MARK_SECS=$((40 + $$ % 50)).$(printf '%07d%05d' $$ $RANDOM)	# 57.001234509876
 MARK="sleep $MARK_SECS"
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }

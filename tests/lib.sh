@@ -1,6 +1,7 @@
 # tests/lib.sh - shared helpers of the integration tests (source it).
 #
-# Gives each test: a private temp dir ($TMP), a free random high port ($PORT),
+# Gives each test: a private temp dir ($TMP), a free random high port ($PORT,
+# reserved: no other test run on the host gets it while this one lives),
 # helpers that start the real binaries on loopback, bounded waits, assertions
 # that say what was expected and what came, and a trap that kills every
 # process the test started and removes what it made, whatever happens.
@@ -24,14 +25,17 @@ TEST_NAME=$(basename "$0" .sh)
 FAILS=0
 FAILED_MSGS=()
 PIDS=()			# every background process this test started
+declare -A PID_START=()	# pid -> its start time (/proc/PID/stat), see ours
 NETNS=()		# every network namespace this test created
 declare -A SLAVE_PID=()	# slave label -> pid
+declare -A SLAVE_UDP=()	# slave label -> 1 if it binds UDP $PORT (no -m, -p)
 MASTER_N=0		# run_master counter (each run gets its own files)
 MASTER_OUT=/dev/null MASTER_ERR=/dev/null MASTER_RC=-1
 
 # ---------------------------------------------------------------- messages
 
-note() { echo "== $TEST_NAME: $*"; }
+LAST_NOTE=""		# the step the test is at (said again if it fails)
+note() { LAST_NOTE=$*; echo "== $TEST_NAME: $*"; }
 
 fail() {
 	FAILS=$((FAILS + 1))
@@ -57,19 +61,28 @@ require_root() {
 teardown() {
 	local rc=$? pid i alive ns
 	trap - EXIT INT TERM HUP
+	# Killed from outside (the runner's time limit): say where, first,
+	# in case the runner's SIGKILL comes before the end of the teardown.
+	case $rc in
+	129|130|143)
+		echo "FAIL: $TEST_NAME stopped by a signal (exit $rc)${LAST_NOTE:+" during: $LAST_NOTE"}"
+		;;
+	esac
 	for pid in "${PIDS[@]}"; do
+		ours "$pid" || continue
 		kill -TERM "$pid" 2>/dev/null
+		kill -CONT "$pid" 2>/dev/null	# a stopped one acts on it
 	done
 	for i in $(seq 1 30); do	# at most 3 s of grace
 		alive=0
 		for pid in "${PIDS[@]}"; do
-			kill -0 "$pid" 2>/dev/null && alive=1
+			ours "$pid" && alive=1
 		done
 		[ $alive = 0 ] && break
 		sleep 0.1
 	done
 	for pid in "${PIDS[@]}"; do
-		kill -KILL "$pid" 2>/dev/null
+		ours "$pid" && kill -KILL "$pid" 2>/dev/null
 	done
 	wait 2>/dev/null
 	for ns in "${NETNS[@]}"; do
@@ -88,7 +101,7 @@ teardown() {
 	fi
 	if [ $rc != 0 ] && [ $rc != 77 ]; then
 		dump_diagnostics
-		[ $FAILS = 0 ] && echo "---- $TEST_NAME: interrupted or aborted (exit $rc)" ||
+		[ $FAILS = 0 ] && echo "---- $TEST_NAME: interrupted or aborted (exit $rc)${LAST_NOTE:+ during: $LAST_NOTE}" ||
 		echo "---- $TEST_NAME failed ($FAILS failed assertions):"
 		for i in "${FAILED_MSGS[@]}"; do echo "FAIL: $i"; done
 	fi
@@ -135,38 +148,10 @@ require_bins() {
 
 # ---------------------------------------------------------------- ports
 
-# True if nothing uses port $1 over TCP or UDP on this host.
-port_free() {
-	if command -v ss >/dev/null 2>&1; then
-		[ -z "$(ss -Htuan "( sport = :$1 )" 2>/dev/null)" ]
-	else
-		"$PYTHON" - "$1" <<-'EOF'
-		import socket, sys
-		p = int(sys.argv[1])
-		for t in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-		    s = socket.socket(socket.AF_INET, t)
-		    try:
-		        s.bind(('', p))
-		    except OSError:
-		        sys.exit(1)
-		    finally:
-		        s.close()
-		EOF
-	fi
-}
-
-# A free port below the ephemeral range (so no outgoing connection holds it).
-pick_port() {
-	local i p
-	for i in $(seq 1 100); do
-		p=$((20000 + RANDOM % 12000))
-		port_free "$p" && { echo "$p"; return 0; }
-	done
-	echo "no free port found" >&2
-	return 1
-}
-
-PORT=$(pick_port) || exit 1
+# pick_port VAR: a free port, reserved for this test's life even against
+# runs of other checkouts (tools/port.sh says how).
+. "$SYNEXEC_TOP/tools/port.sh"
+pick_port PORT || exit 1
 
 # ---------------------------------------------------------------- waiting
 
@@ -210,9 +195,25 @@ udp_bound() {
 	[ -n "$(ss -Huan "( sport = :${1:-$PORT} )" 2>/dev/null)" ]
 }
 
+# udp_bound_n N: at least N UDP sockets are bound to $PORT (each slave has
+# its own, SO_REUSEADDR).
+udp_bound_n() {
+	[ "$(ss -Huan "( sport = :$PORT )" 2>/dev/null | wc -l)" -ge "$1" ]
+}
+
 # ---------------------------------------------------------------- processes
 
-track() { PIDS+=("$1"); }
+# track PID: kill it at teardown if it still runs.  Only if it is still the
+# same process: PIDs come round again (pid_max may be 32768 on a busy
+# machine), and another's process must never be killed for ours.
+proc_start() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+track() {
+	PIDS+=("$1")
+	PID_START[$1]=$(proc_start "$1")
+}
+ours() {
+	[ -n "${PID_START[$1]:-}" ] && [ "$(proc_start "$1")" = "${PID_START[$1]}" ]
+}
 
 # start_slave LABEL [ARGS...]: our slave on loopback, named LABEL, output in
 # $TMP/LABEL.out, log in $TMP/LABEL.log, conf dir $TMP/conf.  ARGS come last
@@ -224,6 +225,10 @@ start_slave() {
 	    -T "$TMP/conf" "$@" >"$TMP/$label.log" 2>&1 &
 	SLAVE_PID[$label]=$!
 	track $!
+	case " $* " in
+	*" -m "*|*" -p "*) unset "SLAVE_UDP[$label]" ;;
+	*) SLAVE_UDP[$label]=1 ;;
+	esac
 }
 
 # payload_files LABEL [DIR]: the payload files slave LABEL has in DIR
@@ -237,18 +242,26 @@ no_payload_file() {	# no_payload_file LABEL [DIR]
 	! payload_files "$@" >/dev/null
 }
 
-# wait until every slave started so far has its UDP socket bound (those with
-# -m bind nothing: don't call this for them alone).
+# Wait until every slave started (and still running) that listens for
+# probes on $PORT has bound its UDP socket: a master started then finds
+# them all at its first probe.  (Those with -m bind nothing: don't call this
+# for them alone.)
 wait_slaves_ready() {
-	wait_until 5 udp_bound "$PORT" || fail "no slave bound udp port $PORT"
-	sleep 0.1	# the other slaves started in the same breath
+	local label n=0
+	for label in "${!SLAVE_UDP[@]}"; do
+		pid_gone "${SLAVE_PID[$label]}" || n=$((n + 1))
+	done
+	[ $n -gt 0 ] || n=1
+	wait_until 20 udp_bound_n $n ||
+	    fail "$n slaves started, fewer bound udp port $PORT: $(ss -Huan "( sport = :$PORT )" | wc -l)"
 }
 
 # stop_slave LABEL: TERM it and wait (bounded) for it to exit.
 stop_slave() {
 	local pid=${SLAVE_PID[$1]}
+	unset "SLAVE_UDP[$1]"
 	kill -TERM "$pid" 2>/dev/null
-	wait_pid "$pid" 5
+	wait_pid "$pid" 15
 	[ "$WAIT_RC" = 124 ] && kill -KILL "$pid" 2>/dev/null
 	return 0
 }
@@ -459,7 +472,9 @@ netns_delete() {
 }
 
 # netns_clean_stale PREFIX: delete the namespaces PREFIX-ROLE-PID left by an
-# earlier run that was killed before its teardown (its PID is gone).
+# earlier run that was killed before its teardown (its PID is gone, or is
+# ours: call this before the test makes any, and a run killed long ago whose
+# PID we were given again cannot make ours fail with "File exists").
 netns_clean_stale() {
 	local ns pid
 	for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
@@ -467,8 +482,10 @@ netns_clean_stale() {
 		"$1"-*-*)
 			pid=${ns##*-}
 			case $pid in *[!0-9]*|"") continue ;; esac
-			[ "$pid" != $$ ] && ! kill -0 "$pid" 2>/dev/null &&
-			    { echo "removing leftover namespace $ns"; netns_delete "$ns"; }
+			if [ "$pid" = $$ ] || ! kill -0 "$pid" 2>/dev/null; then
+				echo "removing leftover namespace $ns"
+				netns_delete "$ns"
+			fi
 			;;
 		esac
 	done

@@ -4,12 +4,16 @@
  *
  * The seam is the master's own listening socket: the harness builds a real
  * struct master as main() does (session file, loop, discovery on a loopback
- * listener of an ephemeral port; no UDP socket: probes fail quietly), then
- * connects 1..4 fake slaves (fuzz_peer.c) and sends the fuzzer's bytes on
- * them, running the master's loop between records.  Nothing in the master is
- * changed or stubbed; frames reach slave_conn.c through conn.c exactly as in
- * production, sealed ones included (flag bit 0x20: the fake slaves have the
- * key and do the handshake, so the fuzz bytes arrive sealed).
+ * listener; no UDP socket: probes fail quietly), then connects 1..4 fake
+ * slaves (fuzz_peer.c) and sends the fuzzer's bytes on them, running the
+ * master's loop between records.  The listener is the harness's, made once
+ * on an ephemeral port and lent to each input's master (a dup it closes):
+ * a run does not use up a port an input, and connections that an input's
+ * master left unaccepted are reset before the next input begins.  Nothing
+ * in the master is changed or stubbed; frames reach slave_conn.c through
+ * conn.c exactly as in production, sealed ones included (flag bit 0x20: the
+ * fake slaves have the key and do the handshake, so the fuzz bytes arrive
+ * sealed).
  *
  * Flags byte: bits 0-1 SLAVES-1, bits 2-3 connections-1, bit 4 a 100 KB
  * payload (streamed; too large for a 2014 slave), bit 5 keyed, bit 6 keyed
@@ -47,6 +51,8 @@ static struct master	 m;
 static struct master_opts opts;
 static struct fuzz_peer	 peers[FUZZ_CONNS];
 static uint8_t		 scratch[65536];
+static int		 fuzz_lfd = -1;		/* the harness's listener */
+static struct sockaddr_in fuzz_sin;		/* its address */
 
 /*
  * A session file that exists only as long as we do: unlinked at once, kept
@@ -62,19 +68,22 @@ fuzz_write_file(char *path, size_t pathlen, size_t payload)
 
 	if ((fd = mkstemp(tmpl)) == -1 || unlink(tmpl) == -1 ||
 	    (f = fdopen(dup(fd), "w")) == NULL)
-		abort();
+		fuzz_trouble("session file %s: %s", tmpl, strerror(errno));
 	fputs("/bin/true :CONF: arg\n", f);
 	for (i = 0; i < payload; i++)
 		fputc('a' + (int)(i % 26), f);
 	if (fclose(f) != 0)
-		abort();
+		fuzz_trouble("session file %s: %s", tmpl, strerror(errno));
 	snprintf(path, pathlen, "/proc/self/fd/%d", fd);
 }
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	int fd;
+	struct in_addr	lo;
+	socklen_t	slen = sizeof(fuzz_sin);
+	char		err[256];
+	int		fd;
 
 	(void)argc;
 	(void)argv;
@@ -90,9 +99,18 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	} else
 		log_init("fuzz_master", LOG_TO_FILE, "/dev/null");
 	signal(SIGPIPE, SIG_IGN);
-	fuzz_peer_global_init();
+	fuzz_peer_global_init("fuzz_master_conn");
 	fuzz_write_file(fuzz_small, sizeof(fuzz_small), 100);
 	fuzz_write_file(fuzz_large, sizeof(fuzz_large), 100000);
+	lo.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fuzz_lfd = net_tcp_listen(lo, 0, MASTER_BACKLOG, err,
+	    sizeof(err))) == -1)
+		fuzz_trouble("loopback listener: %s", err);
+	if (getsockname(fuzz_lfd, (struct sockaddr *)&fuzz_sin, &slen) == -1)
+		fuzz_trouble("getsockname: %s", strerror(errno));
+	/* tests/integration/fuzz.sh counts what the run left on this port. */
+	fprintf(stderr, "fuzz_master_conn: harness listens on 127.0.0.1:%u\n",
+	    ntohs(fuzz_sin.sin_port));
 	return 0;
 }
 
@@ -115,11 +133,9 @@ fuzz_read_all(int nconns)
 		fuzz_peer_read(&peers[i]);
 }
 
-static int
-fuzz_master_setup(uint8_t flags, struct sockaddr_in *sin)
+static void
+fuzz_master_setup(uint8_t flags)
 {
-	struct in_addr	lo;
-	socklen_t	slen = sizeof(*sin);
 	char		err[256];
 
 	memset(&m, 0, sizeof(m));
@@ -130,7 +146,7 @@ fuzz_master_setup(uint8_t flags, struct sockaddr_in *sin)
 	m.listen_fd = m.udp_fd = m.spare_fd = m.announce_fd = -1;
 	if (sessfile_open(&m.sf, (flags & 0x10) ? fuzz_large : fuzz_small, err,
 	    sizeof(err)) == -1)
-		abort();
+		fuzz_trouble("%s", err);
 	m.opts = &opts;
 	m.key = (flags & 0x60) ? &fuzz_key : NULL;
 	control_init(&m);
@@ -140,22 +156,17 @@ fuzz_master_setup(uint8_t flags, struct sockaddr_in *sin)
 	TAILQ_INIT(&m.joined);
 	if (output_init(&m, err, sizeof(err)) == -1 ||
 	    results_init(&m, err, sizeof(err)) == -1)
-		abort();
-	lo.s_addr = htonl(INADDR_LOOPBACK);
-	if ((m.listen_fd = net_tcp_listen(lo, 0, MASTER_BACKLOG, err,
-	    sizeof(err))) == -1)
-		abort();
-	if (getsockname(m.listen_fd, (struct sockaddr *)sin, &slen) == -1)
-		abort();
+		fuzz_trouble("%s", err);
+	if ((m.listen_fd = fcntl(fuzz_lfd, F_DUPFD_CLOEXEC, 0)) == -1)
+		fuzz_trouble("dup the listener: %s", strerror(errno));
 	/* Probes go nowhere: sendto() on -1 fails, quietly (log to /dev/null). */
-	m.probe_to = *sin;
+	m.probe_to = fuzz_sin;
 	m.out_log = true;
 	m.log_stderr = false;
 	if ((m.loop = ev_loop_new(EVFLAG_AUTO)) == NULL)
-		abort();
+		fuzz_trouble("ev_loop_new: %s", strerror(errno));
 	ev_init(&m.start_timer, NULL);
 	session_begin(&m);
-	return 0;
 }
 
 static void
@@ -168,27 +179,21 @@ fuzz_master_teardown(void)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sockaddr_in	 sin;
 	uint8_t			 flags, ctl;
 	const uint8_t		*bytes;
 	size_t			 off = 1, len;
-	int			 nconns, i, fd;
+	int			 nconns, i, fd, fds, waits = 0;
 
 	if (size < 1)
 		return 0;
 	flags = data[0];
 	nconns = 1 + ((flags >> 2) & 3);
-	fuzz_master_setup(flags, &sin);
+	fds = fuzz_fd_count();
+	fuzz_master_setup(flags);
 	for (i = 0; i < nconns; i++) {
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd == -1 || connect(fd, (struct sockaddr *)&sin,
-		    sizeof(sin)) == -1) {
-			/* The harness's own trouble, not a finding: say so. */
-			fprintf(stderr, "fuzz_master_conn: loopback connect: "
-			    "%s\n", strerror(errno));
-			abort();
-		}
-		fcntl(fd, F_SETFL, O_NONBLOCK);
+		if ((fd = fuzz_connect(&fuzz_sin)) == -1)
+			fuzz_trouble("loopback connect to 127.0.0.1:%u: %s",
+			    ntohs(fuzz_sin.sin_port), strerror(errno));
 		fuzz_peer_init(&peers[i], fd, (flags & 0x60) != 0,
 		    (flags & 0x40) != 0, AUTH_ROLE_SLAVE, FUZZ_SESSION);
 	}
@@ -208,13 +213,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ctl & FUZZ_CTL_CLOSE)
 			fuzz_peer_close(p);
 		fuzz_pump();
-		if (ctl & FUZZ_CTL_WAIT)
-			fuzz_loop_wait(m.loop, 4);
+		if ((ctl & FUZZ_CTL_WAIT) && waits++ < FUZZ_MAX_WAITS)
+			fuzz_loop_wait(m.loop, FUZZ_WAIT_MS);
 		fuzz_read_all(nconns);
 	}
 	for (i = 0; i < nconns; i++)
 		fuzz_peer_reset(&peers[i]);
 	fuzz_pump();
 	fuzz_master_teardown();
+	fuzz_drain(fuzz_lfd);
+	/* A descriptor an input leaves open is a leak, found from it alone. */
+	if (fds != -1 && fuzz_fd_count() != fds) {
+		fprintf(stderr, "fuzz_master_conn: %d descriptors open after "
+		    "the input, %d before: a leak\n", fuzz_fd_count(), fds);
+		abort();
+	}
 	return 0;
 }

@@ -6,9 +6,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fuzz_peer.h"
@@ -17,20 +21,145 @@
 #define FUZZ_KEY_HEX \
 	"5f75a2e1c39e1d7a8c4b0f2d6e9a3b7c1f0e2d4c6b8a9e7d5c3b1a0f9e8d7c6b"
 #define FUZZ_SEND_TRIES	4000	/* EAGAIN rounds before giving up */
+#define FUZZ_CONNECT_MS	10000	/* a connection's retries, at most */
 
 struct auth_key	fuzz_key;
 
+static const char *fuzz_name = "fuzz";
 static uint8_t	fuzz_chunk[PROTO_MAX_FRAME];
 static uint8_t	fuzz_plain[PROTO_MAX_PAYLOAD];
 
 void
-fuzz_peer_global_init(void)
+fuzz_peer_global_init(const char *name)
 {
 	char err[128];
 
+	fuzz_name = name;
 	if (auth_key_parse(FUZZ_KEY_HEX, sizeof(FUZZ_KEY_HEX) - 1, &fuzz_key,
 	    err, sizeof(err)) == -1)
-		__builtin_trap();
+		fuzz_trouble("the harness's key: %s", err);
+}
+
+/*
+ * _exit, not exit or abort: libFuzzer would report either as a crash of the
+ * code under test and save the input, which reproduces nothing.
+ */
+void
+fuzz_trouble(const char *fmt, ...)
+{
+	va_list	ap;
+	char	msg[512];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: SKIP: harness trouble (not a finding): %s\n",
+	    fuzz_name, msg);
+	fflush(stderr);
+	_exit(FUZZ_TROUBLE_EXIT);
+}
+
+uint64_t
+fuzz_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void
+fuzz_close_reset(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+/* What a busy machine may clear in a moment (ports, buffers, signals). */
+static bool
+fuzz_transient(int err)
+{
+	return err == EADDRNOTAVAIL || err == EAGAIN || err == EINTR ||
+	    err == ETIMEDOUT || err == ENOBUFS || err == ENOMEM ||
+	    err == ENFILE;
+}
+
+int
+fuzz_connect(const struct sockaddr_in *sin)
+{
+	uint64_t	deadline = fuzz_now_ms() + FUZZ_CONNECT_MS, now;
+	struct pollfd	pfd;
+	socklen_t	len;
+	int		fd, err, n, delay = 1;
+
+	for (;;) {
+		err = 0;
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+		if (fd == -1)
+			err = errno;
+		else if (connect(fd, (const struct sockaddr *)sin,
+		    sizeof(*sin)) == 0)
+			return fd;
+		else if (errno != EINPROGRESS)
+			err = errno;
+		else {
+			/* Loopback: the kernel answers without the master. */
+			now = fuzz_now_ms();
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			n = poll(&pfd, 1, now < deadline ?
+			    (int)(deadline - now) : 0);
+			len = sizeof(err);
+			if (n == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+			    &len) == 0 && err == 0)
+				return fd;
+			if (n == 0)
+				err = ETIMEDOUT;
+			else if (n == -1)
+				err = errno;
+		}
+		if (fd != -1)
+			fuzz_close_reset(fd);
+		if (!fuzz_transient(err) || fuzz_now_ms() >= deadline) {
+			errno = err;
+			return -1;
+		}
+		(void)poll(NULL, 0, delay);
+		delay = delay < 100 ? 2 * delay : delay;
+	}
+}
+
+void
+fuzz_drain(int lfd)
+{
+	int i, fd;
+
+	for (i = 0; i < 1024; i++) {
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd != -1)
+			fuzz_close_reset(fd);
+		else if (errno != EINTR && errno != ECONNABORTED)
+			return;
+	}
+}
+
+int
+fuzz_fd_count(void)
+{
+	DIR		*d;
+	struct dirent	*e;
+	int		 n = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own */
 }
 
 void
@@ -53,11 +182,9 @@ fuzz_peer_init(struct fuzz_peer *p, int fd, bool keyed, bool raw,
 	p->as.session = session;
 }
 
-void
-fuzz_peer_close(struct fuzz_peer *p)
+static void
+fuzz_peer_free(struct fuzz_peer *p)
 {
-	if (p->fd != -1)
-		close(p->fd);
 	p->fd = -1;
 	p->closed = true;
 	buf_free(&p->rx);
@@ -65,18 +192,44 @@ fuzz_peer_close(struct fuzz_peer *p)
 }
 
 /*
- * The end of an input: close with a reset, not a FIN.  A fuzzing run makes
- * tens of thousands of loopback connections, and TIME_WAIT on every one of
- * them would use up the ephemeral ports (connect: EADDRNOTAVAIL).
+ * A fuzzing run makes tens of thousands of loopback connections, and a
+ * TIME_WAIT left on either side of each would hold ports for a minute: the
+ * harness would run out of them (connect: EADDRNOTAVAIL) on a fast machine
+ * or beside other runs.  TIME_WAIT is the lot of the side that sent the first
+ * FIN and then got one.  So the program gets its FIN (the peer hung up, what
+ * it is to be tested with) from a socket that vanishes once the FIN is
+ * acknowledged (TCP_LINGER2 < 0): the program's own FIN then meets a reset.
+ * If the program hung up first (its FIN is here), a FIN from us would leave
+ * it in TIME_WAIT: we reset instead (it no longer reads).  What the program
+ * sent is read first, so that the close is a FIN whatever it had sent.
  */
+void
+fuzz_peer_close(struct fuzz_peer *p)
+{
+	int no_fin_wait2 = -1;
+
+	if (p->fd == -1) {
+		fuzz_peer_free(p);
+		return;
+	}
+	fuzz_peer_read(p);
+	if (p->closed)
+		fuzz_close_reset(p->fd);
+	else {
+		(void)setsockopt(p->fd, IPPROTO_TCP, TCP_LINGER2, &no_fin_wait2,
+		    sizeof(no_fin_wait2));
+		close(p->fd);
+	}
+	fuzz_peer_free(p);
+}
+
+/* The end of an input: close with a reset, not a FIN (no TIME_WAIT). */
 void
 fuzz_peer_reset(struct fuzz_peer *p)
 {
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-
 	if (p->fd != -1)
-		(void)setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	fuzz_peer_close(p);
+		fuzz_close_reset(p->fd);
+	fuzz_peer_free(p);
 }
 
 static void
@@ -85,7 +238,7 @@ fuzz_peer_write(struct fuzz_peer *p, const uint8_t *b, size_t len,
 {
 	int tries = 0;
 
-	while (len > 0 && p->fd != -1 && tries < FUZZ_SEND_TRIES) {
+	while (len > 0 && p->fd != -1 && !p->stuck) {
 		ssize_t n = send(p->fd, b, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n > 0) {
@@ -96,8 +249,15 @@ fuzz_peer_write(struct fuzz_peer *p, const uint8_t *b, size_t len,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			/* The program must read: let it, and drain its answers. */
-			tries++;
+			/*
+			 * The program must read: let it, and drain its
+			 * answers.  If it will not, later sends skip this
+			 * connection (an input's time stays bounded).
+			 */
+			if (++tries > FUZZ_SEND_TRIES) {
+				p->stuck = true;
+				return;
+			}
 			if (pump != NULL)
 				pump();
 			fuzz_peer_read(p);
@@ -230,13 +390,13 @@ fuzz_peer_send(struct fuzz_peer *p, const uint8_t *b, size_t len,
 {
 	size_t rec, n;
 
-	if (p->closed || p->fd == -1)
+	if (p->closed || p->stuck || p->fd == -1)
 		return;
 	if (!p->keyed || p->raw || !p->as.established) {
 		fuzz_peer_write(p, b, len, pump);
 		return;
 	}
-	while (len > 0 && !p->closed) {
+	while (len > 0 && !p->closed && !p->stuck) {
 		rec = len > AUTH_RECORD_MAX ? AUTH_RECORD_MAX : len;
 		n = auth_seal(&p->as, b, rec, fuzz_chunk);
 		if (n == 0)

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -36,6 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 #define FUZZ_SESSION	7
+#define FUZZ_ACCEPT_MS	5000	/* the slave's connection, at most */
+#define FUZZ_SETTLE_MS	20000	/* back to idle, at most */
 
 static struct slave	 sl;
 static struct slave_opts o;
@@ -69,8 +72,9 @@ fuzz_slave_port(void)
 }
 
 /*
- * Our end of the slave's current connection, or -1 after 3 s.  A connection
- * left in the backlog by an earlier attempt is closed, not mistaken for it.
+ * Our end of the slave's current connection, or -1 after FUZZ_ACCEPT_MS.  A
+ * connection left in the backlog by an earlier attempt is reset, not
+ * mistaken for it.
  */
 static int
 fuzz_accept(void)
@@ -78,9 +82,10 @@ fuzz_accept(void)
 	struct pollfd		pfd = { .fd = lfd, .events = POLLIN };
 	struct sockaddr_in	sin;
 	socklen_t		len;
-	int			i, fd;
+	uint64_t		deadline = fuzz_now_ms() + FUZZ_ACCEPT_MS;
+	int			fd;
 
-	for (i = 0; i < 300; i++) {
+	while (fuzz_now_ms() < deadline) {
 		fuzz_pump();
 		if (poll(&pfd, 1, 10) != 1)
 			continue;
@@ -91,18 +96,22 @@ fuzz_accept(void)
 			continue;
 		if (ntohs(sin.sin_port) == fuzz_slave_port())
 			return fd;
-		close(fd);
+		fuzz_close_reset(fd);
 	}
 	return -1;
 }
 
-/* Back to idle: no session, no task (killed and reaped), bounded. */
+/*
+ * Back to idle: no session, no task (killed and reaped), within
+ * FUZZ_SETTLE_MS (a fork and exec under ASan on a loaded machine can take
+ * a while; a slave that stays busy longer is a finding).
+ */
 static void
 fuzz_settle(void)
 {
-	int i;
+	uint64_t deadline = fuzz_now_ms() + FUZZ_SETTLE_MS;
 
-	for (i = 0; i < 400; i++) {
+	while (fuzz_now_ms() < deadline) {
 		/* No retry: the harness connects it itself. */
 		if (!slave_conn_active(&sl.sc))
 			ev_timer_stop(loop, &sl.retry_timer);
@@ -148,15 +157,19 @@ fuzz_cleanup(void)
 	rmdir(dir);
 }
 
-/* Directories of earlier runs that ended without their atexit. */
+/*
+ * Directories of earlier runs that ended without their atexit: their PID is
+ * gone, or is ours (PIDs come round again; we have made none yet).
+ */
 static void
 fuzz_remove_stale(void)
 {
-	char	cmd[256];
+	char	cmd[320];
 
 	snprintf(cmd, sizeof(cmd), "for d in /tmp/fuzz_slave.[0-9]*; do "
-	    "[ -d \"$d\" ] && ! kill -0 \"${d##*.}\" 2>/dev/null && "
-	    "rm -rf \"$d\"; done; exit 0");
+	    "[ -d \"$d\" ] && { [ \"${d##*.}\" = %ld ] || "
+	    "! kill -0 \"${d##*.}\" 2>/dev/null; } && "
+	    "rm -rf \"$d\"; done; exit 0", (long)getpid());
 	(void)system(cmd);
 }
 
@@ -177,16 +190,20 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	} else
 		log_init("fuzz_slave", LOG_TO_FILE, "/dev/null");
 	signal(SIGPIPE, SIG_IGN);
-	fuzz_peer_global_init();
+	fuzz_peer_global_init("fuzz_slave_conn");
 	fuzz_pid = getpid();
 	fuzz_remove_stale();
 	snprintf(dir, sizeof(dir), "/tmp/fuzz_slave.%ld", (long)fuzz_pid);
 	if (mkdir(dir, 0700) == -1)
-		abort();
+		fuzz_trouble("mkdir %s: %s", dir, strerror(errno));
 	lo.s_addr = htonl(INADDR_LOOPBACK);
-	if ((lfd = net_tcp_listen(lo, 0, 128, err, sizeof(err))) == -1 ||
-	    getsockname(lfd, (struct sockaddr *)&sin, &slen) == -1)
-		abort();
+	if ((lfd = net_tcp_listen(lo, 0, 128, err, sizeof(err))) == -1)
+		fuzz_trouble("loopback listener: %s", err);
+	if (getsockname(lfd, (struct sockaddr *)&sin, &slen) == -1)
+		fuzz_trouble("getsockname: %s", strerror(errno));
+	/* tests/integration/fuzz.sh counts what the run left on this port. */
+	fprintf(stderr, "fuzz_slave_conn: harness listens on 127.0.0.1:%u\n",
+	    ntohs(sin.sin_port));
 
 	slave_opts_defaults(&o);
 	o.c.session = FUZZ_SESSION;
@@ -202,9 +219,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(path, sizeof(path), "%s/out", dir);
 	snprintf(sl.output, sizeof(sl.output), "%s", path);
 	if (listen_init(&sl, err, sizeof(err)) == -1)
-		abort();
+		fuzz_trouble("%s", err);
 	if ((loop = ev_loop_new(EVFLAG_AUTO)) == NULL)
-		abort();
+		fuzz_trouble("ev_loop_new: %s", strerror(errno));
 	slave_start(&sl, loop);
 	/* Leave INT and TERM to libFuzzer; HUP would re-read no file. */
 	ev_signal_stop(loop, &sl.sigterm);
@@ -212,7 +229,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	ev_signal_stop(loop, &sl.sighup);
 	/* slave_start connected at once: take that one and end it. */
 	if ((fd = fuzz_accept()) != -1)
-		close(fd);
+		fuzz_close_reset(fd);
 	fuzz_settle();
 	atexit(fuzz_cleanup);
 	return 0;
@@ -224,11 +241,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t		 flags, ctl;
 	const uint8_t	*bytes;
 	size_t		 off = 1, len;
-	int		 fd, i;
+	uint64_t	 deadline;
+	int		 fd, fds, waits = 0;
 
 	if (size < 1)
 		return 0;
 	flags = data[0];
+	fds = fuzz_fd_count();
 	sl.key = (flags & 3) ? &fuzz_key : NULL;
 	if (!slave_conn_open(&sl.sc, &sl, &sl.master_sa)) {
 		fuzz_settle();
@@ -241,7 +260,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	/* Until its hello (or AUTH_HELLO) is out. */
-	for (i = 0; i < 100 && sl.sc.state == SC_CONNECTING; i++)
+	deadline = fuzz_now_ms() + FUZZ_ACCEPT_MS;
+	while (sl.sc.state == SC_CONNECTING && fuzz_now_ms() < deadline)
 		fuzz_loop_wait(loop, 2);
 	fuzz_peer_init(&peer, fd, (flags & 3) != 0, (flags & 2) != 0,
 	    AUTH_ROLE_MASTER, FUZZ_SESSION);
@@ -255,8 +275,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ctl & FUZZ_CTL_CLOSE)
 			fuzz_peer_close(&peer);
 		fuzz_pump();
-		if (ctl & FUZZ_CTL_WAIT)
-			fuzz_loop_wait(loop, 4);
+		if ((ctl & FUZZ_CTL_WAIT) && waits++ < FUZZ_MAX_WAITS)
+			fuzz_loop_wait(loop, FUZZ_WAIT_MS);
 		fuzz_peer_read(&peer);
 		/* Session over: no retry behind the harness's back. */
 		if (!slave_conn_active(&sl.sc))
@@ -266,5 +286,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_settle();
 	/* Each input starts with the same slave: nothing left over. */
 	sl.session_configured = false;
+	/* A descriptor an input leaves open is a leak, found from it alone. */
+	if (fds != -1 && fuzz_fd_count() != fds) {
+		fprintf(stderr, "fuzz_slave_conn: %d descriptors open after "
+		    "the input, %d before: a leak\n", fuzz_fd_count(), fds);
+		abort();
+	}
 	return 0;
 }

@@ -7,7 +7,9 @@
  * `make check` replays every seed and every regression input of each
  * target even where clang is missing.  Without arguments it replays
  * tests/fuzz/corpus/NAME and tests/fuzz/regress/NAME.  Exit 0 when every
- * input ran to its end (a crash is the test's failure).
+ * input ran to its end (a crash is the test's failure), 77 (a skip, with
+ * its reason) when the harness itself could not run: fuzz_trouble() in
+ * fuzz_peer.h.
  */
 #include <sys/stat.h>
 

@@ -45,9 +45,9 @@ make_conf "$TMP/long.session" '/bin/sh :CONF:' \
 # -------------------------------------------------------------------------
 note "SIGINT mid-task: exit 4, nothing left running, summary and results"
 start_master -r "$TMP/int.json" 3 "$TMP/long.session"
-wait_until 10 task_procs_at_least 6 || fail "the tasks did not start their children"
+wait_until 30 task_procs_at_least 6 || fail "the tasks did not start their children"
 for s in $slaves; do
-	wait_for_file "$TMP/long.$s.pid" 5 || fail "$s's task did not write its pid"
+	wait_for_file "$TMP/long.$s.pid" 20 || fail "$s's task did not write its pid"
 done
 int_pids="$(marker_pids) $(cat "$TMP"/long.*.pid 2>/dev/null)"
 t0=$(now_ms)
@@ -55,7 +55,9 @@ kill -INT "$MASTER_PID"
 wait_master 15
 t1=$(now_ms)
 assert_exit 4
-assert_le $((t1 - t0)) 3000 "ms from SIGINT to the master's exit (tasks die on SIGTERM)"
+# Bounds on times in this test are far above what a loaded machine needs
+# and far below what the failure they catch would take (tasks of 40-89 s).
+assert_le $((t1 - t0)) 10000 "ms from SIGINT to the master's exit (tasks die on SIGTERM)"
 # Once the master has exited, every process of every task is gone: a
 # slave reports its task stopped only when its whole group is reaped.
 assert_pids_gone "when the master exits after SIGINT" 0 $int_pids
@@ -93,11 +95,11 @@ make_conf "$TMP/stubborn.session" '/bin/sh :CONF:' \
     "while :; do $MARK; done"
 rm -f "$TMP"/st.*.pid
 start_master -s 7 1 "$TMP/stubborn.session"
-wait_for_file "$TMP/st.alpha.pid" 10 || fail "no task pid"
+wait_for_file "$TMP/st.alpha.pid" 20 || fail "no task pid"
 stubborn=$(cat "$TMP/st.alpha.pid")
 t0=$(now_ms)
 kill -INT "$MASTER_PID"
-wait_until 5 grep -q "waiting for 1 slave" "$MASTER_ERR" ||
+wait_until 10 grep -q "waiting for 1 slave" "$MASTER_ERR" ||
     fail "the master does not say it waits for the slave"
 sleep 0.3
 kill -0 "$MASTER_PID" 2>/dev/null && pass "the master waits for alpha's task" ||
@@ -107,16 +109,17 @@ kill -INT "$MASTER_PID"
 wait_master 5
 t2=$(now_ms)
 assert_exit 4 "exit code after a second SIGINT"
-assert_le $((t2 - t1)) 1000 "ms from the second SIGINT to the master's exit"
+# Then alpha's task must still be in its grace (checked next).
+assert_le $((t2 - t1)) 2000 "ms from the second SIGINT to the master's exit"
 assert_contains "$MASTER_ERR" "again" "the master says it exits at once"
 kill -0 "$stubborn" 2>/dev/null && pass "alpha's task still in its grace period" ||
     fail "alpha's task gone before its 3 s grace"
-if wait_until 4 pid_gone "$stubborn"; then
+if wait_until 10 pid_gone "$stubborn"; then
 	t3=$(now_ms)
 	pass "alpha's task killed after the grace ($((t3 - t0)) ms after the first SIGINT)"
 	assert_ge $((t3 - t0)) 2500 "ms before SIGKILL (grace 3 s)"
 else
-	fail "alpha's task (ignores SIGTERM) still alive 4 s after the master left"
+	fail "alpha's task (ignores SIGTERM) still alive 10 s after the master left"
 	kill -KILL "$stubborn"
 fi
 assert_no_task_procs "after the grace" 2
@@ -133,7 +136,7 @@ t0=$(now_ms)
 run_master -t 1 3 "$TMP/t.session"
 t1=$(now_ms)
 assert_exit 4
-assert_le $((t1 - t0)) 4000 "ms for a session with -t 1"
+assert_le $((t1 - t0)) 15000 "ms for a session with -t 1"
 assert_ge $((t1 - t0)) 1000 "ms for a session with -t 1"
 assert_contains "$MASTER_ERR" "timed out" "the master says why"
 # Each slave told its --kill-grace (KILL_GRACE): the master knows it.
@@ -149,14 +152,14 @@ make_conf "$TMP/tt.session" '/bin/sh :CONF:' \
     'trap "" TERM' "$MARK &" "while :; do $MARK; done"
 t0=$(now_ms)
 start_master -t 1 3 "$TMP/tt.session"
-wait_until 5 task_procs_at_least 6 || fail "the tasks did not start their children"
+wait_until 30 task_procs_at_least 6 || fail "the tasks did not start their children"
 tt_pids=$(marker_pids)
-wait_master 15
+wait_master 20
 t1=$(now_ms)
 assert_exit 4
 assert_pids_gone "when the master exits after -t and the grace" 0 $tt_pids
 assert_ge $((t1 - t0)) 1900 "ms: the master waited for the grace"
-assert_le $((t1 - t0)) 5000 "ms for -t 1 plus a grace of 1 s"
+assert_le $((t1 - t0)) 15000 "ms for -t 1 plus a grace of 1 s"
 for s in $slaves; do
 	row_matches $s 'signal 9'
 done
@@ -178,7 +181,7 @@ t0=$(now_ms)
 run_master --fail-fast 3 "$TMP/ff.session"
 t1=$(now_ms)
 assert_exit 2
-assert_le $((t1 - t0)) 3000 "ms for a --fail-fast session"
+assert_le $((t1 - t0)) 15000 "ms for a --fail-fast session"
 assert_contains "$MASTER_ERR" "fail-fast" "the master says why"
 assert_contains "$MASTER_OUT" "exit 7" "the summary"
 assert_no_task_procs "after --fail-fast" 1
@@ -196,8 +199,8 @@ make_conf "$TMP/ffl.session" '/bin/sh :CONF:' \
     "echo \$\$ >$TMP/ffl.\$SYNEXEC_SLAVE_NAME.pid" "exec $MARK"
 rm -f "$TMP"/ffl.*.pid
 start_master --fail-fast 3 "$TMP/ffl.session"
-wait_for_file "$TMP/ffl.bravo.pid" 10 || fail "bravo's task did not start"
-wait_until 5 task_procs_at_least 3 || fail "the tasks did not start"
+wait_for_file "$TMP/ffl.bravo.pid" 20 || fail "bravo's task did not start"
+wait_until 30 task_procs_at_least 3 || fail "the tasks did not start"
 kill -KILL "${SLAVE_PID[bravo]}"
 wait_master 10
 assert_exit 3
@@ -212,19 +215,19 @@ wait_slaves_ready
 # -------------------------------------------------------------------------
 note "SIGTERM while discovering: exit 4 at once, the joined slaves released"
 start_master 5 "$TMP/ok.session"
-wait_until 10 grep -q "joined 3/5" "$MASTER_ERR" || fail "3 slaves did not join"
+wait_until 30 grep -q "joined 3/5" "$MASTER_ERR" || fail "3 slaves did not join"
 t0=$(now_ms)
 kill -TERM "$MASTER_PID"
-wait_master 5
+wait_master 15
 t1=$(now_ms)
 assert_exit 4
-assert_le $((t1 - t0)) 1000 "ms from SIGTERM to exit while discovering"
+assert_le $((t1 - t0)) 5000 "ms from SIGTERM to exit while discovering"
 run_master 3 "$TMP/ok.session"
 assert_exit 0 "the slaves serve the next session"
 
 note "SIGHUP mid-task (the terminal went away): as SIGTERM, results written"
 start_master -r "$TMP/hup.json" 3 "$TMP/long.session"
-wait_until 10 task_procs_at_least 6 || fail "the tasks did not start their children"
+wait_until 30 task_procs_at_least 6 || fail "the tasks did not start their children"
 kill -HUP "$MASTER_PID"
 wait_master 15
 assert_exit 4

@@ -48,7 +48,7 @@ stop_slave victim
 
 note "bad first frames to the master; then a real slave joins"
 start_master -s 78 1 "$TMP/ok.session"
-wait_until 5 test -s "$MASTER_ERR"	# it has started (its banner)
+wait_until 20 test -s "$MASTER_ERR"	# it has started (its banner)
 timeout -k 2 60 "$PYTHON" "$BADPEER" poke-master --port "$PORT" --session 78 \
     >"$TMP/poke-master.txt" 2>&1
 rc=$?

@@ -21,7 +21,7 @@ start_v1slave() {
 	    --dump-conf "$TMP/$label.conf" --timeout 40 >"$TMP/$label.log" 2>&1 &
 	SLAVE_PID[$label]=$!
 	track $!
-	wait_until 5 grep -q 'listening on udp' "$TMP/$label.log" ||
+	wait_until 20 grep -q 'listening on udp' "$TMP/$label.log" ||
 	    fail "$label did not start: $(cat "$TMP/$label.log")"
 }
 
@@ -83,7 +83,7 @@ assert_no_file "$TMP/ran" "marker written by the task"
 assert_no_file "$TMP/old1.out" "2014 slave output"
 assert_no_file "$TMP/mine.out" "our slave output"
 assert_not_contains "$TMP/old1.log" "got CONF"
-wait_pid "${SLAVE_PID[old1]}" 10
+wait_pid "${SLAVE_PID[old1]}" 20
 assert_eq 0 "$WAIT_RC" "2014 slave exit code (released, no deviation)"
 stop_slave mine
 
@@ -96,7 +96,7 @@ printf '%s\n' \
     'sleep 0.3' >"$TMP/v1.payload"
 { echo '/bin/sh :CONF:'; cat "$TMP/v1.payload"; } >"$TMP/v1.session"
 start_slave solo -s 9 -1
-wait_until 5 udp_bound "$PORT"
+wait_until 20 udp_bound "$PORT"
 timeout -k 2 30 "$PYTHON" "$V1PEER" master --port "$PORT" --session 9 \
     --bcast 127.255.255.255 --slaves 1 --conf "$TMP/v1.session" \
     --timeout 20 >"$TMP/v1master.log" 2>&1
@@ -109,7 +109,7 @@ if [ -n "$duration" ] && awk -v d="$duration" 'BEGIN { exit !(d >= 0.29 && d < 5
 else
 	fail "FINISHD duration: expected 0.3..5 s, got '$duration'"
 fi
-wait_pid "${SLAVE_PID[solo]}" 10
+wait_pid "${SLAVE_PID[solo]}" 20
 assert_eq 0 "$WAIT_RC" "our -1 slave exit code"
 assert_contains "$TMP/solo.out" "index=0"
 assert_contains "$TMP/solo.out" "slaves=1"
@@ -119,13 +119,13 @@ assert_contains "$TMP/solo.out" "payload-ok" "payload split at the first newline
 note "a 2014 master, a task exiting 5: our -1 slave exits 5"
 make_conf "$TMP/v1exit.session" '/bin/sh :CONF:' 'exit 5'
 start_slave solo2 -s 9 -1
-wait_until 5 udp_bound "$PORT"
+wait_until 20 udp_bound "$PORT"
 timeout -k 2 30 "$PYTHON" "$V1PEER" master --port "$PORT" --session 9 \
     --bcast 127.255.255.255 --slaves 1 --conf "$TMP/v1exit.session" \
     --timeout 20 >"$TMP/v1master2.log" 2>&1
 assert_eq 0 $? "2014 master exit code"
 assert_contains "$TMP/v1master2.log" "FINISHD start="
-wait_pid "${SLAVE_PID[solo2]}" 10
+wait_pid "${SLAVE_PID[solo2]}" 20
 assert_eq 5 "$WAIT_RC" "our -1 slave exit code after a task that exited 5"
 
 finish

@@ -80,7 +80,7 @@ if [ "$conf_file" != "$cf" ]; then
 else
 	fail "the same payload file name twice: $cf"
 fi
-wait_until 5 no_payload_file one
+wait_until 20 no_payload_file one
 assert_no_file "$conf_file" "payload file after the session"
 
 # (b) 5 MiB of random bytes, on two slaves again.

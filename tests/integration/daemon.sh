@@ -14,7 +14,7 @@ require_bins
 # A daemon is not our child: its pid comes from its pidfile.
 daemon_pid() {	# daemon_pid PIDFILE: DPID
 	DPID=
-	wait_for_file "$1" 5 || { fail "no pidfile $1"; return 1; }
+	wait_for_file "$1" 20 || { fail "no pidfile $1"; return 1; }
 	DPID=$(cat "$1")
 	track "$DPID"
 }
@@ -44,20 +44,26 @@ ppid=$(awk '{ print $4 }' "/proc/$spid/stat" 2>/dev/null)
 assert_eq 1 "$(awk '{ print ($6 == $1) ? 1 : 0 }' "/proc/$spid/stat" 2>/dev/null)" \
     "the slave daemon leads its own session (setsid)"
 echo "slave daemon $spid, parent $ppid"
-wait_until 5 udp_bound || fail "the slave daemon did not bind its port"
+wait_until 20 udp_bound || fail "the slave daemon did not bind its port"
 run_master 1 "$TMP/ok.session"
 assert_exit 0
 assert_summary "$MASTER_OUT" first
 assert_contains "$TMP/slave.dlog" "connected to master" "the slave's --log"
 
 note "SIGHUP during a session: applied when it ends"
+# The task ends once the slave has said it will apply the file later (or
+# after 30 s).
 make_conf "$TMP/slow.session" '/bin/sh :CONF:' \
-    "echo \$\$ >$TMP/slow.pid" 'sleep 1' 'echo "slow $SYNEXEC_SLAVE_NAME"'
+    "echo \$\$ >$TMP/slow.pid" \
+    "i=0; while [ ! -e $TMP/slow.go ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done" \
+    'echo "slow $SYNEXEC_SLAVE_NAME"'
 start_master 1 "$TMP/slow.session"
-wait_for_file "$TMP/slow.pid" 10 || fail "the slow task did not start"
+wait_for_file "$TMP/slow.pid" 20 || fail "the slow task did not start"
 sed -i 's/name = "first"/name = "second"/' "$TMP/slave.conf"
 kill -HUP "$spid"
-wait_master 10
+wait_until 20 grep -q "applies when the current session ends" "$TMP/slave.dlog"
+touch "$TMP/slow.go"
+wait_master 40
 assert_exit 0
 assert_summary "$MASTER_OUT" first
 assert_contains "$TMP/d.out" "slow first" "the session under way kept its name"
@@ -76,7 +82,7 @@ slave {
 }
 EOF
 kill -HUP "$spid"
-wait_until 5 grep -q "not reloaded" "$TMP/slave.dlog" ||
+wait_until 20 grep -q "not reloaded" "$TMP/slave.dlog" ||
     fail "the slave did not say it refused the bad file"
 assert_matches "$TMP/slave.dlog" 'slave.conf:[0-9]+: kill_grace' "the slave names the bad key"
 kill -0 "$spid" 2>/dev/null && pass "the slave survived a bad file" ||
@@ -94,7 +100,7 @@ slave {
 }
 EOF
 kill -HUP "$spid"
-wait_until 5 grep -q "name fourth" "$TMP/slave.dlog" ||
+wait_until 20 grep -q "name fourth" "$TMP/slave.dlog" ||
     fail "the idle slave did not apply the new file at once"
 assert_contains "$TMP/slave.dlog" "master (-m) changed: restart" "the slave's log"
 run_master 1 "$TMP/ok.session"
@@ -104,14 +110,14 @@ assert_summary "$MASTER_OUT" fourth
 note "SIGTERM to the slave daemon mid-task: task stopped, daemon gone, pidfile removed"
 make_conf "$TMP/long.session" '/bin/sh :CONF:' "exec $MARK"
 start_master 1 "$TMP/long.session"
-wait_until 10 task_procs_at_least 1 || fail "the task did not start"
+wait_until 30 task_procs_at_least 1 || fail "the task did not start"
 kill -TERM "$spid"
-if wait_until 5 gone "$spid"; then
+if wait_until 15 gone "$spid"; then
 	pass "the slave daemon stopped on SIGTERM"
 else
-	fail "the slave daemon still runs 5 s after SIGTERM"
+	fail "the slave daemon still runs 15 s after SIGTERM"
 fi
-assert_no_task_procs "after the slave's SIGTERM" 2
+assert_no_task_procs "after the slave's SIGTERM" 5
 assert_no_file "$TMP/slave.pid" "the slave's pidfile"
 assert_contains "$TMP/slave.dlog" "exiting with status 0" "the slave's log"
 wait_master 10
@@ -129,7 +135,7 @@ assert_eq 1 "$(wc -l <"$TMP/md.out")" "lines the master -d printed on stdout"
 assert_matches "$TMP/md.out" '^[0-9]+$' "master -d stdout"
 mpid=$(cat "$TMP/md.out")
 track "$mpid"
-if wait_until 10 gone "$mpid"; then
+if wait_until 30 gone "$mpid"; then
 	pass "the master daemon $mpid ran its session and exited"
 else
 	fail "the master daemon $mpid still runs"
@@ -146,15 +152,15 @@ track "$mpid"
 # At once, no waiting: the parent returns once the daemon is ready.
 assert_eq "$mpid" "$(cat "$TMP/master.pid" 2>/dev/null)" \
     "the pidfile, as soon as master -d returns, holds the printed pid"
-wait_until 10 task_procs_at_least 1 || fail "the task did not start"
+wait_until 30 task_procs_at_least 1 || fail "the task did not start"
 kill -TERM "$mpid"
-if wait_until 5 gone "$mpid"; then
+if wait_until 15 gone "$mpid"; then
 	pass "the master daemon stopped on SIGTERM"
 else
-	fail "the master daemon still runs 5 s after SIGTERM"
+	fail "the master daemon still runs 15 s after SIGTERM"
 fi
 assert_contains "$TMP/master2.dlog" "interrupted by SIGTERM" "the master's log"
-assert_no_task_procs "after the master's SIGTERM" 2
+assert_no_task_procs "after the master's SIGTERM" 5
 assert_no_file "$TMP/master.pid" "the master's pidfile after SIGTERM"
 
 note "master -d that cannot start (bad --pidfile): exit 1 before the fork, no pid printed"

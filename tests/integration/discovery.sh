@@ -6,7 +6,9 @@
 #     in a row;
 #   - a slave with -m HOST:PORT joins without broadcast (started before the
 #     master: it retries), and with -1 exits with its task's exit code;
-#   - slaves with the same -N get unique names (#2, #3).
+#   - slaves with the same -N get unique names (#2, #3);
+#   - the test's ports (tools/port.sh) are reserved against every other run
+#     while it lives, and a run killed outright leaves its port free.
 . "$(dirname "$0")/../lib.sh"
 require_bins
 
@@ -17,7 +19,7 @@ run_marker() {
 
 note "a slave of another session is ignored"
 start_slave wrong -s 7	# first, so that it would be the first to answer
-wait_until 5 udp_bound "$PORT"
+wait_until 20 udp_bound "$PORT"
 start_slave good1
 start_slave good2
 wait_slaves_ready
@@ -77,16 +79,16 @@ done
 note "-m 127.0.0.1:PORT joins without broadcast (started before the master)"
 # The -m slave listens for probes on another port, if at all: it can only
 # join by connecting to the master itself.
-OTHER=$(pick_port)
+pick_port OTHER || exit 1
 start_slave direct -p "$OTHER" -m "127.0.0.1:$PORT" -1
 start_slave bcast
-wait_until 5 udp_bound "$PORT"
+wait_until 20 udp_bound "$PORT"
 sleep 1		# the -m slave has failed to connect a few times by now
 run_master 2 "$TMP/s1.session"
 assert_exit 0
 assert_summary "$MASTER_OUT" direct bcast
 assert_contains "$TMP/direct.out" "run=1" "-m slave output"
-wait_pid "${SLAVE_PID[direct]}" 5
+wait_pid "${SLAVE_PID[direct]}" 20
 assert_eq 0 "$WAIT_RC" "-m -1 slave exit code after a task that exited 0"
 
 note "-1 slave exits with its task's exit code"
@@ -95,7 +97,7 @@ start_slave direct2 -p "$OTHER" -m "127.0.0.1:$PORT" -1
 make_conf "$TMP/exit7.session" '/bin/sh :CONF:' 'exit 7'
 run_master 1 "$TMP/exit7.session"
 assert_exit 2
-wait_pid "${SLAVE_PID[direct2]}" 5
+wait_pid "${SLAVE_PID[direct2]}" 20
 assert_eq 7 "$WAIT_RC" "-m -1 slave exit code after a task that exited 7"
 
 note "same -N: unique names in the summary"
@@ -106,5 +108,30 @@ wait_slaves_ready
 run_master 3 "$TMP/s1.session"
 assert_exit 0
 assert_summary "$MASTER_OUT" dup 'dup#2' 'dup#3'
+
+note "test ports: reserved against other runs while ours lives, then free"
+# lockable PORT: another shell could reserve PORT now (tools/port.sh).
+lockable() { bash -c '. "$1/tools/port.sh"; port_lock "$2"' _ "$SYNEXEC_TOP" "$1"; }
+if command -v flock >/dev/null 2>&1; then
+	for p in "$PORT" "$OTHER"; do
+		lockable "$p" && fail "port $p of this test: another run could take it" ||
+		    pass "port $p of this test: no other run can take it"
+	done
+	# A run killed outright (SIGKILL: no teardown) leaves no reservation.
+	bash -c '. "$1/tools/port.sh"; pick_port P && echo "$P" >"$2" && exec sleep 60' \
+	    _ "$SYNEXEC_TOP" "$TMP/killed.port" &
+	kp=$!
+	track $kp
+	wait_for_file "$TMP/killed.port" 20 || fail "the other run picked no port"
+	p=$(cat "$TMP/killed.port")
+	lockable "$p" && fail "port $p of a running run: free to take" ||
+	    pass "port $p of another running run: reserved"
+	kill -KILL "$kp"
+	wait "$kp" 2>/dev/null
+	lockable "$p" && pass "port $p free again once that run was killed" ||
+	    fail "port $p still reserved after its run was killed"
+else
+	note "no flock(1): ports are only checked free, not reserved"
+fi
 
 finish

@@ -132,12 +132,16 @@ assert_matches "$TMP/replay.out" '^(history|screen): [0-9] slaves: .* exited 0, 
     "the summary replaces the block"
 assert_matches "$TMP/replay.out" '^(history|screen): phase done' "phase done"
 redraws=$(sed -n 's/^redraws: //p' "$TMP/replay.out")
-# About 1.6 s of run at most 10 redraws a second, plus the erasures done
-# before each printed line: bounded well below one per report (8 x 10/s).
-if [ "${redraws:-0}" -ge 5 ] && [ "${redraws:-0}" -le 60 ]; then
-	pass "$redraws cursor-up redraws/erasures (rate-limited)"
+# At most 10 redraws a second of the session (about 1.6 s here, longer on a
+# loaded machine: the master's own figure), plus the erasures done before
+# each printed line (about 20): well below one per report (8 x 10/s).
+secs=$(sed -n 's/^\(history\|screen\): phase done: .* after \([0-9]*\)\.[0-9]* s$/\2/p' \
+    "$TMP/replay.out" | head -n 1)
+most=$(( (${secs:-1} + 1) * 10 + 40 ))
+if [ "${redraws:-0}" -ge 5 ] && [ "${redraws:-0}" -le $most ]; then
+	pass "$redraws cursor-up redraws/erasures (rate-limited: at most $most in ${secs:-?}+ s)"
 else
-	fail "cursor-up count $redraws: expected 5..60"
+	fail "cursor-up count $redraws: expected 5..$most (session of ${secs:-?}+ s)"
 fi
 
 note "not on a terminal: phase lines, finished lines, no escape codes"
@@ -155,11 +159,14 @@ note "not on a terminal, -v: a status line per report interval"
 run_master -v -R 0.2 8 "$TMP/steps.session"
 assert_exit 2
 n=$(grep -c '^status: ' "$MASTER_OUT")
-# 1.5 s of tasks at 0.2 s: 7 intervals at least, and no flood.
-if [ "$n" -ge 6 ] && [ "$n" -le 20 ]; then
-	pass "$n status lines at -R 0.2"
+# 1.5 s of tasks at 0.2 s: 7 intervals at least, and no flood: one an
+# interval of the session (longer on a loaded machine: the master's figure).
+secs=$(sed -n 's/^phase done: .* after \([0-9]*\)\.[0-9]* s$/\1/p' "$MASTER_OUT")
+most=$(( (${secs:-1} + 1) * 5 + 6 ))
+if [ "$n" -ge 6 ] && [ "$n" -le $most ]; then
+	pass "$n status lines at -R 0.2 (at most $most in a session of ${secs:-?}+ s)"
 else
-	fail "expected 6..20 status lines, got $n"
+	fail "expected 6..$most status lines (session of ${secs:-?}+ s), got $n"
 	show_file "$MASTER_OUT"
 fi
 assert_matches "$MASTER_OUT" '^status: run [0-9.]+ s: 8/8 joined, 0 armed, 8 running, 0 finished, 0 failed' \

@@ -43,7 +43,7 @@ run_master 1 "$TMP/echo.session"
 assert_exit 0 "allowed /bin/echo"
 assert_contains "$TMP/guarded.out" "allowed-ran"
 # The last session's payload file goes when the slave sees the end.
-wait_until 5 no_payload_file guarded
+wait_until 20 no_payload_file guarded
 dir_before=$(stat -c %.9Y "$TMP/conf")
 make_conf "$TMP/sh.session" '/bin/sh :CONF:' 'echo should-not-run'
 run_master 1 "$TMP/sh.session"
@@ -92,7 +92,7 @@ wait_slaves_ready
 run_master 1 "$TMP/1024.session"
 assert_exit 0 "payload of exactly --max-conf-size"
 assert_contains "$TMP/small.out" "size=1024"
-wait_until 5 no_payload_file small
+wait_until 20 no_payload_file small
 dir_before=$(stat -c %.9Y "$TMP/conf")
 run_master 1 "$TMP/1025.session"
 assert_exit 3 "payload one byte over"

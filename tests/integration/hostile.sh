@@ -68,7 +68,9 @@ for what in "version 2" "session" "WELCOME with 65535" "unknown command 11" \
     "unexpected CONF_DATA"; do
 	assert_contains "$TMP/target.log" "$what" "slave log names '$what'"
 done
-wait_until 5 grep -q "listening for probes" <(tail -n 1 "$TMP/target.log")
+# Back to idle: its last log line (a function: the file is read anew each try).
+idle_again() { tail -n 1 "$TMP/target.log" | grep -q "listening for probes"; }
+wait_until 20 idle_again
 fd_after=$(nfds "$SPID")
 assert_eq "$fd_before" "$fd_after" "slave's open descriptors before and after"
 
@@ -81,7 +83,7 @@ stop_slave target
 # ------------------------------------------------------------------ master
 note "master: bad first frames"
 MASTER_TIMEOUT=120 start_master -s 0 -w 100 1 "$TMP/ok.session"
-wait_until 5 test -s "$MASTER_ERR"
+wait_until 20 test -s "$MASTER_ERR"
 MPID=$(pgrep -P "$MASTER_PID" -x synexec_master | head -n 1)
 [ -n "$MPID" ] || MPID=$(pgrep -P "$MASTER_PID" | head -n 1)
 sleep 0.2
@@ -113,7 +115,9 @@ rc=$?
 cat "$TMP/flood.txt"
 assert_eq 0 $rc "hostile.py flood"
 alive "$MPID" "master"
-if wait_until 10 test "$(nfds "$MPID")" -le "$fd_before"; then
+# (A function: the count is taken anew each try.)
+fds_back() { [ "$(nfds "$MPID")" -le "$fd_before" ]; }
+if wait_until 20 fds_back; then
 	pass "master's descriptors back to $fd_before after the flood ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
 else
 	fail "master's descriptors: $fd_before before, $(nfds "$MPID") after the flood"

@@ -3,7 +3,9 @@
 #   - 1,000 consecutive sessions with the same two slaves (a bounded loop):
 #     each slave's open descriptors (/proc/PID/fd) are the same after the
 #     last session as after the first ones, and its VmRSS shows no growth
-#     trend; the sessions are fast (a few ms each);
+#     trend; the sessions wait on no timer (the median session, master start
+#     to exit, takes well under half a second even on a loaded machine; a
+#     few ms on an idle one: bench/ measures that against a floor);
 #   - the master closes every descriptor it opened by the time it exits,
 #     after a clean session, a lost slave and an abort (its -v log line
 #     "open descriptors: N at start, M at exit").
@@ -32,7 +34,7 @@ sample() {
 	local s pid n r line="$1:"
 	for s in alpha bravo; do
 		pid=${SLAVE_PID[$s]}
-		[ -n "${FD0[$s]:-}" ] && wait_until 2 fds_back "$pid" "${FD0[$s]}"
+		[ -n "${FD0[$s]:-}" ] && wait_until 10 fds_back "$pid" "${FD0[$s]}"
 		n=$(proc_nfds "$pid")
 		r=$(proc_rss_kb "$pid")
 		line="$line $s fds=$n rss=${r}kB"
@@ -44,10 +46,14 @@ sample() {
 }
 
 # session N: one master run; false (and a message) if it did not exit 0.
+# Its time in microseconds is appended to $TMP/times (EPOCHREALTIME: no
+# process started to read the clock).
 session() {
-	timeout -k 2 10 "$MASTER_BIN" -i lo -p "$PORT" 2 "$TMP/true.session" \
+	local t0=${EPOCHREALTIME/./} rc
+	timeout -k 2 30 "$MASTER_BIN" -i lo -p "$PORT" 2 "$TMP/true.session" \
 	    >"$TMP/loop.out" 2>"$TMP/loop.err" </dev/null
-	local rc=$?
+	rc=$?
+	echo $(( ${EPOCHREALTIME/./} - t0 )) >>"$TMP/times"
 	[ $rc = 0 ] && return 0
 	fail "session $1 of $SESSIONS: master exited $rc"
 	show_file "$TMP/loop.out"
@@ -66,6 +72,7 @@ for s in alpha bravo; do
 	eval "FD0[$s]=\$LAST_FD_$s RSS_FIRST[$s]=\$LAST_RSS_$s"
 done
 t0=$(now_ms)
+: >"$TMP/times"
 ok=1
 while [ $i -le "$SESSIONS" ]; do
 	session $i || { ok=0; break; }
@@ -77,7 +84,12 @@ t1=$(now_ms)
 n=$((SESSIONS - WARMUP))
 [ $n -gt 0 ] || n=1
 echo "$n sessions in $((t1 - t0)) ms: $(( (t1 - t0) * 1000 / n )) us each (master start to exit, shell included)"
-assert_le $((t1 - t0)) 100000 "ms for $n sessions"
+median=$(sort -n "$TMP/times" | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }')
+p90=$(sort -n "$TMP/times" | awk '{ v[NR] = $1 } END { print NR ? v[int(NR * 0.9) + (NR < 10)] : 0 }')
+echo "session times: median $median us, 90th percentile $p90 us"
+# A session that waits on a timer (a report round, a retry, a heartbeat:
+# half a second or more) shows here whatever the machine's load.
+assert_le "$median" 500000 "median session time (us)"
 for s in alpha bravo; do
 	eval "fd=\$LAST_FD_$s rss=\$LAST_RSS_$s"
 	assert_eq "${FD0[$s]}" "$fd" "$s's open descriptors after $SESSIONS sessions (as after $WARMUP)"
@@ -110,18 +122,18 @@ check_master_fds "a clean session"
 make_conf "$TMP/long.session" '/bin/sh :CONF:' \
     "echo \$\$ >$TMP/long.\$SYNEXEC_SLAVE_NAME.pid" "exec $MARK"
 start_master -v 2 "$TMP/long.session"
-wait_for_file "$TMP/long.bravo.pid" 10 || fail "bravo's task did not start"
-wait_for_file "$TMP/long.alpha.pid" 10 || fail "alpha's task did not start"
+wait_for_file "$TMP/long.bravo.pid" 20 || fail "bravo's task did not start"
+wait_for_file "$TMP/long.alpha.pid" 20 || fail "alpha's task did not start"
 kill -INT "$MASTER_PID"
-wait_master 10
+wait_master 20
 assert_exit 4
 check_master_fds "an aborted session"
 
 rm -f "$TMP"/long.*.pid
 start_master -v -t 3 2 "$TMP/long.session"
-wait_for_file "$TMP/long.bravo.pid" 10 || fail "bravo's task did not start"
+wait_for_file "$TMP/long.bravo.pid" 20 || fail "bravo's task did not start"
 kill -KILL "${SLAVE_PID[bravo]}"
-wait_master 10
+wait_master 20
 assert_exit 4
 check_master_fds "a session with a lost slave"
 kill_marker_procs

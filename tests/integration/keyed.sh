@@ -127,7 +127,7 @@ assert_contains "$MASTER_ERR" \
 stop_slave plain
 
 # mismatch CASE SLAVE_ARGS MASTER_ARGS: nothing runs, both say key mismatch
-# quickly.  The master gives up after -w 3 (exit 5).
+# before the master gives up after -w 3 (exit 5).
 mismatch() {
 	local label=$1 sargs=$2 margs=$3 t0 t1
 	note "$label: key mismatch on both sides, nothing runs"
@@ -138,16 +138,16 @@ mismatch() {
 	t0=$(date +%s%N)
 	# shellcheck disable=SC2086
 	start_master $margs -w 3 1 "$TMP/ok.session"
-	if wait_until 2 grep -q "key mismatch" "$TMP/$label.log" &&
-	    wait_until 1 grep -q "key mismatch" "$MASTER_ERR"; then
+	if wait_until 10 grep -q "key mismatch" "$TMP/$label.log" &&
+	    wait_until 10 grep -q "key mismatch" "$MASTER_ERR"; then
 		t1=$(date +%s%N)
 		pass "$label: both logged key mismatch after $(((t1 - t0) / 1000000)) ms"
 	else
-		fail "$label: expected 'key mismatch' on both sides within 2 s"
+		fail "$label: expected 'key mismatch' on both sides"
 		show_file "$TMP/$label.log"
 		show_file "$MASTER_ERR"
 	fi
-	wait_master 10
+	wait_master 20
 	assert_exit 5 "$label: master exit code (nobody joined)"
 	# Its last word says why nobody joined, not only that time ran out.
 	assert_line_has "$MASTER_ERR" "discovery timed out" "refused for key mismatch"
@@ -177,7 +177,7 @@ stop_slave old
 
 # ------------------------------------------------------------------ the wire
 # A slave that connects through the proxy (-m) to a master on $PORT.
-PPORT=$(pick_port) || exit 1
+pick_port PPORT || exit 1
 proxy_session() {	# proxy_session LABEL MITM_ARGS...: slave, proxy, master
 	local label=$1
 	shift
@@ -185,13 +185,13 @@ proxy_session() {	# proxy_session LABEL MITM_ARGS...: slave, proxy, master
 	    --timeout 25 "$@" >"$TMP/$label.mitm" 2>&1 &
 	MITM_PID=$!
 	track $MITM_PID
-	wait_until 5 grep -q listening "$TMP/$label.mitm"
+	wait_until 20 grep -q listening "$TMP/$label.mitm"
 	start_master -k "$TMP/key" -w "${PROXY_WAIT:-6}" 1 "$TMP/$label.session"
-	wait_until 5 test -s "$MASTER_ERR"
+	wait_until 20 test -s "$MASTER_ERR"
 	start_slave "$label" -k "$TMP/key" -m "127.0.0.1:$PPORT"
-	wait_master 15
+	wait_master 20
 	stop_slave "$label"
-	wait_pid "$MITM_PID" 5
+	wait_pid "$MITM_PID" 20
 }
 
 note "on the wire: handshake, then nothing but SEALED; payload invisible"
@@ -224,13 +224,13 @@ stop_slave replayed
 
 note "the recorded slave replayed to the master achieves nothing"
 start_master -k "$TMP/key" -w 4 1 "$TMP/ok.session"
-wait_until 5 test -s "$MASTER_ERR"
+wait_until 20 test -s "$MASTER_ERR"
 timeout -k 2 20 "$PYTHON" "$MITM" replay-to-master --to "$PORT" \
     --file "$TMP/s2m.bin" --timeout 10 >"$TMP/replay-master.txt" 2>&1
 cat "$TMP/replay-master.txt"
 assert_contains "$TMP/replay-master.txt" "peer closed: True"
 assert_not_contains "$TMP/replay-master.txt" "SEALED" "what the master sent (no sealed frame)"
-wait_master 10
+wait_master 20
 assert_exit 5 "master exit code (the replayed slave never joined)"
 assert_contains "$MASTER_ERR" "key mismatch"
 

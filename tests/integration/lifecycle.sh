@@ -12,7 +12,7 @@ require_bins
 # slave stops its task when it is terminated.
 task_pid() {	# task_pid FILE: TASK_PID = its content once written
 	TASK_PID=
-	wait_for_file "$1" 5 || { fail "no task pid in $1"; return 1; }
+	wait_for_file "$1" 20 || { fail "no task pid in $1"; return 1; }
 	TASK_PID=$(cat "$1")
 }
 
@@ -45,13 +45,13 @@ start_master 2 "$TMP/long.session"
 task_pid "$TMP/long.alpha.pid"; t_alpha=$TASK_PID
 task_pid "$TMP/long.bravo.pid"; t_bravo=$TASK_PID
 kill -TERM "$MASTER_PID"
-wait_master 10
+wait_master 20
 assert_exit 4
 for t in $t_alpha $t_bravo; do
-	if wait_until 5 pid_gone "$t"; then
+	if wait_until 15 pid_gone "$t"; then
 		pass "task $t stopped after the master went away"
 	else
-		fail "task $t still running 5 s after the master went away"
+		fail "task $t still running 15 s after the master went away"
 		kill -KILL "$t"
 	fi
 done
@@ -62,7 +62,7 @@ stop_slave alpha
 stop_slave bravo
 
 note "--kill-grace: SIGTERM first, SIGKILL after the grace"
-start_slave stubborn --kill-grace 2
+start_slave stubborn --kill-grace 3
 wait_slaves_ready
 make_conf "$TMP/stubborn.session" '/bin/sh :CONF:' \
     'trap "" TERM' \
@@ -73,17 +73,17 @@ task_pid "$TMP/stubborn.pid"; t=$TASK_PID
 # The master killed outright (a SIGTERM'ed master waits for the grace
 # itself: abort.sh): the slave alone stops the task, with its grace.
 kill -KILL "$(pgrep -P "$MASTER_PID" -x synexec_master)"
-wait_master 10
+wait_master 20
 sleep 0.7
 if [ -n "$t" ] && ! pid_gone "$t"; then
-	pass "task ignoring SIGTERM still alive 0.7 s into a 2 s grace"
+	pass "task ignoring SIGTERM still alive 0.7 s into a 3 s grace"
 else
-	fail "task ignoring SIGTERM gone before --kill-grace 2 ran out"
+	fail "task ignoring SIGTERM gone before --kill-grace 3 ran out"
 fi
-if wait_until 5 pid_gone "$t"; then
+if wait_until 10 pid_gone "$t"; then
 	pass "task killed once the grace ran out"
 else
-	fail "task ignoring SIGTERM still alive 5.7 s after the master left (grace 2 s)"
+	fail "task ignoring SIGTERM still alive 10.7 s after the master left (grace 3 s)"
 	kill -KILL "$t"
 fi
 

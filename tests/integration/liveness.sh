@@ -13,7 +13,8 @@
 #   - SIGSTOP the master mid-task: each slave loses it by the heartbeat
 #     timeout and stops its task; the master, continued, exits 3;
 #   - kill -9 the master mid-task: the task and its children are gone within
-#     --kill-grace plus a second, and the slave serves the next session;
+#     --kill-grace (plus what a loaded machine needs), and the slave serves
+#     the next session;
 #   - --keep-task: the task runs to completion instead;
 #   - a 2014 slave killed mid-task is lost too;
 #   - a slave silent while the master gathers slaves is dropped, and the
@@ -28,7 +29,7 @@ require_bins
 # task_pid FILE: TASK_PID is the pid a task wrote there.
 task_pid() {
 	TASK_PID=
-	wait_for_file "$1" 10 || { fail "no task pid in $1"; return 1; }
+	wait_for_file "$1" 20 || { fail "no task pid in $1"; return 1; }
 	TASK_PID=$(cat "$1")
 }
 
@@ -39,14 +40,18 @@ wait_slaves_ready
 
 # -------------------------------------------------------------------------
 note "kill -9 a slave mid-task: lost at once, exit 3, others intact"
+# The others' tasks end once the test has seen the loss (or after 30 s).
 make_conf "$TMP/k.session" '/bin/sh :CONF:' \
     "echo \$\$ >$TMP/k.\$SYNEXEC_SLAVE_NAME.pid" \
     "[ \"\$SYNEXEC_SLAVE_NAME\" = bravo ] && exec $MARK" \
-    'sleep 1; echo done'
+    "i=0; while [ ! -e $TMP/k.go ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done" \
+    'echo done'
 start_master -r "$TMP/k.json" 3 "$TMP/k.session"
 task_pid "$TMP/k.bravo.pid"
 kill -KILL "${SLAVE_PID[bravo]}"
-wait_master 15
+wait_until 20 grep -q "lost: bravo" "$MASTER_OUT"
+touch "$TMP/k.go"
+wait_master 40
 assert_exit 3
 results_check "$TMP/k.json" "results: bravo lost, why, the others exit 0" \
     "r['exit_code'] == 3 and slave('bravo')['state'] == 'lost' and
@@ -58,7 +63,7 @@ for s in alpha charlie; do
 	row_matches $s 'exit 0'
 	assert_contains "$TMP/$s.out" done "$s's task output"
 done
-# At once: the loss is printed before the others' 1 s tasks finish.
+# At once: the loss is printed while the others' tasks still run.
 lost_at=$(line_no "$MASTER_OUT" "lost: bravo")
 fin_at=$(line_no "$MASTER_OUT" "finished: alpha")
 if [ "$lost_at" -gt 0 ] && [ "$lost_at" -lt "$fin_at" ]; then
@@ -88,7 +93,7 @@ start_master --heartbeat-timeout 2 3 "$TMP/s.session"
 task_pid "$TMP/s.charlie.pid"
 t0=$(now_ms)
 kill -STOP "${SLAVE_PID[charlie]}"
-wait_master 15
+wait_master 20
 t1=$(now_ms)
 assert_exit 3
 for s in alpha bravo; do
@@ -98,9 +103,9 @@ row_matches charlie 'lost'
 assert_line_has "$MASTER_OUT" "lost: charlie" "heartbeat timeout" "charlie's loss"
 assert_contains "$MASTER_ERR" "charlie" "the master's log names charlie"
 # Lost by the 2 s timeout: not before 1.5 s (its last heartbeat may be up to
-# one 0.5 s interval old), and the master did not hang.
+# one 0.5 s interval old), and long before the default 10 s.
 assert_ge $((t1 - t0)) 1500 "ms from SIGSTOP to the master's exit"
-assert_le $((t1 - t0)) 5000 "ms from SIGSTOP to the master's exit"
+assert_le $((t1 - t0)) 8000 "ms from SIGSTOP to the master's exit"
 fin_at=$(line_no "$MASTER_OUT" "finished: alpha")
 lost_at=$(line_no "$MASTER_OUT" "lost: charlie")
 if [ "$fin_at" -gt 0 ] && [ "$fin_at" -lt "$lost_at" ]; then
@@ -109,7 +114,7 @@ else
 	fail "alpha's finish (line $fin_at) not before charlie's loss (line $lost_at)"
 fi
 kill -CONT "${SLAVE_PID[charlie]}"
-assert_no_task_procs "charlie, continued, stopped its task" 5
+assert_no_task_procs "charlie, continued, stopped its task" 15
 run_master -w 10 3 "$TMP/ok.session"
 assert_exit 0 "charlie serves the next session"
 
@@ -122,15 +127,15 @@ head -c $((64 * 1024 * 1024)) /dev/zero >"$TMP/big.payload"
 { echo '/bin/sh -c :'; cat "$TMP/big.payload"; } >"$TMP/big.session"
 rm -f "$TMP/big.payload"
 start_master -s 9 --heartbeat-timeout 5 3 "$TMP/big.session"
-wait_until 5 test -s "$MASTER_ERR"
+wait_until 20 test -s "$MASTER_ERR"
 start_slave c9 -s 9
-wait_until 10 grep -qE "joined 1/3: c9" "$MASTER_ERR" || fail "c9 did not join"
+wait_until 20 grep -qE "joined 1/3: c9" "$MASTER_ERR" || fail "c9 did not join"
 kill -STOP "${SLAVE_PID[c9]}"
 start_slave a9 -s 9
 start_slave b9 -s 9
 configured() { grep -q "configured (" "$TMP/a9.log" 2>/dev/null &&
     grep -q "configured (" "$TMP/b9.log" 2>/dev/null; }
-wait_until 10 configured || fail "a9 and b9 were not configured"
+wait_until 20 configured || fail "a9 and b9 were not configured"
 sleep 0.3
 mpid=$(master_real_pid)
 rss=$(proc_rss_kb "$mpid")
@@ -143,14 +148,14 @@ elif [ -n "$rss" ]; then
 else
 	fail "no VmRSS for the master (pid '$mpid')"
 fi
-wait_master 20
+wait_master 30
 assert_exit 3
 assert_line_has "$MASTER_OUT" "c9" "lost during the configuration" "c9's loss"
 assert_line_has "$MASTER_OUT" "c9" "heartbeat timeout" "c9's loss"
 row_matches a9 'exit 0'
 row_matches b9 'exit 0'
 kill -CONT "${SLAVE_PID[c9]}"
-if wait_until 5 no_payload_file c9; then
+if wait_until 15 no_payload_file c9; then
 	pass "c9, continued, removed its payload file"
 else
 	fail "c9's payload file is still there: $(payload_files c9)"
@@ -189,7 +194,7 @@ task_pid "$TMP/m.bravo.pid"
 mpid=$(master_real_pid)
 kill -STOP "$mpid"
 t0=$(now_ms)
-assert_no_task_procs "tasks stopped by slaves that lost their master" 6
+assert_no_task_procs "tasks stopped by slaves that lost their master" 15
 t1=$(now_ms)
 assert_ge $((t1 - t0)) 1400 "ms from the master's SIGSTOP to its tasks' end"
 for s in alpha bravo; do
@@ -202,7 +207,7 @@ run_master -w 10 2 "$TMP/ok.session"
 assert_exit 0 "the slaves serve the next session"
 
 # -------------------------------------------------------------------------
-note "kill -9 the master mid-task: task and children gone within grace + 1 s"
+note "kill -9 the master mid-task: task and children gone after the grace"
 make_conf "$TMP/g.session" '/bin/sh :CONF:' \
     'trap "" TERM' \
     "$MARK & $MARK &" \
@@ -211,26 +216,28 @@ make_conf "$TMP/g.session" '/bin/sh :CONF:' \
 start_master 2 "$TMP/g.session"
 task_pid "$TMP/g.alpha.pid"
 task_pid "$TMP/g.bravo.pid"
-wait_until 5 task_procs_at_least 4 ||
+wait_until 30 task_procs_at_least 4 ||
     fail "expected 4 task children running"
 g_pids="$(marker_pids) $(cat "$TMP/g.alpha.pid" "$TMP/g.bravo.pid")"
 mpid=$(master_real_pid)
 t0=$(now_ms)
 kill -KILL "$mpid"
 # Zombies included: each slave reaps what its task leaves (subreaper).
-assert_pids_gone "tasks of a killed master (grace 1 s)" 2 $g_pids
-assert_no_task_procs "tasks of a killed master (grace 1 s)" 2
+# Bounded by the grace plus a few seconds of a loaded machine: what this
+# catches is a task that outlives its master for good.
+assert_pids_gone "tasks of a killed master (grace 1 s)" 5 $g_pids
+assert_no_task_procs "tasks of a killed master (grace 1 s)" 5
 for f in "$TMP/g.alpha.pid" "$TMP/g.bravo.pid"; do
 	p=$(cat "$f")
-	if wait_until 2 pid_gone "$p"; then
+	if wait_until 5 pid_gone "$p"; then
 		pass "task $p (ignores SIGTERM) gone"
 	else
-		fail "task $p still running 2 s after its master was killed"
+		fail "task $p still running 5 s after its master was killed"
 		kill -KILL "$p"
 	fi
 done
 t1=$(now_ms)
-assert_le $((t1 - t0)) 2300 "ms from kill -9 of the master to its tasks' end (grace 1 s)"
+assert_le $((t1 - t0)) 5000 "ms from kill -9 of the master to its tasks' end (grace 1 s)"
 wait_master 5
 run_master -w 10 2 "$TMP/ok.session"
 assert_exit 0 "the slaves serve the next session"
@@ -246,7 +253,7 @@ start_master 1 "$TMP/keep.session"
 task_pid "$TMP/keep.pid"
 kill -KILL "$(master_real_pid)"
 wait_master 5
-if wait_until 5 test -s "$TMP/keep.done"; then
+if wait_until 20 test -s "$TMP/keep.done"; then
 	pass "the kept task ran to completion"
 else
 	fail "the kept task did not finish (--keep-task)"
@@ -265,11 +272,11 @@ if "$PYTHON" -c 'import struct, select' 2>/dev/null; then
 	    >"$TMP/v1.log" 2>&1 &
 	v1=$!
 	track $v1
-	wait_until 5 bash -c "grep -q listening $TMP/v1.log" || fail "v1 peer not listening"
+	wait_until 20 bash -c "grep -q listening $TMP/v1.log" || fail "v1 peer not listening"
 	wait_slaves_ready
 	make_conf "$TMP/v1.session" '/bin/sh -c sleep${IFS}0.7'
 	start_master 2 "$TMP/v1.session"
-	wait_until 10 bash -c "grep -q 'got EXEC' $TMP/v1.log" || fail "v1 peer got no EXEC"
+	wait_until 20 bash -c "grep -q 'got EXEC' $TMP/v1.log" || fail "v1 peer got no EXEC"
 	kill -KILL $v1
 	wait_master 10
 	assert_exit 3
@@ -282,9 +289,9 @@ note "a slave lost while the master gathers slaves is dropped; the master waits 
 start_slave d1 -s 11
 wait_slaves_ready
 start_master -s 11 --heartbeat-timeout 2 2 "$TMP/ok.session"
-wait_until 10 grep -q "joined 1/2: d1" "$MASTER_ERR" || fail "d1 did not join"
+wait_until 20 grep -q "joined 1/2: d1" "$MASTER_ERR" || fail "d1 did not join"
 kill -STOP "${SLAVE_PID[d1]}"
-if wait_until 6 grep -q "left: 0/2 joined" "$MASTER_ERR"; then
+if wait_until 15 grep -q "left: 0/2 joined" "$MASTER_ERR"; then
 	pass "the master dropped the silent d1 and waits on"
 else
 	fail "the master did not drop the silent d1"

@@ -43,7 +43,7 @@ ip -n "$nsm" route add 198.18.1.0/24 dev eth0
 # master re-probes anyway).
 link_up() { ip -n "$1" -o link show eth0 2>/dev/null | grep -q 'state UP'; }
 for s in m $slaves; do
-	wait_until 5 link_up "sxnt-$s-$$" || fail "eth0 of sxnt-$s-$$ is not up"
+	wait_until 20 link_up "sxnt-$s-$$" || fail "eth0 of sxnt-$s-$$ is not up"
 done
 
 # start_ns_slave NAME [ARGS...]: our slave in its namespace.
@@ -84,7 +84,7 @@ for s in $slaves; do
 	start_ns_slave $s
 done
 for s in $slaves; do
-	wait_until 5 ns_udp_bound $s || fail "slave $s did not bind udp $PORT"
+	wait_until 20 ns_udp_bound $s || fail "slave $s did not bind udp $PORT"
 done
 
 note "master -i eth0 (subnet broadcast): s1..s3"

@@ -35,16 +35,18 @@ peak_kib() {
 }
 
 note "-O: 10 MiB of binary output from each of 4 slaves, byte-exact"
-# Slave 3 is slow: its output comes last, long after the others'.
+# Slave 3 is slow: it ends only once the test has seen the others' files
+# complete (or after 30 s).  (Once $TMP/big.go exists, it does not wait: the
+# later sessions with this file.)
 make_conf "$TMP/big.session" '/bin/sh :CONF:' \
     'head -c 10485760 /dev/urandom' \
-    '[ "$SYNEXEC_SLAVE_INDEX" = 3 ] && sleep 2' \
+    "i=0; while [ \"\$SYNEXEC_SLAVE_INDEX\" = 3 ] && [ ! -e $TMP/big.go ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done" \
     'exit 0'
 MASTER_N=$((MASTER_N + 1))
 MASTER_OUT=$TMP/master.$MASTER_N.out
 MASTER_ERR=$TMP/master.$MASTER_N.err
 echo "start master #$MASTER_N under /usr/bin/time: -O, -r, 4 slaves"
-timeout -k 5 30 /usr/bin/time -f "maxrss_kib=%M" -o "$TMP/time.out" \
+timeout -k 5 60 /usr/bin/time -f "maxrss_kib=%M" -o "$TMP/time.out" \
     "$MASTER_BIN" -i lo -p "$PORT" -O "$TMP/collected" -r "$TMP/big.json" \
     4 "$TMP/big.session" >"$MASTER_OUT" 2>"$MASTER_ERR" </dev/null &
 MASTER_PID=$!
@@ -60,13 +62,14 @@ complete_files() {
 }
 three_done() { [ "$(complete_files)" -ge 3 ]; }
 # While the slow slave still runs, the others' files are complete already.
-if wait_until 15 three_done && ! grep -q "phase done" "$MASTER_OUT" &&
+if wait_until 30 three_done && ! grep -q "phase done" "$MASTER_OUT" &&
     kill -0 "$MASTER_PID" 2>/dev/null; then
 	pass "3 files complete while the slow slave still runs"
 else
 	fail "expected 3 complete files before the session's end, got $(complete_files)"
 fi
-wait_master 30
+touch "$TMP/big.go"
+wait_master 60
 assert_exit 0
 for s in o0 o1 o2 o3; do
 	if cmp -s "$TMP/$s.out" "$TMP/collected/$s.out"; then
@@ -218,13 +221,20 @@ assert_eq "1 error True
     "results: the failed file's slave has the error, the others are whole"
 
 note "-O's directory removed while the tasks write: said, exit 1"
+# Each task writes a line, then more once the test has removed the
+# directory (or after 30 s).
 make_conf "$TMP/slow.session" '/bin/sh :CONF:' \
-    'for i in 1 2 3 4 5 6 7 8; do echo "line $i"; sleep 0.1; done'
+    'echo "line 1"' \
+    "i=0; while [ ! -e $TMP/gone.go ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done" \
+    'for i in 2 3 4 5; do echo "line $i"; sleep 0.1; done'
 rm -rf "$TMP/gone"
 start_master -O "$TMP/gone" -r "$TMP/gone.json" 4 "$TMP/slow.session"
-wait_until 10 grep -q '^phase run' "$MASTER_OUT"
+# Until each file holds its first line.
+first_lines() { [ "$(cat "$TMP"/gone/o[0-3].out 2>/dev/null | grep -c '^line 1$')" = 4 ]; }
+wait_until 30 first_lines || fail "the first lines were not collected"
 rm -rf "$TMP/gone"
-wait_master 20
+touch "$TMP/gone.go"
+wait_master 40
 assert_exit 1 "output files removed under the master"
 assert_eq 4 "$(grep -c 'gone/o[0-3]\.out: removed while being written' "$MASTER_ERR")" \
     "each lost file named"

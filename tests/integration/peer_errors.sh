@@ -12,7 +12,7 @@ make_conf "$TMP/ok.session" '/bin/sh :CONF:' 'echo fine'
 
 note "the master: frame version 2, then unknown command 99"
 start_master 1 "$TMP/ok.session"
-wait_until 5 test -s "$MASTER_ERR"
+wait_until 20 test -s "$MASTER_ERR"
 timeout -k 2 30 "$PYTHON" "$FAULTPEER" master-errors --port "$PORT" \
     >"$TMP/master-errors.txt" 2>&1
 rc=$?

@@ -98,27 +98,35 @@ import json, sys; print(json.load(open(sys.argv[1]))["slaves"][0]["name"])' \
 assert_eq "\"$(printf 'x%.0s' $(seq 1 255))\"" "$got" "an over-long line, cut"
 
 note "CPU of the process group so far, output bytes so far (-vv status lines)"
-# A busy child in the task's group for 1.5 s; 1000 bytes of output first.
+# A busy child in the task's group until the test has seen it counted (or
+# 60 s); 1000 bytes of output first.  How much CPU the child gets in a given
+# time depends on the machine's load: the test waits for the figure instead.
 make_conf "$TMP/cpu.session" '/bin/sh :CONF:' \
     'head -c 1000 /dev/zero' \
     '/bin/sh -c "while :; do :; done" &' \
-    'sleep 1.5' \
+    'i=0' \
+    "while [ ! -e $TMP/cpu.stop ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done" \
     'kill $!' \
     'echo "busy" >&"$SYNEXEC_PROGRESS_FD"'
-run_master -vv -R 0.2 -r "$TMP/cpu.json" 1 "$TMP/cpu.session"
-assert_exit 0
 # "status:   p0: running, 1.2 s, cpu 1.1 s, 1000 output bytes"
-best=$(sed -n 's/^status:   [^:]*: running, .* cpu \([0-9.]*\) s, \([0-9]*\) output bytes.*/\1 \2/p' \
-    "$MASTER_OUT" | sort -n | tail -n 1)
-cpu=${best% *}
-bytes=${best#* }
-if awk -v c="${cpu:-0}" 'BEGIN { exit !(c >= 0.5) }'; then
-	pass "CPU so far of the group while running: $cpu s (>= 0.5)"
+cpu_seen() {
+	sed -n 's/^status:   [^:]*: running, .* cpu \([0-9.]*\) s, \([0-9]*\) output bytes.*/\1 \2/p' \
+	    "$MASTER_OUT" | awk '$1 >= 0.5 { print; f = 1; exit } END { exit !f }'
+}
+MASTER_TIMEOUT=120 start_master -vv -R 0.2 -r "$TMP/cpu.json" 1 "$TMP/cpu.session"
+if wait_until 60 cpu_seen >/dev/null; then
+	best=$(cpu_seen)
+	pass "CPU so far of the group while running: ${best% *} s (>= 0.5)"
 else
-	fail "CPU so far: expected >= 0.5 s while the child spins, got '$best'"
-	grep '^status' "$MASTER_OUT" | head -n 20
+	best=$(sed -n 's/^status:   [^:]*: running, .* cpu \([0-9.]*\) s, \([0-9]*\) output bytes.*/\1 \2/p' \
+	    "$MASTER_OUT" | sort -n | tail -n 1)
+	fail "CPU so far: expected >= 0.5 s within 60 s while the child spins, got '$best' at most"
+	grep '^status' "$MASTER_OUT" | tail -n 20
 fi
-assert_eq 1000 "$bytes" "output bytes so far while running"
+touch "$TMP/cpu.stop"
+wait_master 30
+assert_exit 0
+assert_eq 1000 "${best#* }" "output bytes so far while running"
 assert_eq '"busy"' "$(slave_field "$TMP/cpu.json" \
     "$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["slaves"][0]["name"])' \
     "$TMP/cpu.json")" progress)" "progress after the child"
@@ -145,9 +153,7 @@ note "REPORT_REQ before the summary, answered at once (-R 3600)"
 make_conf "$TMP/req.session" '/bin/sh :CONF:' \
     'echo "almost" >&"$SYNEXEC_PROGRESS_FD"' \
     'sleep 0.3'
-start=$(date +%s%N)
 run_master -vv -R 3600 -r "$TMP/req.json" 2 "$TMP/req.session"
-secs=$(( ($(date +%s%N) - start) / 1000000 ))
 assert_exit 0
 assert_eq 2 "$(grep -c 'sent REPORT_REQ' "$MASTER_ERR")" "REPORT_REQs sent"
 for s in p0 p1 p2; do
@@ -159,40 +165,49 @@ for s in p0 p1 p2; do
 	assert_eq '"almost"' "$(slave_field "$TMP/req.json" $s progress)" \
 	    "$s: progress with -R 3600"
 done
-if [ "$secs" -lt 5000 ]; then
-	pass "the last report round took no wait ($secs ms in all)"
-else
-	fail "session with -R 3600 took $secs ms: the REPORT_REQ round waited"
-fi
+# The master waits for the answers at most VIEW_FINAL_WAIT_SECS, then says
+# which did not come: every one came before that.
+assert_not_contains "$MASTER_ERR" "no answer to the last report request" \
+    "the master's log (the last round's answers came in time)"
 
 note "SIGUSR1: the master asks for reports at any time, shows them at once"
+# The task says "half way", then waits (bounded) for the test to have seen
+# it on the master before it says "end".
 make_conf "$TMP/usr1.session" '/bin/sh :CONF:' \
     'echo "half way" >&"$SYNEXEC_PROGRESS_FD"' \
-    'sleep 1.5' \
+    'i=0' \
+    "while [ ! -e $TMP/usr1.go ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done" \
     'echo "end" >&"$SYNEXEC_PROGRESS_FD"'
+status_lines() { grep -c '^status:   p[0-2]: ' "$MASTER_OUT"; }
+status_lines_ge() { [ "$(status_lines)" -ge "$1" ]; }
 start_master -R 3600 -r "$TMP/usr1.json" 2 "$TMP/usr1.session"
-wait_until 10 grep -q '^phase run' "$MASTER_OUT"
-sleep 0.3
+wait_until 30 grep -q '^phase run' "$MASTER_OUT" || fail "the session did not start"
 # The real master, not its time-out wrapper (which passes on TERM only).
 mpid=$(pgrep -P "$MASTER_PID" -x synexec_master)
-asked=$(date +%s%N)
-kill -USR1 "$mpid"
-wait_until 5 grep -q '^status:   .*half way' "$MASTER_OUT"
-shown=$(( ($(date +%s%N) - asked) / 1000000 ))
-wait_master 10
+# Each SIGUSR1 makes one round: a status line per slave once both have
+# answered.  Until the slaves have read "half way" from their tasks, a round
+# shows no progress yet: ask again (a round a second, at most 20).
+rounds=0 seen=0
+while [ $rounds -lt 20 ] && [ "$seen" -lt 2 ]; do
+	before=$(status_lines)
+	rounds=$((rounds + 1))
+	kill -USR1 "$mpid"
+	wait_until 10 status_lines_ge $((before + 2)) ||
+	    { fail "no status lines within 10 s of SIGUSR1 (round $rounds)"; break; }
+	seen=$(tail -n 2 "$MASTER_OUT" | grep -c '^status:   p[0-2]: running, .*: half way$')
+	[ "$seen" -lt 2 ] && sleep 1
+done
+touch "$TMP/usr1.go"
+wait_master 30
 assert_exit 0
-assert_eq 2 "$(grep -c '^status:   p[0-2]: running, .*: half way$' "$MASTER_OUT")" \
-    "a status line per slave with its progress, after SIGUSR1"
-if [ "$shown" -lt 1000 ]; then
-	pass "reports asked for and shown in $shown ms"
-else
-	fail "SIGUSR1's reports took $shown ms"
-fi
+assert_eq 2 "$seen" "status lines with the slaves' progress after SIGUSR1 (round $rounds)"
+assert_not_contains "$MASTER_ERR" "no answer to the report request" \
+    "the master's log (each SIGUSR1 round answered within its wait)"
 for s in p0 p1 p2; do
 	n=$(slave_field "$TMP/usr1.json" $s reports)
 	[ "$n" = NO-SLAVE ] && continue
-	# SIGUSR1's, the one before FINISHD, the last round's.
-	assert_eq 3 "$n" "$s: reports"
+	# One a SIGUSR1 round, the one before FINISHD, the last round's.
+	assert_eq $((rounds + 2)) "$n" "$s: reports"
 	assert_eq '"end"' "$(slave_field "$TMP/usr1.json" $s progress)" \
 	    "$s: last progress"
 done

@@ -56,10 +56,11 @@ if [ $have_jq = 1 ]; then
 	    run1.json >"$TMP/jq1.txt"
 	cat "$TMP/jq1.txt"
 	assert_eq 0 "$(head -n 1 "$TMP/jq1.txt")" "jq: the master's exit code"
-	assert_matches "$TMP/jq1.txt" '^vm1	exit 0	2\.[0-9]+$' "jq: vm1's line"
-	assert_matches "$TMP/jq1.txt" '^vm2	exit 0	2\.[0-9]+$' "jq: vm2's line"
+	# sleep.session sleeps 2 s (more on a loaded machine).
+	assert_matches "$TMP/jq1.txt" '^vm1	exit 0	([2-9]|[1-9][0-9]+)\.[0-9]+$' "jq: vm1's line"
+	assert_matches "$TMP/jq1.txt" '^vm2	exit 0	([2-9]|[1-9][0-9]+)\.[0-9]+$' "jq: vm2's line"
 	slow=$(jq -r '.slaves | max_by(.duration_s) | "\(.name) \(.duration_s)"' run1.json)
-	[[ $slow =~ ^vm[12]\ 2\.[0-9]+$ ]] && pass "jq: the slowest slave: $slow" ||
+	[[ $slow =~ ^vm[12]\ ([2-9]|[1-9][0-9]+)\.[0-9]+$ ]] && pass "jq: the slowest slave: $slow" ||
 	    fail "jq: the slowest slave: '$slow'"
 fi
 # Whatever the outcome: a failing task.
@@ -106,7 +107,7 @@ assert_summary "$MASTER_OUT" k1 k2
 run_master -k "$TMP/other.key" -w 3 2 "$ex/sleep.session"
 assert_exit 5 "a master with another key: nobody joins"
 assert_contains "$MASTER_ERR" "key mismatch" "master with another key"
-wait_until 3 grep -q "key mismatch" "$TMP/k1.log"
+wait_until 20 grep -q "key mismatch" "$TMP/k1.log"
 assert_contains "$TMP/k1.log" "key mismatch" "slave k1 against another key"
 
 # A master without a key, and a 2014 master: nothing runs on keyed slaves.

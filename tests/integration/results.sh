@@ -139,10 +139,17 @@ ln -s "$TMP/victim" "$TMP/abort.json"
 make_conf "$TMP/abort.session" '/bin/sh :CONF:' \
     'echo "waiting" >&"$SYNEXEC_PROGRESS_FD"' \
     'exec sleep 30'
-start_master -s $S -R 0.1 -r "$TMP/abort.json" 3 "$TMP/abort.session"
-# Until every slave has reported (its task runs).
-wait_until 10 grep -q 'phase run' "$MASTER_OUT"
-sleep 0.5
+start_master -vv -s $S -R 0.1 -r "$TMP/abort.json" 3 "$TMP/abort.session"
+# Until every slave has sent its second report with the progress in it
+# (-vv: "r0 (ADDR): report 2: ..., progress 'waiting'").
+reported() {
+	local s
+	for s in r0 r1 r2; do
+		grep -qE "^synexec_master: $s \(.*\): report ([2-9]|[1-9][0-9]+): .*progress 'waiting'" \
+		    "$MASTER_ERR" || return 1
+	done
+}
+wait_until 30 reported || fail "the slaves did not report their progress"
 kill -TERM "$MASTER_PID"
 wait_master 20
 assert_exit 4
@@ -187,7 +194,7 @@ note "README's jq example"
 if command -v jq >/dev/null 2>&1; then
 	jq -r '.slaves[] | "\(.name) \(.exit_status) \(.duration_s)"' \
 	    "$TMP/ok.json" >"$TMP/jq.out"
-	assert_matches "$TMP/jq.out" '^r[0-2] exit 0 0\.[0-9]+$' "jq output"
+	assert_matches "$TMP/jq.out" '^r[0-2] exit 0 [0-9]+\.[0-9]+$' "jq output"
 else
 	note "jq not installed: example not run"
 fi

@@ -77,7 +77,7 @@ fi
 # are still alive, listening again.
 for s in alpha bravo charlie; do
 	f=$(sed -n 's/^conf=//p' "$TMP/$s.out")
-	wait_until 5 no_payload_file "$s"
+	wait_until 20 no_payload_file "$s"
 	assert_no_file "$f" "$s payload file after the session"
 	no_payload_file "$s" || fail "$s left payload files: $(payload_files "$s")"
 	if kill -0 "${SLAVE_PID[$s]}" 2>/dev/null; then

@@ -34,7 +34,7 @@ with open(sys.argv[2], "ab", buffering=0) as f:
         f.write(d.rstrip(b"\0\n") + b"\n")
 EOF
 track $!
-wait_until 5 test -S "$TMP/log.sock" || fail "the syslog receiver did not start"
+wait_until 20 test -S "$TMP/log.sock" || fail "the syslog receiver did not start"
 
 EVIL=$(printf '\033]0;EVILTITLE\007\033[2J\rsynexec:FORGED\23331mC1RAW\302\23332mC1UTF8\377BADUTF8')
 EVIL_ESC='\x1b]0;EVILTITLE\x07\x1b[2J\x0dsynexec:FORGED\x9b31mC1RAW\xc2\x9b32mC1UTF8\xffBADUTF8'
@@ -81,7 +81,13 @@ else
 	fail "a daemon still runs (master '$mpid', slave '$spid')"
 fi
 assert_contains "$TMP/task.out" "ok syslogged" "the task ran"
-sleep 0.3	# the receiver's last datagrams
+# The receiver writes what the daemons sent before they exited: until the
+# last line of each is there.
+last_lines() {
+	grep -q "synexec_slave\[$spid\]: .*exiting with status 0" "$TMP/syslog.txt" &&
+	    grep -q "synexec_master\[$mpid\]: .*syslogged .*exit 0" "$TMP/syslog.txt"
+} 2>/dev/null
+wait_until 20 last_lines
 show_file "$TMP/syslog.txt"
 
 # <30> is daemon.info, <28> daemon.warning (RFC 3164: facility 3 x 8 + level).

@@ -52,8 +52,10 @@ else
 	fail "TimeoutStopSec='$stop_timeout': must exceed kill_grace ($default_grace s) by a margin"
 fi
 
-# The test's own configuration, on loopback, with a short grace.
-grace=2
+# The test's own configuration, on loopback, with a short grace (long enough
+# to tell "killed after the grace" from "stopped at once" on a loaded
+# machine).
+grace=3
 cat >"$TMP/synexec.conf" <<EOF
 slave {
 	interface = "lo"
@@ -100,7 +102,7 @@ run_unit() {
 	"${cmd[@]}" >"$TMP/unit.log" 2>&1 &
 	UNIT_PID=$!
 	track $UNIT_PID
-	wait_until 5 udp_bound "$PORT" || fail "the unit's slave bound no UDP port"
+	wait_until 20 udp_bound "$PORT" || fail "the unit's slave bound no UDP port"
 }
 
 # stop_unit: what systemctl stop does with KillMode=mixed; the time it took
@@ -136,7 +138,7 @@ assert_eq '/bin/kill -HUP $MAINPID' "$reload" "ExecReload"
 run_unit
 sed -i 's/name = "unit"/name = "reloaded"/' "$TMP/synexec.conf"
 kill -HUP "$UNIT_PID"
-wait_until 5 grep -q "configuration reloaded: name reloaded" "$TMP/unit.log"
+wait_until 20 grep -q "configuration reloaded: name reloaded" "$TMP/unit.log"
 assert_contains "$TMP/unit.log" "configuration reloaded: name reloaded" \
     "the slave's log after a reload"
 make_conf "$TMP/true.session" "/bin/true"
@@ -154,7 +156,7 @@ for mode in polite ignore; do
 	run_unit
 	start_master -w 10 1 "$TMP/$mode.session"
 	# "running" comes after the trap is set.
-	if ! wait_until 10 grep -qs running "$TMP/unit.out"; then
+	if ! wait_until 30 grep -qs running "$TMP/unit.out"; then
 		fail "$mode: the task did not start"
 		continue
 	fi
@@ -167,14 +169,14 @@ for mode in polite ignore; do
 	assert_eq 0 "$STOP_RC" "$mode: the slave's exit code on stop (0: not restarted)"
 	if [ $mode = polite ]; then
 		assert_contains "$TMP/$mode.term" "got TERM" "$mode: the task"
-		awk -v s="$STOP_SECS" 'BEGIN { exit !(s < 1.5) }' &&
-		    pass "$mode: stopped in $STOP_SECS s" ||
-		    fail "$mode: stop took $STOP_SECS s, expected < 1.5 s"
+		awk -v s="$STOP_SECS" -v g="$grace" 'BEGIN { exit !(s < g - 0.5) }' &&
+		    pass "$mode: stopped in $STOP_SECS s (before the grace)" ||
+		    fail "$mode: stop took $STOP_SECS s, expected < $grace - 0.5 s (the grace)"
 	else
 		awk -v s="$STOP_SECS" -v g="$grace" \
-		    'BEGIN { exit !(s >= g - 0.2 && s < g + 1.5) }' &&
+		    'BEGIN { exit !(s >= g - 0.2 && s < g + 2.5) }' &&
 		    pass "$mode: killed after the grace: stop took $STOP_SECS s (kill_grace $grace)" ||
-		    fail "$mode: stop took $STOP_SECS s, expected kill_grace $grace s + < 1.5 s"
+		    fail "$mode: stop took $STOP_SECS s, expected kill_grace $grace s + < 2.5 s"
 	fi
 	if ! pid_gone "$tpid"; then
 		fail "$mode: task $tpid still runs after the slave stopped"
@@ -184,7 +186,7 @@ for mode in polite ignore; do
 	fi
 	# The task leads its own process group: nothing of it may be left
 	# (a killed child may still show as a zombie for a moment: not counted).
-	wait_until 2 group_gone "$tpid"
+	wait_until 10 group_gone "$tpid"
 	left=$(ps -o pid=,stat=,cmd= -g "$tpid" | awk '$2 !~ /^Z/')
 	assert_eq "" "$left" "$mode: processes left in the task's process group"
 	assert_eq "" "$(ls "$TMP/conf")" "$mode: files left in the conf dir"
