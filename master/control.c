@@ -85,17 +85,17 @@ control_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* Slaves of ours told to abort whose final FINISHD has not come yet. */
 static bool
-control_awaited(const struct slave *s)
+control_awaited(const struct peer *s)
 {
-	return s->abort_sent && slave_is_open(s) &&
-	    (s->state == SLAVE_STARTING || s->state == SLAVE_RUNNING);
+	return s->abort_sent && peer_is_open(s) &&
+	    (s->state == PEER_STARTING || s->state == PEER_RUNNING);
 }
 
 /* "a (ip:port), b (ip:port) and 3 more" into a malloc'ed string. */
 static char *
 control_awaited_list(struct master *m, unsigned *count)
 {
-	struct slave	*s;
+	struct peer	*s;
 	char		*list = NULL;
 	size_t		 len = 0;
 	FILE		*f;
@@ -138,7 +138,7 @@ control_abort_log_cb(struct ev_loop *loop, ev_timer *w, int revents)
 void
 control_abort(struct master *m, int code, const char *why)
 {
-	struct slave	*s;
+	struct peer	*s;
 	char		 bye[320], *list;
 	unsigned	 n;
 	double		 longest;
@@ -175,31 +175,31 @@ control_abort(struct master *m, int code, const char *why)
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		double grace = (double)s->kill_grace_ns / 1e9;
 
-		if (s->kind != SLAVE_KIND_OURS || !slave_is_open(s) ||
-		    (s->state != SLAVE_STARTING && s->state != SLAVE_RUNNING))
+		if (s->kind != PEER_KIND_OURS || !peer_is_open(s) ||
+		    (s->state != PEER_STARTING && s->state != PEER_RUNNING))
 			continue;
 		s->abort_sent = true;
-		slave_deadline(s, grace + MASTER_ABORT_MARGIN_SECS);
+		peer_deadline(s, grace + MASTER_ABORT_MARGIN_SECS);
 		if (grace > longest)
 			longest = grace;
-		slave_send_text(s, CMD_ABORT, why);
+		peer_send_text(s, CMD_ABORT, why);
 	}
 	m->abort_end = ev_now(m->loop) + longest + MASTER_ABORT_END_SECS;
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		if (m->phase == PHASE_DONE)
 			return;
-		if (s->kind != SLAVE_KIND_2014)
+		if (s->kind != PEER_KIND_2014)
 			continue;
-		if (s->state == SLAVE_READY) {
+		if (s->state == PEER_READY) {
 			/* Armed, but its EXEC was still to come. */
-			s->state = SLAVE_NOSTART;
+			s->state = PEER_NOSTART;
 			snprintf(s->why, sizeof(s->why), "aborted before its "
 			    "start");
-			slave_close(s);
-			session_slave_done(m, s);
-		} else if (s->state == SLAVE_STARTING ||
-		    s->state == SLAVE_RUNNING)
-			slave_drop(s, "aborted: a 2014 slave cannot be told to "
+			peer_close(s);
+			session_peer_done(m, s);
+		} else if (s->state == PEER_STARTING ||
+		    s->state == PEER_RUNNING)
+			peer_drop(s, "aborted: a 2014 slave cannot be told to "
 			    "stop its task, which may still run");
 	}
 	if (m->phase == PHASE_DONE)
@@ -218,7 +218,7 @@ control_abort(struct master *m, int code, const char *why)
 		ev_timer_start(m->loop, &m->abort_timer);
 	}
 	free(list);
-	/* When the last of them reports, session_slave_done() ends it all. */
+	/* When the last of them reports, session_peer_done() ends it all. */
 }
 
 double
@@ -254,14 +254,14 @@ control_signal(struct master *m, int signum)
 }
 
 bool
-control_is_failure(const struct slave *s)
+control_is_failure(const struct peer *s)
 {
 	if (s == NULL)
 		return false;
 	switch (s->state) {
-	case SLAVE_LOST:
-	case SLAVE_NOSTART:
-	case SLAVE_REFUSED:
+	case PEER_LOST:
+	case PEER_NOSTART:
+	case PEER_REFUSED:
 		return true;
 	default:
 		break;
@@ -271,18 +271,18 @@ control_is_failure(const struct slave *s)
 }
 
 void
-control_slave_failed(struct master *m, struct slave *s)
+control_peer_failed(struct master *m, struct peer *s)
 {
 	char what[PROTO_REASON_MAX + 64], why[sizeof(what) + sizeof(s->label) + 16];
 
 	if (!m->opts->fail_fast || m->aborting || m->phase == PHASE_DONE ||
 	    s == NULL)
 		return;
-	if (s->state == SLAVE_LOST)
+	if (s->state == PEER_LOST)
 		snprintf(what, sizeof(what), "was lost (%.1000s)", s->why);
-	else if (s->state == SLAVE_NOSTART)
+	else if (s->state == PEER_NOSTART)
 		snprintf(what, sizeof(what), "could not start (%.1000s)", s->why);
-	else if (s->state == SLAVE_REFUSED)
+	else if (s->state == PEER_REFUSED)
 		snprintf(what, sizeof(what), "refused the configuration (%.1000s)",
 		    s->why);
 	else if (s->res.exit_kind == EXIT_KIND_EXITED)

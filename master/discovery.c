@@ -276,7 +276,7 @@ discovery_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			close(fd);
 			continue;
 		}
-		(void)slave_new(m, fd, &sin);
+		(void)peer_new(m, fd, &sin);
 	}
 }
 
@@ -396,13 +396,13 @@ discovery_tcp_probe_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct master	*m = (struct master *)((char *)w -
 			    offsetof(struct master, tcp_probe_timer));
-	struct slave	*s;
+	struct peer	*s;
 
 	(void)loop;
 	(void)revents;
 	TAILQ_FOREACH(s, &m->joined, entry)
-		if (slave_is_open(s))
-			slave_send(s, CMD_PROBE, NULL, 0);
+		if (peer_is_open(s))
+			peer_send(s, CMD_PROBE, NULL, 0);
 }
 
 static void
@@ -432,7 +432,7 @@ discovery_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 discovery_timed_out(struct master *m)
 {
-	struct slave	*s;
+	struct peer	*s;
 	char		*list = NULL, secs[32];
 	size_t		 len = 0;
 	FILE		*f;

@@ -236,7 +236,7 @@ main(int argc, char **argv)
 	TAILQ_INIT(&m.pending);
 	TAILQ_INIT(&m.joined);
 	/* Before -d: a bad -O or -r fails here, on the terminal. */
-	if (output_init(&m, err, sizeof(err)) == -1 ||
+	if (collect_init(&m, err, sizeof(err)) == -1 ||
 	    results_init(&m, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto out;

@@ -4,12 +4,12 @@
  * The master is one libev loop driving one session through its phases:
  *
  *	discovery	UDP PROBE broadcasts, TCP hellos, clock sync (discovery.c,
- *			slave_conn.c)
+ *			peer.c)
  *	configuration	CONF_BEGIN + CONF_DATA streamed, or CONF (session.c)
  *	run		START / EXEC at one instant, results (session.c)
  *	done		summary (summary.c), BYE, exit
  *
- * Every slave is a struct slave with an explicit state; the session counts
+ * Every slave is a struct peer with an explicit state; the session counts
  * slaves as they pass from state to state and moves on when all have.
  */
 #ifndef SYNEXEC_MASTER_H
@@ -122,37 +122,37 @@ void	names_clear(struct names *);
 
 /* ---- one slave ---- */
 
-enum slave_kind {
-	SLAVE_KIND_UNKNOWN = 0,	/* no hello yet */
-	SLAVE_KIND_OURS,	/* hello with the SYNX extension block */
-	SLAVE_KIND_2014,	/* empty hello */
+enum peer_kind {
+	PEER_KIND_UNKNOWN = 0,	/* no hello yet */
+	PEER_KIND_OURS,		/* hello with the SYNX extension block */
+	PEER_KIND_2014,		/* empty hello */
 };
 
-enum slave_state {
-	SLAVE_HELLO,		/* connected, its hello awaited */
-	SLAVE_SYNC,		/* ours: WELCOME sent, PING/PONG under way */
-	SLAVE_JOINED,		/* in the session, waiting for the others */
-	SLAVE_CONF,		/* configuration sent (or streaming), answer awaited */
-	SLAVE_READY,		/* CONF_OK: armed, the start awaited */
-	SLAVE_REFUSED,		/* CONF_NO */
-	SLAVE_STARTING,		/* START or EXEC sent, EXEC_OK awaited */
-	SLAVE_RUNNING,		/* EXEC_OK, FINISHD awaited */
-	SLAVE_FINISHED,		/* FINISHD received */
-	SLAVE_NOSTART,		/* EXEC_NO: could not start */
-	SLAVE_LOST,		/* dropped after discovery */
+enum peer_state {
+	PEER_HELLO,		/* connected, its hello awaited */
+	PEER_SYNC,		/* ours: WELCOME sent, PING/PONG under way */
+	PEER_JOINED,		/* in the session, waiting for the others */
+	PEER_CONF,		/* configuration sent (or streaming), answer awaited */
+	PEER_READY,		/* CONF_OK: armed, the start awaited */
+	PEER_REFUSED,		/* CONF_NO */
+	PEER_STARTING,		/* START or EXEC sent, EXEC_OK awaited */
+	PEER_RUNNING,		/* EXEC_OK, FINISHD awaited */
+	PEER_FINISHED,		/* FINISHD received */
+	PEER_NOSTART,		/* EXEC_NO: could not start */
+	PEER_LOST,		/* dropped after discovery */
 };
 
 struct master;
 
-struct slave {
-	TAILQ_ENTRY(slave)	 entry;
+struct peer {
+	TAILQ_ENTRY(peer)	 entry;
 	struct master		*m;
 	struct conn		 conn;
 	ev_timer		 timer;		/* the deadline of what it owes us */
 	double			 deadline_secs;	/* ... set to this (for the log) */
 	struct live		 live;		/* heartbeats, silence (live.c) */
-	enum slave_kind		 kind;
-	enum slave_state	 state;
+	enum peer_kind		 kind;
+	enum peer_state		 state;
 	bool			 welcomed;	/* ours, got WELCOME: say BYE */
 	bool			 admitted;	/* counted by admit.c until its hello */
 	bool			 named;		/* its name is in m->names */
@@ -177,17 +177,17 @@ struct slave {
 	uint64_t		 conf_sent;	/* payload bytes queued */
 
 	/* outcome */
-	enum slave_state	 lost_in;	/* state when lost */
+	enum peer_state		 lost_in;	/* state when lost */
 	char			 why[PROTO_REASON_MAX + 64];	/* refusal, loss */
 	bool			 have_result;
 	struct proto_result	 res;	/* 2014: times only, EXIT_KIND_UNKNOWN */
-	struct slave_view	 v;	/* reports, output (view.h) */
+	struct peer_view	 v;	/* reports, output (view.h) */
 	bool			 abort_sent;	/* ABORT sent, FINISHD awaited */
 	uint64_t		 kill_grace_ns;	/* its --kill-grace (KILL_GRACE) */
 	bool			 grace_told;	/* KILL_GRACE came */
 };
 
-TAILQ_HEAD(slave_list, slave);
+TAILQ_HEAD(peer_list, peer);
 
 /* admit.c: the connections not past their hello, by source address */
 struct admit_ent;
@@ -240,8 +240,8 @@ struct master {
 	struct admit		 admit;		/* admit.c */
 
 	/* slaves */
-	struct slave_list	 pending;	/* HELLO and SYNC */
-	struct slave_list	 joined;	/* in join order */
+	struct peer_list	 pending;	/* HELLO and SYNC */
+	struct peer_list	 joined;	/* in join order */
 	uint32_t		 njoined;
 	uint32_t		 nsyncing;
 	/* Refused for "key mismatch" before their hello: named at -w's end. */
@@ -290,30 +290,30 @@ bool	admit_take(struct master *, int fd, const struct sockaddr_in *sin);
 void	admit_leave(struct master *, struct in_addr);
 void	admit_free(struct master *);
 
-/* slave_conn.c */
-struct slave *slave_new(struct master *, int fd, const struct sockaddr_in *);
-void	slave_free(struct slave *);
-void	slave_send(struct slave *, uint8_t cmd, const void *, size_t);
-void	slave_send_text(struct slave *, uint8_t cmd, const char *text);
-void	slave_close(struct slave *);
-bool	slave_is_open(const struct slave *);
+/* peer.c */
+struct peer *peer_new(struct master *, int fd, const struct sockaddr_in *);
+void	peer_free(struct peer *);
+void	peer_send(struct peer *, uint8_t cmd, const void *, size_t);
+void	peer_send_text(struct peer *, uint8_t cmd, const char *text);
+void	peer_close(struct peer *);
+bool	peer_is_open(const struct peer *);
 /* Drop a slave for a reason: freed during discovery, marked lost later. */
-void	slave_drop(struct slave *, const char *why);
+void	peer_drop(struct peer *, const char *why);
 /*
  * It owes us an answer within secs (its state says which; 0: it owes
  * nothing now).  Past that it is dropped (discovery) or lost, with why.
  */
-void	slave_deadline(struct slave *, double secs);
-const char *slave_state_name(enum slave_state);
-const char *slave_kind_name(enum slave_kind);
+void	peer_deadline(struct peer *, double secs);
+const char *peer_state_name(enum peer_state);
+const char *peer_kind_name(enum peer_kind);
 
 /* session.c */
-void	session_joined(struct master *, struct slave *);
-void	session_unjoined(struct master *, struct slave *);
-void	session_stream(struct slave *);
-void	session_conf_answer(struct master *, struct slave *);
-void	session_slave_lost(struct master *, struct slave *);
-void	session_slave_done(struct master *, struct slave *);
+void	session_joined(struct master *, struct peer *);
+void	session_unjoined(struct master *, struct peer *);
+void	session_stream(struct peer *);
+void	session_conf_answer(struct master *, struct peer *);
+void	session_peer_lost(struct master *, struct peer *);
+void	session_peer_done(struct master *, struct peer *);
 /* After the last REPORT round: "phase done", summary, session_finish. */
 void	session_complete(struct master *);
 /* Also writes the results file (-r): results_write() in view.h. */
@@ -337,9 +337,9 @@ void	control_run_started(struct master *);
  */
 void	control_abort(struct master *, int code, const char *why);
 /* A slave failed or was lost: --fail-fast aborts the session. */
-void	control_slave_failed(struct master *, struct slave *);
+void	control_peer_failed(struct master *, struct peer *);
 /* Did this slave fail (for --fail-fast)? */
-bool	control_is_failure(const struct slave *);
+bool	control_is_failure(const struct peer *);
 /* secs, or less if an abort's wait must end sooner (-t is a hard limit). */
 double	control_wait_left(const struct master *, double secs);
 void	control_stop(struct master *);
@@ -349,10 +349,10 @@ void	summary_out(struct master *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	summary_err(struct master *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-void	summary_finish_line(struct master *, struct slave *);
+void	summary_finish_line(struct master *, struct peer *);
 void	summary_print(struct master *);
 int	summary_exit_code(struct master *);
-const char *result_exit_text(const struct slave *, const char *other, char *buf,
+const char *result_exit_text(const struct peer *, const char *other, char *buf,
 	    size_t len);
 /* "1.5" for 1500000000 ns */
 char	*summary_fmt_seconds(uint64_t ns, char *buf, size_t len);

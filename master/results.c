@@ -185,35 +185,35 @@ results_outcome(const struct master *m)
 }
 
 static const char *
-results_state(const struct slave *s)
+results_state(const struct peer *s)
 {
 	switch (s->state) {
-	case SLAVE_HELLO:
-	case SLAVE_SYNC:	return "joining";
-	case SLAVE_JOINED:	return "joined";
-	case SLAVE_CONF:	return "configuring";
-	case SLAVE_READY:	return "armed";
-	case SLAVE_REFUSED:	return "refused";
-	case SLAVE_STARTING:	return "starting";
-	case SLAVE_RUNNING:	return "running";
-	case SLAVE_FINISHED:	return "finished";
-	case SLAVE_NOSTART:	return "not started";
-	case SLAVE_LOST:	return "lost";
+	case PEER_HELLO:
+	case PEER_SYNC:	return "joining";
+	case PEER_JOINED:	return "joined";
+	case PEER_CONF:	return "configuring";
+	case PEER_READY:	return "armed";
+	case PEER_REFUSED:	return "refused";
+	case PEER_STARTING:	return "starting";
+	case PEER_RUNNING:	return "running";
+	case PEER_FINISHED:	return "finished";
+	case PEER_NOSTART:	return "not started";
+	case PEER_LOST:	return "lost";
 	}
 	return "unknown";
 }
 
 static bool
-results_started(const struct slave *s)
+results_started(const struct peer *s)
 {
 	return s->have_result && s->res.exit_kind != EXIT_KIND_NOT_STARTED;
 }
 
 /* The slave's start (or finish) on the master's clock, as summary.c does. */
 static uint64_t
-results_aligned(const struct slave *s, uint64_t slave_real)
+results_aligned(const struct peer *s, uint64_t slave_real)
 {
-	if (s->kind != SLAVE_KIND_OURS)
+	if (s->kind != PEER_KIND_OURS)
 		return slave_real;
 	return slave_real - (uint64_t)s->off_real_ns;
 }
@@ -222,7 +222,7 @@ results_aligned(const struct slave *s, uint64_t slave_real)
 static void
 results_master_addr(const struct master *m, char *buf, size_t len)
 {
-	const struct slave	*s;
+	const struct peer	*s;
 	struct sockaddr_in	 sin;
 	socklen_t		 slen = sizeof(sin);
 
@@ -247,10 +247,10 @@ results_phases(struct json *j, const struct master *m)
 	json_begin_object(j, "phases");
 	for (p = PHASE_DISCOVERY; p <= PHASE_DONE; p++) {
 		if (!m->v.phase_seen[p]) {
-			json_null(j, report_phase_name(p));
+			json_null(j, status_phase_name(p));
 			continue;
 		}
-		json_begin_object(j, report_phase_name(p));
+		json_begin_object(j, status_phase_name(p));
 		json_useconds(j, "start", m->v.phase_real_ns[p]);
 		/* It ends where the next phase seen begins. */
 		for (q = p + 1; q <= PHASE_DONE && !m->v.phase_seen[q]; q++)
@@ -269,11 +269,11 @@ results_phases(struct json *j, const struct master *m)
 }
 
 static void
-results_slave(struct json *j, const struct master *m, const struct slave *s,
+results_slave(struct json *j, const struct master *m, const struct peer *s,
     uint64_t first_start)
 {
 	const struct proto_result	*r = &s->res;
-	bool				 ours = s->kind == SLAVE_KIND_OURS;
+	bool				 ours = s->kind == PEER_KIND_OURS;
 	bool				 res = s->have_result;
 	bool				 started = results_started(s);
 	char				 status[32];
@@ -329,7 +329,7 @@ results_slave(struct json *j, const struct master *m, const struct slave *s,
 		json_seconds(j, "start_late_s", r->late_ns);
 	else
 		json_null(j, "start_late_s");
-	json_string(j, "exit_status", res ? view_slave_state(s, status,
+	json_string(j, "exit_status", res ? view_peer_state(s, status,
 	    sizeof(status)) : NULL);
 	if (res && r->exit_kind == EXIT_KIND_EXITED)
 		json_i64(j, "exit_code", r->exit_value);
@@ -387,7 +387,7 @@ static void
 results_json(struct json *j, const struct master *m)
 {
 	const struct master_opts	*o = m->opts;
-	const struct slave		*s;
+	const struct peer		*s;
 	uint64_t			 first = 0, last = 0;
 	unsigned			 nstarted = 0;
 	char				 host[256], addr[64], hex[65];

@@ -5,7 +5,7 @@
  * The session moves on by counting: njoined up to SLAVES ends discovery,
  * nanswered up to SLAVES ends configuration, ndone up to SLAVES ends the run.
  * No step waits on a timer except the start instant itself; each answer a
- * slave owes has a deadline (slave_deadline), past which it is lost, so
+ * slave owes has a deadline (peer_deadline), past which it is lost, so
  * that no slave can hold the others for ever.
  */
 #include <sys/socket.h>
@@ -68,21 +68,21 @@ session_has_room(const struct master *m)
 }
 
 void
-session_joined(struct master *m, struct slave *s)
+session_joined(struct master *m, struct peer *s)
 {
-	s->state = SLAVE_JOINED;
+	s->state = PEER_JOINED;
 	TAILQ_INSERT_TAIL(&m->joined, s, entry);
 	m->njoined++;
-	report_joined(m, s);
+	status_joined(m, s);
 	log_info("joined %u/%u: %s (%s, %s)", m->njoined, m->nslaves, s->name,
-	    s->addr, slave_kind_name(s->kind));
+	    s->addr, peer_kind_name(s->kind));
 	if (m->njoined == m->nslaves)
 		session_configure(m);
 }
 
 /* A joined slave went away before the session started: wait for another. */
 void
-session_unjoined(struct master *m, struct slave *s)
+session_unjoined(struct master *m, struct peer *s)
 {
 	TAILQ_REMOVE(&m->joined, s, entry);
 	m->njoined--;
@@ -93,7 +93,7 @@ session_unjoined(struct master *m, struct slave *s)
 
 /* The address this slave reached us at, for SYNEXEC_MASTER on its side. */
 static void
-session_local_addr(struct slave *s, char *buf, size_t len)
+session_local_addr(struct peer *s, char *buf, size_t len)
 {
 	struct sockaddr_in	sin;
 	socklen_t		slen = sizeof(sin);
@@ -106,7 +106,7 @@ session_local_addr(struct slave *s, char *buf, size_t len)
 }
 
 static void
-session_conf_begin(struct slave *s)
+session_conf_begin(struct peer *s)
 {
 	struct master		*m = s->m;
 	struct proto_conf_begin	 cb;
@@ -122,7 +122,7 @@ session_conf_begin(struct slave *s)
 	cb.slave_index = s->index;
 	cb.nslaves = m->nslaves;
 	cb.report_ms = report_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)report_ms;
-	cb.flags = output_conf_flags(m);
+	cb.flags = collect_conf_flags(m);
 	cb.output_max = m->opts->output_max;
 	cb.command = m->sf.command;
 	cb.command_len = m->sf.command_len;
@@ -132,7 +132,7 @@ session_conf_begin(struct slave *s)
 	if (n == 0)	/* sessfile_open checked the command: cannot happen */
 		fatalx("cannot encode CONF_BEGIN for %s", s->label);
 	s->conf_sent = 0;
-	slave_send(s, CMD_CONF_BEGIN, buf, n);
+	peer_send(s, CMD_CONF_BEGIN, buf, n);
 	session_stream(s);
 }
 
@@ -143,13 +143,13 @@ session_conf_begin(struct slave *s)
  * and never slows the others.
  */
 void
-session_stream(struct slave *s)
+session_stream(struct peer *s)
 {
 	static uint8_t	 chunk[PROTO_MAX_PAYLOAD];
 	struct master	*m = s->m;
 	char		 err[256];
 
-	while (s->state == SLAVE_CONF && slave_is_open(s) && !s->conn.failed &&
+	while (s->state == PEER_CONF && peer_is_open(s) && !s->conn.failed &&
 	    s->conf_sent < m->sf.payload_size &&
 	    conn_pending(&s->conn) < MASTER_OUT_LIMIT / 2) {
 		uint64_t left = m->sf.payload_size - s->conf_sent;
@@ -165,7 +165,7 @@ session_stream(struct slave *s)
 		}
 		s->conf_sent += n;
 		if (conn_send(&s->conn, CMD_CONF_DATA, chunk, n) == -1)
-			return;	/* the error comes through slave_error_cb */
+			return;	/* the error comes through peer_error_cb */
 	}
 }
 
@@ -173,7 +173,7 @@ session_stream(struct slave *s)
 static void
 session_v1_too_large(struct master *m)
 {
-	struct slave	*s;
+	struct peer	*s;
 	char		*list = NULL;
 	size_t		 len = 0;
 	FILE		*f;
@@ -181,7 +181,7 @@ session_v1_too_large(struct master *m)
 
 	if ((f = open_memstream(&list, &len)) != NULL) {
 		TAILQ_FOREACH(s, &m->joined, entry) {
-			if (s->kind != SLAVE_KIND_2014)
+			if (s->kind != PEER_KIND_2014)
 				continue;
 			fprintf(f, "%s%s (%s)", sep, s->addr, s->name);
 			sep = ", ";
@@ -198,16 +198,16 @@ session_v1_too_large(struct master *m)
 static void
 session_configure(struct master *m)
 {
-	struct slave	*s;
+	struct peer	*s;
 	uint32_t	 i = 0;
 	char		 err[256];
 
 	discovery_stop(m);
 	m->phase = PHASE_CONFIG;
-	report_phase(m);
+	status_phase(m);
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		s->index = i++;
-		if (s->kind == SLAVE_KIND_2014) {
+		if (s->kind == PEER_KIND_2014) {
 			/* No more PROBEs to answer: only keepalive watches it. */
 			live_stop(&s->live);
 			m->nv1++;
@@ -235,14 +235,14 @@ session_configure(struct master *m)
 		}
 	}
 	/* Before anything is sent: DIR/<name>.out for every slave. */
-	output_prepare(m);
+	collect_prepare(m);
 	TAILQ_FOREACH(s, &m->joined, entry) {
-		s->state = SLAVE_CONF;
-		slave_deadline(s, session_conf_secs(m));
-		if (s->kind == SLAVE_KIND_OURS)
+		s->state = PEER_CONF;
+		peer_deadline(s, session_conf_secs(m));
+		if (s->kind == PEER_KIND_OURS)
 			session_conf_begin(s);
 		else
-			slave_send(s, CMD_CONF, m->v1_conf, m->sf.size);
+			peer_send(s, CMD_CONF, m->v1_conf, m->sf.size);
 		if (m->phase != PHASE_CONFIG)
 			return;
 	}
@@ -255,9 +255,9 @@ session_configure(struct master *m)
  * unless --fail-fast asks to stop at the first failure.
  */
 void
-session_conf_answer(struct master *m, struct slave *trigger)
+session_conf_answer(struct master *m, struct peer *trigger)
 {
-	struct slave	*s;
+	struct peer	*s;
 	int		 refused = 0, ready = 0;
 	bool		 fast = m->opts->fail_fast && control_is_failure(trigger);
 
@@ -266,11 +266,11 @@ session_conf_answer(struct master *m, struct slave *trigger)
 	if (++m->nanswered < m->nslaves && !fast)
 		return;
 	TAILQ_FOREACH(s, &m->joined, entry) {
-		if (s->state == SLAVE_REFUSED) {
+		if (s->state == PEER_REFUSED) {
 			/* The one place a refusal is said (issue 20). */
 			summary_out(m, "refused: %s: %s", s->label, s->why);
 			refused++;
-		} else if (s->state == SLAVE_READY)
+		} else if (s->state == PEER_READY)
 			ready++;
 	}
 	if (refused > 0) {
@@ -278,7 +278,7 @@ session_conf_answer(struct master *m, struct slave *trigger)
 		return;
 	}
 	if (fast) {
-		control_slave_failed(m, trigger);
+		control_peer_failed(m, trigger);
 		return;
 	}
 	if (ready == 0) {
@@ -297,7 +297,7 @@ session_conf_answer(struct master *m, struct slave *trigger)
 static void
 session_start(struct master *m)
 {
-	struct slave	*s;
+	struct peer	*s;
 	struct proto_start st;
 	uint8_t		 buf[8];
 	uint64_t	 now = mono_ns(), t;
@@ -308,11 +308,11 @@ session_start(struct master *m)
 	m->start_mono_ns = t;
 	/* Those lost during the configuration are done already. */
 	TAILQ_FOREACH(s, &m->joined, entry)
-		if (s->state == SLAVE_LOST)
+		if (s->state == PEER_LOST)
 			m->ndone++;
 	control_run_started(m);
 	TAILQ_FOREACH(s, &m->joined, entry) {
-		if (s->kind != SLAVE_KIND_OURS || s->state != SLAVE_READY)
+		if (s->kind != PEER_KIND_OURS || s->state != PEER_READY)
 			continue;
 		/*
 		 * The offset may be negative: add in unsigned arithmetic,
@@ -320,11 +320,11 @@ session_start(struct master *m)
 		 * without the overflow that signed addition would risk.
 		 */
 		st.slave_mono_ns = t + (uint64_t)s->off_mono_ns;
-		s->state = SLAVE_STARTING;
+		s->state = PEER_STARTING;
 		/* Its EXEC_OK: at once, so an answer's time after T at most. */
-		slave_deadline(s, (double)(t - now) / (double)NSEC_PER_SEC +
+		peer_deadline(s, (double)(t - now) / (double)NSEC_PER_SEC +
 		    session_answer_secs(m));
-		slave_send(s, CMD_START, buf, proto_start_encode(buf,
+		peer_send(s, CMD_START, buf, proto_start_encode(buf,
 		    sizeof(buf), &st));
 	}
 	log_debug("start instant in %llu us (max rtt %llu us)",
@@ -339,7 +339,7 @@ session_start(struct master *m)
 		ev_timer_start(m->loop, &m->start_timer);
 	}
 	/* Said once the STARTs are out: they do not wait for the terminal. */
-	report_phase(m);
+	status_phase(m);
 }
 
 /* T has come for the 2014 slaves: EXEC to each, now. */
@@ -348,7 +348,7 @@ session_exec_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct master	*m = (struct master *)((char *)w -
 			    offsetof(struct master, start_timer));
-	struct slave	*s;
+	struct peer	*s;
 
 	(void)loop;
 	(void)revents;
@@ -362,30 +362,30 @@ session_exec_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (mono_ns() < m->start_mono_ns)
 		clock_sleep_until_mono(m->start_mono_ns);
 	TAILQ_FOREACH(s, &m->joined, entry) {
-		if (s->kind != SLAVE_KIND_2014 || s->state != SLAVE_READY)
+		if (s->kind != PEER_KIND_2014 || s->state != PEER_READY)
 			continue;
-		s->state = SLAVE_STARTING;
-		slave_deadline(s, session_answer_secs(m));
-		slave_send(s, CMD_EXEC, NULL, 0);
+		s->state = PEER_STARTING;
+		peer_deadline(s, session_answer_secs(m));
+		peer_send(s, CMD_EXEC, NULL, 0);
 	}
 }
 
 void
-session_slave_lost(struct master *m, struct slave *s)
+session_peer_lost(struct master *m, struct peer *s)
 {
 	switch (m->phase) {
 	case PHASE_CONFIG:
 		summary_out(m, "lost during the configuration: %s: %s",
 		    s->label, s->why);
 		/* Counted as its answer; a READY one answered already. */
-		if (s->lost_in == SLAVE_CONF)
+		if (s->lost_in == PEER_CONF)
 			session_conf_answer(m, s);
 		else if (m->opts->fail_fast)
-			control_slave_failed(m, s);
+			control_peer_failed(m, s);
 		break;
 	case PHASE_RUN:
 		summary_out(m, "lost: %s: %s", s->label, s->why);
-		session_slave_done(m, s);
+		session_peer_done(m, s);
 		break;
 	case PHASE_DISCOVERY:
 	case PHASE_DONE:
@@ -394,17 +394,17 @@ session_slave_lost(struct master *m, struct slave *s)
 }
 
 void
-session_slave_done(struct master *m, struct slave *s)
+session_peer_done(struct master *m, struct peer *s)
 {
 	if (m->phase != PHASE_RUN)
 		return;
 	if (++m->ndone < m->nslaves) {
 		if (m->opts->fail_fast && control_is_failure(s))
-			control_slave_failed(m, s);
+			control_peer_failed(m, s);
 		return;
 	}
 	/* Each slave's last REPORT first; then session_complete(). */
-	report_final(m);
+	status_final(m);
 }
 
 /* Every slave is done and has given its last report: summary, exit. */
@@ -415,7 +415,7 @@ session_complete(struct master *m)
 
 	if (m->phase == PHASE_DONE)
 		return;
-	report_done(m, m->aborting ? m->abort_why : "every slave is done");
+	status_done(m, m->aborting ? m->abort_why : "every slave is done");
 	summary_print(m);
 	code = summary_exit_code(m);
 	if (m->aborting && m->abort_code != -1)
@@ -432,8 +432,8 @@ session_complete(struct master *m)
 void
 session_finish(struct master *m, int code, const char *bye)
 {
-	struct slave_list	*lists[] = { &m->pending, &m->joined };
-	struct slave		*s;
+	struct peer_list	*lists[] = { &m->pending, &m->joined };
+	struct peer		*s;
 	size_t			 i;
 
 	if (m->phase == PHASE_DONE)
@@ -441,7 +441,7 @@ session_finish(struct master *m, int code, const char *bye)
 	m->phase = PHASE_DONE;
 	m->exit_code = code;
 	/* "phase done", output files closed, the results file (-r). */
-	report_finish(m, bye);
+	status_finish(m, bye);
 	discovery_stop(m);
 	control_stop(m);
 	ev_io_stop(m->loop, &m->accept_io);
@@ -451,11 +451,11 @@ session_finish(struct master *m, int code, const char *bye)
 	ev_signal_stop(m->loop, &m->sighup);
 	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		TAILQ_FOREACH(s, lists[i], entry) {
-			if (!slave_is_open(s))
+			if (!peer_is_open(s))
 				continue;
 			if (s->welcomed)
-				slave_send_text(s, CMD_BYE, bye);
-			slave_close(s);
+				peer_send_text(s, CMD_BYE, bye);
+			peer_close(s);
 		}
 	}
 	ev_break(m->loop, EVBREAK_ALL);
@@ -479,10 +479,10 @@ session_abort(struct master *m, const char *why, const char *bye)
 void
 session_begin(struct master *m)
 {
-	report_init(m);
+	status_init(m);
 	display_init(m);
 	admit_init(m);
-	report_phase(m);
+	status_phase(m);
 	discovery_start(m);
 }
 
@@ -490,20 +490,20 @@ session_begin(struct master *m)
 void
 session_free(struct master *m)
 {
-	struct slave *s;
+	struct peer *s;
 
 	while ((s = TAILQ_FIRST(&m->pending)) != NULL) {
 		TAILQ_REMOVE(&m->pending, s, entry);
-		slave_free(s);
+		peer_free(s);
 	}
 	while ((s = TAILQ_FIRST(&m->joined)) != NULL) {
 		TAILQ_REMOVE(&m->joined, s, entry);
-		slave_free(s);
+		peer_free(s);
 	}
 	admit_free(m);
 	discovery_close(m);
-	report_cleanup(m);
-	output_cleanup(m);
+	status_cleanup(m);
+	collect_cleanup(m);
 	results_cleanup(m);
 	if (m->loop != NULL)
 		ev_loop_destroy(m->loop);

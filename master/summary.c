@@ -103,22 +103,22 @@ fmt_duration(const struct proto_result *r, char *buf, size_t len)
 }
 
 static bool
-summary_started(const struct slave *s)
+summary_started(const struct peer *s)
 {
 	return s->have_result && s->res.exit_kind != EXIT_KIND_NOT_STARTED;
 }
 
 /* The slave's start on the master's realtime clock (unsigned: may wrap). */
 static uint64_t
-summary_aligned_start(const struct slave *s)
+summary_aligned_start(const struct peer *s)
 {
-	if (s->kind != SLAVE_KIND_OURS)
+	if (s->kind != PEER_KIND_OURS)
 		return s->res.start_real_ns;
 	return s->res.start_real_ns - (uint64_t)s->off_real_ns;
 }
 
 void
-summary_finish_line(struct master *m, struct slave *s)
+summary_finish_line(struct master *m, struct peer *s)
 {
 	const struct proto_result	*r = &s->res;
 	char				 dur[32];
@@ -139,7 +139,7 @@ summary_finish_line(struct master *m, struct slave *s)
 		break;
 	default:
 		summary_out(m, "finished: %s: exit status unknown%s after %s s",
-		    s->label, s->kind == SLAVE_KIND_2014 ? " (2014 slave)" : "",
+		    s->label, s->kind == PEER_KIND_2014 ? " (2014 slave)" : "",
 		    dur);
 		break;
 	}
@@ -150,7 +150,7 @@ summary_finish_line(struct master *m, struct slave *s)
  * a result that says none of those.  The summary and the live view share it.
  */
 const char *
-result_exit_text(const struct slave *s, const char *other, char *buf,
+result_exit_text(const struct peer *s, const char *other, char *buf,
     size_t len)
 {
 	switch (s->res.exit_kind) {
@@ -168,15 +168,15 @@ result_exit_text(const struct slave *s, const char *other, char *buf,
 }
 
 static const char *
-summary_status(const struct slave *s, char *buf, size_t len)
+summary_status(const struct peer *s, char *buf, size_t len)
 {
 	if (s->have_result)
 		return result_exit_text(s, "unknown", buf, len);
 	switch (s->state) {
-	case SLAVE_LOST:	return "lost";
-	case SLAVE_REFUSED:	return "refused";
-	case SLAVE_STARTING:
-	case SLAVE_RUNNING:	return "running";
+	case PEER_LOST:	return "lost";
+	case PEER_REFUSED:	return "refused";
+	case PEER_STARTING:
+	case PEER_RUNNING:	return "running";
 	default:		return "not started";
 	}
 }
@@ -184,7 +184,7 @@ summary_status(const struct slave *s, char *buf, size_t len)
 void
 summary_print(struct master *m)
 {
-	struct slave	*s;
+	struct peer	*s;
 	uint64_t	 first = 0, last = 0;
 	unsigned	 n = 0, ok = 0, failed = 0, lost = 0, unknown = 0;
 	unsigned	 running = 0, nstarted = 0;
@@ -192,7 +192,7 @@ summary_print(struct master *m)
 	char		 start[32], dur[32], status[32], tail[96];
 
 	/* "phase done" (if not said yet) and the live block gone. */
-	report_done(m, NULL);
+	status_done(m, NULL);
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		int l;
 
@@ -234,13 +234,13 @@ summary_print(struct master *m)
 				unknown++;
 			else
 				failed++;
-		} else if (s->state == SLAVE_LOST)
+		} else if (s->state == PEER_LOST)
 			lost++;
-		else if (s->state == SLAVE_REFUSED ||
-		    s->state == SLAVE_NOSTART)
+		else if (s->state == PEER_REFUSED ||
+		    s->state == PEER_NOSTART)
 			failed++;
-		else if (s->state == SLAVE_STARTING ||
-		    s->state == SLAVE_RUNNING)
+		else if (s->state == PEER_STARTING ||
+		    s->state == PEER_RUNNING)
 			running++;
 	}
 	tail[0] = '\0';
@@ -264,12 +264,12 @@ summary_print(struct master *m)
 int
 summary_exit_code(struct master *m)
 {
-	struct slave	*s;
+	struct peer	*s;
 	int		 code = 0;
 
 	TAILQ_FOREACH(s, &m->joined, entry) {
-		if (s->state == SLAVE_LOST || s->state == SLAVE_REFUSED ||
-		    s->state == SLAVE_NOSTART)
+		if (s->state == PEER_LOST || s->state == PEER_REFUSED ||
+		    s->state == PEER_NOSTART)
 			return 3;
 		if (s->have_result &&
 		    s->res.exit_kind == EXIT_KIND_NOT_STARTED)

@@ -1,13 +1,13 @@
 /*
  * view.h - what the operator sees of a session, while it runs and after.
  *
- *   report.c   REPORTs received, the last REPORT_REQ round before the
+ *   status.c   REPORTs received, the last REPORT_REQ round before the
  *              summary, phase lines and -v status lines, the counts
  *   display.c  the live status block on a terminal
- *   output.c   task output: -O DIR/<name>.out, --follow, --output-max
+ *   collect.c  task output: -O DIR/<name>.out, --follow, --output-max
  *   results.c  the -r results file (JSON, written atomically)
  *
- * Included by master.h: struct slave holds a struct slave_view, struct
+ * Included by master.h: struct peer holds a struct peer_view, struct
  * master a struct master_view.
  */
 #ifndef SYNEXEC_MASTER_VIEW_H
@@ -28,20 +28,20 @@
 #define DISPLAY_TICK		0.25	/* redraw this often for the clocks */
 
 struct master;
-struct slave;
+struct peer;
 
-struct slave_view {
+struct peer_view {
 	uint16_t		 ext_version;	/* from the hello; 0: 2014 */
 	uint64_t		 join_real_ns;	/* master clocks at the join */
 	uint64_t		 join_mono_ns;
-	/* REPORTs (report.c) */
+	/* REPORTs (status.c) */
 	bool			 have_report;
 	struct proto_report	 last;
 	uint64_t		 last_mono_ns;	/* when it arrived */
 	uint64_t		 nreports;
 	bool			 req_out;	/* REPORT_REQ sent, no answer yet */
 	bool			 ask_out;	/* the same, for SIGUSR1 */
-	/* output (output.c) */
+	/* output (collect.c) */
 	bool			 out_on;	/* collecting this slave's output */
 	int			 out_fd;	/* valid while out_open */
 	bool			 out_open;
@@ -54,7 +54,7 @@ struct slave_view {
 };
 
 struct master_view {
-	/* phases (report.c) */
+	/* phases (status.c) */
 	uint64_t		 phase_real_ns[VIEW_PHASES];
 	uint64_t		 phase_mono_ns[VIEW_PHASES];
 	bool			 phase_seen[VIEW_PHASES];
@@ -67,7 +67,7 @@ struct master_view {
 	ev_signal		 usr1;		/* SIGUSR1: reports now, shown */
 	ev_timer		 ask_timer;	/* their answers, at most */
 	uint32_t		 ask_waiting;
-	/* output (output.c) */
+	/* output (collect.c) */
 	int			 out_dirfd;	/* -O, valid while out_dir_open */
 	bool			 out_dir_open;
 	char			*out_dir;
@@ -98,34 +98,34 @@ struct view_counts {
 	unsigned	armed;		/* configured, not started */
 };
 
-/* report.c */
+/* status.c */
 void	view_counts(const struct master *, struct view_counts *);
 /* "running", "exit 0", "signal 9", "lost": short, for tables. */
-const char *view_slave_state(const struct slave *, char *buf, size_t len);
+const char *view_peer_state(const struct peer *, char *buf, size_t len);
 /* Seconds the slave's task has run (so far, or in all). */
-uint64_t view_slave_elapsed(const struct slave *);
-void	report_init(struct master *);
+uint64_t view_peer_elapsed(const struct peer *);
+void	status_init(struct master *);
 /* m->phase has just changed: note the time, say it. */
-void	report_phase(struct master *);
-void	report_joined(struct master *, struct slave *);
+void	status_phase(struct master *);
+void	status_joined(struct master *, struct peer *);
 /* A REPORT frame: 0, or -1 with *why if it is malformed. */
-int	report_received(struct slave *, const uint8_t *, size_t,
+int	status_received(struct peer *, const uint8_t *, size_t,
 	    const char **why);
 /* Every slave is done: a last REPORT_REQ round, then session_complete(). */
-void	report_final(struct master *);
+void	status_final(struct master *);
 /* SIGUSR1: REPORT_REQ to every slave; a status line each once answered. */
-void	report_request(struct master *);
+void	status_request(struct master *);
 /* The connection of a slave closed (its answer will not come). */
-void	report_slave_closed(struct slave *);
+void	status_peer_closed(struct peer *);
 /* The session ends (why: how); "phase done" is said once. */
-void	report_done(struct master *, const char *why);
+void	status_done(struct master *, const char *why);
 /*
  * From session_finish(), with m->exit_code set: "phase done", output files
  * closed (a write error makes an exit code of 0 a 1), the results file.
  */
-void	report_finish(struct master *, const char *why);
-void	report_cleanup(struct master *);
-const char *report_phase_name(int phase);
+void	status_finish(struct master *, const char *why);
+void	status_cleanup(struct master *);
+const char *status_phase_name(int phase);
 
 /* display.c */
 void	display_init(struct master *);
@@ -136,25 +136,25 @@ void	display_erase(struct master *);
 /* For good: the session is over. */
 void	display_end(struct master *);
 
-/* output.c */
+/* collect.c */
 /* At start-up (before -d): -O DIR exists or is made, and is writable. */
-int	output_init(struct master *, char *err, size_t errlen);
-uint32_t output_conf_flags(const struct master *);
+int	collect_init(struct master *, char *err, size_t errlen);
+uint32_t collect_conf_flags(const struct master *);
 /*
  * Configuration begins: DIR/<name>.out for each slave (a short name where
  * the name cannot be a file name there).  A file that cannot be made is
  * that slave's error (exit 1 at the end), never the session's.
  */
-void	output_prepare(struct master *);
+void	collect_prepare(struct master *);
 /* An OUTPUT frame: 0, or -1 with why (the slave is then dropped). */
-int	output_received(struct slave *, const uint8_t *, size_t, char *why,
+int	collect_received(struct peer *, const uint8_t *, size_t, char *why,
 	    size_t whylen);
 /* FINISHD came: the output is complete (or capped): close, check. */
-void	output_finished(struct slave *);
+void	collect_finished(struct peer *);
 /* The session ends: the last --follow lines, every file closed. */
-void	output_end(struct master *);
-void	output_slave_free(struct slave *);
-void	output_cleanup(struct master *);
+void	collect_end(struct master *);
+void	collect_peer_free(struct peer *);
+void	collect_cleanup(struct master *);
 
 /* results.c */
 /* At start-up (before -d): -r's directory is writable; SHA-256 of CONF. */

@@ -7,7 +7,7 @@
  * listener of an ephemeral port; no UDP socket: probes fail quietly), then
  * connects 1..4 fake slaves (fuzz_peer.c) and sends the fuzzer's bytes on
  * them, running the master's loop between records.  Nothing in the master is
- * changed or stubbed; frames reach slave_conn.c through conn.c exactly as in
+ * changed or stubbed; frames reach peer.c through conn.c exactly as in
  * production, sealed ones included (flag bit 0x20: the fake slaves have the
  * key and do the handshake, so the fuzz bytes arrive sealed).
  *
@@ -138,7 +138,7 @@ fuzz_master_setup(uint8_t flags, struct sockaddr_in *sin)
 	m.phase = PHASE_DISCOVERY;
 	TAILQ_INIT(&m.pending);
 	TAILQ_INIT(&m.joined);
-	if (output_init(&m, err, sizeof(err)) == -1 ||
+	if (collect_init(&m, err, sizeof(err)) == -1 ||
 	    results_init(&m, err, sizeof(err)) == -1)
 		abort();
 	lo.s_addr = htonl(INADDR_LOOPBACK);

@@ -1,5 +1,5 @@
 /*
- * report.c - what the slaves say while their tasks run, and what the master
+ * status.c - what the slaves say while their tasks run, and what the master
  * says about the session's progress.
  *
  * Each of our slaves sends a REPORT every report interval (CONF_BEGIN's
@@ -23,13 +23,13 @@
 #include "log.h"
 #include "master.h"
 
-static void	report_final_cb(struct ev_loop *, ev_timer *, int);
-static void	report_status_cb(struct ev_loop *, ev_timer *, int);
-static void	report_ask_cb(struct ev_loop *, ev_timer *, int);
-static void	report_usr1_cb(struct ev_loop *, ev_signal *, int);
+static void	status_final_cb(struct ev_loop *, ev_timer *, int);
+static void	status_status_cb(struct ev_loop *, ev_timer *, int);
+static void	status_ask_cb(struct ev_loop *, ev_timer *, int);
+static void	status_usr1_cb(struct ev_loop *, ev_signal *, int);
 
 const char *
-report_phase_name(int phase)
+status_phase_name(int phase)
 {
 	switch (phase) {
 	case PHASE_DISCOVERY:	return "discovery";
@@ -41,7 +41,7 @@ report_phase_name(int phase)
 }
 
 static bool
-view_ended_well(const struct slave *s)
+view_ended_well(const struct peer *s)
 {
 	return s->have_result && (s->res.exit_kind == EXIT_KIND_UNKNOWN ||
 	    (s->res.exit_kind == EXIT_KIND_EXITED && s->res.exit_value == 0));
@@ -50,28 +50,28 @@ view_ended_well(const struct slave *s)
 void
 view_counts(const struct master *m, struct view_counts *c)
 {
-	const struct slave *s;
+	const struct peer *s;
 
 	memset(c, 0, sizeof(*c));
 	c->joined = m->njoined;
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		switch (s->state) {
-		case SLAVE_READY:
+		case PEER_READY:
 			c->armed++;
 			break;
-		case SLAVE_STARTING:
-		case SLAVE_RUNNING:
+		case PEER_STARTING:
+		case PEER_RUNNING:
 			c->running++;
 			break;
-		case SLAVE_FINISHED:
+		case PEER_FINISHED:
 			if (view_ended_well(s))
 				c->finished++;
 			else
 				c->failed++;
 			break;
-		case SLAVE_REFUSED:
-		case SLAVE_NOSTART:
-		case SLAVE_LOST:
+		case PEER_REFUSED:
+		case PEER_NOSTART:
+		case PEER_LOST:
 			c->failed++;
 			break;
 		default:
@@ -81,24 +81,24 @@ view_counts(const struct master *m, struct view_counts *c)
 }
 
 const char *
-view_slave_state(const struct slave *s, char *buf, size_t len)
+view_peer_state(const struct peer *s, char *buf, size_t len)
 {
 	switch (s->state) {
-	case SLAVE_HELLO:	return "hello";
-	case SLAVE_SYNC:	return "sync";
-	case SLAVE_JOINED:	return "joined";
-	case SLAVE_CONF:	return "configuring";
-	case SLAVE_READY:	return "armed";
-	case SLAVE_REFUSED:	return "refused";
-	case SLAVE_STARTING:	return "starting";
-	case SLAVE_RUNNING:
+	case PEER_HELLO:	return "hello";
+	case PEER_SYNC:	return "sync";
+	case PEER_JOINED:	return "joined";
+	case PEER_CONF:	return "configuring";
+	case PEER_READY:	return "armed";
+	case PEER_REFUSED:	return "refused";
+	case PEER_STARTING:	return "starting";
+	case PEER_RUNNING:
 		/* Its task ended; its output is still on its way. */
 		if (s->v.have_report && s->v.last.state == TASK_STATE_FINISHED)
 			return "ending";
 		return "running";
-	case SLAVE_NOSTART:	return "not started";
-	case SLAVE_LOST:	return "lost";
-	case SLAVE_FINISHED:
+	case PEER_NOSTART:	return "not started";
+	case PEER_LOST:	return "lost";
+	case PEER_FINISHED:
 		break;
 	}
 	if (!s->have_result)
@@ -107,7 +107,7 @@ view_slave_state(const struct slave *s, char *buf, size_t len)
 }
 
 uint64_t
-view_slave_elapsed(const struct slave *s)
+view_peer_elapsed(const struct peer *s)
 {
 	const struct master	*m = s->m;
 	uint64_t		 now;
@@ -115,7 +115,7 @@ view_slave_elapsed(const struct slave *s)
 	if (s->have_result)
 		return s->res.finish_real_ns > s->res.start_real_ns ?
 		    s->res.finish_real_ns - s->res.start_real_ns : 0;
-	if ((s->state == SLAVE_STARTING || s->state == SLAVE_RUNNING) &&
+	if ((s->state == PEER_STARTING || s->state == PEER_RUNNING) &&
 	    m->start_mono_ns != 0) {
 		/* Every task started at T, give or take microseconds. */
 		now = mono_ns();
@@ -126,7 +126,7 @@ view_slave_elapsed(const struct slave *s)
 
 /* Seconds since the session began (discovery), "1.234". */
 static const char *
-report_since_start(const struct master *m, char *buf, size_t len)
+status_since_start(const struct master *m, char *buf, size_t len)
 {
 	uint64_t now = mono_ns(), t0 = m->v.phase_mono_ns[PHASE_DISCOVERY];
 
@@ -135,7 +135,7 @@ report_since_start(const struct master *m, char *buf, size_t len)
 }
 
 void
-report_phase(struct master *m)
+status_phase(struct master *m)
 {
 	struct view_counts	c;
 	char			secs[32];
@@ -163,13 +163,13 @@ report_phase(struct master *m)
 	case PHASE_CONFIG:
 		summary_out(m, "phase configuration: %u of %u slaves joined "
 		    "after %s s", c.joined, m->nslaves,
-		    report_since_start(m, secs, sizeof(secs)));
+		    status_since_start(m, secs, sizeof(secs)));
 		break;
 	case PHASE_RUN:
 		/* Those armed: ours got START, 2014 ones wait for EXEC. */
 		n = c.armed + c.running;
 		summary_out(m, "phase run: %u slave%s armed after %s s; start "
-		    "in %.3f ms", n, n == 1 ? "" : "s", report_since_start(m, secs,
+		    "in %.3f ms", n, n == 1 ? "" : "s", status_since_start(m, secs,
 		    sizeof(secs)), m->start_mono_ns > m->v.phase_mono_ns[p] ?
 		    (double)(m->start_mono_ns - m->v.phase_mono_ns[p]) / 1e6 :
 		    0.);
@@ -182,17 +182,17 @@ report_phase(struct master *m)
 
 /* Once the loop exists, before any other call of this file. */
 void
-report_init(struct master *m)
+status_init(struct master *m)
 {
-	ev_init(&m->v.final_timer, report_final_cb);
-	ev_init(&m->v.status_timer, report_status_cb);
-	ev_init(&m->v.ask_timer, report_ask_cb);
-	ev_signal_init(&m->v.usr1, report_usr1_cb, SIGUSR1);
+	ev_init(&m->v.final_timer, status_final_cb);
+	ev_init(&m->v.status_timer, status_status_cb);
+	ev_init(&m->v.ask_timer, status_ask_cb);
+	ev_signal_init(&m->v.usr1, status_usr1_cb, SIGUSR1);
 	ev_signal_start(m->loop, &m->v.usr1);
 }
 
 void
-report_joined(struct master *m, struct slave *s)
+status_joined(struct master *m, struct peer *s)
 {
 	s->v.join_real_ns = real_ns();
 	s->v.join_mono_ns = mono_ns();
@@ -201,7 +201,7 @@ report_joined(struct master *m, struct slave *s)
 
 /* Complete the last round from the loop, never from inside a callback. */
 static void
-report_final_soon(struct master *m)
+status_final_soon(struct master *m)
 {
 	ev_timer_stop(m->loop, &m->v.final_timer);
 	ev_timer_set(&m->v.final_timer, 0., 0.);
@@ -209,7 +209,7 @@ report_final_soon(struct master *m)
 }
 
 static void
-report_answered(struct slave *s)
+status_answered(struct peer *s)
 {
 	struct master *m = s->m;
 
@@ -227,11 +227,11 @@ report_answered(struct slave *s)
 	s->v.req_out = false;
 	if (m->v.final_waiting > 0 && --m->v.final_waiting == 0 &&
 	    m->v.final_round)
-		report_final_soon(m);
+		status_final_soon(m);
 }
 
 int
-report_received(struct slave *s, const uint8_t *p, size_t len,
+status_received(struct peer *s, const uint8_t *p, size_t len,
     const char **why)
 {
 	struct proto_report r;
@@ -247,36 +247,36 @@ report_received(struct slave *s, const uint8_t *p, size_t len,
 	    (unsigned long long)s->v.nreports, r.state,
 	    (double)r.elapsed_ns / 1e9, (double)r.cpu_us / 1e6,
 	    (unsigned long long)r.output_bytes, r.progress);
-	report_answered(s);
+	status_answered(s);
 	display_update(s->m);
 	return 0;
 }
 
 void
-report_slave_closed(struct slave *s)
+status_peer_closed(struct peer *s)
 {
-	report_answered(s);
+	status_answered(s);
 }
 
 void
-report_final(struct master *m)
+status_final(struct master *m)
 {
-	struct slave *s;
+	struct peer *s;
 
 	if (m->v.final_round || m->phase == PHASE_DONE)
 		return;
 	m->v.final_round = true;
 	m->v.final_waiting = 0;
 	TAILQ_FOREACH(s, &m->joined, entry) {
-		if (s->kind != SLAVE_KIND_OURS || !slave_is_open(s) ||
+		if (s->kind != PEER_KIND_OURS || !peer_is_open(s) ||
 		    s->conn.failed)
 			continue;
 		s->v.req_out = true;
 		m->v.final_waiting++;
-		slave_send(s, CMD_REPORT_REQ, NULL, 0);
+		peer_send(s, CMD_REPORT_REQ, NULL, 0);
 	}
 	if (m->v.final_waiting == 0) {
-		report_final_soon(m);
+		status_final_soon(m);
 		return;
 	}
 	/* After an abort, no longer than its wait has left (control.c). */
@@ -288,11 +288,11 @@ report_final(struct master *m)
 }
 
 static void
-report_final_cb(struct ev_loop *loop, ev_timer *w, int revents)
+status_final_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct master	*m = (struct master *)((char *)w -
 			    offsetof(struct master, v.final_timer));
-	struct slave	*s;
+	struct peer	*s;
 
 	(void)loop;
 	(void)revents;
@@ -312,25 +312,25 @@ report_final_cb(struct ev_loop *loop, ev_timer *w, int revents)
  * and, with per_slave, a line for each slave.
  */
 static void
-report_status(struct master *m, bool per_slave)
+status_status(struct master *m, bool per_slave)
 {
 	struct view_counts	 c;
-	struct slave		*s;
+	struct peer		*s;
 	char			 secs[32], st[32];
 
 	if (m->v.done)
 		return;
 	view_counts(m, &c);
 	summary_out(m, "status: %s %s s: %u/%u joined, %u armed, %u running, "
-	    "%u finished, %u failed", report_phase_name((int)m->phase),
-	    report_since_start(m, secs, sizeof(secs)), c.joined, m->nslaves,
+	    "%u finished, %u failed", status_phase_name((int)m->phase),
+	    status_since_start(m, secs, sizeof(secs)), c.joined, m->nslaves,
 	    c.armed, c.running, c.finished, c.failed);
 	if (!per_slave)
 		return;
 	TAILQ_FOREACH(s, &m->joined, entry)
 		summary_out(m, "status:   %s: %s, %.1f s, cpu %.1f s, %" PRIu64
-		    " output bytes%s%s", s->name, view_slave_state(s, st,
-		    sizeof(st)), (double)view_slave_elapsed(s) / 1e9,
+		    " output bytes%s%s", s->name, view_peer_state(s, st,
+		    sizeof(st)), (double)view_peer_elapsed(s) / 1e9,
 		    s->v.have_report ? (double)s->v.last.cpu_us / 1e6 : 0.,
 		    s->v.have_report ? s->v.last.output_bytes : 0,
 		    s->v.have_report && s->v.last.progress[0] != '\0' ?
@@ -338,30 +338,30 @@ report_status(struct master *m, bool per_slave)
 }
 
 static void
-report_status_cb(struct ev_loop *loop, ev_timer *w, int revents)
+status_status_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct master *m = (struct master *)((char *)w -
 	    offsetof(struct master, v.status_timer));
 
 	(void)loop;
 	(void)revents;
-	report_status(m, log_get_verbose() >= 2);
+	status_status(m, log_get_verbose() >= 2);
 }
 
 void
-report_request(struct master *m)
+status_request(struct master *m)
 {
-	struct slave *s;
+	struct peer *s;
 
 	if (m->v.done || m->v.ask_waiting > 0)
 		return;	/* one round at a time */
 	TAILQ_FOREACH(s, &m->joined, entry) {
-		if (s->kind != SLAVE_KIND_OURS || !slave_is_open(s) ||
+		if (s->kind != PEER_KIND_OURS || !peer_is_open(s) ||
 		    s->conn.failed)
 			continue;
 		s->v.ask_out = true;
 		m->v.ask_waiting++;
-		slave_send(s, CMD_REPORT_REQ, NULL, 0);
+		peer_send(s, CMD_REPORT_REQ, NULL, 0);
 	}
 	ev_timer_stop(m->loop, &m->v.ask_timer);
 	ev_timer_set(&m->v.ask_timer, m->v.ask_waiting > 0 ?
@@ -371,11 +371,11 @@ report_request(struct master *m)
 
 /* Every slave asked has answered, or VIEW_ASK_WAIT_SECS went by. */
 static void
-report_ask_cb(struct ev_loop *loop, ev_timer *w, int revents)
+status_ask_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct master	*m = (struct master *)((char *)w -
 			    offsetof(struct master, v.ask_timer));
-	struct slave	*s;
+	struct peer	*s;
 
 	(void)loop;
 	(void)revents;
@@ -386,22 +386,22 @@ report_ask_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		s->v.ask_out = false;
 	}
 	m->v.ask_waiting = 0;
-	report_status(m, true);
+	status_status(m, true);
 }
 
 static void
-report_usr1_cb(struct ev_loop *loop, ev_signal *w, int revents)
+status_usr1_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct master *m = (struct master *)((char *)w -
 	    offsetof(struct master, v.usr1));
 
 	(void)loop;
 	(void)revents;
-	report_request(m);
+	status_request(m);
 }
 
 void
-report_done(struct master *m, const char *why)
+status_done(struct master *m, const char *why)
 {
 	char secs[32];
 
@@ -419,15 +419,15 @@ report_done(struct master *m, const char *why)
 	ev_timer_stop(m->loop, &m->v.ask_timer);
 	ev_signal_stop(m->loop, &m->v.usr1);
 	display_end(m);
-	output_end(m);
+	collect_end(m);
 	summary_out(m, "phase done: %s after %s s", why,
-	    report_since_start(m, secs, sizeof(secs)));
+	    status_since_start(m, secs, sizeof(secs)));
 }
 
 void
-report_finish(struct master *m, const char *why)
+status_finish(struct master *m, const char *why)
 {
-	report_done(m, why);
+	status_done(m, why);
 	if (m->v.out_error) {
 		/* The results' reason says why a good run exits 1. */
 		size_t n = strlen(m->v.end_why);
@@ -442,7 +442,7 @@ report_finish(struct master *m, const char *why)
 }
 
 void
-report_cleanup(struct master *m)
+status_cleanup(struct master *m)
 {
 	if (m->loop == NULL)
 		return;
