@@ -253,23 +253,6 @@ control_signal(struct master *m, int signum)
 	control_abort(m, 4, why);
 }
 
-bool
-control_is_failure(const struct peer *s)
-{
-	if (s == NULL)
-		return false;
-	switch (s->state) {
-	case PEER_LOST:
-	case PEER_NOSTART:
-	case PEER_REFUSED:
-		return true;
-	default:
-		break;
-	}
-	return s->have_result && s->res.exit_kind != EXIT_KIND_UNKNOWN &&
-	    !(s->res.exit_kind == EXIT_KIND_EXITED && s->res.exit_value == 0);
-}
-
 void
 control_peer_failed(struct master *m, struct peer *s)
 {
@@ -278,21 +261,8 @@ control_peer_failed(struct master *m, struct peer *s)
 	if (!m->opts->fail_fast || m->aborting || m->phase == PHASE_DONE ||
 	    s == NULL)
 		return;
-	if (s->state == PEER_LOST)
-		snprintf(what, sizeof(what), "was lost (%.1000s)", s->why);
-	else if (s->state == PEER_NOSTART)
-		snprintf(what, sizeof(what), "could not start (%.1000s)", s->why);
-	else if (s->state == PEER_REFUSED)
-		snprintf(what, sizeof(what), "refused the configuration (%.1000s)",
-		    s->why);
-	else if (s->res.exit_kind == EXIT_KIND_EXITED)
-		snprintf(what, sizeof(what), "exited %d", s->res.exit_value);
-	else if (s->res.exit_kind == EXIT_KIND_SIGNALED)
-		snprintf(what, sizeof(what), "was killed by signal %d",
-		    s->res.exit_value);
-	else
-		snprintf(what, sizeof(what), "did not start");
-	snprintf(why, sizeof(why), "--fail-fast: %s %s", s->label, what);
+	snprintf(why, sizeof(why), "--fail-fast: %s %s", s->label,
+	    verdict_blame(s, what, sizeof(what)));
 	/* The exit code is the summary's: 2 or 3, as the failure says. */
 	control_abort(m, -1, why);
 }

@@ -110,7 +110,7 @@ display_line(FILE *f, unsigned width, const char *fmt, ...)
 static void
 display_draw(struct master *m)
 {
-	struct view_counts	 c;
+	struct verdict_counts	 c;
 	struct peer		*s;
 	unsigned		 rows, cols, width, room, lines = 0, shown = 0;
 	unsigned		 more_running = 0;
@@ -129,7 +129,7 @@ display_draw(struct master *m)
 	width = cols > 1 ? cols - 1 : 1;
 	/* Never more lines than the screen less one: no scrolling. */
 	room = rows > 1 ? rows - 1 : 1;
-	view_counts(m, &c);
+	verdict_count(m, &c);
 	if (m->v.drawn > 0)
 		fprintf(f, "\r\033[%uA", m->v.drawn);
 	display_line(f, width, "synexec %s %.1f s | joined %u/%u | running %u "
@@ -154,7 +154,7 @@ display_draw(struct master *m)
 		if (lines >= room)
 			break;
 		display_line(f, width, "  %-*.*s %-11s %7.1f s  %s", wname,
-		    wname, s->name, view_peer_state(s, st, sizeof(st)),
+		    wname, s->name, verdict_word(s, st, sizeof(st)),
 		    (double)view_peer_elapsed(s) / 1e9,
 		    s->v.have_report ? s->v.last.progress : "");
 		lines++;

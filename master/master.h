@@ -273,6 +273,58 @@ struct master {
 	double			 hb_interval;	/* HEARTBEAT period, seconds */
 };
 
+/* ---- verdict.c: how a slave stands, judged in one place ---- */
+
+enum verdict {
+	VERDICT_JOINING,	/* its hello or clock sync under way */
+	VERDICT_JOINED,		/* waiting for the others */
+	VERDICT_CONFIGURING,	/* its configuration's answer awaited */
+	VERDICT_ARMED,		/* configured, its start awaited */
+	VERDICT_STARTING,	/* START or EXEC sent */
+	VERDICT_RUNNING,	/* its task runs */
+	VERDICT_ENDING,		/* its task ended (its REPORT said), FINISHD due */
+	VERDICT_EXIT_0,		/* its task exited 0 */
+	VERDICT_UNKNOWN,	/* its task ended, status unknown (2014): fine */
+	VERDICT_EXIT,		/* its task exited non-zero */
+	VERDICT_SIGNAL,		/* its task was killed by a signal */
+	VERDICT_ABORTED,	/* its task ended after our ABORT, not with 0 */
+	VERDICT_EXEC_FAILED,	/* its task could not be started (FINISHD) */
+	VERDICT_NOSTART,	/* it could not start its task (EXEC_NO) */
+	VERDICT_REFUSED,	/* it refused the configuration (CONF_NO) */
+	VERDICT_LOST,		/* lost after it joined */
+	VERDICT_COUNT
+};
+
+/* The joined slaves by verdict, and the counts shown. */
+struct verdict_counts {
+	unsigned	joined;
+	unsigned	armed;		/* configured, not started */
+	unsigned	running;	/* starting, running, ending */
+	unsigned	finished;	/* ended well (exit 0, or 2014 unknown) */
+	unsigned	failed;		/* ended badly, refused, lost */
+	int		worst;		/* the highest severity: 0, 2 or 3 */
+	unsigned	of[VERDICT_COUNT];
+};
+
+enum verdict peer_verdict(const struct peer *);
+/* "running", "exit 0", "signal 9", "lost": the display, -v, exit_status. */
+const char *verdict_word(const struct peer *, char *buf, size_t len);
+/* The summary's STATUS column: "not started", "running", "unknown"... */
+const char *verdict_summary_word(const struct peer *, char *buf, size_t len);
+/* After "finished: NAME: ": "exit 0", "killed by signal 9"... */
+const char *verdict_finish_words(const struct peer *, char *buf, size_t len);
+/* After "--fail-fast: NAME ": "exited 1", "was lost (why)"... */
+const char *verdict_blame(const struct peer *, char *buf, size_t len);
+/* The results' "state": "joined", "armed", "running", "finished"... */
+const char *verdict_state_word(enum verdict);
+/* It has its result (FINISHD): exit_status, exit_code, signal. */
+bool	verdict_ended(enum verdict);
+/* Its task ran: it has start and finish times. */
+bool	verdict_ran(enum verdict);
+/* It failed: --fail-fast stops there; the exit code is 2 or 3. */
+bool	verdict_is_failure(enum verdict);
+void	verdict_count(const struct master *, struct verdict_counts *);
+
 /* discovery.c */
 int	discovery_open(struct master *, char *err, size_t errlen);
 void	discovery_start(struct master *);
@@ -338,8 +390,6 @@ void	control_run_started(struct master *);
 void	control_abort(struct master *, int code, const char *why);
 /* A slave failed or was lost: --fail-fast aborts the session. */
 void	control_peer_failed(struct master *, struct peer *);
-/* Did this slave fail (for --fail-fast)? */
-bool	control_is_failure(const struct peer *);
 /* secs, or less if an abort's wait must end sooner (-t is a hard limit). */
 double	control_wait_left(const struct master *, double secs);
 void	control_stop(struct master *);
@@ -352,8 +402,6 @@ void	summary_err(struct master *, const char *fmt, ...)
 void	summary_finish_line(struct master *, struct peer *);
 void	summary_print(struct master *);
 int	summary_exit_code(struct master *);
-const char *result_exit_text(const struct peer *, const char *other, char *buf,
-	    size_t len);
 /* "1.5" for 1500000000 ns */
 char	*summary_fmt_seconds(uint64_t ns, char *buf, size_t len);
 

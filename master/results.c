@@ -184,31 +184,6 @@ results_outcome(const struct master *m)
 	}
 }
 
-static const char *
-results_state(const struct peer *s)
-{
-	switch (s->state) {
-	case PEER_HELLO:
-	case PEER_SYNC:	return "joining";
-	case PEER_JOINED:	return "joined";
-	case PEER_CONF:	return "configuring";
-	case PEER_READY:	return "armed";
-	case PEER_REFUSED:	return "refused";
-	case PEER_STARTING:	return "starting";
-	case PEER_RUNNING:	return "running";
-	case PEER_FINISHED:	return "finished";
-	case PEER_NOSTART:	return "not started";
-	case PEER_LOST:	return "lost";
-	}
-	return "unknown";
-}
-
-static bool
-results_started(const struct peer *s)
-{
-	return s->have_result && s->res.exit_kind != EXIT_KIND_NOT_STARTED;
-}
-
 /* The slave's start (or finish) on the master's clock, as summary.c does. */
 static uint64_t
 results_aligned(const struct peer *s, uint64_t slave_real)
@@ -273,9 +248,10 @@ results_slave(struct json *j, const struct master *m, const struct peer *s,
     uint64_t first_start)
 {
 	const struct proto_result	*r = &s->res;
+	enum verdict			 v = peer_verdict(s);
 	bool				 ours = s->kind == PEER_KIND_OURS;
-	bool				 res = s->have_result;
-	bool				 started = results_started(s);
+	bool				 res = verdict_ended(v);
+	bool				 started = verdict_ran(v);
 	char				 status[32];
 	char				 err[PROTO_REASON_MAX + 512];
 
@@ -293,7 +269,7 @@ results_slave(struct json *j, const struct master *m, const struct peer *s,
 	else
 		json_null(j, "pid");
 	json_u64(j, "index", s->index);
-	json_string(j, "state", results_state(s));
+	json_string(j, "state", verdict_state_word(v));
 	json_useconds(j, "joined_at", s->v.join_real_ns);
 	json_seconds(j, "joined_after_s", (int64_t)(s->v.join_mono_ns -
 	    m->v.phase_mono_ns[PHASE_DISCOVERY]));
@@ -329,7 +305,7 @@ results_slave(struct json *j, const struct master *m, const struct peer *s,
 		json_seconds(j, "start_late_s", r->late_ns);
 	else
 		json_null(j, "start_late_s");
-	json_string(j, "exit_status", res ? view_peer_state(s, status,
+	json_string(j, "exit_status", res ? verdict_word(s, status,
 	    sizeof(status)) : NULL);
 	if (res && r->exit_kind == EXIT_KIND_EXITED)
 		json_i64(j, "exit_code", r->exit_value);
@@ -395,7 +371,7 @@ results_json(struct json *j, const struct master *m)
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		uint64_t a;
 
-		if (!results_started(s))
+		if (!verdict_ran(peer_verdict(s)))
 			continue;
 		a = results_aligned(s, s->res.start_real_ns);
 		if (nstarted == 0 || a < first)

@@ -259,7 +259,7 @@ session_conf_answer(struct master *m, struct peer *trigger)
 {
 	struct peer	*s;
 	int		 refused = 0, ready = 0;
-	bool		 fast = m->opts->fail_fast && control_is_failure(trigger);
+	bool		 fast = m->opts->fail_fast && verdict_is_failure(peer_verdict(trigger));
 
 	if (m->phase != PHASE_CONFIG)
 		return;
@@ -399,7 +399,7 @@ session_peer_done(struct master *m, struct peer *s)
 	if (m->phase != PHASE_RUN)
 		return;
 	if (++m->ndone < m->nslaves) {
-		if (m->opts->fail_fast && control_is_failure(s))
+		if (m->opts->fail_fast && verdict_is_failure(peer_verdict(s)))
 			control_peer_failed(m, s);
 		return;
 	}

@@ -40,72 +40,6 @@ status_phase_name(int phase)
 	}
 }
 
-static bool
-view_ended_well(const struct peer *s)
-{
-	return s->have_result && (s->res.exit_kind == EXIT_KIND_UNKNOWN ||
-	    (s->res.exit_kind == EXIT_KIND_EXITED && s->res.exit_value == 0));
-}
-
-void
-view_counts(const struct master *m, struct view_counts *c)
-{
-	const struct peer *s;
-
-	memset(c, 0, sizeof(*c));
-	c->joined = m->njoined;
-	TAILQ_FOREACH(s, &m->joined, entry) {
-		switch (s->state) {
-		case PEER_READY:
-			c->armed++;
-			break;
-		case PEER_STARTING:
-		case PEER_RUNNING:
-			c->running++;
-			break;
-		case PEER_FINISHED:
-			if (view_ended_well(s))
-				c->finished++;
-			else
-				c->failed++;
-			break;
-		case PEER_REFUSED:
-		case PEER_NOSTART:
-		case PEER_LOST:
-			c->failed++;
-			break;
-		default:
-			break;
-		}
-	}
-}
-
-const char *
-view_peer_state(const struct peer *s, char *buf, size_t len)
-{
-	switch (s->state) {
-	case PEER_HELLO:	return "hello";
-	case PEER_SYNC:	return "sync";
-	case PEER_JOINED:	return "joined";
-	case PEER_CONF:	return "configuring";
-	case PEER_READY:	return "armed";
-	case PEER_REFUSED:	return "refused";
-	case PEER_STARTING:	return "starting";
-	case PEER_RUNNING:
-		/* Its task ended; its output is still on its way. */
-		if (s->v.have_report && s->v.last.state == TASK_STATE_FINISHED)
-			return "ending";
-		return "running";
-	case PEER_NOSTART:	return "not started";
-	case PEER_LOST:	return "lost";
-	case PEER_FINISHED:
-		break;
-	}
-	if (!s->have_result)
-		return "finished";
-	return result_exit_text(s, "finished", buf, len);
-}
-
 uint64_t
 view_peer_elapsed(const struct peer *s)
 {
@@ -137,7 +71,7 @@ status_since_start(const struct master *m, char *buf, size_t len)
 void
 status_phase(struct master *m)
 {
-	struct view_counts	c;
+	struct verdict_counts	c;
 	char			secs[32];
 	int			p = (int)m->phase;
 	unsigned		n;
@@ -148,7 +82,7 @@ status_phase(struct master *m)
 	m->v.phase_seen[p] = true;
 	m->v.phase_real_ns[p] = real_ns();
 	m->v.phase_mono_ns[p] = mono_ns();
-	view_counts(m, &c);
+	verdict_count(m, &c);
 	switch (m->phase) {
 	case PHASE_DISCOVERY:
 		summary_out(m, "phase discovery: waiting for %u slave%s",
@@ -314,13 +248,13 @@ status_final_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 status_status(struct master *m, bool per_slave)
 {
-	struct view_counts	 c;
+	struct verdict_counts	 c;
 	struct peer		*s;
 	char			 secs[32], st[32];
 
 	if (m->v.done)
 		return;
-	view_counts(m, &c);
+	verdict_count(m, &c);
 	summary_out(m, "status: %s %s s: %u/%u joined, %u armed, %u running, "
 	    "%u finished, %u failed", status_phase_name((int)m->phase),
 	    status_since_start(m, secs, sizeof(secs)), c.joined, m->nslaves,
@@ -329,7 +263,7 @@ status_status(struct master *m, bool per_slave)
 		return;
 	TAILQ_FOREACH(s, &m->joined, entry)
 		summary_out(m, "status:   %s: %s, %.1f s, cpu %.1f s, %" PRIu64
-		    " output bytes%s%s", s->name, view_peer_state(s, st,
+		    " output bytes%s%s", s->name, verdict_word(s, st,
 		    sizeof(st)), (double)view_peer_elapsed(s) / 1e9,
 		    s->v.have_report ? (double)s->v.last.cpu_us / 1e6 : 0.,
 		    s->v.have_report ? s->v.last.output_bytes : 0,

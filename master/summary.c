@@ -102,12 +102,6 @@ fmt_duration(const struct proto_result *r, char *buf, size_t len)
 	return buf;
 }
 
-static bool
-summary_started(const struct peer *s)
-{
-	return s->have_result && s->res.exit_kind != EXIT_KIND_NOT_STARTED;
-}
-
 /* The slave's start on the master's realtime clock (unsigned: may wrap). */
 static uint64_t
 summary_aligned_start(const struct peer *s)
@@ -120,65 +114,14 @@ summary_aligned_start(const struct peer *s)
 void
 summary_finish_line(struct master *m, struct peer *s)
 {
-	const struct proto_result	*r = &s->res;
-	char				 dur[32];
+	char	words[PROTO_REASON_MAX + 64], dur[32];
 
-	fmt_duration(r, dur, sizeof(dur));
-	switch (r->exit_kind) {
-	case EXIT_KIND_EXITED:
-		summary_out(m, "finished: %s: exit %d after %s s", s->label,
-		    r->exit_value, dur);
-		break;
-	case EXIT_KIND_SIGNALED:
-		summary_out(m, "finished: %s: killed by signal %d after %s s",
-		    s->label, r->exit_value, dur);
-		break;
-	case EXIT_KIND_NOT_STARTED:
-		summary_out(m, "finished: %s: did not start: %s", s->label,
-		    strerror(r->exit_value));
-		break;
-	default:
-		summary_out(m, "finished: %s: exit status unknown%s after %s s",
-		    s->label, s->kind == PEER_KIND_2014 ? " (2014 slave)" : "",
-		    dur);
-		break;
-	}
-}
-
-/*
- * "exit N", "signal N" or "not started" for a slave's result; `other` for
- * a result that says none of those.  The summary and the live view share it.
- */
-const char *
-result_exit_text(const struct peer *s, const char *other, char *buf,
-    size_t len)
-{
-	switch (s->res.exit_kind) {
-	case EXIT_KIND_EXITED:
-		snprintf(buf, len, "exit %d", s->res.exit_value);
-		return buf;
-	case EXIT_KIND_SIGNALED:
-		snprintf(buf, len, "signal %d", s->res.exit_value);
-		return buf;
-	case EXIT_KIND_NOT_STARTED:
-		return "not started";
-	default:
-		return other;
-	}
-}
-
-static const char *
-summary_status(const struct peer *s, char *buf, size_t len)
-{
-	if (s->have_result)
-		return result_exit_text(s, "unknown", buf, len);
-	switch (s->state) {
-	case PEER_LOST:	return "lost";
-	case PEER_REFUSED:	return "refused";
-	case PEER_STARTING:
-	case PEER_RUNNING:	return "running";
-	default:		return "not started";
-	}
+	verdict_finish_words(s, words, sizeof(words));
+	if (verdict_ran(peer_verdict(s)))
+		summary_out(m, "finished: %s: %s after %s s", s->label, words,
+		    fmt_duration(&s->res, dur, sizeof(dur)));
+	else
+		summary_out(m, "finished: %s: %s", s->label, words);
 }
 
 void
@@ -186,8 +129,8 @@ summary_print(struct master *m)
 {
 	struct peer	*s;
 	uint64_t	 first = 0, last = 0;
-	unsigned	 n = 0, ok = 0, failed = 0, lost = 0, unknown = 0;
-	unsigned	 running = 0, nstarted = 0;
+	struct verdict_counts c;
+	unsigned	 n = 0, unknown, nstarted = 0;
 	int		 wname = 4, waddr = 7;
 	char		 start[32], dur[32], status[32], tail[96];
 
@@ -200,7 +143,7 @@ summary_print(struct master *m)
 			wname = l;
 		if ((l = (int)strlen(s->addr)) > waddr)
 			waddr = l;
-		if (summary_started(s)) {
+		if (verdict_ran(peer_verdict(s))) {
 			uint64_t a = summary_aligned_start(s);
 
 			if (nstarted == 0 || a < first)
@@ -217,7 +160,7 @@ summary_print(struct master *m)
 		n++;
 		snprintf(start, sizeof(start), "-");
 		snprintf(dur, sizeof(dur), "-");
-		if (summary_started(s)) {
+		if (verdict_ran(peer_verdict(s))) {
 			snprintf(start, sizeof(start), "+%" PRIu64,
 			    (uint64_t)((summary_aligned_start(s) - first) /
 			    NSEC_PER_USEC));
@@ -225,59 +168,32 @@ summary_print(struct master *m)
 		}
 		summary_out(m, "%-*s  %-*s  %10s  %14s  %s", wname, s->name,
 		    waddr, s->addr, start, dur,
-		    summary_status(s, status, sizeof(status)));
-		if (s->have_result) {
-			if (s->res.exit_kind == EXIT_KIND_EXITED &&
-			    s->res.exit_value == 0)
-				ok++;
-			else if (s->res.exit_kind == EXIT_KIND_UNKNOWN)
-				unknown++;
-			else
-				failed++;
-		} else if (s->state == PEER_LOST)
-			lost++;
-		else if (s->state == PEER_REFUSED ||
-		    s->state == PEER_NOSTART)
-			failed++;
-		else if (s->state == PEER_STARTING ||
-		    s->state == PEER_RUNNING)
-			running++;
+		    verdict_summary_word(s, status, sizeof(status)));
 	}
+	verdict_count(m, &c);
+	unknown = c.of[VERDICT_UNKNOWN];
 	tail[0] = '\0';
 	if (unknown > 0)
 		snprintf(tail, sizeof(tail), "; %u exit status unknown (2014 "
 		    "slave%s)", unknown, unknown == 1 ? "" : "s");
-	if (running > 0)
+	if (c.running > 0)
 		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail),
-		    "; %u still running", running);
+		    "; %u still running", c.running);
 	summary_out(m, "%u slaves: %u exited 0, %u failed, %u lost; start spread "
-	    "%" PRIu64 " us%s", n, ok, failed, lost,
+	    "%" PRIu64 " us%s", n, c.of[VERDICT_EXIT_0],
+	    c.failed - c.of[VERDICT_LOST], c.of[VERDICT_LOST],
 	    (uint64_t)((last - first) / NSEC_PER_USEC), tail);
 }
 
 /*
- * 3 if a slave refused, could not start its task (exec or set-up failed)
- * or was lost; else 2 if a task exited non-zero or was killed; else 0.
- * A 2014 slave's unknown status counts as success: it reports none, as in
- * 2014.
+ * The verdicts' worst: 3 if a slave refused, could not start its task or
+ * was lost; else 2 if a task exited non-zero or was killed; else 0.
  */
 int
 summary_exit_code(struct master *m)
 {
-	struct peer	*s;
-	int		 code = 0;
+	struct verdict_counts c;
 
-	TAILQ_FOREACH(s, &m->joined, entry) {
-		if (s->state == PEER_LOST || s->state == PEER_REFUSED ||
-		    s->state == PEER_NOSTART)
-			return 3;
-		if (s->have_result &&
-		    s->res.exit_kind == EXIT_KIND_NOT_STARTED)
-			return 3;
-		if (s->have_result && s->res.exit_kind != EXIT_KIND_UNKNOWN &&
-		    !(s->res.exit_kind == EXIT_KIND_EXITED &&
-		    s->res.exit_value == 0))
-			code = 2;
-	}
-	return code;
+	verdict_count(m, &c);
+	return c.worst;
 }

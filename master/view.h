@@ -89,19 +89,7 @@ struct master_view {
 	ev_timer		 draw_timer;	/* rate limit, and the clocks */
 };
 
-/* Counts for the display and the status lines. */
-struct view_counts {
-	unsigned	joined;
-	unsigned	running;	/* starting or running */
-	unsigned	finished;	/* ended well (exit 0, or 2014 unknown) */
-	unsigned	failed;		/* ended badly, refused, lost */
-	unsigned	armed;		/* configured, not started */
-};
-
 /* status.c */
-void	view_counts(const struct master *, struct view_counts *);
-/* "running", "exit 0", "signal 9", "lost": short, for tables. */
-const char *view_peer_state(const struct peer *, char *buf, size_t len);
 /* Seconds the slave's task has run (so far, or in all). */
 uint64_t view_peer_elapsed(const struct peer *);
 void	status_init(struct master *);
