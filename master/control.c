@@ -38,7 +38,7 @@ control_init(struct master *m)
 	    (double)NSEC_PER_SEC;
 	m->hb_interval = live_interval(m->hb_timeout);
 	m->aborting = false;
-	m->abort_code = 4;
+	m->abort_cause = END_ABORTED;
 	ev_init(&m->timeout_timer, control_timeout_cb);
 	ev_init(&m->abort_timer, control_abort_log_cb);
 }
@@ -80,7 +80,7 @@ control_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	snprintf(why, sizeof(why), "timed out: the tasks ran for %s s (-t)",
 	    summary_fmt_seconds(m->opts->timeout_ns, secs, sizeof(secs)));
-	control_abort(m, 4, why);
+	control_abort(m, END_ABORTED, why);
 }
 
 /* Slaves of ours told to abort whose final FINISHD has not come yet. */
@@ -136,7 +136,7 @@ control_abort_log_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 void
-control_abort(struct master *m, int code, const char *why)
+control_abort(struct master *m, enum end_cause cause, const char *why)
 {
 	struct peer	*s;
 	char		 bye[320], *list;
@@ -146,7 +146,7 @@ control_abort(struct master *m, int code, const char *why)
 	if (m->phase == PHASE_DONE || m->aborting)
 		return;
 	m->aborting = true;
-	m->abort_code = code;
+	m->abort_cause = cause;
 	snprintf(m->abort_why, sizeof(m->abort_why), "%s", why);
 	snprintf(bye, sizeof(bye), "session aborted: %s", why);
 	ev_timer_stop(m->loop, &m->timeout_timer);
@@ -154,14 +154,17 @@ control_abort(struct master *m, int code, const char *why)
 	if (m->phase != PHASE_RUN) {
 		/* Nothing runs yet: BYE releases them, armed tasks included. */
 		summary_err(m, "aborted: %s", why);
-		if (!TAILQ_EMPTY(&m->joined))
-			summary_print(m);
-		session_finish(m, code == -1 ? summary_exit_code(m) : code,
-		    bye);
+		/* Its reason: why, or with no slave joined, what BYE says. */
+		session_end(m, cause, TAILQ_EMPTY(&m->joined) ? bye : why, bye);
 		return;
 	}
 
 	summary_err(m, "aborting: %s", why);
+	if (m->end.step == END_REPORTING) {
+		/* Every task is done, their last reports are asked for. */
+		session_end(m, cause, why, "session aborted");
+		return;
+	}
 	/* 2014 slaves waiting for T get no EXEC now. */
 	ev_timer_stop(m->loop, &m->start_timer);
 	/*
@@ -218,20 +221,7 @@ control_abort(struct master *m, int code, const char *why)
 		ev_timer_start(m->loop, &m->abort_timer);
 	}
 	free(list);
-	/* When the last of them reports, session_peer_done() ends it all. */
-}
-
-double
-control_wait_left(const struct master *m, double secs)
-{
-	double left;
-
-	if (!m->aborting || m->abort_end <= 0)
-		return secs;
-	left = m->abort_end - ev_now(m->loop);
-	if (left < 0)
-		left = 0;
-	return left < secs ? left : secs;
+	/* When the last of them reports, session_peer_done() ends the run. */
 }
 
 void
@@ -244,13 +234,11 @@ control_signal(struct master *m, int signum)
 	if (m->aborting) {
 		summary_err(m, "%s again: exiting now; the slaves stop their "
 		    "tasks as their connections close", name);
-		if (m->phase == PHASE_RUN)
-			summary_print(m);
-		session_finish(m, 4, "session aborted");
+		session_end(m, END_FORCED, m->abort_why, "session aborted");
 		return;
 	}
 	snprintf(why, sizeof(why), "interrupted by %s", name);
-	control_abort(m, 4, why);
+	control_abort(m, END_ABORTED, why);
 }
 
 void
@@ -263,6 +251,6 @@ control_peer_failed(struct master *m, struct peer *s)
 		return;
 	snprintf(why, sizeof(why), "--fail-fast: %s %s", s->label,
 	    verdict_blame(s, what, sizeof(what)));
-	/* The exit code is the summary's: 2 or 3, as the failure says. */
-	control_abort(m, -1, why);
+	/* The exit code is the verdicts': 2 or 3, as the failure says. */
+	control_abort(m, END_FAIL_FAST, why);
 }

@@ -457,5 +457,5 @@ discovery_timed_out(struct master *m)
 	    summary_fmt_seconds(m->opts->wait_ns, secs, sizeof(secs)), m->njoined,
 	    m->nslaves, list != NULL ? list : "");
 	free(list);
-	session_finish(m, 5, "discovery timed out");
+	session_end(m, END_DISCOVERY, "discovery timed out", NULL);
 }

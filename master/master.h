@@ -7,7 +7,7 @@
  *			peer.c)
  *	configuration	CONF_BEGIN + CONF_DATA streamed, or CONF (session.c)
  *	run		START / EXEC at one instant, results (session.c)
- *	done		summary (summary.c), BYE, exit
+ *	done		the last reports, summary, results file, BYE (end.c)
  *
  * Every slave is a struct peer with an explicit state; the session counts
  * slaves as they pass from state to state and moves on when all have.
@@ -183,6 +183,7 @@ struct peer {
 	struct proto_result	 res;	/* 2014: times only, EXIT_KIND_UNKNOWN */
 	struct peer_view	 v;	/* reports, output (view.h) */
 	bool			 abort_sent;	/* ABORT sent, FINISHD awaited */
+	bool			 report_due;	/* its last REPORT (end.c) */
 	uint64_t		 kill_grace_ns;	/* its --kill-grace (KILL_GRACE) */
 	bool			 grace_told;	/* KILL_GRACE came */
 };
@@ -202,6 +203,38 @@ struct admit {
 
 /* ---- the session ---- */
 
+/* Why a run ended (end.c says what each means for the exit code). */
+enum end_cause {
+	END_COMPLETE,	/* every slave is done: the verdicts' exit code */
+	END_ABORTED,	/* SIGINT, SIGTERM, SIGHUP or -t: 4 */
+	END_FAIL_FAST,	/* --fail-fast: the verdicts' exit code, 2 or 3 */
+	END_FORCED,	/* a second signal: 4 at once, no last report round */
+	END_REFUSED,	/* a slave refused the configuration: 3 */
+	END_ALL_LOST,	/* no slave left to start: 3 */
+	END_TOO_LARGE,	/* the session file too large for a 2014 slave: 3 */
+	END_DISCOVERY,	/* -w expired before SLAVES joined: 5 */
+	END_LOCAL,	/* a local error (the session file unreadable): 1 */
+};
+
+enum end_step {
+	END_NONE,	/* the run goes on */
+	END_REPORTING,	/* its last report round is out */
+	END_OVER,	/* its summary and results are out */
+};
+
+/* end.c: how the run ended. */
+struct end {
+	enum end_step		 step;
+	enum end_cause		 cause;
+	char			 why[256];	/* "phase done: WHY", reason */
+	char			 bye[320];	/* BYE's text */
+	int			 code;		/* the run's exit code, once over */
+	const char		*outcome;	/* the results' outcome, once over */
+	ev_timer		 round_timer;	/* the last report round's end */
+	uint32_t		 waiting;	/* its answers still due */
+	double			 round_secs;	/* how long it may wait */
+};
+
 enum master_phase {
 	PHASE_DISCOVERY,
 	PHASE_CONFIG,
@@ -217,7 +250,7 @@ struct master {
 	struct names		 names;		/* slave names in use (names.c) */
 	uint32_t		 nslaves;	/* SLAVES */
 	enum master_phase	 phase;
-	int			 exit_code;
+	int			 exit_code;	/* the campaign's (end.c) */
 	bool			 log_stderr;	/* errors go to our stderr */
 	bool			 out_log;	/* daemon: results go to the log */
 
@@ -261,14 +294,15 @@ struct master {
 	ev_signal		 sighup;
 	struct master_view	 v;	/* display, reports, output, results */
 
+	struct end		 end;
+
 	/* control.c: abort, -t, --fail-fast */
 	bool			 aborting;
-	int			 abort_code;	/* exit code, -1: the summary's */
+	enum end_cause		 abort_cause;	/* END_ABORTED, END_FAIL_FAST */
 	char			 abort_why[256];
 	ev_timer		 timeout_timer;	/* -t */
 	ev_timer		 abort_timer;	/* "still waiting for ..." */
 	ev_tstamp		 abort_end;	/* the abort's wait ends by then */
-	double			 final_wait;	/* the last report round's, s */
 	double			 hb_timeout;	/* --heartbeat-timeout, seconds */
 	double			 hb_interval;	/* HEARTBEAT period, seconds */
 };
@@ -325,6 +359,21 @@ bool	verdict_ran(enum verdict);
 bool	verdict_is_failure(enum verdict);
 void	verdict_count(const struct master *, struct verdict_counts *);
 
+/* ---- end.c: the end of a run, then of the campaign ---- */
+
+void	end_init(struct master *);
+/*
+ * From session_end() only: the last report round (in the run phase), then
+ * "phase done", the summary, the exit code, the results, campaign_end().
+ * While the round is out a later cause takes the place of the first.
+ */
+void	run_end(struct master *, enum end_cause, const char *why,
+	    const char *bye);
+/* A slave answered its last REPORT_REQ, or will not (its connection went). */
+void	end_answered(struct peer *);
+/* BYE to every slave, every connection closed, the loop broken. */
+void	campaign_end(struct master *);
+
 /* discovery.c */
 int	discovery_open(struct master *, char *err, size_t errlen);
 void	discovery_start(struct master *);
@@ -366,11 +415,13 @@ void	session_stream(struct peer *);
 void	session_conf_answer(struct master *, struct peer *);
 void	session_peer_lost(struct master *, struct peer *);
 void	session_peer_done(struct master *, struct peer *);
-/* After the last REPORT round: "phase done", summary, session_finish. */
-void	session_complete(struct master *);
-/* Also writes the results file (-r): results_write() in view.h. */
-void	session_finish(struct master *, int code, const char *bye);
-void	session_abort(struct master *, const char *why, const char *bye);
+/*
+ * The run is over, for cause (why: "phase done: WHY" and the results'
+ * reason; bye: BYE's text, NULL: why).  Stops the run's watchers, then
+ * run_end().
+ */
+void	session_end(struct master *, enum end_cause, const char *why,
+	    const char *bye);
 void	session_begin(struct master *);
 void	session_free(struct master *);
 bool	session_has_room(const struct master *);
@@ -385,13 +436,12 @@ void	control_signal(struct master *, int signum);
 void	control_run_started(struct master *);
 /*
  * Stop the session: ABORT to every slave whose task may run, wait for
- * their final FINISHD, then summary and exit with code (-1: the summary's).
+ * their final FINISHD, then end the run for cause (END_ABORTED: exit 4;
+ * END_FAIL_FAST: the verdicts' code).
  */
-void	control_abort(struct master *, int code, const char *why);
+void	control_abort(struct master *, enum end_cause, const char *why);
 /* A slave failed or was lost: --fail-fast aborts the session. */
 void	control_peer_failed(struct master *, struct peer *);
-/* secs, or less if an abort's wait must end sooner (-t is a hard limit). */
-double	control_wait_left(const struct master *, double secs);
 void	control_stop(struct master *);
 
 /* summary.c */
@@ -401,7 +451,6 @@ void	summary_err(struct master *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	summary_finish_line(struct master *, struct peer *);
 void	summary_print(struct master *);
-int	summary_exit_code(struct master *);
 /* "1.5" for 1500000000 ns */
 char	*summary_fmt_seconds(uint64_t ns, char *buf, size_t len);
 

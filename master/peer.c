@@ -194,8 +194,9 @@ peer_drop(struct peer *s, const char *why)
 {
 	struct master *m = s->m;
 
-	/* Its answer to a last REPORT_REQ will not come. */
+	/* Its answer to a REPORT_REQ will not come. */
 	status_peer_closed(s);
+	end_answered(s);
 	switch (s->state) {
 	case PEER_HELLO:
 	case PEER_SYNC:
@@ -575,6 +576,7 @@ peer_report(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 		snprintf(buf, sizeof(buf), "bad REPORT: %s", why);
 		return peer_reject(s, buf);
 	}
+	end_answered(s);
 	return 0;
 }
 

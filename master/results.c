@@ -168,22 +168,6 @@ results_mono_to_real(uint64_t mono)
 	return now_r - (now_m - mono);	/* unsigned: exact either way */
 }
 
-static const char *
-results_outcome(const struct master *m)
-{
-	if (m->phase != PHASE_DONE)
-		return "running";
-	switch (m->exit_code) {
-	case 0:		return "complete";
-	case 1:		return "error";
-	case 2:		return "task failed";
-	case 3:		return "slave failed";
-	case 4:		return "aborted";
-	case 5:		return "discovery timed out";
-	default:	return "unknown";
-	}
-}
-
 /* The slave's start (or finish) on the master's clock, as summary.c does. */
 static uint64_t
 results_aligned(const struct peer *s, uint64_t slave_real)
@@ -389,12 +373,13 @@ results_json(struct json *j, const struct master *m)
 	json_u64(j, "synexec_results", RESULTS_FORMAT);
 	json_string(j, "synexec_version", SYNEXEC_VERSION);
 	json_u64(j, "session", o->c.session);
-	json_string(j, "outcome", results_outcome(m));
+	json_string(j, "outcome", m->phase == PHASE_DONE ? m->end.outcome :
+	    "running");
 	if (m->phase == PHASE_DONE)
-		json_i64(j, "exit_code", m->exit_code);
+		json_i64(j, "exit_code", m->end.code);
 	else
 		json_null(j, "exit_code");
-	json_string(j, "reason", m->v.done ? m->v.end_why : NULL);
+	json_string(j, "reason", m->phase == PHASE_DONE ? m->end.why : NULL);
 	json_useconds(j, "written_at", real_ns());
 
 	json_begin_object(j, "master");
@@ -445,7 +430,7 @@ results_json(struct json *j, const struct master *m)
 	json_end_object(j);
 }
 
-void
+int
 results_write(struct master *m)
 {
 	struct json	 j;
@@ -456,7 +441,7 @@ results_write(struct master *m)
 
 	tmp[0] = '\0';
 	if (!m->v.res_dir_open)
-		return;
+		return 0;
 	if (results_tmpname(m, tmp, sizeof(tmp)) == -1) {
 		errno = ENAMETOOLONG;
 		goto fail;
@@ -490,9 +475,8 @@ results_write(struct master *m)
 		goto fail;
 	/* The rename itself is on disk once the directory is. */
 	(void)fsync(m->v.res_dirfd);
-	m->v.res_written = true;
 	log_info("results written to %s", m->v.res_shown);
-	return;
+	return 0;
 fail:
 	saved = errno;
 	if (f != NULL)
@@ -503,8 +487,7 @@ fail:
 		(void)unlinkat(m->v.res_dirfd, tmp, 0);
 	summary_err(m, "cannot %s the results file %s: %s", what,
 	    m->v.res_shown, strerror(saved));
-	if (m->phase == PHASE_DONE && m->exit_code == 0)
-		m->exit_code = 1;
+	return -1;
 }
 
 void

@@ -1,6 +1,7 @@
 /*
  * session.c - the session's phases once slaves join: configuration, the
- * synchronised start, the results and the end.
+ * synchronised start, the results, and the one door out of a run
+ * (session_end(), then end.c).
  *
  * The session moves on by counting: njoined up to SLAVES ends discovery,
  * nanswered up to SLAVES ends configuration, ndone up to SLAVES ends the run.
@@ -159,8 +160,8 @@ session_stream(struct peer *s)
 		if (sessfile_pread(&m->sf, m->sf.payload_off + s->conf_sent,
 		    chunk, n, err, sizeof(err)) == -1) {
 			summary_err(m, "%s", err);
-			session_finish(m, 1, "the master cannot read the "
-			    "session file");
+			session_end(m, END_LOCAL, "the master cannot read the "
+			    "session file", NULL);
 			return;
 		}
 		s->conf_sent += n;
@@ -192,7 +193,8 @@ session_v1_too_large(struct master *m)
 	    (unsigned long long)m->sf.size, MASTER_V1_CONF_MAX,
 	    list != NULL ? list : "?");
 	free(list);
-	session_finish(m, 3, "session file too large for a 2014 slave");
+	session_end(m, END_TOO_LARGE, "session file too large for a 2014 slave",
+	    NULL);
 }
 
 static void
@@ -229,8 +231,8 @@ session_configure(struct master *m)
 		if (sessfile_pread(&m->sf, 0, m->v1_conf, m->sf.size, err,
 		    sizeof(err)) == -1) {
 			summary_err(m, "%s", err);
-			session_finish(m, 1, "the master cannot read the "
-			    "session file");
+			session_end(m, END_LOCAL, "the master cannot read the "
+			    "session file", NULL);
 			return;
 		}
 	}
@@ -274,7 +276,7 @@ session_conf_answer(struct master *m, struct peer *trigger)
 			ready++;
 	}
 	if (refused > 0) {
-		session_finish(m, 3, "configuration refused");
+		session_end(m, END_REFUSED, "configuration refused", NULL);
 		return;
 	}
 	if (fast) {
@@ -283,8 +285,9 @@ session_conf_answer(struct master *m, struct peer *trigger)
 	}
 	if (ready == 0) {
 		summary_err(m, "no slave is left to start");
-		summary_print(m);
-		session_finish(m, 3, "every slave was lost");
+		/* "phase done: session over", as ever; BYE says more. */
+		session_end(m, END_ALL_LOST, "session over",
+		    "every slave was lost");
 		return;
 	}
 	session_start(m);
@@ -403,72 +406,27 @@ session_peer_done(struct master *m, struct peer *s)
 			control_peer_failed(m, s);
 		return;
 	}
-	/* Each slave's last REPORT first; then session_complete(). */
-	status_final(m);
-}
-
-/* Every slave is done and has given its last report: summary, exit. */
-void
-session_complete(struct master *m)
-{
-	int code;
-
-	if (m->phase == PHASE_DONE)
-		return;
-	status_done(m, m->aborting ? m->abort_why : "every slave is done");
-	summary_print(m);
-	code = summary_exit_code(m);
-	if (m->aborting && m->abort_code != -1)
-		code = m->abort_code;
-	session_finish(m, code, m->aborting ? "session aborted" :
-	    "session complete");
+	if (m->aborting)
+		session_end(m, m->abort_cause, m->abort_why, "session aborted");
+	else
+		session_end(m, END_COMPLETE, "every slave is done",
+		    "session complete");
 }
 
 /*
- * The one way out of the loop: BYE to our slaves, close every connection,
- * stop every watcher.  Slaves are freed by main() after the loop returns, so
- * a callback up the stack may still look at its own slave.
+ * The one door out of a run: the engine's watchers of the run stop here
+ * (probes, -w, -t, the wait after an abort, the 2014 start timer), then
+ * run_end() (end.c) does the rest in order.  A later call while the run's
+ * last report round is out replaces the cause (an abort, a forced end).
  */
 void
-session_finish(struct master *m, int code, const char *bye)
+session_end(struct master *m, enum end_cause cause, const char *why,
+    const char *bye)
 {
-	struct peer_list	*lists[] = { &m->pending, &m->joined };
-	struct peer		*s;
-	size_t			 i;
-
-	if (m->phase == PHASE_DONE)
-		return;
-	m->phase = PHASE_DONE;
-	m->exit_code = code;
-	/* "phase done", output files closed, the results file (-r). */
-	status_finish(m, bye);
 	discovery_stop(m);
 	control_stop(m);
-	ev_io_stop(m->loop, &m->accept_io);
 	ev_timer_stop(m->loop, &m->start_timer);
-	ev_signal_stop(m->loop, &m->sigint);
-	ev_signal_stop(m->loop, &m->sigterm);
-	ev_signal_stop(m->loop, &m->sighup);
-	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		TAILQ_FOREACH(s, lists[i], entry) {
-			if (!peer_is_open(s))
-				continue;
-			if (s->welcomed)
-				peer_send_text(s, CMD_BYE, bye);
-			peer_close(s);
-		}
-	}
-	ev_break(m->loop, EVBREAK_ALL);
-}
-
-/* Stop here: what is known so far, BYE with bye to our slaves, exit 4. */
-void
-session_abort(struct master *m, const char *why, const char *bye)
-{
-	summary_err(m, "%s", why);
-	if (!TAILQ_EMPTY(&m->joined))
-		summary_print(m);
-	session_finish(m, 4, bye);
+	run_end(m, cause, why, bye);
 }
 
 /*
@@ -480,6 +438,7 @@ void
 session_begin(struct master *m)
 {
 	status_init(m);
+	end_init(m);
 	display_init(m);
 	admit_init(m);
 	status_phase(m);

@@ -5,9 +5,8 @@
  * Each of our slaves sends a REPORT every report interval (CONF_BEGIN's
  * report_ms) from the moment its task is armed: state, elapsed, CPU so far,
  * output bytes so far, the task's latest progress line.  The master keeps the
- * last one and counts them.  When every slave is done it asks each one for a
- * last REPORT (REPORT_REQ) and prints the summary once all have answered, or
- * after VIEW_FINAL_WAIT_SECS at most.
+ * last one and counts them (the last round of them, when every slave is
+ * done, is end.c's).
  *
  * Lines on stdout: one per phase change ("phase run: ..."), and with -v one
  * status line per report interval when stdout is not a terminal (on one, the
@@ -23,8 +22,7 @@
 #include "log.h"
 #include "master.h"
 
-static void	status_final_cb(struct ev_loop *, ev_timer *, int);
-static void	status_status_cb(struct ev_loop *, ev_timer *, int);
+static void	status_timer_cb(struct ev_loop *, ev_timer *, int);
 static void	status_ask_cb(struct ev_loop *, ev_timer *, int);
 static void	status_usr1_cb(struct ev_loop *, ev_signal *, int);
 
@@ -88,7 +86,7 @@ status_phase(struct master *m)
 		summary_out(m, "phase discovery: waiting for %u slave%s",
 		    m->nslaves, m->nslaves == 1 ? "" : "s");
 		/* On a terminal the live display says as much and more. */
-		if (!m->v.tty && log_get_verbose() >= 1 && !m->v.done) {
+		if (!m->v.tty && log_get_verbose() >= 1) {
 			secs_r = (double)m->opts->report_interval_ns / 1e9;
 			ev_timer_set(&m->v.status_timer, secs_r, secs_r);
 			ev_timer_start(m->loop, &m->v.status_timer);
@@ -118,8 +116,7 @@ status_phase(struct master *m)
 void
 status_init(struct master *m)
 {
-	ev_init(&m->v.final_timer, status_final_cb);
-	ev_init(&m->v.status_timer, status_status_cb);
+	ev_init(&m->v.status_timer, status_timer_cb);
 	ev_init(&m->v.ask_timer, status_ask_cb);
 	ev_signal_init(&m->v.usr1, status_usr1_cb, SIGUSR1);
 	ev_signal_start(m->loop, &m->v.usr1);
@@ -131,15 +128,6 @@ status_joined(struct master *m, struct peer *s)
 	s->v.join_real_ns = real_ns();
 	s->v.join_mono_ns = mono_ns();
 	display_update(m);
-}
-
-/* Complete the last round from the loop, never from inside a callback. */
-static void
-status_final_soon(struct master *m)
-{
-	ev_timer_stop(m->loop, &m->v.final_timer);
-	ev_timer_set(&m->v.final_timer, 0., 0.);
-	ev_timer_start(m->loop, &m->v.final_timer);
 }
 
 static void
@@ -156,12 +144,6 @@ status_answered(struct peer *s)
 			ev_timer_start(m->loop, &m->v.ask_timer);
 		}
 	}
-	if (!s->v.req_out)
-		return;
-	s->v.req_out = false;
-	if (m->v.final_waiting > 0 && --m->v.final_waiting == 0 &&
-	    m->v.final_round)
-		status_final_soon(m);
 }
 
 int
@@ -192,68 +174,17 @@ status_peer_closed(struct peer *s)
 	status_answered(s);
 }
 
-void
-status_final(struct master *m)
-{
-	struct peer *s;
-
-	if (m->v.final_round || m->phase == PHASE_DONE)
-		return;
-	m->v.final_round = true;
-	m->v.final_waiting = 0;
-	TAILQ_FOREACH(s, &m->joined, entry) {
-		if (s->kind != PEER_KIND_OURS || !peer_is_open(s) ||
-		    s->conn.failed)
-			continue;
-		s->v.req_out = true;
-		m->v.final_waiting++;
-		peer_send(s, CMD_REPORT_REQ, NULL, 0);
-	}
-	if (m->v.final_waiting == 0) {
-		status_final_soon(m);
-		return;
-	}
-	/* After an abort, no longer than its wait has left (control.c). */
-	m->final_wait = control_wait_left(m, VIEW_FINAL_WAIT_SECS);
-	log_debug("asking %u slaves for a last report (%.1f s at most)",
-	    m->v.final_waiting, m->final_wait);
-	ev_timer_set(&m->v.final_timer, m->final_wait, 0.);
-	ev_timer_start(m->loop, &m->v.final_timer);
-}
-
-static void
-status_final_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct master	*m = (struct master *)((char *)w -
-			    offsetof(struct master, v.final_timer));
-	struct peer	*s;
-
-	(void)loop;
-	(void)revents;
-	if (m->v.final_waiting > 0) {
-		TAILQ_FOREACH(s, &m->joined, entry)
-			if (s->v.req_out)
-				log_warnx("%s: no answer to the last report "
-				    "request within %.1f s", s->label,
-				    m->final_wait);
-	}
-	m->v.final_round = false;
-	session_complete(m);
-}
-
 /*
  * "status: run 1.2 s: 4/4 joined, 0 armed, 3 running, 1 finished, 0 failed"
  * and, with per_slave, a line for each slave.
  */
 static void
-status_status(struct master *m, bool per_slave)
+status_show(struct master *m, bool per_slave)
 {
 	struct verdict_counts	 c;
 	struct peer		*s;
 	char			 secs[32], st[32];
 
-	if (m->v.done)
-		return;
 	verdict_count(m, &c);
 	summary_out(m, "status: %s %s s: %u/%u joined, %u armed, %u running, "
 	    "%u finished, %u failed", status_phase_name((int)m->phase),
@@ -272,14 +203,14 @@ status_status(struct master *m, bool per_slave)
 }
 
 static void
-status_status_cb(struct ev_loop *loop, ev_timer *w, int revents)
+status_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct master *m = (struct master *)((char *)w -
 	    offsetof(struct master, v.status_timer));
 
 	(void)loop;
 	(void)revents;
-	status_status(m, log_get_verbose() >= 2);
+	status_show(m, log_get_verbose() >= 2);
 }
 
 void
@@ -287,7 +218,7 @@ status_request(struct master *m)
 {
 	struct peer *s;
 
-	if (m->v.done || m->v.ask_waiting > 0)
+	if (m->v.ask_waiting > 0)
 		return;	/* one round at a time */
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		if (s->kind != PEER_KIND_OURS || !peer_is_open(s) ||
@@ -320,7 +251,7 @@ status_ask_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		s->v.ask_out = false;
 	}
 	m->v.ask_waiting = 0;
-	status_status(m, true);
+	status_show(m, true);
 }
 
 static void
@@ -334,45 +265,20 @@ status_usr1_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	status_request(m);
 }
 
+/* The run is over (why: how): "phase done", and no more status lines. */
 void
-status_done(struct master *m, const char *why)
+status_end(struct master *m, const char *why)
 {
 	char secs[32];
 
-	if (m->v.done)
-		return;
-	m->v.done = true;
-	if (why == NULL)
-		why = m->aborting ? m->abort_why : "session over";
-	snprintf(m->v.end_why, sizeof(m->v.end_why), "%s", why);
 	m->v.phase_seen[PHASE_DONE] = true;
 	m->v.phase_real_ns[PHASE_DONE] = real_ns();
 	m->v.phase_mono_ns[PHASE_DONE] = mono_ns();
-	ev_timer_stop(m->loop, &m->v.final_timer);
 	ev_timer_stop(m->loop, &m->v.status_timer);
 	ev_timer_stop(m->loop, &m->v.ask_timer);
 	ev_signal_stop(m->loop, &m->v.usr1);
-	display_end(m);
-	collect_end(m);
 	summary_out(m, "phase done: %s after %s s", why,
 	    status_since_start(m, secs, sizeof(secs)));
-}
-
-void
-status_finish(struct master *m, const char *why)
-{
-	status_done(m, why);
-	if (m->v.out_error) {
-		/* The results' reason says why a good run exits 1. */
-		size_t n = strlen(m->v.end_why);
-
-		snprintf(m->v.end_why + n, sizeof(m->v.end_why) - n,
-		    "; task output could not be stored in %s",
-		    m->v.out_dir != NULL ? m->v.out_dir : "-O's directory");
-		if (m->exit_code == 0)
-			m->exit_code = 1;
-	}
-	results_write(m);
 }
 
 void
@@ -380,7 +286,6 @@ status_cleanup(struct master *m)
 {
 	if (m->loop == NULL)
 		return;
-	ev_timer_stop(m->loop, &m->v.final_timer);
 	ev_timer_stop(m->loop, &m->v.status_timer);
 	ev_timer_stop(m->loop, &m->v.ask_timer);
 	ev_signal_stop(m->loop, &m->v.usr1);

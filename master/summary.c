@@ -134,8 +134,6 @@ summary_print(struct master *m)
 	int		 wname = 4, waddr = 7;
 	char		 start[32], dur[32], status[32], tail[96];
 
-	/* "phase done" (if not said yet) and the live block gone. */
-	status_done(m, NULL);
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		int l;
 
@@ -183,17 +181,4 @@ summary_print(struct master *m)
 	    "%" PRIu64 " us%s", n, c.of[VERDICT_EXIT_0],
 	    c.failed - c.of[VERDICT_LOST], c.of[VERDICT_LOST],
 	    (uint64_t)((last - first) / NSEC_PER_USEC), tail);
-}
-
-/*
- * The verdicts' worst: 3 if a slave refused, could not start its task or
- * was lost; else 2 if a task exited non-zero or was killed; else 0.
- */
-int
-summary_exit_code(struct master *m)
-{
-	struct verdict_counts c;
-
-	verdict_count(m, &c);
-	return c.worst;
 }

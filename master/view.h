@@ -1,8 +1,8 @@
 /*
  * view.h - what the operator sees of a session, while it runs and after.
  *
- *   status.c   REPORTs received, the last REPORT_REQ round before the
- *              summary, phase lines and -v status lines, the counts
+ *   status.c   REPORTs received, SIGUSR1's round of them, phase lines
+ *              ("phase done" too) and -v status lines
  *   display.c  the live status block on a terminal
  *   collect.c  task output: -O DIR/<name>.out, --follow, --output-max
  *   results.c  the -r results file (JSON, written atomically)
@@ -39,7 +39,6 @@ struct peer_view {
 	struct proto_report	 last;
 	uint64_t		 last_mono_ns;	/* when it arrived */
 	uint64_t		 nreports;
-	bool			 req_out;	/* REPORT_REQ sent, no answer yet */
 	bool			 ask_out;	/* the same, for SIGUSR1 */
 	/* output (collect.c) */
 	bool			 out_on;	/* collecting this slave's output */
@@ -58,11 +57,6 @@ struct master_view {
 	uint64_t		 phase_real_ns[VIEW_PHASES];
 	uint64_t		 phase_mono_ns[VIEW_PHASES];
 	bool			 phase_seen[VIEW_PHASES];
-	bool			 done;		/* "phase done" said */
-	char			 end_why[256];
-	ev_timer		 final_timer;	/* the last REPORT_REQ round */
-	bool			 final_round;
-	uint32_t		 final_waiting;
 	ev_timer		 status_timer;	/* -v status lines */
 	ev_signal		 usr1;		/* SIGUSR1: reports now, shown */
 	ev_timer		 ask_timer;	/* their answers, at most */
@@ -80,7 +74,6 @@ struct master_view {
 	char			*res_shown;	/* -r as given, for messages */
 	bool			 have_sha256;
 	uint8_t			 sha256[32];
-	bool			 res_written;
 	/* the live display (display.c) */
 	bool			 tty;		/* stdout is a terminal */
 	bool			 tty_on;	/* the block is kept up to date */
@@ -99,19 +92,12 @@ void	status_joined(struct master *, struct peer *);
 /* A REPORT frame: 0, or -1 with *why if it is malformed. */
 int	status_received(struct peer *, const uint8_t *, size_t,
 	    const char **why);
-/* Every slave is done: a last REPORT_REQ round, then session_complete(). */
-void	status_final(struct master *);
 /* SIGUSR1: REPORT_REQ to every slave; a status line each once answered. */
 void	status_request(struct master *);
 /* The connection of a slave closed (its answer will not come). */
 void	status_peer_closed(struct peer *);
-/* The session ends (why: how); "phase done" is said once. */
-void	status_done(struct master *, const char *why);
-/*
- * From session_finish(), with m->exit_code set: "phase done", output files
- * closed (a write error makes an exit code of 0 a 1), the results file.
- */
-void	status_finish(struct master *, const char *why);
+/* The run is over (why: how): "phase done: WHY after S s". */
+void	status_end(struct master *, const char *why);
 void	status_cleanup(struct master *);
 const char *status_phase_name(int phase);
 
@@ -149,9 +135,10 @@ void	collect_cleanup(struct master *);
 int	results_init(struct master *, char *err, size_t errlen);
 /*
  * Write the results file now, atomically, with every slave as it is: safe
- * in any phase, and again (the last call wins).  session_finish() calls it.
+ * in any phase, and again (the last call wins).  run_end() calls it.  0,
+ * or -1 if it could not be written (said).
  */
-void	results_write(struct master *);
+int	results_write(struct master *);
 void	results_cleanup(struct master *);
 
 #endif
