@@ -1,6 +1,7 @@
 /*
- * control.c - ending a session early: SIGINT, SIGTERM and SIGHUP (a lost
- * terminal), the -t limit on the run phase, and --fail-fast.
+ * control.c - the operator's hand on a session: SIGINT, SIGTERM and SIGHUP
+ * (a lost terminal) end it early, as the -t limit on the run phase and
+ * --fail-fast do; SIGUSR1 asks every slave for a report and shows them.
  *
  * Before the run phase nothing runs yet: an abort releases every slave with
  * BYE (a slave kills a task that is armed but not started) and exits.  In the
@@ -30,6 +31,8 @@
 
 static void	control_timeout_cb(struct ev_loop *, ev_timer *, int);
 static void	control_abort_log_cb(struct ev_loop *, ev_timer *, int);
+static void	control_usr1_cb(struct ev_loop *, ev_signal *, int);
+static void	control_ask_cb(struct ev_loop *, ev_timer *, int);
 
 void
 control_init(struct master *m)
@@ -41,8 +44,18 @@ control_init(struct master *m)
 	m->abort_cause = END_ABORTED;
 	ev_init(&m->timeout_timer, control_timeout_cb);
 	ev_init(&m->abort_timer, control_abort_log_cb);
+	ev_init(&m->ask_timer, control_ask_cb);
+	ev_signal_init(&m->usr1, control_usr1_cb, SIGUSR1);
 }
 
+/* The loop exists: SIGUSR1 is ours (its default would end the master). */
+void
+control_start(struct master *m)
+{
+	ev_signal_start(m->loop, &m->usr1);
+}
+
+/* The run's own: -t, and the wait after an abort. */
 void
 control_stop(struct master *m)
 {
@@ -50,6 +63,85 @@ control_stop(struct master *m)
 		return;
 	ev_timer_stop(m->loop, &m->timeout_timer);
 	ev_timer_stop(m->loop, &m->abort_timer);
+}
+
+void
+control_cleanup(struct master *m)
+{
+	if (m->loop == NULL)
+		return;
+	control_stop(m);
+	ev_timer_stop(m->loop, &m->ask_timer);
+	ev_signal_stop(m->loop, &m->usr1);
+}
+
+/* SIGUSR1: REPORT_REQ to every slave of ours, one round at a time. */
+static void
+control_ask(struct master *m)
+{
+	struct peer *s;
+
+	if (m->ask_waiting > 0)
+		return;
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		if (s->kind != PEER_KIND_OURS || !peer_is_open(s) ||
+		    s->conn.failed)
+			continue;
+		s->ask_due = true;
+		m->ask_waiting++;
+		peer_send(s, CMD_REPORT_REQ, NULL, 0);
+	}
+	ev_timer_stop(m->loop, &m->ask_timer);
+	ev_timer_set(&m->ask_timer, m->ask_waiting > 0 ? VIEW_ASK_WAIT_SECS :
+	    0., 0.);
+	ev_timer_start(m->loop, &m->ask_timer);
+}
+
+void
+control_answered(struct peer *s)
+{
+	struct master *m = s->m;
+
+	if (!s->ask_due)
+		return;
+	s->ask_due = false;
+	if (m->ask_waiting > 0 && --m->ask_waiting == 0) {
+		/* Shown from the loop, not from inside the frame. */
+		ev_timer_stop(m->loop, &m->ask_timer);
+		ev_timer_set(&m->ask_timer, 0., 0.);
+		ev_timer_start(m->loop, &m->ask_timer);
+	}
+}
+
+/* Every slave asked has answered, or VIEW_ASK_WAIT_SECS went by. */
+static void
+control_ask_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct master	*m = (struct master *)((char *)w -
+			    offsetof(struct master, ask_timer));
+	struct peer	*s;
+
+	(void)loop;
+	(void)revents;
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		if (s->ask_due)
+			log_warnx("%s: no answer to the report request within "
+			    "%.0f s", s->label, VIEW_ASK_WAIT_SECS);
+		s->ask_due = false;
+	}
+	m->ask_waiting = 0;
+	status_show(m, true);
+}
+
+static void
+control_usr1_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct master *m = (struct master *)((char *)w -
+	    offsetof(struct master, usr1));
+
+	(void)loop;
+	(void)revents;
+	control_ask(m);
 }
 
 void
@@ -202,7 +294,7 @@ control_abort(struct master *m, enum end_cause cause, const char *why)
 			session_peer_done(m, s);
 		} else if (s->state == PEER_STARTING ||
 		    s->state == PEER_RUNNING)
-			peer_drop(s, "aborted: a 2014 slave cannot be told to "
+			dialog_drop(s, "aborted: a 2014 slave cannot be told to "
 			    "stop its task, which may still run");
 	}
 	if (m->phase == PHASE_DONE)

@@ -276,7 +276,7 @@ discovery_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			close(fd);
 			continue;
 		}
-		(void)peer_new(m, fd, &sin);
+		(void)dialog_accept(m, fd, &sin);
 	}
 }
 

@@ -133,7 +133,7 @@ display_draw(struct master *m)
 	if (m->v.drawn > 0)
 		fprintf(f, "\r\033[%uA", m->v.drawn);
 	display_line(f, width, "synexec %s %.1f s | joined %u/%u | running %u "
-	    "| finished %u | failed %u", status_phase_name((int)m->phase),
+	    "| finished %u | failed %u", view_phase_name((int)m->phase),
 	    now > t0 ? (double)(now - t0) / 1e9 : 0., c.joined, m->nslaves,
 	    c.running, c.finished, c.failed);
 	lines++;
@@ -155,7 +155,7 @@ display_draw(struct master *m)
 			break;
 		display_line(f, width, "  %-*.*s %-11s %7.1f s  %s", wname,
 		    wname, s->name, verdict_word(s, st, sizeof(st)),
-		    (double)view_peer_elapsed(s) / 1e9,
+		    (double)view_elapsed(s) / 1e9,
 		    s->v.have_report ? s->v.last.progress : "");
 		lines++;
 		shown++;

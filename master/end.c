@@ -259,6 +259,8 @@ campaign_end(struct master *m)
 	ev_signal_stop(m->loop, &m->sigint);
 	ev_signal_stop(m->loop, &m->sigterm);
 	ev_signal_stop(m->loop, &m->sighup);
+	ev_signal_stop(m->loop, &m->usr1);
+	ev_timer_stop(m->loop, &m->ask_timer);
 	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		TAILQ_FOREACH(s, lists[i], entry) {
 			if (!peer_is_open(s))

@@ -4,7 +4,7 @@
  * The master is one libev loop driving one session through its phases:
  *
  *	discovery	UDP PROBE broadcasts, TCP hellos, clock sync (discovery.c,
- *			peer.c)
+ *			dialog.c)
  *	configuration	CONF_BEGIN + CONF_DATA streamed, or CONF (session.c)
  *	run		START / EXEC at one instant, results (session.c)
  *	done		the last reports, summary, results file, BYE (end.c)
@@ -184,6 +184,7 @@ struct peer {
 	struct peer_view	 v;	/* reports, output (view.h) */
 	bool			 abort_sent;	/* ABORT sent, FINISHD awaited */
 	bool			 report_due;	/* its last REPORT (end.c) */
+	bool			 ask_due;	/* SIGUSR1's REPORT (control.c) */
 	uint64_t		 kill_grace_ns;	/* its --kill-grace (KILL_GRACE) */
 	bool			 grace_told;	/* KILL_GRACE came */
 };
@@ -302,6 +303,9 @@ struct master {
 	char			 abort_why[256];
 	ev_timer		 timeout_timer;	/* -t */
 	ev_timer		 abort_timer;	/* "still waiting for ..." */
+	ev_signal		 usr1;		/* SIGUSR1: reports now, shown */
+	ev_timer		 ask_timer;	/* their answers, at most */
+	uint32_t		 ask_waiting;
 	ev_tstamp		 abort_end;	/* the abort's wait ends by then */
 	double			 hb_timeout;	/* --heartbeat-timeout, seconds */
 	double			 hb_interval;	/* HEARTBEAT period, seconds */
@@ -391,22 +395,29 @@ bool	admit_take(struct master *, int fd, const struct sockaddr_in *sin);
 void	admit_leave(struct master *, struct in_addr);
 void	admit_free(struct master *);
 
-/* peer.c */
-struct peer *peer_new(struct master *, int fd, const struct sockaddr_in *);
+/* peer.c: a slave as we hold it */
 void	peer_free(struct peer *);
+/* Queued; a failure comes later through its connection's error. */
 void	peer_send(struct peer *, uint8_t cmd, const void *, size_t);
 void	peer_send_text(struct peer *, uint8_t cmd, const char *text);
 void	peer_close(struct peer *);
 bool	peer_is_open(const struct peer *);
-/* Drop a slave for a reason: freed during discovery, marked lost later. */
-void	peer_drop(struct peer *, const char *why);
+/* Past its hello (or gone): no longer counted by admit.c's caps. */
+void	peer_admitted_end(struct peer *);
 /*
  * It owes us an answer within secs (its state says which; 0: it owes
  * nothing now).  Past that it is dropped (discovery) or lost, with why.
  */
 void	peer_deadline(struct peer *, double secs);
+/* "synchronising clocks", "being configured": for "unexpected X while". */
 const char *peer_state_name(enum peer_state);
 const char *peer_kind_name(enum peer_kind);
+
+/* dialog.c: what a slave's frames mean */
+/* A new connection (it may be turned away: NULL). */
+struct peer *dialog_accept(struct master *, int fd, const struct sockaddr_in *);
+/* Drop a slave for a reason: freed during discovery, marked lost later. */
+void	dialog_drop(struct peer *, const char *why);
 
 /* session.c */
 void	session_joined(struct master *, struct peer *);
@@ -430,6 +441,13 @@ double	session_answer_secs(const struct master *);
 
 /* control.c */
 void	control_init(struct master *);
+/* The loop exists: SIGUSR1 is taken. */
+void	control_start(struct master *);
+/* The run ends: -t and the abort's wait stop. */
+void	control_stop(struct master *);
+void	control_cleanup(struct master *);
+/* A slave answered SIGUSR1's REPORT_REQ, or will not (it is gone). */
+void	control_answered(struct peer *);
 /* SIGINT or SIGTERM: abort the session; the second one exits at once. */
 void	control_signal(struct master *, int signum);
 /* The run phase began (T is m->start_mono_ns): -t starts counting. */
@@ -442,7 +460,6 @@ void	control_run_started(struct master *);
 void	control_abort(struct master *, enum end_cause, const char *why);
 /* A slave failed or was lost: --fail-fast aborts the session. */
 void	control_peer_failed(struct master *, struct peer *);
-void	control_stop(struct master *);
 
 /* summary.c */
 void	summary_out(struct master *, const char *fmt, ...)

@@ -206,10 +206,10 @@ results_phases(struct json *j, const struct master *m)
 	json_begin_object(j, "phases");
 	for (p = PHASE_DISCOVERY; p <= PHASE_DONE; p++) {
 		if (!m->v.phase_seen[p]) {
-			json_null(j, status_phase_name(p));
+			json_null(j, view_phase_name(p));
 			continue;
 		}
-		json_begin_object(j, status_phase_name(p));
+		json_begin_object(j, view_phase_name(p));
 		json_useconds(j, "start", m->v.phase_real_ns[p]);
 		/* It ends where the next phase seen begins. */
 		for (q = p + 1; q <= PHASE_DONE && !m->v.phase_seen[q]; q++)

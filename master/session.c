@@ -438,6 +438,7 @@ void
 session_begin(struct master *m)
 {
 	status_init(m);
+	control_start(m);
 	end_init(m);
 	display_init(m);
 	admit_init(m);
@@ -461,6 +462,7 @@ session_free(struct master *m)
 	}
 	admit_free(m);
 	discovery_close(m);
+	control_cleanup(m);
 	status_cleanup(m);
 	collect_cleanup(m);
 	results_cleanup(m);

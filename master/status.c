@@ -13,7 +13,6 @@
  * live display of display.c shows the same and more).
  */
 #include <inttypes.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,38 +22,6 @@
 #include "master.h"
 
 static void	status_timer_cb(struct ev_loop *, ev_timer *, int);
-static void	status_ask_cb(struct ev_loop *, ev_timer *, int);
-static void	status_usr1_cb(struct ev_loop *, ev_signal *, int);
-
-const char *
-status_phase_name(int phase)
-{
-	switch (phase) {
-	case PHASE_DISCOVERY:	return "discovery";
-	case PHASE_CONFIG:	return "configuration";
-	case PHASE_RUN:		return "run";
-	case PHASE_DONE:	return "done";
-	default:		return "?";
-	}
-}
-
-uint64_t
-view_peer_elapsed(const struct peer *s)
-{
-	const struct master	*m = s->m;
-	uint64_t		 now;
-
-	if (s->have_result)
-		return s->res.finish_real_ns > s->res.start_real_ns ?
-		    s->res.finish_real_ns - s->res.start_real_ns : 0;
-	if ((s->state == PEER_STARTING || s->state == PEER_RUNNING) &&
-	    m->start_mono_ns != 0) {
-		/* Every task started at T, give or take microseconds. */
-		now = mono_ns();
-		return now > m->start_mono_ns ? now - m->start_mono_ns : 0;
-	}
-	return s->v.have_report ? s->v.last.elapsed_ns : 0;
-}
 
 /* Seconds since the session began (discovery), "1.234". */
 static const char *
@@ -112,14 +79,11 @@ status_phase(struct master *m)
 	display_update(m);
 }
 
-/* Once the loop exists, before any other call of this file. */
+/* Before any other call of this file. */
 void
 status_init(struct master *m)
 {
 	ev_init(&m->v.status_timer, status_timer_cb);
-	ev_init(&m->v.ask_timer, status_ask_cb);
-	ev_signal_init(&m->v.usr1, status_usr1_cb, SIGUSR1);
-	ev_signal_start(m->loop, &m->v.usr1);
 }
 
 void
@@ -130,55 +94,22 @@ status_joined(struct master *m, struct peer *s)
 	display_update(m);
 }
 
-static void
-status_answered(struct peer *s)
+void
+status_report(struct peer *s, const struct proto_report *r)
 {
-	struct master *m = s->m;
-
-	if (s->v.ask_out) {
-		s->v.ask_out = false;
-		if (m->v.ask_waiting > 0 && --m->v.ask_waiting == 0) {
-			/* Shown from the loop, not from inside the frame. */
-			ev_timer_stop(m->loop, &m->v.ask_timer);
-			ev_timer_set(&m->v.ask_timer, 0., 0.);
-			ev_timer_start(m->loop, &m->v.ask_timer);
-		}
-	}
-}
-
-int
-status_received(struct peer *s, const uint8_t *p, size_t len,
-    const char **why)
-{
-	struct proto_report r;
-
-	if (proto_report_decode(p, len, &r, why) == -1)
-		return -1;
-	s->v.last = r;
+	s->v.last = *r;
 	s->v.have_report = true;
 	s->v.last_mono_ns = mono_ns();
 	s->v.nreports++;
 	log_trace("%s: report %llu: state %u, %.3f s, cpu %.3f s, %llu "
 	    "output bytes, progress '%s'", s->label,
-	    (unsigned long long)s->v.nreports, r.state,
-	    (double)r.elapsed_ns / 1e9, (double)r.cpu_us / 1e6,
-	    (unsigned long long)r.output_bytes, r.progress);
-	status_answered(s);
+	    (unsigned long long)s->v.nreports, r->state,
+	    (double)r->elapsed_ns / 1e9, (double)r->cpu_us / 1e6,
+	    (unsigned long long)r->output_bytes, r->progress);
 	display_update(s->m);
-	return 0;
 }
 
 void
-status_peer_closed(struct peer *s)
-{
-	status_answered(s);
-}
-
-/*
- * "status: run 1.2 s: 4/4 joined, 0 armed, 3 running, 1 finished, 0 failed"
- * and, with per_slave, a line for each slave.
- */
-static void
 status_show(struct master *m, bool per_slave)
 {
 	struct verdict_counts	 c;
@@ -187,7 +118,7 @@ status_show(struct master *m, bool per_slave)
 
 	verdict_count(m, &c);
 	summary_out(m, "status: %s %s s: %u/%u joined, %u armed, %u running, "
-	    "%u finished, %u failed", status_phase_name((int)m->phase),
+	    "%u finished, %u failed", view_phase_name((int)m->phase),
 	    status_since_start(m, secs, sizeof(secs)), c.joined, m->nslaves,
 	    c.armed, c.running, c.finished, c.failed);
 	if (!per_slave)
@@ -195,7 +126,7 @@ status_show(struct master *m, bool per_slave)
 	TAILQ_FOREACH(s, &m->joined, entry)
 		summary_out(m, "status:   %s: %s, %.1f s, cpu %.1f s, %" PRIu64
 		    " output bytes%s%s", s->name, verdict_word(s, st,
-		    sizeof(st)), (double)view_peer_elapsed(s) / 1e9,
+		    sizeof(st)), (double)view_elapsed(s) / 1e9,
 		    s->v.have_report ? (double)s->v.last.cpu_us / 1e6 : 0.,
 		    s->v.have_report ? s->v.last.output_bytes : 0,
 		    s->v.have_report && s->v.last.progress[0] != '\0' ?
@@ -213,58 +144,6 @@ status_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	status_show(m, log_get_verbose() >= 2);
 }
 
-void
-status_request(struct master *m)
-{
-	struct peer *s;
-
-	if (m->v.ask_waiting > 0)
-		return;	/* one round at a time */
-	TAILQ_FOREACH(s, &m->joined, entry) {
-		if (s->kind != PEER_KIND_OURS || !peer_is_open(s) ||
-		    s->conn.failed)
-			continue;
-		s->v.ask_out = true;
-		m->v.ask_waiting++;
-		peer_send(s, CMD_REPORT_REQ, NULL, 0);
-	}
-	ev_timer_stop(m->loop, &m->v.ask_timer);
-	ev_timer_set(&m->v.ask_timer, m->v.ask_waiting > 0 ?
-	    VIEW_ASK_WAIT_SECS : 0., 0.);
-	ev_timer_start(m->loop, &m->v.ask_timer);
-}
-
-/* Every slave asked has answered, or VIEW_ASK_WAIT_SECS went by. */
-static void
-status_ask_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct master	*m = (struct master *)((char *)w -
-			    offsetof(struct master, v.ask_timer));
-	struct peer	*s;
-
-	(void)loop;
-	(void)revents;
-	TAILQ_FOREACH(s, &m->joined, entry) {
-		if (s->v.ask_out)
-			log_warnx("%s: no answer to the report request within "
-			    "%.0f s", s->label, VIEW_ASK_WAIT_SECS);
-		s->v.ask_out = false;
-	}
-	m->v.ask_waiting = 0;
-	status_show(m, true);
-}
-
-static void
-status_usr1_cb(struct ev_loop *loop, ev_signal *w, int revents)
-{
-	struct master *m = (struct master *)((char *)w -
-	    offsetof(struct master, v.usr1));
-
-	(void)loop;
-	(void)revents;
-	status_request(m);
-}
-
 /* The run is over (why: how): "phase done", and no more status lines. */
 void
 status_end(struct master *m, const char *why)
@@ -275,8 +154,6 @@ status_end(struct master *m, const char *why)
 	m->v.phase_real_ns[PHASE_DONE] = real_ns();
 	m->v.phase_mono_ns[PHASE_DONE] = mono_ns();
 	ev_timer_stop(m->loop, &m->v.status_timer);
-	ev_timer_stop(m->loop, &m->v.ask_timer);
-	ev_signal_stop(m->loop, &m->v.usr1);
 	summary_out(m, "phase done: %s after %s s", why,
 	    status_since_start(m, secs, sizeof(secs)));
 }
@@ -287,7 +164,5 @@ status_cleanup(struct master *m)
 	if (m->loop == NULL)
 		return;
 	ev_timer_stop(m->loop, &m->v.status_timer);
-	ev_timer_stop(m->loop, &m->v.ask_timer);
-	ev_signal_stop(m->loop, &m->v.usr1);
 	display_end(m);
 }

@@ -39,7 +39,6 @@ struct peer_view {
 	struct proto_report	 last;
 	uint64_t		 last_mono_ns;	/* when it arrived */
 	uint64_t		 nreports;
-	bool			 ask_out;	/* the same, for SIGUSR1 */
 	/* output (collect.c) */
 	bool			 out_on;	/* collecting this slave's output */
 	int			 out_fd;	/* valid while out_open */
@@ -58,9 +57,6 @@ struct master_view {
 	uint64_t		 phase_mono_ns[VIEW_PHASES];
 	bool			 phase_seen[VIEW_PHASES];
 	ev_timer		 status_timer;	/* -v status lines */
-	ev_signal		 usr1;		/* SIGUSR1: reports now, shown */
-	ev_timer		 ask_timer;	/* their answers, at most */
-	uint32_t		 ask_waiting;
 	/* output (collect.c) */
 	int			 out_dirfd;	/* -O, valid while out_dir_open */
 	bool			 out_dir_open;
@@ -82,24 +78,26 @@ struct master_view {
 	ev_timer		 draw_timer;	/* rate limit, and the clocks */
 };
 
+/* view.c: shared by the views */
+const char *view_phase_name(int phase);
+/* Nanoseconds the slave's task has run (so far, or in all). */
+uint64_t view_elapsed(const struct peer *);
+
 /* status.c */
-/* Seconds the slave's task has run (so far, or in all). */
-uint64_t view_peer_elapsed(const struct peer *);
 void	status_init(struct master *);
 /* m->phase has just changed: note the time, say it. */
 void	status_phase(struct master *);
 void	status_joined(struct master *, struct peer *);
-/* A REPORT frame: 0, or -1 with *why if it is malformed. */
-int	status_received(struct peer *, const uint8_t *, size_t,
-	    const char **why);
-/* SIGUSR1: REPORT_REQ to every slave; a status line each once answered. */
-void	status_request(struct master *);
-/* The connection of a slave closed (its answer will not come). */
-void	status_peer_closed(struct peer *);
+/* A REPORT came from this slave (its frame checked): kept, shown. */
+void	status_report(struct peer *, const struct proto_report *);
+/*
+ * "status: run 1.2 s: 4/4 joined, 0 armed, 3 running, 1 finished, 0 failed"
+ * and, with per_slave, a line for each slave.
+ */
+void	status_show(struct master *, bool per_slave);
 /* The run is over (why: how): "phase done: WHY after S s". */
 void	status_end(struct master *, const char *why);
 void	status_cleanup(struct master *);
-const char *status_phase_name(int phase);
 
 /* display.c */
 void	display_init(struct master *);

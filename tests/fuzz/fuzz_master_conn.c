@@ -7,7 +7,7 @@
  * listener of an ephemeral port; no UDP socket: probes fail quietly), then
  * connects 1..4 fake slaves (fuzz_peer.c) and sends the fuzzer's bytes on
  * them, running the master's loop between records.  Nothing in the master is
- * changed or stubbed; frames reach peer.c through conn.c exactly as in
+ * changed or stubbed; frames reach dialog.c through conn.c exactly as in
  * production, sealed ones included (flag bit 0x20: the fake slaves have the
  * key and do the handshake, so the fuzz bytes arrive sealed).
  *
