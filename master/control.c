@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "log.h"
 #include "master.h"
+#include "numparse.h"
 
 #define CONTROL_NAMES_MAX	8	/* slaves named in "still waiting for" */
 
@@ -171,7 +172,7 @@ control_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	snprintf(why, sizeof(why), "timed out: the tasks ran for %s s (-t)",
-	    summary_fmt_seconds(m->opts->timeout_ns, secs, sizeof(secs)));
+	    format_seconds(m->opts->timeout_ns, secs, sizeof(secs)));
 	control_abort(m, END_ABORTED, why);
 }
 

@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "log.h"
 #include "master.h"
+#include "numparse.h"
 
 #define DISCOVERY_ACCEPT_BURST	256	/* accepts per wakeup, then others run */
 #define DISCOVERY_ANNOUNCE_BURST 64	/* announce datagrams per wakeup */
@@ -454,7 +455,7 @@ discovery_timed_out(struct master *m)
 		fclose(f);
 	}
 	summary_err(m, "discovery timed out after %s s: %u of %u slaves joined%s",
-	    summary_fmt_seconds(m->opts->wait_ns, secs, sizeof(secs)), m->njoined,
+	    format_seconds(m->opts->wait_ns, secs, sizeof(secs)), m->njoined,
 	    m->nslaves, list != NULL ? list : "");
 	free(list);
 	session_end(m, END_DISCOVERY, "discovery timed out", NULL);

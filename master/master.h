@@ -468,7 +468,5 @@ void	summary_err(struct master *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	summary_finish_line(struct master *, struct peer *);
 void	summary_print(struct master *);
-/* "1.5" for 1500000000 ns */
-char	*summary_fmt_seconds(uint64_t ns, char *buf, size_t len);
 
 #endif

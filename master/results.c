@@ -168,15 +168,6 @@ results_mono_to_real(uint64_t mono)
 	return now_r - (now_m - mono);	/* unsigned: exact either way */
 }
 
-/* The slave's start (or finish) on the master's clock, as summary.c does. */
-static uint64_t
-results_aligned(const struct peer *s, uint64_t slave_real)
-{
-	if (s->kind != PEER_KIND_OURS)
-		return slave_real;
-	return slave_real - (uint64_t)s->off_real_ns;
-}
-
 /* The address the slaves reached us at: -i's, or the first slave's view. */
 static void
 results_master_addr(const struct master *m, char *buf, size_t len)
@@ -270,11 +261,11 @@ results_slave(struct json *j, const struct master *m, const struct peer *s,
 	if (started) {
 		json_useconds(j, "start_slave_clock", r->start_real_ns);
 		json_useconds(j, "finish_slave_clock", r->finish_real_ns);
-		json_useconds(j, "start", results_aligned(s, r->start_real_ns));
-		json_useconds(j, "finish", results_aligned(s,
+		json_useconds(j, "start", view_aligned(s, r->start_real_ns));
+		json_useconds(j, "finish", view_aligned(s,
 		    r->finish_real_ns));
 		json_seconds(j, "start_offset_s", (int64_t)
-		    (results_aligned(s, r->start_real_ns) - first_start));
+		    (view_aligned(s, r->start_real_ns) - first_start));
 		json_seconds(j, "duration_s", (int64_t)(r->finish_real_ns -
 		    r->start_real_ns));
 	} else {
@@ -348,22 +339,10 @@ results_json(struct json *j, const struct master *m)
 {
 	const struct master_opts	*o = m->opts;
 	const struct peer		*s;
-	uint64_t			 first = 0, last = 0;
-	unsigned			 nstarted = 0;
+	struct view_spread		 sp;
 	char				 host[256], addr[64], hex[65];
 
-	TAILQ_FOREACH(s, &m->joined, entry) {
-		uint64_t a;
-
-		if (!verdict_ran(peer_verdict(s)))
-			continue;
-		a = results_aligned(s, s->res.start_real_ns);
-		if (nstarted == 0 || a < first)
-			first = a;
-		if (nstarted == 0 || a > last)
-			last = a;
-		nstarted++;
-	}
+	view_spread(m, &sp);
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
@@ -417,15 +396,15 @@ results_json(struct json *j, const struct master *m)
 		    m->start_mono_ns));
 	else
 		json_null(j, "start_instant");
-	if (nstarted > 0)
-		json_seconds(j, "start_spread_s", (int64_t)(last - first));
+	if (sp.n > 0)
+		json_seconds(j, "start_spread_s", (int64_t)(sp.last - sp.first));
 	else
 		json_null(j, "start_spread_s");
 	json_u64(j, "slaves_expected", m->nslaves);
 	json_u64(j, "slaves_joined", m->njoined);
 	json_begin_array(j, "slaves");
 	TAILQ_FOREACH(s, &m->joined, entry)
-		results_slave(j, m, s, first);
+		results_slave(j, m, s, sp.first);
 	json_end_array(j);
 	json_end_object(j);
 }

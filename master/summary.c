@@ -70,25 +70,6 @@ summary_err(struct master *m, const char *fmt, ...)
 	va_end(ap);
 }
 
-char *
-summary_fmt_seconds(uint64_t ns, char *buf, size_t len)
-{
-	uint64_t	frac = ns % NSEC_PER_SEC;
-	int		digits = 9;
-
-	if (frac == 0) {
-		snprintf(buf, len, "%" PRIu64, (uint64_t)(ns / NSEC_PER_SEC));
-		return buf;
-	}
-	while (frac % 10 == 0) {
-		frac /= 10;
-		digits--;
-	}
-	snprintf(buf, len, "%" PRIu64 ".%0*" PRIu64,
-	    (uint64_t)(ns / NSEC_PER_SEC), digits, frac);
-	return buf;
-}
-
 /* "1.234567": seconds with microseconds, always six digits. */
 static char *
 fmt_duration(const struct proto_result *r, char *buf, size_t len)
@@ -100,15 +81,6 @@ fmt_duration(const struct proto_result *r, char *buf, size_t len)
 	snprintf(buf, len, "%" PRIu64 ".%06" PRIu64, us / 1000000,
 	    us % 1000000);
 	return buf;
-}
-
-/* The slave's start on the master's realtime clock (unsigned: may wrap). */
-static uint64_t
-summary_aligned_start(const struct peer *s)
-{
-	if (s->kind != PEER_KIND_OURS)
-		return s->res.start_real_ns;
-	return s->res.start_real_ns - (uint64_t)s->off_real_ns;
 }
 
 void
@@ -128,9 +100,9 @@ void
 summary_print(struct master *m)
 {
 	struct peer	*s;
-	uint64_t	 first = 0, last = 0;
 	struct verdict_counts c;
-	unsigned	 n = 0, unknown, nstarted = 0;
+	struct view_spread sp;
+	unsigned	 n = 0, unknown;
 	int		 wname = 4, waddr = 7;
 	char		 start[32], dur[32], status[32], tail[96];
 
@@ -141,16 +113,8 @@ summary_print(struct master *m)
 			wname = l;
 		if ((l = (int)strlen(s->addr)) > waddr)
 			waddr = l;
-		if (verdict_ran(peer_verdict(s))) {
-			uint64_t a = summary_aligned_start(s);
-
-			if (nstarted == 0 || a < first)
-				first = a;
-			if (nstarted == 0 || a > last)
-				last = a;
-			nstarted++;
-		}
 	}
+	view_spread(m, &sp);
 	/* Units in the header: offsets are in µs, durations in seconds. */
 	summary_out(m, "%-*s  %-*s  %10s  %14s  %s", wname, "NAME", waddr,
 	    "ADDRESS", "START(us)", "DURATION(s)", "STATUS");
@@ -160,8 +124,8 @@ summary_print(struct master *m)
 		snprintf(dur, sizeof(dur), "-");
 		if (verdict_ran(peer_verdict(s))) {
 			snprintf(start, sizeof(start), "+%" PRIu64,
-			    (uint64_t)((summary_aligned_start(s) - first) /
-			    NSEC_PER_USEC));
+			    (uint64_t)((view_aligned(s, s->res.start_real_ns) -
+			    sp.first) / NSEC_PER_USEC));
 			fmt_duration(&s->res, dur, sizeof(dur));
 		}
 		summary_out(m, "%-*s  %-*s  %10s  %14s  %s", wname, s->name,
@@ -180,5 +144,5 @@ summary_print(struct master *m)
 	summary_out(m, "%u slaves: %u exited 0, %u failed, %u lost; start spread "
 	    "%" PRIu64 " us%s", n, c.of[VERDICT_EXIT_0],
 	    c.failed - c.of[VERDICT_LOST], c.of[VERDICT_LOST],
-	    (uint64_t)((last - first) / NSEC_PER_USEC), tail);
+	    (uint64_t)((sp.last - sp.first) / NSEC_PER_USEC), tail);
 }

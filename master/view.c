@@ -1,8 +1,10 @@
 /*
  * view.c - what the views share of how a session is shown: the names of
- * its phases and how long a task has run.  Pure reading of the session,
- * for the views.
+ * its phases, how long a task has run, the tasks' starts on the master's
+ * clock and their spread.  Pure reading of the session, for the views.
  */
+#include <string.h>
+
 #include "clock.h"
 #include "master.h"
 
@@ -36,3 +38,34 @@ view_elapsed(const struct peer *s)
 	return s->v.have_report ? s->v.last.elapsed_ns : 0;
 }
 
+/*
+ * A slave's clock (its task's start or finish) on the master's realtime
+ * clock, by the offset the clock sync measured; a 2014 slave has none, its
+ * clock is taken as it is.  Unsigned: it may wrap, differences stay exact.
+ */
+uint64_t
+view_aligned(const struct peer *s, uint64_t slave_real)
+{
+	if (s->kind != PEER_KIND_OURS)
+		return slave_real;
+	return slave_real - (uint64_t)s->off_real_ns;
+}
+
+void
+view_spread(const struct master *m, struct view_spread *sp)
+{
+	const struct peer	*s;
+	uint64_t		 a;
+
+	memset(sp, 0, sizeof(*sp));
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		if (!verdict_ran(peer_verdict(s)))
+			continue;
+		a = view_aligned(s, s->res.start_real_ns);
+		if (sp->n == 0 || a < sp->first)
+			sp->first = a;
+		if (sp->n == 0 || a > sp->last)
+			sp->last = a;
+		sp->n++;
+	}
+}

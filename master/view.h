@@ -82,6 +82,15 @@ struct master_view {
 const char *view_phase_name(int phase);
 /* Nanoseconds the slave's task has run (so far, or in all). */
 uint64_t view_elapsed(const struct peer *);
+/* A slave's realtime clock reading on the master's realtime clock. */
+uint64_t view_aligned(const struct peer *, uint64_t slave_real);
+/* The tasks that ran: their first and last start on the master's clock. */
+struct view_spread {
+	uint64_t	first;
+	uint64_t	last;		/* last - first: the start spread */
+	unsigned	n;		/* 0: none ran, first and last are 0 */
+};
+void	view_spread(const struct master *, struct view_spread *);
 
 /* status.c */
 void	status_init(struct master *);
