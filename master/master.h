@@ -311,6 +311,19 @@ struct master {
 	double			 hb_interval;	/* HEARTBEAT period, seconds */
 };
 
+/* ---- master.c: set up, begun, freed (main.c and the fuzz harness) ---- */
+
+/* Nothing open yet: master_free() is safe from here on. */
+void	master_init(struct master *, struct master_opts *, uint32_t nslaves);
+/* The session file open: -O's and -r's directories (before -d); 0 or -1. */
+int	master_prepare(struct master *, char *err, size_t errlen);
+/* The loop and the parts that live on it: 0, or -1 if no loop. */
+int	master_start(struct master *);
+/* "phase discovery", and discovery starts (its sockets are open). */
+void	master_begin(struct master *);
+/* Whatever phase the session ended in. */
+void	master_free(struct master *);
+
 /* ---- verdict.c: how a slave stands, judged in one place ---- */
 
 enum verdict {
@@ -433,8 +446,6 @@ void	session_peer_done(struct master *, struct peer *);
  */
 void	session_end(struct master *, enum end_cause, const char *why,
 	    const char *bye);
-void	session_begin(struct master *);
-void	session_free(struct master *);
 bool	session_has_room(const struct master *);
 /* Seconds a slave has for an answer that needs no transfer (EXEC_OK). */
 double	session_answer_secs(const struct master *);
