@@ -607,7 +607,7 @@ dialog_error_cb(struct conn *c, const char *why)
 	case PEER_HELLO:
 		log_info("%s: %s (before its hello)", s->label, why);
 		/* So that -w's end says why nobody joined, not just "timed out". */
-		if (strstr(why, "key mismatch") != NULL) {
+		if (s->conn.fault == CONN_FAULT_KEY) {
 			s->m->nmismatch++;
 			snprintf(s->m->mismatch_addr, sizeof(s->m->mismatch_addr),
 			    "%s", s->addr);
