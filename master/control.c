@@ -85,12 +85,10 @@ control_ask(struct master *m)
 	if (m->ask_waiting > 0)
 		return;
 	TAILQ_FOREACH(s, &m->joined, entry) {
-		if (s->kind != PEER_KIND_OURS || !peer_is_open(s) ||
-		    s->conn.failed)
-			continue;
-		s->ask_due = true;
-		m->ask_waiting++;
-		peer_send(s, CMD_REPORT_REQ, NULL, 0);
+		if (peer_ask_report(s)) {
+			s->ask_due = true;
+			m->ask_waiting++;
+		}
 	}
 	ev_timer_stop(m->loop, &m->ask_timer);
 	ev_timer_set(&m->ask_timer, m->ask_waiting > 0 ? VIEW_ASK_WAIT_SECS :

@@ -134,12 +134,10 @@ end_round(struct master *m)
 	e->step = END_REPORTING;
 	e->waiting = 0;
 	TAILQ_FOREACH(s, &m->joined, entry) {
-		if (s->kind != PEER_KIND_OURS || !peer_is_open(s) ||
-		    s->conn.failed)
-			continue;
-		s->report_due = true;
-		e->waiting++;
-		peer_send(s, CMD_REPORT_REQ, NULL, 0);
+		if (peer_ask_report(s)) {
+			s->report_due = true;
+			e->waiting++;
+		}
 	}
 	if (e->waiting == 0) {
 		end_round_soon(m);

@@ -413,6 +413,8 @@ void	peer_free(struct peer *);
 /* Queued; a failure comes later through its connection's error. */
 void	peer_send(struct peer *, uint8_t cmd, const void *, size_t);
 void	peer_send_text(struct peer *, uint8_t cmd, const char *text);
+/* REPORT_REQ to a slave of ours that can still answer: true if sent. */
+bool	peer_ask_report(struct peer *);
 void	peer_close(struct peer *);
 bool	peer_is_open(const struct peer *);
 /* Past its hello (or gone): no longer counted by admit.c's caps. */

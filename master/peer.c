@@ -101,3 +101,12 @@ peer_send_text(struct peer *s, uint8_t cmd, const char *text)
 {
 	peer_send(s, cmd, text, strnlen(text, PROTO_REASON_MAX));
 }
+
+bool
+peer_ask_report(struct peer *s)
+{
+	if (s->kind != PEER_KIND_OURS || !peer_is_open(s) || s->conn.failed)
+		return false;
+	peer_send(s, CMD_REPORT_REQ, NULL, 0);
+	return true;
+}
