@@ -11,6 +11,29 @@
  *
  * Every slave is a struct peer with an explicit state; the session counts
  * slaves as they pass from state to state and moves on when all have.
+ *
+ * The files, each calling only those below it but for the engine's four,
+ * which call one another (the one circle of files, kept to four):
+ *
+ *	main.c		options, the sockets, -d, the signals that end a session
+ *	master.c	a master set up, begun and freed (main and the fuzz harness)
+ *	session.c	the engine: the phases, and session_end(), the one door
+ *	dialog.c	out of a run; what each frame of a slave means; abort,
+ *	control.c	-t, --fail-fast and SIGUSR1; PROBEs, accepted connections
+ *	discovery.c	and -w
+ *	end.c		the end of a run (its last report round, phase done, the
+ *			summary, the exit code, the results), then the campaign's
+ *	status.c display.c summary.c collect.c results.c view.c
+ *			the views (view.h): they observe, the engine calls them
+ *	verdict.c	how a slave stands: one judgement, one table of its words
+ *	peer.c		a slave as we hold it: sending, closing, its deadline
+ *	admit.c names.c sessfile.c check.c
+ *
+ * To add a state or outcome of a slave: enum peer_state and its case in
+ * peer_verdict(), a verdict and its row in verdict.c (words, counts, exit
+ * code).  A cause for a run to end: enum end_cause, its row in end.c (exit
+ * code, summary), one session_end() where it happens.  A member of the
+ * results: results.c, and README's "Results file".
  */
 #ifndef SYNEXEC_MASTER_H
 #define SYNEXEC_MASTER_H
@@ -473,13 +496,5 @@ void	control_run_started(struct master *);
 void	control_abort(struct master *, enum end_cause, const char *why);
 /* A slave failed or was lost: --fail-fast aborts the session. */
 void	control_peer_failed(struct master *, struct peer *);
-
-/* summary.c */
-void	summary_out(struct master *, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	summary_err(struct master *, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	summary_finish_line(struct master *, struct peer *);
-void	summary_print(struct master *);
 
 #endif

@@ -1,11 +1,17 @@
 /*
  * view.h - what the operator sees of a session, while it runs and after.
  *
- *   status.c   REPORTs received, SIGUSR1's round of them, phase lines
- *              ("phase done" too) and -v status lines
+ *   status.c   REPORTs kept, phase lines ("phase done" too), -v status lines
  *   display.c  the live status block on a terminal
+ *   summary.c  the finish lines, the summary table, lines to the user
  *   collect.c  task output: -O DIR/<name>.out, --follow, --output-max
  *   results.c  the -r results file (JSON, written atomically)
+ *   view.c     what they share: phase names, elapsed times, the spread
+ *
+ * The views observe the session: they read it and keep their own state
+ * (struct peer_view, struct master_view), and the engine calls them.  None
+ * calls the session, the dialog, control, discovery or the end, or changes
+ * a slave's state; a slave's standing is verdict.c's to judge.
  *
  * Included by master.h: struct peer holds a struct peer_view, struct
  * master a struct master_view.
@@ -107,6 +113,18 @@ void	status_show(struct master *, bool per_slave);
 /* The run is over (why: how): "phase done: WHY after S s". */
 void	status_end(struct master *, const char *why);
 void	status_cleanup(struct master *);
+
+/* summary.c */
+/* A line to the user on stdout (the log when daemonised), made inert. */
+void	summary_out(struct master *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* The same on stderr, like log_warnx but never cut at the log's length. */
+void	summary_err(struct master *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* "finished: NAME (ADDR): exit 0 after 1.234567 s", as FINISHD comes. */
+void	summary_finish_line(struct master *, struct peer *);
+/* The table, one row per slave, and the totals with the start spread. */
+void	summary_print(struct master *);
 
 /* display.c */
 void	display_init(struct master *);
