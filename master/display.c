@@ -146,8 +146,7 @@ display_draw(struct master *m)
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		/* Keep the last line for "... N more" if some do not fit. */
 		if (lines + 1 >= room && shown + 1 < c.joined) {
-			if (s->state == PEER_STARTING ||
-			    s->state == PEER_RUNNING)
+			if (verdict_is_running(peer_verdict(s)))
 				more_running++;
 			continue;
 		}

@@ -395,6 +395,8 @@ const char *verdict_state_word(enum verdict);
 bool	verdict_ended(enum verdict);
 /* Its task ran: it has start and finish times. */
 bool	verdict_ran(enum verdict);
+/* Its task may run: starting, running, ending (counted as running). */
+bool	verdict_is_running(enum verdict);
 /* It failed: --fail-fast stops there; the exit code is 2 or 3. */
 bool	verdict_is_failure(enum verdict);
 void	verdict_count(const struct master *, struct verdict_counts *);

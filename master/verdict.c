@@ -295,6 +295,12 @@ verdict_ran(enum verdict v)
 }
 
 bool
+verdict_is_running(enum verdict v)
+{
+	return verdict_rows[v].count == COUNT_RUNNING;
+}
+
+bool
 verdict_is_failure(enum verdict v)
 {
 	return verdict_rows[v].severity > 0;

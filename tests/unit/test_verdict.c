@@ -133,6 +133,8 @@ test_words(void **state)
 		assert_int_equal(verdict_ended(v), w->exit_kind >= 0);
 		assert_int_equal(verdict_ran(v), w->ran);
 		assert_int_equal(verdict_is_failure(v), w->severity > 0);
+		assert_int_equal(verdict_is_running(v), w->state ==
+		    PEER_STARTING || w->state == PEER_RUNNING);
 		if (w->finish != NULL)
 			assert_string_equal(verdict_finish_words(&s, buf,
 			    sizeof(buf)), w->finish);
