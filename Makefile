@@ -98,6 +98,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(UNIT_LINK_OBJS) | deps-check
 	$(CC) $(CPPFLAGS) -Islave -Imaster $(CFLAGS) -o $@ $^ $(LDFLAGS) \
 	    $(LDLIBS) $$(pkg-config --libs cmocka)
 
+# test_verdict: the master's verdict table, alone (master/verdict.o).
+$(BUILD)/tests/test_verdict: tests/unit/test_verdict.c $(BUILD)/master/verdict.o \
+    $(COMMON_OBJS) | deps-check
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Imaster $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS) \
+	    $$(pkg-config --libs cmocka)
+
 check: deps-check
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) bench-tools fuzz-if-clang
 	@tests/run --bindir $(OUT) --unit "$(UNIT_BINS)"

@@ -311,6 +311,7 @@ auth_hello_receive(struct auth_session *as, const uint8_t *p, size_t len,
 		    AUTH_KEYID_LEN);
 		snprintf(why, whylen, "key mismatch: the peer's key is %s, "
 		    "ours is %s", peer_id, our_id);
+		as->mismatch = true;
 		return -1;
 	}
 	/* Our own hello sent back: a reflection, not a peer. */
@@ -392,6 +393,7 @@ auth_proof_check(struct auth_session *as, const uint8_t *p, size_t len,
 		snprintf(why, whylen, "key mismatch: the peer's proof does not "
 		    "match our key (another key, or a forged or replayed "
 		    "handshake)");
+		as->mismatch = true;
 		return -1;
 	}
 	as->established = true;

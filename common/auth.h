@@ -54,6 +54,7 @@ struct auth_session {
 	uint8_t		peer_hello[AUTH_HELLO_LEN];
 	bool		have_peer_hello;
 	bool		established;	/* the peer's proof verified */
+	bool		mismatch;	/* a -1 said: another key */
 	uint8_t		auth_key[32];	/* proofs (HMAC-SHA-256) */
 	uint8_t		tx_key[32];	/* records we send */
 	uint8_t		rx_key[32];	/* records we receive */
@@ -82,14 +83,18 @@ void	auth_session_wipe(struct auth_session *);
 
 /*
  * The peer's AUTH_HELLO.  Returns 0 (the proof can be made), or -1 with why:
- * a wrong length or version, or another key ("key mismatch: ...").
+ * a wrong length or version, or another key ("key mismatch: ...", and
+ * mismatch set).
  */
 int	auth_hello_receive(struct auth_session *, const uint8_t *p, size_t len,
 	    char *why, size_t whylen);
 /* Our AUTH_PROOF payload (after auth_hello_receive). */
 void	auth_proof_make(const struct auth_session *,
 	    uint8_t out[AUTH_PROOF_LEN]);
-/* The peer's AUTH_PROOF; 0 and established, or -1 ("key mismatch: ..."). */
+/*
+ * The peer's AUTH_PROOF; 0 and established, or -1 with why (a proof that
+ * does not match our key: "key mismatch: ...", and mismatch set).
+ */
 int	auth_proof_check(struct auth_session *, const uint8_t *p, size_t len,
 	    char *why, size_t whylen);
 

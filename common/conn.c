@@ -82,14 +82,21 @@ conn_pause_read(struct conn *c, bool paused)
 
 /* Remember the first error and have the loop report it from conn_write_cb. */
 static void
-conn_fail(struct conn *c, const char *why)
+conn_fail_as(struct conn *c, enum conn_fault fault, const char *why)
 {
 	if (c->failed)
 		return;
 	c->failed = true;
+	c->fault = fault;
 	snprintf(c->fail_why, sizeof(c->fail_why), "%s", why);
 	ev_io_stop(c->loop, &c->rio);
 	ev_feed_event(c->loop, &c->wio, EV_CUSTOM);
+}
+
+static void
+conn_fail(struct conn *c, const char *why)
+{
+	conn_fail_as(c, CONN_FAULT_OTHER, why);
 }
 
 /*
@@ -266,10 +273,13 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	/* A partial frame is held: read only what completes the window. */
 	n = conn_read(c, conn_scratch + held, sizeof(conn_scratch) - held);
 	if (n == 0) {
-		conn_fail(c, c->keyed != NULL && !conn_authenticated(c) ?
-		    "connection closed by the peer during the key handshake "
-		    "(key mismatch? the peer may have another key, no key, or "
-		    "be a 2014 peer)" : "connection closed by peer");
+		if (c->keyed != NULL && !conn_authenticated(c))
+			conn_fail_as(c, CONN_FAULT_KEY, "connection closed by "
+			    "the peer during the key handshake (key mismatch? "
+			    "the peer may have another key, no key, or be a "
+			    "2014 peer)");
+		else
+			conn_fail(c, "connection closed by peer");
 		return;
 	}
 	if (n == -1) {
@@ -465,7 +475,7 @@ conn_keyed_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	snprintf(why, sizeof(why), "key mismatch? no key handshake within "
 	    "%.0f s: the peer has no key, or is a 2014 peer", AUTH_HANDSHAKE_SECS);
-	conn_fail(k->c, why);
+	conn_fail_as(k->c, CONN_FAULT_KEY, why);
 }
 
 /*
@@ -473,10 +483,11 @@ conn_keyed_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
  * check usually fails at the same time) and end the connection.  -1.
  */
 static int
-conn_keyed_refuse(struct conn *c, const char *why, const char *to_peer)
+conn_keyed_refuse(struct conn *c, enum conn_fault fault, const char *why,
+    const char *to_peer)
 {
 	(void)conn_send_plain(c, CMD_ERROR, to_peer, strlen(to_peer));
-	conn_fail(c, why);
+	conn_fail_as(c, fault, why);
 	return -1;
 }
 
@@ -506,22 +517,23 @@ conn_judge(struct conn *c, const struct proto_hdr *h, bool sealed)
 		case CMD_ERROR:
 			return 0;
 		case CMD_SEALED:
-			return conn_keyed_refuse(c, "a sealed record before the "
-			    "key handshake ended", "key handshake refused");
+			return conn_keyed_refuse(c, CONN_FAULT_OTHER, "a sealed "
+			    "record before the key handshake ended",
+			    "key handshake refused");
 		default:
 			snprintf(why, sizeof(why), "key mismatch: the peer has "
 			    "no key (it sent %s before any key handshake: a "
 			    "peer without -k, or a 2014 peer)",
 			    proto_cmd_name(h->command));
-			return conn_keyed_refuse(c, why, "key mismatch: a key "
-			    "is required here (-k FILE)");
+			return conn_keyed_refuse(c, CONN_FAULT_KEY, why,
+			    "key mismatch: a key is required here (-k FILE)");
 		}
 	}
 	if (!sealed && conn_cmd_keyed(h->command))
-		return conn_keyed_refuse(c, "key mismatch: the peer wants a "
-		    "keyed session (it sent AUTH_HELLO) and we have no key "
-		    "(-k FILE)", "key mismatch: no key here (give both sides "
-		    "the same -k FILE)");
+		return conn_keyed_refuse(c, CONN_FAULT_KEY, "key mismatch: "
+		    "the peer wants a keyed session (it sent AUTH_HELLO) and "
+		    "we have no key (-k FILE)", "key mismatch: no key here "
+		    "(give both sides the same -k FILE)");
 	return c->on_header != NULL ? c->on_header(c, h) : 0;
 }
 
@@ -622,9 +634,10 @@ conn_keyed_handshake(struct conn *c, const struct proto_hdr *h,
 	case CMD_AUTH_HELLO:
 		if (auth_hello_receive(&k->as, p, h->datalen, why,
 		    sizeof(why)) == -1)
-			return conn_keyed_refuse(c, why, strncmp(why,
-			    "key mismatch", 12) == 0 ? "key mismatch: the keys "
-			    "differ" : "key handshake refused");
+			return conn_keyed_refuse(c, k->as.mismatch ?
+			    CONN_FAULT_KEY : CONN_FAULT_OTHER, why,
+			    k->as.mismatch ? "key mismatch: the keys differ" :
+			    "key handshake refused");
 		auth_proof_make(&k->as, proof);
 		(void)conn_send_plain(c, CMD_AUTH_PROOF, proof, sizeof(proof));
 		sodium_memzero(proof, sizeof(proof));
@@ -632,7 +645,8 @@ conn_keyed_handshake(struct conn *c, const struct proto_hdr *h,
 	case CMD_AUTH_PROOF:
 		if (auth_proof_check(&k->as, p, h->datalen, why,
 		    sizeof(why)) == -1)
-			return conn_keyed_refuse(c, why,
+			return conn_keyed_refuse(c, k->as.mismatch ?
+			    CONN_FAULT_KEY : CONN_FAULT_OTHER, why,
 			    "key mismatch: your proof does not match our key");
 		ev_timer_stop(c->loop, &k->timer);
 		log_debug("%s: the peer proved the key; frames sealed from now "
@@ -650,11 +664,13 @@ conn_keyed_handshake(struct conn *c, const struct proto_hdr *h,
 		proto_reason_copy(text, sizeof(text), p, h->datalen);
 		snprintf(why, sizeof(why), "the peer refused the key handshake: "
 		    "%.140s", h->datalen > 0 ? text : "no reason given");
-		conn_fail(c, why);
+		/* Its reason is its own to say, not ours to read. */
+		conn_fail_as(c, CONN_FAULT_KEY, why);
 		return -1;
 	default:
 		/* conn_judge() let nothing else through. */
-		return conn_keyed_refuse(c, "key handshake: unexpected frame",
+		return conn_keyed_refuse(c, CONN_FAULT_OTHER,
+		    "key handshake: unexpected frame",
 		    "key handshake refused");
 	}
 }

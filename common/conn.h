@@ -24,10 +24,20 @@
 struct conn;
 struct conn_keyed;	/* conn.c: a keyed connection's handshake and records */
 
+/* What kind of failure a connection's error is (conn->fault). */
+enum conn_fault {
+	CONN_FAULT_OTHER = 0,	/* closed, I/O, a bad frame, a full queue */
+	CONN_FAULT_KEY,		/* the key handshake failed or never came:
+				 * another key, no key, or a 2014 peer */
+};
+
 /* Return 0 to go on reading, -1 if the owner closed the connection. */
 typedef int	(*conn_frame_cb)(struct conn *, const struct proto_hdr *,
 		    const uint8_t *payload);
-/* The connection failed; why says how ("connection closed by peer", ...). */
+/*
+ * The connection failed; why says how ("connection closed by peer", ...),
+ * for people; the connection's fault says what kind, for the owner.
+ */
 typedef void	(*conn_error_cb)(struct conn *, const char *why);
 /* The output queue drained below half its limit: room to stream more. */
 typedef void	(*conn_drain_cb)(struct conn *);
@@ -55,6 +65,7 @@ struct conn {
 	conn_header_cb		 on_header;	/* conn_on_header(); may be NULL */
 	bool			 failed;	/* an error is pending for on_error */
 	char			 fail_why[256];
+	enum conn_fault		 fault;		/* set with failed */
 	uint64_t		 frames_in;
 	/* The peer's extension version (hello, WELCOME); 0: not known. */
 	uint16_t		 peer_ext_version;

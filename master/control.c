@@ -1,6 +1,7 @@
 /*
- * control.c - ending a session early: SIGINT, SIGTERM and SIGHUP (a lost
- * terminal), the -t limit on the run phase, and --fail-fast.
+ * control.c - the operator's hand on a session: SIGINT, SIGTERM and SIGHUP
+ * (a lost terminal) end it early, as the -t limit on the run phase and
+ * --fail-fast do; SIGUSR1 asks every slave for a report and shows them.
  *
  * Before the run phase nothing runs yet: an abort releases every slave with
  * BYE (a slave kills a task that is armed but not started) and exits.  In the
@@ -25,11 +26,14 @@
 #include "clock.h"
 #include "log.h"
 #include "master.h"
+#include "numparse.h"
 
 #define CONTROL_NAMES_MAX	8	/* slaves named in "still waiting for" */
 
 static void	control_timeout_cb(struct ev_loop *, ev_timer *, int);
 static void	control_abort_log_cb(struct ev_loop *, ev_timer *, int);
+static void	control_usr1_cb(struct ev_loop *, ev_signal *, int);
+static void	control_ask_cb(struct ev_loop *, ev_timer *, int);
 
 void
 control_init(struct master *m)
@@ -38,11 +42,21 @@ control_init(struct master *m)
 	    (double)NSEC_PER_SEC;
 	m->hb_interval = live_interval(m->hb_timeout);
 	m->aborting = false;
-	m->abort_code = 4;
+	m->abort_cause = END_ABORTED;
 	ev_init(&m->timeout_timer, control_timeout_cb);
 	ev_init(&m->abort_timer, control_abort_log_cb);
+	ev_init(&m->ask_timer, control_ask_cb);
+	ev_signal_init(&m->usr1, control_usr1_cb, SIGUSR1);
 }
 
+/* The loop exists: SIGUSR1 is ours (its default would end the master). */
+void
+control_start(struct master *m)
+{
+	ev_signal_start(m->loop, &m->usr1);
+}
+
+/* The run's own: -t, and the wait after an abort. */
 void
 control_stop(struct master *m)
 {
@@ -50,6 +64,83 @@ control_stop(struct master *m)
 		return;
 	ev_timer_stop(m->loop, &m->timeout_timer);
 	ev_timer_stop(m->loop, &m->abort_timer);
+}
+
+void
+control_cleanup(struct master *m)
+{
+	if (m->loop == NULL)
+		return;
+	control_stop(m);
+	ev_timer_stop(m->loop, &m->ask_timer);
+	ev_signal_stop(m->loop, &m->usr1);
+}
+
+/* SIGUSR1: REPORT_REQ to every slave of ours, one round at a time. */
+static void
+control_ask(struct master *m)
+{
+	struct peer *s;
+
+	if (m->ask_waiting > 0)
+		return;
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		if (peer_ask_report(s)) {
+			s->ask_due = true;
+			m->ask_waiting++;
+		}
+	}
+	ev_timer_stop(m->loop, &m->ask_timer);
+	ev_timer_set(&m->ask_timer, m->ask_waiting > 0 ? VIEW_ASK_WAIT_SECS :
+	    0., 0.);
+	ev_timer_start(m->loop, &m->ask_timer);
+}
+
+void
+control_answered(struct peer *s)
+{
+	struct master *m = s->m;
+
+	if (!s->ask_due)
+		return;
+	s->ask_due = false;
+	if (m->ask_waiting > 0 && --m->ask_waiting == 0) {
+		/* Shown from the loop, not from inside the frame. */
+		ev_timer_stop(m->loop, &m->ask_timer);
+		ev_timer_set(&m->ask_timer, 0., 0.);
+		ev_timer_start(m->loop, &m->ask_timer);
+	}
+}
+
+/* Every slave asked has answered, or VIEW_ASK_WAIT_SECS went by. */
+static void
+control_ask_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct master	*m = (struct master *)((char *)w -
+			    offsetof(struct master, ask_timer));
+	struct peer	*s;
+
+	(void)loop;
+	(void)revents;
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		if (s->ask_due)
+			log_warnx("%s: no answer to the report request within "
+			    "%.0f s", s->label, VIEW_ASK_WAIT_SECS);
+		s->ask_due = false;
+	}
+	m->ask_waiting = 0;
+	status_show(m, true);
+}
+
+static void
+control_usr1_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct master *m = (struct master *)((char *)w -
+	    offsetof(struct master, usr1));
+
+	(void)loop;
+	(void)revents;
+	control_ask(m);
 }
 
 void
@@ -79,23 +170,23 @@ control_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	snprintf(why, sizeof(why), "timed out: the tasks ran for %s s (-t)",
-	    summary_fmt_seconds(m->opts->timeout_ns, secs, sizeof(secs)));
-	control_abort(m, 4, why);
+	    format_seconds(m->opts->timeout_ns, secs, sizeof(secs)));
+	control_abort(m, END_ABORTED, why);
 }
 
 /* Slaves of ours told to abort whose final FINISHD has not come yet. */
 static bool
-control_awaited(const struct slave *s)
+control_awaited(const struct peer *s)
 {
-	return s->abort_sent && slave_is_open(s) &&
-	    (s->state == SLAVE_STARTING || s->state == SLAVE_RUNNING);
+	return s->abort_sent && peer_is_open(s) &&
+	    (s->state == PEER_STARTING || s->state == PEER_RUNNING);
 }
 
 /* "a (ip:port), b (ip:port) and 3 more" into a malloc'ed string. */
 static char *
 control_awaited_list(struct master *m, unsigned *count)
 {
-	struct slave	*s;
+	struct peer	*s;
 	char		*list = NULL;
 	size_t		 len = 0;
 	FILE		*f;
@@ -136,9 +227,9 @@ control_abort_log_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 void
-control_abort(struct master *m, int code, const char *why)
+control_abort(struct master *m, enum end_cause cause, const char *why)
 {
-	struct slave	*s;
+	struct peer	*s;
 	char		 bye[320], *list;
 	unsigned	 n;
 	double		 longest;
@@ -146,7 +237,7 @@ control_abort(struct master *m, int code, const char *why)
 	if (m->phase == PHASE_DONE || m->aborting)
 		return;
 	m->aborting = true;
-	m->abort_code = code;
+	m->abort_cause = cause;
 	snprintf(m->abort_why, sizeof(m->abort_why), "%s", why);
 	snprintf(bye, sizeof(bye), "session aborted: %s", why);
 	ev_timer_stop(m->loop, &m->timeout_timer);
@@ -154,14 +245,17 @@ control_abort(struct master *m, int code, const char *why)
 	if (m->phase != PHASE_RUN) {
 		/* Nothing runs yet: BYE releases them, armed tasks included. */
 		summary_err(m, "aborted: %s", why);
-		if (!TAILQ_EMPTY(&m->joined))
-			summary_print(m);
-		session_finish(m, code == -1 ? summary_exit_code(m) : code,
-		    bye);
+		/* Its reason: why, or with no slave joined, what BYE says. */
+		session_end(m, cause, TAILQ_EMPTY(&m->joined) ? bye : why, bye);
 		return;
 	}
 
 	summary_err(m, "aborting: %s", why);
+	if (m->end.step == END_REPORTING) {
+		/* Every task is done, their last reports are asked for. */
+		session_end(m, cause, why, "session aborted");
+		return;
+	}
 	/* 2014 slaves waiting for T get no EXEC now. */
 	ev_timer_stop(m->loop, &m->start_timer);
 	/*
@@ -175,31 +269,31 @@ control_abort(struct master *m, int code, const char *why)
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		double grace = (double)s->kill_grace_ns / 1e9;
 
-		if (s->kind != SLAVE_KIND_OURS || !slave_is_open(s) ||
-		    (s->state != SLAVE_STARTING && s->state != SLAVE_RUNNING))
+		if (s->kind != PEER_KIND_OURS || !peer_is_open(s) ||
+		    (s->state != PEER_STARTING && s->state != PEER_RUNNING))
 			continue;
 		s->abort_sent = true;
-		slave_deadline(s, grace + MASTER_ABORT_MARGIN_SECS);
+		peer_deadline(s, grace + MASTER_ABORT_MARGIN_SECS);
 		if (grace > longest)
 			longest = grace;
-		slave_send_text(s, CMD_ABORT, why);
+		peer_send_text(s, CMD_ABORT, why);
 	}
 	m->abort_end = ev_now(m->loop) + longest + MASTER_ABORT_END_SECS;
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		if (m->phase == PHASE_DONE)
 			return;
-		if (s->kind != SLAVE_KIND_2014)
+		if (s->kind != PEER_KIND_2014)
 			continue;
-		if (s->state == SLAVE_READY) {
+		if (s->state == PEER_READY) {
 			/* Armed, but its EXEC was still to come. */
-			s->state = SLAVE_NOSTART;
+			s->state = PEER_NOSTART;
 			snprintf(s->why, sizeof(s->why), "aborted before its "
 			    "start");
-			slave_close(s);
-			session_slave_done(m, s);
-		} else if (s->state == SLAVE_STARTING ||
-		    s->state == SLAVE_RUNNING)
-			slave_drop(s, "aborted: a 2014 slave cannot be told to "
+			peer_close(s);
+			session_peer_done(m, s);
+		} else if (s->state == PEER_STARTING ||
+		    s->state == PEER_RUNNING)
+			dialog_drop(s, "aborted: a 2014 slave cannot be told to "
 			    "stop its task, which may still run");
 	}
 	if (m->phase == PHASE_DONE)
@@ -218,20 +312,7 @@ control_abort(struct master *m, int code, const char *why)
 		ev_timer_start(m->loop, &m->abort_timer);
 	}
 	free(list);
-	/* When the last of them reports, session_slave_done() ends it all. */
-}
-
-double
-control_wait_left(const struct master *m, double secs)
-{
-	double left;
-
-	if (!m->aborting || m->abort_end <= 0)
-		return secs;
-	left = m->abort_end - ev_now(m->loop);
-	if (left < 0)
-		left = 0;
-	return left < secs ? left : secs;
+	/* When the last of them reports, session_peer_done() ends the run. */
 }
 
 void
@@ -244,55 +325,23 @@ control_signal(struct master *m, int signum)
 	if (m->aborting) {
 		summary_err(m, "%s again: exiting now; the slaves stop their "
 		    "tasks as their connections close", name);
-		if (m->phase == PHASE_RUN)
-			summary_print(m);
-		session_finish(m, 4, "session aborted");
+		session_end(m, END_FORCED, m->abort_why, "session aborted");
 		return;
 	}
 	snprintf(why, sizeof(why), "interrupted by %s", name);
-	control_abort(m, 4, why);
-}
-
-bool
-control_is_failure(const struct slave *s)
-{
-	if (s == NULL)
-		return false;
-	switch (s->state) {
-	case SLAVE_LOST:
-	case SLAVE_NOSTART:
-	case SLAVE_REFUSED:
-		return true;
-	default:
-		break;
-	}
-	return s->have_result && s->res.exit_kind != EXIT_KIND_UNKNOWN &&
-	    !(s->res.exit_kind == EXIT_KIND_EXITED && s->res.exit_value == 0);
+	control_abort(m, END_ABORTED, why);
 }
 
 void
-control_slave_failed(struct master *m, struct slave *s)
+control_peer_failed(struct master *m, struct peer *s)
 {
 	char what[PROTO_REASON_MAX + 64], why[sizeof(what) + sizeof(s->label) + 16];
 
 	if (!m->opts->fail_fast || m->aborting || m->phase == PHASE_DONE ||
 	    s == NULL)
 		return;
-	if (s->state == SLAVE_LOST)
-		snprintf(what, sizeof(what), "was lost (%.1000s)", s->why);
-	else if (s->state == SLAVE_NOSTART)
-		snprintf(what, sizeof(what), "could not start (%.1000s)", s->why);
-	else if (s->state == SLAVE_REFUSED)
-		snprintf(what, sizeof(what), "refused the configuration (%.1000s)",
-		    s->why);
-	else if (s->res.exit_kind == EXIT_KIND_EXITED)
-		snprintf(what, sizeof(what), "exited %d", s->res.exit_value);
-	else if (s->res.exit_kind == EXIT_KIND_SIGNALED)
-		snprintf(what, sizeof(what), "was killed by signal %d",
-		    s->res.exit_value);
-	else
-		snprintf(what, sizeof(what), "did not start");
-	snprintf(why, sizeof(why), "--fail-fast: %s %s", s->label, what);
-	/* The exit code is the summary's: 2 or 3, as the failure says. */
-	control_abort(m, -1, why);
+	snprintf(why, sizeof(why), "--fail-fast: %s %s", s->label,
+	    verdict_blame(s, what, sizeof(what)));
+	/* The exit code is the verdicts': 2 or 3, as the failure says. */
+	control_abort(m, END_FAIL_FAST, why);
 }

@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "log.h"
 #include "master.h"
+#include "numparse.h"
 
 #define DISCOVERY_ACCEPT_BURST	256	/* accepts per wakeup, then others run */
 #define DISCOVERY_ANNOUNCE_BURST 64	/* announce datagrams per wakeup */
@@ -276,7 +277,7 @@ discovery_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			close(fd);
 			continue;
 		}
-		(void)slave_new(m, fd, &sin);
+		(void)dialog_accept(m, fd, &sin);
 	}
 }
 
@@ -396,13 +397,13 @@ discovery_tcp_probe_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct master	*m = (struct master *)((char *)w -
 			    offsetof(struct master, tcp_probe_timer));
-	struct slave	*s;
+	struct peer	*s;
 
 	(void)loop;
 	(void)revents;
 	TAILQ_FOREACH(s, &m->joined, entry)
-		if (slave_is_open(s))
-			slave_send(s, CMD_PROBE, NULL, 0);
+		if (peer_is_open(s))
+			peer_send(s, CMD_PROBE, NULL, 0);
 }
 
 static void
@@ -432,7 +433,7 @@ discovery_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 discovery_timed_out(struct master *m)
 {
-	struct slave	*s;
+	struct peer	*s;
 	char		*list = NULL, secs[32];
 	size_t		 len = 0;
 	FILE		*f;
@@ -454,8 +455,8 @@ discovery_timed_out(struct master *m)
 		fclose(f);
 	}
 	summary_err(m, "discovery timed out after %s s: %u of %u slaves joined%s",
-	    summary_fmt_seconds(m->opts->wait_ns, secs, sizeof(secs)), m->njoined,
+	    format_seconds(m->opts->wait_ns, secs, sizeof(secs)), m->njoined,
 	    m->nslaves, list != NULL ? list : "");
 	free(list);
-	session_finish(m, 5, "discovery timed out");
+	session_end(m, END_DISCOVERY, "discovery timed out", NULL);
 }

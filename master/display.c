@@ -110,8 +110,8 @@ display_line(FILE *f, unsigned width, const char *fmt, ...)
 static void
 display_draw(struct master *m)
 {
-	struct view_counts	 c;
-	struct slave		*s;
+	struct verdict_counts	 c;
+	struct peer		*s;
 	unsigned		 rows, cols, width, room, lines = 0, shown = 0;
 	unsigned		 more_running = 0;
 	int			 wname = 4;
@@ -129,11 +129,11 @@ display_draw(struct master *m)
 	width = cols > 1 ? cols - 1 : 1;
 	/* Never more lines than the screen less one: no scrolling. */
 	room = rows > 1 ? rows - 1 : 1;
-	view_counts(m, &c);
+	verdict_count(m, &c);
 	if (m->v.drawn > 0)
 		fprintf(f, "\r\033[%uA", m->v.drawn);
 	display_line(f, width, "synexec %s %.1f s | joined %u/%u | running %u "
-	    "| finished %u | failed %u", report_phase_name((int)m->phase),
+	    "| finished %u | failed %u", view_phase_name((int)m->phase),
 	    now > t0 ? (double)(now - t0) / 1e9 : 0., c.joined, m->nslaves,
 	    c.running, c.finished, c.failed);
 	lines++;
@@ -146,16 +146,15 @@ display_draw(struct master *m)
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		/* Keep the last line for "... N more" if some do not fit. */
 		if (lines + 1 >= room && shown + 1 < c.joined) {
-			if (s->state == SLAVE_STARTING ||
-			    s->state == SLAVE_RUNNING)
+			if (verdict_is_running(peer_verdict(s)))
 				more_running++;
 			continue;
 		}
 		if (lines >= room)
 			break;
 		display_line(f, width, "  %-*.*s %-11s %7.1f s  %s", wname,
-		    wname, s->name, view_slave_state(s, st, sizeof(st)),
-		    (double)view_slave_elapsed(s) / 1e9,
+		    wname, s->name, verdict_word(s, st, sizeof(st)),
+		    (double)view_elapsed(s) / 1e9,
 		    s->v.have_report ? s->v.last.progress : "");
 		lines++;
 		shown++;

@@ -202,8 +202,7 @@ main(int argc, char **argv)
 	 * What a start would find wrong here, all of it said, not only the
 	 * first: -n stops after this, a start goes on only if all is well.
 	 */
-	m.sf.fd = -1;
-	m.listen_fd = m.udp_fd = m.spare_fd = m.announce_fd = -1;
+	master_init(&m, &opts, (uint32_t)nslaves);
 	nbad = opt_requires_check(opt_master, &opts, &org);
 	if (opts.c.key_file != NULL) {
 		if (auth_key_load(opts.c.key_file, &key, err, sizeof(err)) ==
@@ -229,15 +228,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	m.opts = &opts;
-	control_init(&m);
-	m.nslaves = (uint32_t)nslaves;
-	m.phase = PHASE_DISCOVERY;
-	TAILQ_INIT(&m.pending);
-	TAILQ_INIT(&m.joined);
 	/* Before -d: a bad -O or -r fails here, on the terminal. */
-	if (output_init(&m, err, sizeof(err)) == -1 ||
-	    results_init(&m, err, sizeof(err)) == -1) {
+	if (master_prepare(&m, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto out;
 	}
@@ -291,12 +283,10 @@ main(int argc, char **argv)
 	if (opts.c.daemon && chdir("/") == -1)
 		log_warn("chdir /");
 
-	/* Our own loop: the default loop would reap children by itself. */
-	if ((m.loop = ev_loop_new(EVFLAG_AUTO)) == NULL) {
+	if (master_start(&m) == -1) {
 		log_warnx("cannot create the event loop");
 		goto out;
 	}
-	ev_init(&m.start_timer, NULL);
 	ev_signal_init(&m.sigint, master_signal_cb, SIGINT);
 	ev_signal_init(&m.sigterm, master_signal_cb, SIGTERM);
 	/* The terminal went away (ssh closed): end as for SIGTERM, results kept. */
@@ -311,14 +301,14 @@ main(int argc, char **argv)
 	    opts.c.session, m.nslaves, m.sf.command,
 	    (unsigned long long)m.sf.payload_size);
 
-	session_begin(&m);
+	master_begin(&m);
 	ev_run(m.loop, 0);
 	code = m.exit_code;
 
 out:
 	if (ready_fd != -1)
 		close(ready_fd);	/* the parent exits 1 */
-	session_free(&m);
+	master_free(&m);
 	auth_key_wipe(&key);
 	master_opts_free(&opts);
 	/* What the session left open (the log file of --log or syslog aside). */

@@ -4,13 +4,36 @@
  * The master is one libev loop driving one session through its phases:
  *
  *	discovery	UDP PROBE broadcasts, TCP hellos, clock sync (discovery.c,
- *			slave_conn.c)
+ *			dialog.c)
  *	configuration	CONF_BEGIN + CONF_DATA streamed, or CONF (session.c)
  *	run		START / EXEC at one instant, results (session.c)
- *	done		summary (summary.c), BYE, exit
+ *	done		the last reports, summary, results file, BYE (end.c)
  *
- * Every slave is a struct slave with an explicit state; the session counts
+ * Every slave is a struct peer with an explicit state; the session counts
  * slaves as they pass from state to state and moves on when all have.
+ *
+ * The files, each calling only those below it but for the engine's four,
+ * which call one another (the one circle of files, kept to four):
+ *
+ *	main.c		options, the sockets, -d, the signals that end a session
+ *	master.c	a master set up, begun and freed (main and the fuzz harness)
+ *	session.c	the engine: the phases, and session_end(), the one door
+ *	dialog.c	out of a run; what each frame of a slave means; abort,
+ *	control.c	-t, --fail-fast and SIGUSR1; PROBEs, accepted connections
+ *	discovery.c	and -w
+ *	end.c		the end of a run (its last report round, phase done, the
+ *			summary, the exit code, the results), then the campaign's
+ *	status.c display.c summary.c collect.c results.c view.c
+ *			the views (view.h): they observe, the engine calls them
+ *	verdict.c	how a slave stands: one judgement, one table of its words
+ *	peer.c		a slave as we hold it: sending, closing, its deadline
+ *	admit.c names.c sessfile.c check.c
+ *
+ * To add a state or outcome of a slave: enum peer_state and its case in
+ * peer_verdict(), a verdict and its row in verdict.c (words, counts, exit
+ * code).  A cause for a run to end: enum end_cause, its row in end.c (exit
+ * code, summary), one session_end() where it happens.  A member of the
+ * results: results.c, and README's "Results file".
  */
 #ifndef SYNEXEC_MASTER_H
 #define SYNEXEC_MASTER_H
@@ -122,37 +145,37 @@ void	names_clear(struct names *);
 
 /* ---- one slave ---- */
 
-enum slave_kind {
-	SLAVE_KIND_UNKNOWN = 0,	/* no hello yet */
-	SLAVE_KIND_OURS,	/* hello with the SYNX extension block */
-	SLAVE_KIND_2014,	/* empty hello */
+enum peer_kind {
+	PEER_KIND_UNKNOWN = 0,	/* no hello yet */
+	PEER_KIND_OURS,		/* hello with the SYNX extension block */
+	PEER_KIND_2014,		/* empty hello */
 };
 
-enum slave_state {
-	SLAVE_HELLO,		/* connected, its hello awaited */
-	SLAVE_SYNC,		/* ours: WELCOME sent, PING/PONG under way */
-	SLAVE_JOINED,		/* in the session, waiting for the others */
-	SLAVE_CONF,		/* configuration sent (or streaming), answer awaited */
-	SLAVE_READY,		/* CONF_OK: armed, the start awaited */
-	SLAVE_REFUSED,		/* CONF_NO */
-	SLAVE_STARTING,		/* START or EXEC sent, EXEC_OK awaited */
-	SLAVE_RUNNING,		/* EXEC_OK, FINISHD awaited */
-	SLAVE_FINISHED,		/* FINISHD received */
-	SLAVE_NOSTART,		/* EXEC_NO: could not start */
-	SLAVE_LOST,		/* dropped after discovery */
+enum peer_state {
+	PEER_HELLO,		/* connected, its hello awaited */
+	PEER_SYNC,		/* ours: WELCOME sent, PING/PONG under way */
+	PEER_JOINED,		/* in the session, waiting for the others */
+	PEER_CONF,		/* configuration sent (or streaming), answer awaited */
+	PEER_READY,		/* CONF_OK: armed, the start awaited */
+	PEER_REFUSED,		/* CONF_NO */
+	PEER_STARTING,		/* START or EXEC sent, EXEC_OK awaited */
+	PEER_RUNNING,		/* EXEC_OK, FINISHD awaited */
+	PEER_FINISHED,		/* FINISHD received */
+	PEER_NOSTART,		/* EXEC_NO: could not start */
+	PEER_LOST,		/* dropped after discovery */
 };
 
 struct master;
 
-struct slave {
-	TAILQ_ENTRY(slave)	 entry;
+struct peer {
+	TAILQ_ENTRY(peer)	 entry;
 	struct master		*m;
 	struct conn		 conn;
 	ev_timer		 timer;		/* the deadline of what it owes us */
 	double			 deadline_secs;	/* ... set to this (for the log) */
 	struct live		 live;		/* heartbeats, silence (live.c) */
-	enum slave_kind		 kind;
-	enum slave_state	 state;
+	enum peer_kind		 kind;
+	enum peer_state		 state;
 	bool			 welcomed;	/* ours, got WELCOME: say BYE */
 	bool			 admitted;	/* counted by admit.c until its hello */
 	bool			 named;		/* its name is in m->names */
@@ -177,17 +200,19 @@ struct slave {
 	uint64_t		 conf_sent;	/* payload bytes queued */
 
 	/* outcome */
-	enum slave_state	 lost_in;	/* state when lost */
+	enum peer_state		 lost_in;	/* state when lost */
 	char			 why[PROTO_REASON_MAX + 64];	/* refusal, loss */
 	bool			 have_result;
 	struct proto_result	 res;	/* 2014: times only, EXIT_KIND_UNKNOWN */
-	struct slave_view	 v;	/* reports, output (view.h) */
+	struct peer_view	 v;	/* reports, output (view.h) */
 	bool			 abort_sent;	/* ABORT sent, FINISHD awaited */
+	bool			 report_due;	/* its last REPORT (end.c) */
+	bool			 ask_due;	/* SIGUSR1's REPORT (control.c) */
 	uint64_t		 kill_grace_ns;	/* its --kill-grace (KILL_GRACE) */
 	bool			 grace_told;	/* KILL_GRACE came */
 };
 
-TAILQ_HEAD(slave_list, slave);
+TAILQ_HEAD(peer_list, peer);
 
 /* admit.c: the connections not past their hello, by source address */
 struct admit_ent;
@@ -201,6 +226,38 @@ struct admit {
 };
 
 /* ---- the session ---- */
+
+/* Why a run ended (end.c says what each means for the exit code). */
+enum end_cause {
+	END_COMPLETE,	/* every slave is done: the verdicts' exit code */
+	END_ABORTED,	/* SIGINT, SIGTERM, SIGHUP or -t: 4 */
+	END_FAIL_FAST,	/* --fail-fast: the verdicts' exit code, 2 or 3 */
+	END_FORCED,	/* a second signal: 4 at once, no last report round */
+	END_REFUSED,	/* a slave refused the configuration: 3 */
+	END_ALL_LOST,	/* no slave left to start: 3 */
+	END_TOO_LARGE,	/* the session file too large for a 2014 slave: 3 */
+	END_DISCOVERY,	/* -w expired before SLAVES joined: 5 */
+	END_LOCAL,	/* a local error (the session file unreadable): 1 */
+};
+
+enum end_step {
+	END_NONE,	/* the run goes on */
+	END_REPORTING,	/* its last report round is out */
+	END_OVER,	/* its summary and results are out */
+};
+
+/* end.c: how the run ended. */
+struct end {
+	enum end_step		 step;
+	enum end_cause		 cause;
+	char			 why[256];	/* "phase done: WHY", reason */
+	char			 bye[320];	/* BYE's text */
+	int			 code;		/* the run's exit code, once over */
+	const char		*outcome;	/* the results' outcome, once over */
+	ev_timer		 round_timer;	/* the last report round's end */
+	uint32_t		 waiting;	/* its answers still due */
+	double			 round_secs;	/* how long it may wait */
+};
 
 enum master_phase {
 	PHASE_DISCOVERY,
@@ -217,7 +274,7 @@ struct master {
 	struct names		 names;		/* slave names in use (names.c) */
 	uint32_t		 nslaves;	/* SLAVES */
 	enum master_phase	 phase;
-	int			 exit_code;
+	int			 exit_code;	/* the campaign's (end.c) */
 	bool			 log_stderr;	/* errors go to our stderr */
 	bool			 out_log;	/* daemon: results go to the log */
 
@@ -240,8 +297,8 @@ struct master {
 	struct admit		 admit;		/* admit.c */
 
 	/* slaves */
-	struct slave_list	 pending;	/* HELLO and SYNC */
-	struct slave_list	 joined;	/* in join order */
+	struct peer_list	 pending;	/* HELLO and SYNC */
+	struct peer_list	 joined;	/* in join order */
 	uint32_t		 njoined;
 	uint32_t		 nsyncing;
 	/* Refused for "key mismatch" before their hello: named at -w's end. */
@@ -261,17 +318,103 @@ struct master {
 	ev_signal		 sighup;
 	struct master_view	 v;	/* display, reports, output, results */
 
+	struct end		 end;
+
 	/* control.c: abort, -t, --fail-fast */
 	bool			 aborting;
-	int			 abort_code;	/* exit code, -1: the summary's */
+	enum end_cause		 abort_cause;	/* END_ABORTED, END_FAIL_FAST */
 	char			 abort_why[256];
 	ev_timer		 timeout_timer;	/* -t */
 	ev_timer		 abort_timer;	/* "still waiting for ..." */
+	ev_signal		 usr1;		/* SIGUSR1: reports now, shown */
+	ev_timer		 ask_timer;	/* their answers, at most */
+	uint32_t		 ask_waiting;
 	ev_tstamp		 abort_end;	/* the abort's wait ends by then */
-	double			 final_wait;	/* the last report round's, s */
 	double			 hb_timeout;	/* --heartbeat-timeout, seconds */
 	double			 hb_interval;	/* HEARTBEAT period, seconds */
 };
+
+/* ---- master.c: set up, begun, freed (main.c and the fuzz harness) ---- */
+
+/* Nothing open yet: master_free() is safe from here on. */
+void	master_init(struct master *, struct master_opts *, uint32_t nslaves);
+/* The session file open: -O's and -r's directories (before -d); 0 or -1. */
+int	master_prepare(struct master *, char *err, size_t errlen);
+/* The loop and the parts that live on it: 0, or -1 if no loop. */
+int	master_start(struct master *);
+/* "phase discovery", and discovery starts (its sockets are open). */
+void	master_begin(struct master *);
+/* Whatever phase the session ended in. */
+void	master_free(struct master *);
+
+/* ---- verdict.c: how a slave stands, judged in one place ---- */
+
+enum verdict {
+	VERDICT_JOINING,	/* its hello or clock sync under way */
+	VERDICT_JOINED,		/* waiting for the others */
+	VERDICT_CONFIGURING,	/* its configuration's answer awaited */
+	VERDICT_ARMED,		/* configured, its start awaited */
+	VERDICT_STARTING,	/* START or EXEC sent */
+	VERDICT_RUNNING,	/* its task runs */
+	VERDICT_ENDING,		/* its task ended (its REPORT said), FINISHD due */
+	VERDICT_EXIT_0,		/* its task exited 0 */
+	VERDICT_UNKNOWN,	/* its task ended, status unknown (2014): fine */
+	VERDICT_EXIT,		/* its task exited non-zero */
+	VERDICT_SIGNAL,		/* its task was killed by a signal */
+	VERDICT_ABORTED,	/* its task ended after our ABORT, not with 0 */
+	VERDICT_EXEC_FAILED,	/* its task could not be started (FINISHD) */
+	VERDICT_NOSTART,	/* it could not start its task (EXEC_NO) */
+	VERDICT_REFUSED,	/* it refused the configuration (CONF_NO) */
+	VERDICT_LOST,		/* lost after it joined */
+	VERDICT_COUNT
+};
+
+/* The joined slaves by verdict, and the counts shown. */
+struct verdict_counts {
+	unsigned	joined;
+	unsigned	armed;		/* configured, not started */
+	unsigned	running;	/* starting, running, ending */
+	unsigned	finished;	/* ended well (exit 0, or 2014 unknown) */
+	unsigned	failed;		/* ended badly, refused, lost */
+	int		worst;		/* the highest severity: 0, 2 or 3 */
+	unsigned	of[VERDICT_COUNT];
+};
+
+enum verdict peer_verdict(const struct peer *);
+/* "running", "exit 0", "signal 9", "lost": the display, -v, exit_status. */
+const char *verdict_word(const struct peer *, char *buf, size_t len);
+/* The summary's STATUS column: "not started", "running", "unknown"... */
+const char *verdict_summary_word(const struct peer *, char *buf, size_t len);
+/* After "finished: NAME: ": "exit 0", "killed by signal 9"... */
+const char *verdict_finish_words(const struct peer *, char *buf, size_t len);
+/* After "--fail-fast: NAME ": "exited 1", "was lost (why)"... */
+const char *verdict_blame(const struct peer *, char *buf, size_t len);
+/* The results' "state": "joined", "armed", "running", "finished"... */
+const char *verdict_state_word(enum verdict);
+/* It has its result (FINISHD): exit_status, exit_code, signal. */
+bool	verdict_ended(enum verdict);
+/* Its task ran: it has start and finish times. */
+bool	verdict_ran(enum verdict);
+/* Its task may run: starting, running, ending (counted as running). */
+bool	verdict_is_running(enum verdict);
+/* It failed: --fail-fast stops there; the exit code is 2 or 3. */
+bool	verdict_is_failure(enum verdict);
+void	verdict_count(const struct master *, struct verdict_counts *);
+
+/* ---- end.c: the end of a run, then of the campaign ---- */
+
+void	end_init(struct master *);
+/*
+ * From session_end() only: the last report round (in the run phase), then
+ * "phase done", the summary, the exit code, the results, campaign_end().
+ * While the round is out a later cause takes the place of the first.
+ */
+void	run_end(struct master *, enum end_cause, const char *why,
+	    const char *bye);
+/* A slave answered its last REPORT_REQ, or will not (its connection went). */
+void	end_answered(struct peer *);
+/* BYE to every slave, every connection closed, the loop broken. */
+void	campaign_end(struct master *);
 
 /* discovery.c */
 int	discovery_open(struct master *, char *err, size_t errlen);
@@ -290,71 +433,70 @@ bool	admit_take(struct master *, int fd, const struct sockaddr_in *sin);
 void	admit_leave(struct master *, struct in_addr);
 void	admit_free(struct master *);
 
-/* slave_conn.c */
-struct slave *slave_new(struct master *, int fd, const struct sockaddr_in *);
-void	slave_free(struct slave *);
-void	slave_send(struct slave *, uint8_t cmd, const void *, size_t);
-void	slave_send_text(struct slave *, uint8_t cmd, const char *text);
-void	slave_close(struct slave *);
-bool	slave_is_open(const struct slave *);
-/* Drop a slave for a reason: freed during discovery, marked lost later. */
-void	slave_drop(struct slave *, const char *why);
+/* peer.c: a slave as we hold it */
+void	peer_free(struct peer *);
+/* Queued; a failure comes later through its connection's error. */
+void	peer_send(struct peer *, uint8_t cmd, const void *, size_t);
+void	peer_send_text(struct peer *, uint8_t cmd, const char *text);
+/* REPORT_REQ to a slave of ours that can still answer: true if sent. */
+bool	peer_ask_report(struct peer *);
+void	peer_close(struct peer *);
+bool	peer_is_open(const struct peer *);
+/* Past its hello (or gone): no longer counted by admit.c's caps. */
+void	peer_admitted_end(struct peer *);
 /*
  * It owes us an answer within secs (its state says which; 0: it owes
  * nothing now).  Past that it is dropped (discovery) or lost, with why.
  */
-void	slave_deadline(struct slave *, double secs);
-const char *slave_state_name(enum slave_state);
-const char *slave_kind_name(enum slave_kind);
+void	peer_deadline(struct peer *, double secs);
+/* "synchronising clocks", "being configured": for "unexpected X while". */
+const char *peer_state_name(enum peer_state);
+const char *peer_kind_name(enum peer_kind);
+
+/* dialog.c: what a slave's frames mean */
+/* A new connection (it may be turned away: NULL). */
+struct peer *dialog_accept(struct master *, int fd, const struct sockaddr_in *);
+/* Drop a slave for a reason: freed during discovery, marked lost later. */
+void	dialog_drop(struct peer *, const char *why);
 
 /* session.c */
-void	session_joined(struct master *, struct slave *);
-void	session_unjoined(struct master *, struct slave *);
-void	session_stream(struct slave *);
-void	session_conf_answer(struct master *, struct slave *);
-void	session_slave_lost(struct master *, struct slave *);
-void	session_slave_done(struct master *, struct slave *);
-/* After the last REPORT round: "phase done", summary, session_finish. */
-void	session_complete(struct master *);
-/* Also writes the results file (-r): results_write() in view.h. */
-void	session_finish(struct master *, int code, const char *bye);
-void	session_abort(struct master *, const char *why, const char *bye);
-void	session_begin(struct master *);
-void	session_free(struct master *);
+void	session_joined(struct master *, struct peer *);
+void	session_unjoined(struct master *, struct peer *);
+void	session_stream(struct peer *);
+void	session_conf_answer(struct master *, struct peer *);
+void	session_peer_lost(struct master *, struct peer *);
+void	session_peer_done(struct master *, struct peer *);
+/*
+ * The run is over, for cause (why: "phase done: WHY" and the results'
+ * reason; bye: BYE's text, NULL: why).  Stops the run's watchers, then
+ * run_end().
+ */
+void	session_end(struct master *, enum end_cause, const char *why,
+	    const char *bye);
 bool	session_has_room(const struct master *);
 /* Seconds a slave has for an answer that needs no transfer (EXEC_OK). */
 double	session_answer_secs(const struct master *);
 
 /* control.c */
 void	control_init(struct master *);
+/* The loop exists: SIGUSR1 is taken. */
+void	control_start(struct master *);
+/* The run ends: -t and the abort's wait stop. */
+void	control_stop(struct master *);
+void	control_cleanup(struct master *);
+/* A slave answered SIGUSR1's REPORT_REQ, or will not (it is gone). */
+void	control_answered(struct peer *);
 /* SIGINT or SIGTERM: abort the session; the second one exits at once. */
 void	control_signal(struct master *, int signum);
 /* The run phase began (T is m->start_mono_ns): -t starts counting. */
 void	control_run_started(struct master *);
 /*
  * Stop the session: ABORT to every slave whose task may run, wait for
- * their final FINISHD, then summary and exit with code (-1: the summary's).
+ * their final FINISHD, then end the run for cause (END_ABORTED: exit 4;
+ * END_FAIL_FAST: the verdicts' code).
  */
-void	control_abort(struct master *, int code, const char *why);
+void	control_abort(struct master *, enum end_cause, const char *why);
 /* A slave failed or was lost: --fail-fast aborts the session. */
-void	control_slave_failed(struct master *, struct slave *);
-/* Did this slave fail (for --fail-fast)? */
-bool	control_is_failure(const struct slave *);
-/* secs, or less if an abort's wait must end sooner (-t is a hard limit). */
-double	control_wait_left(const struct master *, double secs);
-void	control_stop(struct master *);
-
-/* summary.c */
-void	summary_out(struct master *, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	summary_err(struct master *, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	summary_finish_line(struct master *, struct slave *);
-void	summary_print(struct master *);
-int	summary_exit_code(struct master *);
-const char *result_exit_text(const struct slave *, const char *other, char *buf,
-	    size_t len);
-/* "1.5" for 1500000000 ns */
-char	*summary_fmt_seconds(uint64_t ns, char *buf, size_t len);
+void	control_peer_failed(struct master *, struct peer *);
 
 #endif

@@ -2,7 +2,7 @@
  * names.c - the slaves' names in use, so that each is unique in O(1).
  *
  * A slave is shown by the name it gave; a repeated name gets "#2", "#3", ...
- * (slave_set_name in slave_conn.c).  Finding a free name by walking the slave
+ * (dialog_set_name in dialog.c).  Finding a free name by walking the slave
  * lists cost O(N) per join and O(N^2) per session: at 10,000 slaves that was
  * about 60% of the master's CPU and most of a second (bench/README.md).  This
  * hash table holds every name in use and, for each name a slave gave itself

@@ -168,61 +168,11 @@ results_mono_to_real(uint64_t mono)
 	return now_r - (now_m - mono);	/* unsigned: exact either way */
 }
 
-static const char *
-results_outcome(const struct master *m)
-{
-	if (m->phase != PHASE_DONE)
-		return "running";
-	switch (m->exit_code) {
-	case 0:		return "complete";
-	case 1:		return "error";
-	case 2:		return "task failed";
-	case 3:		return "slave failed";
-	case 4:		return "aborted";
-	case 5:		return "discovery timed out";
-	default:	return "unknown";
-	}
-}
-
-static const char *
-results_state(const struct slave *s)
-{
-	switch (s->state) {
-	case SLAVE_HELLO:
-	case SLAVE_SYNC:	return "joining";
-	case SLAVE_JOINED:	return "joined";
-	case SLAVE_CONF:	return "configuring";
-	case SLAVE_READY:	return "armed";
-	case SLAVE_REFUSED:	return "refused";
-	case SLAVE_STARTING:	return "starting";
-	case SLAVE_RUNNING:	return "running";
-	case SLAVE_FINISHED:	return "finished";
-	case SLAVE_NOSTART:	return "not started";
-	case SLAVE_LOST:	return "lost";
-	}
-	return "unknown";
-}
-
-static bool
-results_started(const struct slave *s)
-{
-	return s->have_result && s->res.exit_kind != EXIT_KIND_NOT_STARTED;
-}
-
-/* The slave's start (or finish) on the master's clock, as summary.c does. */
-static uint64_t
-results_aligned(const struct slave *s, uint64_t slave_real)
-{
-	if (s->kind != SLAVE_KIND_OURS)
-		return slave_real;
-	return slave_real - (uint64_t)s->off_real_ns;
-}
-
 /* The address the slaves reached us at: -i's, or the first slave's view. */
 static void
 results_master_addr(const struct master *m, char *buf, size_t len)
 {
-	const struct slave	*s;
+	const struct peer	*s;
 	struct sockaddr_in	 sin;
 	socklen_t		 slen = sizeof(sin);
 
@@ -247,10 +197,10 @@ results_phases(struct json *j, const struct master *m)
 	json_begin_object(j, "phases");
 	for (p = PHASE_DISCOVERY; p <= PHASE_DONE; p++) {
 		if (!m->v.phase_seen[p]) {
-			json_null(j, report_phase_name(p));
+			json_null(j, view_phase_name(p));
 			continue;
 		}
-		json_begin_object(j, report_phase_name(p));
+		json_begin_object(j, view_phase_name(p));
 		json_useconds(j, "start", m->v.phase_real_ns[p]);
 		/* It ends where the next phase seen begins. */
 		for (q = p + 1; q <= PHASE_DONE && !m->v.phase_seen[q]; q++)
@@ -269,13 +219,14 @@ results_phases(struct json *j, const struct master *m)
 }
 
 static void
-results_slave(struct json *j, const struct master *m, const struct slave *s,
+results_slave(struct json *j, const struct master *m, const struct peer *s,
     uint64_t first_start)
 {
 	const struct proto_result	*r = &s->res;
-	bool				 ours = s->kind == SLAVE_KIND_OURS;
-	bool				 res = s->have_result;
-	bool				 started = results_started(s);
+	enum verdict			 v = peer_verdict(s);
+	bool				 ours = s->kind == PEER_KIND_OURS;
+	bool				 res = verdict_ended(v);
+	bool				 started = verdict_ran(v);
 	char				 status[32];
 	char				 err[PROTO_REASON_MAX + 512];
 
@@ -293,7 +244,7 @@ results_slave(struct json *j, const struct master *m, const struct slave *s,
 	else
 		json_null(j, "pid");
 	json_u64(j, "index", s->index);
-	json_string(j, "state", results_state(s));
+	json_string(j, "state", verdict_state_word(v));
 	json_useconds(j, "joined_at", s->v.join_real_ns);
 	json_seconds(j, "joined_after_s", (int64_t)(s->v.join_mono_ns -
 	    m->v.phase_mono_ns[PHASE_DISCOVERY]));
@@ -310,11 +261,11 @@ results_slave(struct json *j, const struct master *m, const struct slave *s,
 	if (started) {
 		json_useconds(j, "start_slave_clock", r->start_real_ns);
 		json_useconds(j, "finish_slave_clock", r->finish_real_ns);
-		json_useconds(j, "start", results_aligned(s, r->start_real_ns));
-		json_useconds(j, "finish", results_aligned(s,
+		json_useconds(j, "start", view_aligned(s, r->start_real_ns));
+		json_useconds(j, "finish", view_aligned(s,
 		    r->finish_real_ns));
 		json_seconds(j, "start_offset_s", (int64_t)
-		    (results_aligned(s, r->start_real_ns) - first_start));
+		    (view_aligned(s, r->start_real_ns) - first_start));
 		json_seconds(j, "duration_s", (int64_t)(r->finish_real_ns -
 		    r->start_real_ns));
 	} else {
@@ -329,7 +280,7 @@ results_slave(struct json *j, const struct master *m, const struct slave *s,
 		json_seconds(j, "start_late_s", r->late_ns);
 	else
 		json_null(j, "start_late_s");
-	json_string(j, "exit_status", res ? view_slave_state(s, status,
+	json_string(j, "exit_status", res ? verdict_word(s, status,
 	    sizeof(status)) : NULL);
 	if (res && r->exit_kind == EXIT_KIND_EXITED)
 		json_i64(j, "exit_code", r->exit_value);
@@ -387,23 +338,11 @@ static void
 results_json(struct json *j, const struct master *m)
 {
 	const struct master_opts	*o = m->opts;
-	const struct slave		*s;
-	uint64_t			 first = 0, last = 0;
-	unsigned			 nstarted = 0;
+	const struct peer		*s;
+	struct view_spread		 sp;
 	char				 host[256], addr[64], hex[65];
 
-	TAILQ_FOREACH(s, &m->joined, entry) {
-		uint64_t a;
-
-		if (!results_started(s))
-			continue;
-		a = results_aligned(s, s->res.start_real_ns);
-		if (nstarted == 0 || a < first)
-			first = a;
-		if (nstarted == 0 || a > last)
-			last = a;
-		nstarted++;
-	}
+	view_spread(m, &sp);
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
@@ -413,12 +352,13 @@ results_json(struct json *j, const struct master *m)
 	json_u64(j, "synexec_results", RESULTS_FORMAT);
 	json_string(j, "synexec_version", SYNEXEC_VERSION);
 	json_u64(j, "session", o->c.session);
-	json_string(j, "outcome", results_outcome(m));
+	json_string(j, "outcome", m->phase == PHASE_DONE ? m->end.outcome :
+	    "running");
 	if (m->phase == PHASE_DONE)
-		json_i64(j, "exit_code", m->exit_code);
+		json_i64(j, "exit_code", m->end.code);
 	else
 		json_null(j, "exit_code");
-	json_string(j, "reason", m->v.done ? m->v.end_why : NULL);
+	json_string(j, "reason", m->phase == PHASE_DONE ? m->end.why : NULL);
 	json_useconds(j, "written_at", real_ns());
 
 	json_begin_object(j, "master");
@@ -456,20 +396,20 @@ results_json(struct json *j, const struct master *m)
 		    m->start_mono_ns));
 	else
 		json_null(j, "start_instant");
-	if (nstarted > 0)
-		json_seconds(j, "start_spread_s", (int64_t)(last - first));
+	if (sp.n > 0)
+		json_seconds(j, "start_spread_s", (int64_t)(sp.last - sp.first));
 	else
 		json_null(j, "start_spread_s");
 	json_u64(j, "slaves_expected", m->nslaves);
 	json_u64(j, "slaves_joined", m->njoined);
 	json_begin_array(j, "slaves");
 	TAILQ_FOREACH(s, &m->joined, entry)
-		results_slave(j, m, s, first);
+		results_slave(j, m, s, sp.first);
 	json_end_array(j);
 	json_end_object(j);
 }
 
-void
+int
 results_write(struct master *m)
 {
 	struct json	 j;
@@ -480,7 +420,7 @@ results_write(struct master *m)
 
 	tmp[0] = '\0';
 	if (!m->v.res_dir_open)
-		return;
+		return 0;
 	if (results_tmpname(m, tmp, sizeof(tmp)) == -1) {
 		errno = ENAMETOOLONG;
 		goto fail;
@@ -514,9 +454,8 @@ results_write(struct master *m)
 		goto fail;
 	/* The rename itself is on disk once the directory is. */
 	(void)fsync(m->v.res_dirfd);
-	m->v.res_written = true;
 	log_info("results written to %s", m->v.res_shown);
-	return;
+	return 0;
 fail:
 	saved = errno;
 	if (f != NULL)
@@ -527,8 +466,7 @@ fail:
 		(void)unlinkat(m->v.res_dirfd, tmp, 0);
 	summary_err(m, "cannot %s the results file %s: %s", what,
 	    m->v.res_shown, strerror(saved));
-	if (m->phase == PHASE_DONE && m->exit_code == 0)
-		m->exit_code = 1;
+	return -1;
 }
 
 void

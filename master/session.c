@@ -1,11 +1,12 @@
 /*
  * session.c - the session's phases once slaves join: configuration, the
- * synchronised start, the results and the end.
+ * synchronised start, the results, and the one door out of a run
+ * (session_end(), then end.c).
  *
  * The session moves on by counting: njoined up to SLAVES ends discovery,
  * nanswered up to SLAVES ends configuration, ndone up to SLAVES ends the run.
  * No step waits on a timer except the start instant itself; each answer a
- * slave owes has a deadline (slave_deadline), past which it is lost, so
+ * slave owes has a deadline (peer_deadline), past which it is lost, so
  * that no slave can hold the others for ever.
  */
 #include <sys/socket.h>
@@ -68,21 +69,21 @@ session_has_room(const struct master *m)
 }
 
 void
-session_joined(struct master *m, struct slave *s)
+session_joined(struct master *m, struct peer *s)
 {
-	s->state = SLAVE_JOINED;
+	s->state = PEER_JOINED;
 	TAILQ_INSERT_TAIL(&m->joined, s, entry);
 	m->njoined++;
-	report_joined(m, s);
+	status_joined(m, s);
 	log_info("joined %u/%u: %s (%s, %s)", m->njoined, m->nslaves, s->name,
-	    s->addr, slave_kind_name(s->kind));
+	    s->addr, peer_kind_name(s->kind));
 	if (m->njoined == m->nslaves)
 		session_configure(m);
 }
 
 /* A joined slave went away before the session started: wait for another. */
 void
-session_unjoined(struct master *m, struct slave *s)
+session_unjoined(struct master *m, struct peer *s)
 {
 	TAILQ_REMOVE(&m->joined, s, entry);
 	m->njoined--;
@@ -93,7 +94,7 @@ session_unjoined(struct master *m, struct slave *s)
 
 /* The address this slave reached us at, for SYNEXEC_MASTER on its side. */
 static void
-session_local_addr(struct slave *s, char *buf, size_t len)
+session_local_addr(struct peer *s, char *buf, size_t len)
 {
 	struct sockaddr_in	sin;
 	socklen_t		slen = sizeof(sin);
@@ -106,7 +107,7 @@ session_local_addr(struct slave *s, char *buf, size_t len)
 }
 
 static void
-session_conf_begin(struct slave *s)
+session_conf_begin(struct peer *s)
 {
 	struct master		*m = s->m;
 	struct proto_conf_begin	 cb;
@@ -122,7 +123,7 @@ session_conf_begin(struct slave *s)
 	cb.slave_index = s->index;
 	cb.nslaves = m->nslaves;
 	cb.report_ms = report_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)report_ms;
-	cb.flags = output_conf_flags(m);
+	cb.flags = collect_conf_flags(m);
 	cb.output_max = m->opts->output_max;
 	cb.command = m->sf.command;
 	cb.command_len = m->sf.command_len;
@@ -132,7 +133,7 @@ session_conf_begin(struct slave *s)
 	if (n == 0)	/* sessfile_open checked the command: cannot happen */
 		fatalx("cannot encode CONF_BEGIN for %s", s->label);
 	s->conf_sent = 0;
-	slave_send(s, CMD_CONF_BEGIN, buf, n);
+	peer_send(s, CMD_CONF_BEGIN, buf, n);
 	session_stream(s);
 }
 
@@ -143,13 +144,13 @@ session_conf_begin(struct slave *s)
  * and never slows the others.
  */
 void
-session_stream(struct slave *s)
+session_stream(struct peer *s)
 {
 	static uint8_t	 chunk[PROTO_MAX_PAYLOAD];
 	struct master	*m = s->m;
 	char		 err[256];
 
-	while (s->state == SLAVE_CONF && slave_is_open(s) && !s->conn.failed &&
+	while (s->state == PEER_CONF && peer_is_open(s) && !s->conn.failed &&
 	    s->conf_sent < m->sf.payload_size &&
 	    conn_pending(&s->conn) < MASTER_OUT_LIMIT / 2) {
 		uint64_t left = m->sf.payload_size - s->conf_sent;
@@ -159,13 +160,13 @@ session_stream(struct slave *s)
 		if (sessfile_pread(&m->sf, m->sf.payload_off + s->conf_sent,
 		    chunk, n, err, sizeof(err)) == -1) {
 			summary_err(m, "%s", err);
-			session_finish(m, 1, "the master cannot read the "
-			    "session file");
+			session_end(m, END_LOCAL, "the master cannot read the "
+			    "session file", NULL);
 			return;
 		}
 		s->conf_sent += n;
 		if (conn_send(&s->conn, CMD_CONF_DATA, chunk, n) == -1)
-			return;	/* the error comes through slave_error_cb */
+			return;	/* the error comes through peer_error_cb */
 	}
 }
 
@@ -173,7 +174,7 @@ session_stream(struct slave *s)
 static void
 session_v1_too_large(struct master *m)
 {
-	struct slave	*s;
+	struct peer	*s;
 	char		*list = NULL;
 	size_t		 len = 0;
 	FILE		*f;
@@ -181,7 +182,7 @@ session_v1_too_large(struct master *m)
 
 	if ((f = open_memstream(&list, &len)) != NULL) {
 		TAILQ_FOREACH(s, &m->joined, entry) {
-			if (s->kind != SLAVE_KIND_2014)
+			if (s->kind != PEER_KIND_2014)
 				continue;
 			fprintf(f, "%s%s (%s)", sep, s->addr, s->name);
 			sep = ", ";
@@ -192,22 +193,23 @@ session_v1_too_large(struct master *m)
 	    (unsigned long long)m->sf.size, MASTER_V1_CONF_MAX,
 	    list != NULL ? list : "?");
 	free(list);
-	session_finish(m, 3, "session file too large for a 2014 slave");
+	session_end(m, END_TOO_LARGE, "session file too large for a 2014 slave",
+	    NULL);
 }
 
 static void
 session_configure(struct master *m)
 {
-	struct slave	*s;
+	struct peer	*s;
 	uint32_t	 i = 0;
 	char		 err[256];
 
 	discovery_stop(m);
 	m->phase = PHASE_CONFIG;
-	report_phase(m);
+	status_phase(m);
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		s->index = i++;
-		if (s->kind == SLAVE_KIND_2014) {
+		if (s->kind == PEER_KIND_2014) {
 			/* No more PROBEs to answer: only keepalive watches it. */
 			live_stop(&s->live);
 			m->nv1++;
@@ -229,20 +231,20 @@ session_configure(struct master *m)
 		if (sessfile_pread(&m->sf, 0, m->v1_conf, m->sf.size, err,
 		    sizeof(err)) == -1) {
 			summary_err(m, "%s", err);
-			session_finish(m, 1, "the master cannot read the "
-			    "session file");
+			session_end(m, END_LOCAL, "the master cannot read the "
+			    "session file", NULL);
 			return;
 		}
 	}
 	/* Before anything is sent: DIR/<name>.out for every slave. */
-	output_prepare(m);
+	collect_prepare(m);
 	TAILQ_FOREACH(s, &m->joined, entry) {
-		s->state = SLAVE_CONF;
-		slave_deadline(s, session_conf_secs(m));
-		if (s->kind == SLAVE_KIND_OURS)
+		s->state = PEER_CONF;
+		peer_deadline(s, session_conf_secs(m));
+		if (s->kind == PEER_KIND_OURS)
 			session_conf_begin(s);
 		else
-			slave_send(s, CMD_CONF, m->v1_conf, m->sf.size);
+			peer_send(s, CMD_CONF, m->v1_conf, m->sf.size);
 		if (m->phase != PHASE_CONFIG)
 			return;
 	}
@@ -255,36 +257,37 @@ session_configure(struct master *m)
  * unless --fail-fast asks to stop at the first failure.
  */
 void
-session_conf_answer(struct master *m, struct slave *trigger)
+session_conf_answer(struct master *m, struct peer *trigger)
 {
-	struct slave	*s;
+	struct peer	*s;
 	int		 refused = 0, ready = 0;
-	bool		 fast = m->opts->fail_fast && control_is_failure(trigger);
+	bool		 fast = m->opts->fail_fast && verdict_is_failure(peer_verdict(trigger));
 
 	if (m->phase != PHASE_CONFIG)
 		return;
 	if (++m->nanswered < m->nslaves && !fast)
 		return;
 	TAILQ_FOREACH(s, &m->joined, entry) {
-		if (s->state == SLAVE_REFUSED) {
+		if (s->state == PEER_REFUSED) {
 			/* The one place a refusal is said (issue 20). */
 			summary_out(m, "refused: %s: %s", s->label, s->why);
 			refused++;
-		} else if (s->state == SLAVE_READY)
+		} else if (s->state == PEER_READY)
 			ready++;
 	}
 	if (refused > 0) {
-		session_finish(m, 3, "configuration refused");
+		session_end(m, END_REFUSED, "configuration refused", NULL);
 		return;
 	}
 	if (fast) {
-		control_slave_failed(m, trigger);
+		control_peer_failed(m, trigger);
 		return;
 	}
 	if (ready == 0) {
 		summary_err(m, "no slave is left to start");
-		summary_print(m);
-		session_finish(m, 3, "every slave was lost");
+		/* "phase done: session over", as ever; BYE says more. */
+		session_end(m, END_ALL_LOST, "session over",
+		    "every slave was lost");
 		return;
 	}
 	session_start(m);
@@ -297,7 +300,7 @@ session_conf_answer(struct master *m, struct slave *trigger)
 static void
 session_start(struct master *m)
 {
-	struct slave	*s;
+	struct peer	*s;
 	struct proto_start st;
 	uint8_t		 buf[8];
 	uint64_t	 now = mono_ns(), t;
@@ -308,11 +311,11 @@ session_start(struct master *m)
 	m->start_mono_ns = t;
 	/* Those lost during the configuration are done already. */
 	TAILQ_FOREACH(s, &m->joined, entry)
-		if (s->state == SLAVE_LOST)
+		if (s->state == PEER_LOST)
 			m->ndone++;
 	control_run_started(m);
 	TAILQ_FOREACH(s, &m->joined, entry) {
-		if (s->kind != SLAVE_KIND_OURS || s->state != SLAVE_READY)
+		if (s->kind != PEER_KIND_OURS || s->state != PEER_READY)
 			continue;
 		/*
 		 * The offset may be negative: add in unsigned arithmetic,
@@ -320,11 +323,11 @@ session_start(struct master *m)
 		 * without the overflow that signed addition would risk.
 		 */
 		st.slave_mono_ns = t + (uint64_t)s->off_mono_ns;
-		s->state = SLAVE_STARTING;
+		s->state = PEER_STARTING;
 		/* Its EXEC_OK: at once, so an answer's time after T at most. */
-		slave_deadline(s, (double)(t - now) / (double)NSEC_PER_SEC +
+		peer_deadline(s, (double)(t - now) / (double)NSEC_PER_SEC +
 		    session_answer_secs(m));
-		slave_send(s, CMD_START, buf, proto_start_encode(buf,
+		peer_send(s, CMD_START, buf, proto_start_encode(buf,
 		    sizeof(buf), &st));
 	}
 	log_debug("start instant in %llu us (max rtt %llu us)",
@@ -339,7 +342,7 @@ session_start(struct master *m)
 		ev_timer_start(m->loop, &m->start_timer);
 	}
 	/* Said once the STARTs are out: they do not wait for the terminal. */
-	report_phase(m);
+	status_phase(m);
 }
 
 /* T has come for the 2014 slaves: EXEC to each, now. */
@@ -348,7 +351,7 @@ session_exec_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct master	*m = (struct master *)((char *)w -
 			    offsetof(struct master, start_timer));
-	struct slave	*s;
+	struct peer	*s;
 
 	(void)loop;
 	(void)revents;
@@ -362,30 +365,30 @@ session_exec_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (mono_ns() < m->start_mono_ns)
 		clock_sleep_until_mono(m->start_mono_ns);
 	TAILQ_FOREACH(s, &m->joined, entry) {
-		if (s->kind != SLAVE_KIND_2014 || s->state != SLAVE_READY)
+		if (s->kind != PEER_KIND_2014 || s->state != PEER_READY)
 			continue;
-		s->state = SLAVE_STARTING;
-		slave_deadline(s, session_answer_secs(m));
-		slave_send(s, CMD_EXEC, NULL, 0);
+		s->state = PEER_STARTING;
+		peer_deadline(s, session_answer_secs(m));
+		peer_send(s, CMD_EXEC, NULL, 0);
 	}
 }
 
 void
-session_slave_lost(struct master *m, struct slave *s)
+session_peer_lost(struct master *m, struct peer *s)
 {
 	switch (m->phase) {
 	case PHASE_CONFIG:
 		summary_out(m, "lost during the configuration: %s: %s",
 		    s->label, s->why);
 		/* Counted as its answer; a READY one answered already. */
-		if (s->lost_in == SLAVE_CONF)
+		if (s->lost_in == PEER_CONF)
 			session_conf_answer(m, s);
 		else if (m->opts->fail_fast)
-			control_slave_failed(m, s);
+			control_peer_failed(m, s);
 		break;
 	case PHASE_RUN:
 		summary_out(m, "lost: %s: %s", s->label, s->why);
-		session_slave_done(m, s);
+		session_peer_done(m, s);
 		break;
 	case PHASE_DISCOVERY:
 	case PHASE_DONE:
@@ -394,122 +397,34 @@ session_slave_lost(struct master *m, struct slave *s)
 }
 
 void
-session_slave_done(struct master *m, struct slave *s)
+session_peer_done(struct master *m, struct peer *s)
 {
 	if (m->phase != PHASE_RUN)
 		return;
 	if (++m->ndone < m->nslaves) {
-		if (m->opts->fail_fast && control_is_failure(s))
-			control_slave_failed(m, s);
+		if (m->opts->fail_fast && verdict_is_failure(peer_verdict(s)))
+			control_peer_failed(m, s);
 		return;
 	}
-	/* Each slave's last REPORT first; then session_complete(). */
-	report_final(m);
-}
-
-/* Every slave is done and has given its last report: summary, exit. */
-void
-session_complete(struct master *m)
-{
-	int code;
-
-	if (m->phase == PHASE_DONE)
-		return;
-	report_done(m, m->aborting ? m->abort_why : "every slave is done");
-	summary_print(m);
-	code = summary_exit_code(m);
-	if (m->aborting && m->abort_code != -1)
-		code = m->abort_code;
-	session_finish(m, code, m->aborting ? "session aborted" :
-	    "session complete");
+	if (m->aborting)
+		session_end(m, m->abort_cause, m->abort_why, "session aborted");
+	else
+		session_end(m, END_COMPLETE, "every slave is done",
+		    "session complete");
 }
 
 /*
- * The one way out of the loop: BYE to our slaves, close every connection,
- * stop every watcher.  Slaves are freed by main() after the loop returns, so
- * a callback up the stack may still look at its own slave.
+ * The one door out of a run: the engine's watchers of the run stop here
+ * (probes, -w, -t, the wait after an abort, the 2014 start timer), then
+ * run_end() (end.c) does the rest in order.  A later call while the run's
+ * last report round is out replaces the cause (an abort, a forced end).
  */
 void
-session_finish(struct master *m, int code, const char *bye)
+session_end(struct master *m, enum end_cause cause, const char *why,
+    const char *bye)
 {
-	struct slave_list	*lists[] = { &m->pending, &m->joined };
-	struct slave		*s;
-	size_t			 i;
-
-	if (m->phase == PHASE_DONE)
-		return;
-	m->phase = PHASE_DONE;
-	m->exit_code = code;
-	/* "phase done", output files closed, the results file (-r). */
-	report_finish(m, bye);
 	discovery_stop(m);
 	control_stop(m);
-	ev_io_stop(m->loop, &m->accept_io);
 	ev_timer_stop(m->loop, &m->start_timer);
-	ev_signal_stop(m->loop, &m->sigint);
-	ev_signal_stop(m->loop, &m->sigterm);
-	ev_signal_stop(m->loop, &m->sighup);
-	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		TAILQ_FOREACH(s, lists[i], entry) {
-			if (!slave_is_open(s))
-				continue;
-			if (s->welcomed)
-				slave_send_text(s, CMD_BYE, bye);
-			slave_close(s);
-		}
-	}
-	ev_break(m->loop, EVBREAK_ALL);
-}
-
-/* Stop here: what is known so far, BYE with bye to our slaves, exit 4. */
-void
-session_abort(struct master *m, const char *why, const char *bye)
-{
-	summary_err(m, "%s", why);
-	if (!TAILQ_EMPTY(&m->joined))
-		summary_print(m);
-	session_finish(m, 4, bye);
-}
-
-/*
- * The session's first steps on a master whose loop, options and session
- * file are set up: the report and display modules, then discovery.
- * main() and the fuzz harness share it so that they cannot drift apart.
- */
-void
-session_begin(struct master *m)
-{
-	report_init(m);
-	display_init(m);
-	admit_init(m);
-	report_phase(m);
-	discovery_start(m);
-}
-
-/* Everything the session holds, whatever phase it ended in. */
-void
-session_free(struct master *m)
-{
-	struct slave *s;
-
-	while ((s = TAILQ_FIRST(&m->pending)) != NULL) {
-		TAILQ_REMOVE(&m->pending, s, entry);
-		slave_free(s);
-	}
-	while ((s = TAILQ_FIRST(&m->joined)) != NULL) {
-		TAILQ_REMOVE(&m->joined, s, entry);
-		slave_free(s);
-	}
-	admit_free(m);
-	discovery_close(m);
-	report_cleanup(m);
-	output_cleanup(m);
-	results_cleanup(m);
-	if (m->loop != NULL)
-		ev_loop_destroy(m->loop);
-	m->loop = NULL;
-	sessfile_close(&m->sf);
-	names_clear(&m->names);
-	free(m->v1_conf);
-	m->v1_conf = NULL;
+	run_end(m, cause, why, bye);
 }

@@ -70,25 +70,6 @@ summary_err(struct master *m, const char *fmt, ...)
 	va_end(ap);
 }
 
-char *
-summary_fmt_seconds(uint64_t ns, char *buf, size_t len)
-{
-	uint64_t	frac = ns % NSEC_PER_SEC;
-	int		digits = 9;
-
-	if (frac == 0) {
-		snprintf(buf, len, "%" PRIu64, (uint64_t)(ns / NSEC_PER_SEC));
-		return buf;
-	}
-	while (frac % 10 == 0) {
-		frac /= 10;
-		digits--;
-	}
-	snprintf(buf, len, "%" PRIu64 ".%0*" PRIu64,
-	    (uint64_t)(ns / NSEC_PER_SEC), digits, frac);
-	return buf;
-}
-
 /* "1.234567": seconds with microseconds, always six digits. */
 static char *
 fmt_duration(const struct proto_result *r, char *buf, size_t len)
@@ -102,97 +83,29 @@ fmt_duration(const struct proto_result *r, char *buf, size_t len)
 	return buf;
 }
 
-static bool
-summary_started(const struct slave *s)
-{
-	return s->have_result && s->res.exit_kind != EXIT_KIND_NOT_STARTED;
-}
-
-/* The slave's start on the master's realtime clock (unsigned: may wrap). */
-static uint64_t
-summary_aligned_start(const struct slave *s)
-{
-	if (s->kind != SLAVE_KIND_OURS)
-		return s->res.start_real_ns;
-	return s->res.start_real_ns - (uint64_t)s->off_real_ns;
-}
-
 void
-summary_finish_line(struct master *m, struct slave *s)
+summary_finish_line(struct master *m, struct peer *s)
 {
-	const struct proto_result	*r = &s->res;
-	char				 dur[32];
+	char	words[PROTO_REASON_MAX + 64], dur[32];
 
-	fmt_duration(r, dur, sizeof(dur));
-	switch (r->exit_kind) {
-	case EXIT_KIND_EXITED:
-		summary_out(m, "finished: %s: exit %d after %s s", s->label,
-		    r->exit_value, dur);
-		break;
-	case EXIT_KIND_SIGNALED:
-		summary_out(m, "finished: %s: killed by signal %d after %s s",
-		    s->label, r->exit_value, dur);
-		break;
-	case EXIT_KIND_NOT_STARTED:
-		summary_out(m, "finished: %s: did not start: %s", s->label,
-		    strerror(r->exit_value));
-		break;
-	default:
-		summary_out(m, "finished: %s: exit status unknown%s after %s s",
-		    s->label, s->kind == SLAVE_KIND_2014 ? " (2014 slave)" : "",
-		    dur);
-		break;
-	}
-}
-
-/*
- * "exit N", "signal N" or "not started" for a slave's result; `other` for
- * a result that says none of those.  The summary and the live view share it.
- */
-const char *
-result_exit_text(const struct slave *s, const char *other, char *buf,
-    size_t len)
-{
-	switch (s->res.exit_kind) {
-	case EXIT_KIND_EXITED:
-		snprintf(buf, len, "exit %d", s->res.exit_value);
-		return buf;
-	case EXIT_KIND_SIGNALED:
-		snprintf(buf, len, "signal %d", s->res.exit_value);
-		return buf;
-	case EXIT_KIND_NOT_STARTED:
-		return "not started";
-	default:
-		return other;
-	}
-}
-
-static const char *
-summary_status(const struct slave *s, char *buf, size_t len)
-{
-	if (s->have_result)
-		return result_exit_text(s, "unknown", buf, len);
-	switch (s->state) {
-	case SLAVE_LOST:	return "lost";
-	case SLAVE_REFUSED:	return "refused";
-	case SLAVE_STARTING:
-	case SLAVE_RUNNING:	return "running";
-	default:		return "not started";
-	}
+	verdict_finish_words(s, words, sizeof(words));
+	if (verdict_ran(peer_verdict(s)))
+		summary_out(m, "finished: %s: %s after %s s", s->label, words,
+		    fmt_duration(&s->res, dur, sizeof(dur)));
+	else
+		summary_out(m, "finished: %s: %s", s->label, words);
 }
 
 void
 summary_print(struct master *m)
 {
-	struct slave	*s;
-	uint64_t	 first = 0, last = 0;
-	unsigned	 n = 0, ok = 0, failed = 0, lost = 0, unknown = 0;
-	unsigned	 running = 0, nstarted = 0;
+	struct peer	*s;
+	struct verdict_counts c;
+	struct view_spread sp;
+	unsigned	 n = 0, unknown;
 	int		 wname = 4, waddr = 7;
 	char		 start[32], dur[32], status[32], tail[96];
 
-	/* "phase done" (if not said yet) and the live block gone. */
-	report_done(m, NULL);
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		int l;
 
@@ -200,16 +113,8 @@ summary_print(struct master *m)
 			wname = l;
 		if ((l = (int)strlen(s->addr)) > waddr)
 			waddr = l;
-		if (summary_started(s)) {
-			uint64_t a = summary_aligned_start(s);
-
-			if (nstarted == 0 || a < first)
-				first = a;
-			if (nstarted == 0 || a > last)
-				last = a;
-			nstarted++;
-		}
 	}
+	view_spread(m, &sp);
 	/* Units in the header: offsets are in µs, durations in seconds. */
 	summary_out(m, "%-*s  %-*s  %10s  %14s  %s", wname, "NAME", waddr,
 	    "ADDRESS", "START(us)", "DURATION(s)", "STATUS");
@@ -217,67 +122,27 @@ summary_print(struct master *m)
 		n++;
 		snprintf(start, sizeof(start), "-");
 		snprintf(dur, sizeof(dur), "-");
-		if (summary_started(s)) {
+		if (verdict_ran(peer_verdict(s))) {
 			snprintf(start, sizeof(start), "+%" PRIu64,
-			    (uint64_t)((summary_aligned_start(s) - first) /
-			    NSEC_PER_USEC));
+			    (uint64_t)((view_aligned(s, s->res.start_real_ns) -
+			    sp.first) / NSEC_PER_USEC));
 			fmt_duration(&s->res, dur, sizeof(dur));
 		}
 		summary_out(m, "%-*s  %-*s  %10s  %14s  %s", wname, s->name,
 		    waddr, s->addr, start, dur,
-		    summary_status(s, status, sizeof(status)));
-		if (s->have_result) {
-			if (s->res.exit_kind == EXIT_KIND_EXITED &&
-			    s->res.exit_value == 0)
-				ok++;
-			else if (s->res.exit_kind == EXIT_KIND_UNKNOWN)
-				unknown++;
-			else
-				failed++;
-		} else if (s->state == SLAVE_LOST)
-			lost++;
-		else if (s->state == SLAVE_REFUSED ||
-		    s->state == SLAVE_NOSTART)
-			failed++;
-		else if (s->state == SLAVE_STARTING ||
-		    s->state == SLAVE_RUNNING)
-			running++;
+		    verdict_summary_word(s, status, sizeof(status)));
 	}
+	verdict_count(m, &c);
+	unknown = c.of[VERDICT_UNKNOWN];
 	tail[0] = '\0';
 	if (unknown > 0)
 		snprintf(tail, sizeof(tail), "; %u exit status unknown (2014 "
 		    "slave%s)", unknown, unknown == 1 ? "" : "s");
-	if (running > 0)
+	if (c.running > 0)
 		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail),
-		    "; %u still running", running);
+		    "; %u still running", c.running);
 	summary_out(m, "%u slaves: %u exited 0, %u failed, %u lost; start spread "
-	    "%" PRIu64 " us%s", n, ok, failed, lost,
-	    (uint64_t)((last - first) / NSEC_PER_USEC), tail);
-}
-
-/*
- * 3 if a slave refused, could not start its task (exec or set-up failed)
- * or was lost; else 2 if a task exited non-zero or was killed; else 0.
- * A 2014 slave's unknown status counts as success: it reports none, as in
- * 2014.
- */
-int
-summary_exit_code(struct master *m)
-{
-	struct slave	*s;
-	int		 code = 0;
-
-	TAILQ_FOREACH(s, &m->joined, entry) {
-		if (s->state == SLAVE_LOST || s->state == SLAVE_REFUSED ||
-		    s->state == SLAVE_NOSTART)
-			return 3;
-		if (s->have_result &&
-		    s->res.exit_kind == EXIT_KIND_NOT_STARTED)
-			return 3;
-		if (s->have_result && s->res.exit_kind != EXIT_KIND_UNKNOWN &&
-		    !(s->res.exit_kind == EXIT_KIND_EXITED &&
-		    s->res.exit_value == 0))
-			code = 2;
-	}
-	return code;
+	    "%" PRIu64 " us%s", n, c.of[VERDICT_EXIT_0],
+	    c.failed - c.of[VERDICT_LOST], c.of[VERDICT_LOST],
+	    (uint64_t)((sp.last - sp.first) / NSEC_PER_USEC), tail);
 }

@@ -1,13 +1,19 @@
 /*
  * view.h - what the operator sees of a session, while it runs and after.
  *
- *   report.c   REPORTs received, the last REPORT_REQ round before the
- *              summary, phase lines and -v status lines, the counts
+ *   status.c   REPORTs kept, phase lines ("phase done" too), -v status lines
  *   display.c  the live status block on a terminal
- *   output.c   task output: -O DIR/<name>.out, --follow, --output-max
+ *   summary.c  the finish lines, the summary table, lines to the user
+ *   collect.c  task output: -O DIR/<name>.out, --follow, --output-max
  *   results.c  the -r results file (JSON, written atomically)
+ *   view.c     what they share: phase names, elapsed times, the spread
  *
- * Included by master.h: struct slave holds a struct slave_view, struct
+ * The views observe the session: they read it and keep their own state
+ * (struct peer_view, struct master_view), and the engine calls them.  None
+ * calls the session, the dialog, control, discovery or the end, or changes
+ * a slave's state; a slave's standing is verdict.c's to judge.
+ *
+ * Included by master.h: struct peer holds a struct peer_view, struct
  * master a struct master_view.
  */
 #ifndef SYNEXEC_MASTER_VIEW_H
@@ -28,20 +34,18 @@
 #define DISPLAY_TICK		0.25	/* redraw this often for the clocks */
 
 struct master;
-struct slave;
+struct peer;
 
-struct slave_view {
+struct peer_view {
 	uint16_t		 ext_version;	/* from the hello; 0: 2014 */
 	uint64_t		 join_real_ns;	/* master clocks at the join */
 	uint64_t		 join_mono_ns;
-	/* REPORTs (report.c) */
+	/* REPORTs (status.c) */
 	bool			 have_report;
 	struct proto_report	 last;
 	uint64_t		 last_mono_ns;	/* when it arrived */
 	uint64_t		 nreports;
-	bool			 req_out;	/* REPORT_REQ sent, no answer yet */
-	bool			 ask_out;	/* the same, for SIGUSR1 */
-	/* output (output.c) */
+	/* output (collect.c) */
 	bool			 out_on;	/* collecting this slave's output */
 	int			 out_fd;	/* valid while out_open */
 	bool			 out_open;
@@ -54,20 +58,12 @@ struct slave_view {
 };
 
 struct master_view {
-	/* phases (report.c) */
+	/* phases (status.c) */
 	uint64_t		 phase_real_ns[VIEW_PHASES];
 	uint64_t		 phase_mono_ns[VIEW_PHASES];
 	bool			 phase_seen[VIEW_PHASES];
-	bool			 done;		/* "phase done" said */
-	char			 end_why[256];
-	ev_timer		 final_timer;	/* the last REPORT_REQ round */
-	bool			 final_round;
-	uint32_t		 final_waiting;
 	ev_timer		 status_timer;	/* -v status lines */
-	ev_signal		 usr1;		/* SIGUSR1: reports now, shown */
-	ev_timer		 ask_timer;	/* their answers, at most */
-	uint32_t		 ask_waiting;
-	/* output (output.c) */
+	/* output (collect.c) */
 	int			 out_dirfd;	/* -O, valid while out_dir_open */
 	bool			 out_dir_open;
 	char			*out_dir;
@@ -80,7 +76,6 @@ struct master_view {
 	char			*res_shown;	/* -r as given, for messages */
 	bool			 have_sha256;
 	uint8_t			 sha256[32];
-	bool			 res_written;
 	/* the live display (display.c) */
 	bool			 tty;		/* stdout is a terminal */
 	bool			 tty_on;	/* the block is kept up to date */
@@ -89,43 +84,47 @@ struct master_view {
 	ev_timer		 draw_timer;	/* rate limit, and the clocks */
 };
 
-/* Counts for the display and the status lines. */
-struct view_counts {
-	unsigned	joined;
-	unsigned	running;	/* starting or running */
-	unsigned	finished;	/* ended well (exit 0, or 2014 unknown) */
-	unsigned	failed;		/* ended badly, refused, lost */
-	unsigned	armed;		/* configured, not started */
+/* view.c: shared by the views */
+const char *view_phase_name(int phase);
+/* Nanoseconds the slave's task has run (so far, or in all). */
+uint64_t view_elapsed(const struct peer *);
+/* A slave's realtime clock reading on the master's realtime clock. */
+uint64_t view_aligned(const struct peer *, uint64_t slave_real);
+/* The tasks that ran: their first and last start on the master's clock. */
+struct view_spread {
+	uint64_t	first;
+	uint64_t	last;		/* last - first: the start spread */
+	unsigned	n;		/* 0: none ran, first and last are 0 */
 };
+void	view_spread(const struct master *, struct view_spread *);
 
-/* report.c */
-void	view_counts(const struct master *, struct view_counts *);
-/* "running", "exit 0", "signal 9", "lost": short, for tables. */
-const char *view_slave_state(const struct slave *, char *buf, size_t len);
-/* Seconds the slave's task has run (so far, or in all). */
-uint64_t view_slave_elapsed(const struct slave *);
-void	report_init(struct master *);
+/* status.c */
+void	status_init(struct master *);
 /* m->phase has just changed: note the time, say it. */
-void	report_phase(struct master *);
-void	report_joined(struct master *, struct slave *);
-/* A REPORT frame: 0, or -1 with *why if it is malformed. */
-int	report_received(struct slave *, const uint8_t *, size_t,
-	    const char **why);
-/* Every slave is done: a last REPORT_REQ round, then session_complete(). */
-void	report_final(struct master *);
-/* SIGUSR1: REPORT_REQ to every slave; a status line each once answered. */
-void	report_request(struct master *);
-/* The connection of a slave closed (its answer will not come). */
-void	report_slave_closed(struct slave *);
-/* The session ends (why: how); "phase done" is said once. */
-void	report_done(struct master *, const char *why);
+void	status_phase(struct master *);
+void	status_joined(struct master *, struct peer *);
+/* A REPORT came from this slave (its frame checked): kept, shown. */
+void	status_report(struct peer *, const struct proto_report *);
 /*
- * From session_finish(), with m->exit_code set: "phase done", output files
- * closed (a write error makes an exit code of 0 a 1), the results file.
+ * "status: run 1.2 s: 4/4 joined, 0 armed, 3 running, 1 finished, 0 failed"
+ * and, with per_slave, a line for each slave.
  */
-void	report_finish(struct master *, const char *why);
-void	report_cleanup(struct master *);
-const char *report_phase_name(int phase);
+void	status_show(struct master *, bool per_slave);
+/* The run is over (why: how): "phase done: WHY after S s". */
+void	status_end(struct master *, const char *why);
+void	status_cleanup(struct master *);
+
+/* summary.c */
+/* A line to the user on stdout (the log when daemonised), made inert. */
+void	summary_out(struct master *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* The same on stderr, like log_warnx but never cut at the log's length. */
+void	summary_err(struct master *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* "finished: NAME (ADDR): exit 0 after 1.234567 s", as FINISHD comes. */
+void	summary_finish_line(struct master *, struct peer *);
+/* The table, one row per slave, and the totals with the start spread. */
+void	summary_print(struct master *);
 
 /* display.c */
 void	display_init(struct master *);
@@ -136,34 +135,35 @@ void	display_erase(struct master *);
 /* For good: the session is over. */
 void	display_end(struct master *);
 
-/* output.c */
+/* collect.c */
 /* At start-up (before -d): -O DIR exists or is made, and is writable. */
-int	output_init(struct master *, char *err, size_t errlen);
-uint32_t output_conf_flags(const struct master *);
+int	collect_init(struct master *, char *err, size_t errlen);
+uint32_t collect_conf_flags(const struct master *);
 /*
  * Configuration begins: DIR/<name>.out for each slave (a short name where
  * the name cannot be a file name there).  A file that cannot be made is
  * that slave's error (exit 1 at the end), never the session's.
  */
-void	output_prepare(struct master *);
+void	collect_prepare(struct master *);
 /* An OUTPUT frame: 0, or -1 with why (the slave is then dropped). */
-int	output_received(struct slave *, const uint8_t *, size_t, char *why,
+int	collect_received(struct peer *, const uint8_t *, size_t, char *why,
 	    size_t whylen);
 /* FINISHD came: the output is complete (or capped): close, check. */
-void	output_finished(struct slave *);
+void	collect_finished(struct peer *);
 /* The session ends: the last --follow lines, every file closed. */
-void	output_end(struct master *);
-void	output_slave_free(struct slave *);
-void	output_cleanup(struct master *);
+void	collect_end(struct master *);
+void	collect_peer_free(struct peer *);
+void	collect_cleanup(struct master *);
 
 /* results.c */
 /* At start-up (before -d): -r's directory is writable; SHA-256 of CONF. */
 int	results_init(struct master *, char *err, size_t errlen);
 /*
  * Write the results file now, atomically, with every slave as it is: safe
- * in any phase, and again (the last call wins).  session_finish() calls it.
+ * in any phase, and again (the last call wins).  run_end() calls it.  0,
+ * or -1 if it could not be written (said).
  */
-void	results_write(struct master *);
+int	results_write(struct master *);
 void	results_cleanup(struct master *);
 
 #endif

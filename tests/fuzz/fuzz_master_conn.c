@@ -10,7 +10,7 @@
  * on an ephemeral port and lent to each input's master (a dup it closes):
  * a run does not use up a port an input, and connections that an input's
  * master left unaccepted are reset before the next input begins.  Nothing
- * in the master is changed or stubbed; frames reach slave_conn.c through
+ * in the master is changed or stubbed; frames reach dialog.c through
  * conn.c exactly as in production, sealed ones included (flag bit 0x20: the
  * fake slaves have the key and do the handshake, so the fuzz bytes arrive
  * sealed).
@@ -21,8 +21,9 @@
  * --fail-fast.  Records: see fuzz_peer.h (FUZZ_CTL_ECHO fills a PONG's echo
  * with the last PING's time, so that clock sync can succeed).
  *
- * The setup and teardown mirror master/main.c; when main() gains a module,
- * add its init and cleanup here (the replay test under SAN=1 finds leaks).
+ * The setup and teardown are master/main.c's own (master.c: master_init,
+ * master_prepare, master_start, master_begin, master_free); only the
+ * sockets differ (a loopback listener instead of discovery_open()).
  */
 #include <sys/socket.h>
 
@@ -142,20 +143,12 @@ fuzz_master_setup(uint8_t flags)
 	master_opts_defaults(&opts);
 	opts.c.session = FUZZ_SESSION;
 	opts.fail_fast = (flags & 0x80) != 0;
-	m.sf.fd = -1;
-	m.listen_fd = m.udp_fd = m.spare_fd = m.announce_fd = -1;
+	master_init(&m, &opts, 1 + (flags & 3));
 	if (sessfile_open(&m.sf, (flags & 0x10) ? fuzz_large : fuzz_small, err,
 	    sizeof(err)) == -1)
 		fuzz_trouble("%s", err);
-	m.opts = &opts;
 	m.key = (flags & 0x60) ? &fuzz_key : NULL;
-	control_init(&m);
-	m.nslaves = 1 + (flags & 3);
-	m.phase = PHASE_DISCOVERY;
-	TAILQ_INIT(&m.pending);
-	TAILQ_INIT(&m.joined);
-	if (output_init(&m, err, sizeof(err)) == -1 ||
-	    results_init(&m, err, sizeof(err)) == -1)
+	if (master_prepare(&m, err, sizeof(err)) == -1)
 		fuzz_trouble("%s", err);
 	if ((m.listen_fd = fcntl(fuzz_lfd, F_DUPFD_CLOEXEC, 0)) == -1)
 		fuzz_trouble("dup the listener: %s", strerror(errno));
@@ -163,16 +156,15 @@ fuzz_master_setup(uint8_t flags)
 	m.probe_to = fuzz_sin;
 	m.out_log = true;
 	m.log_stderr = false;
-	if ((m.loop = ev_loop_new(EVFLAG_AUTO)) == NULL)
+	if (master_start(&m) == -1)
 		fuzz_trouble("ev_loop_new: %s", strerror(errno));
-	ev_init(&m.start_timer, NULL);
-	session_begin(&m);
+	master_begin(&m);
 }
 
 static void
 fuzz_master_teardown(void)
 {
-	session_free(&m);
+	master_free(&m);
 	master_opts_free(&opts);
 }
 

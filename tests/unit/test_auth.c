@@ -252,6 +252,7 @@ test_handshake_other_key(void **state)
 	assert_int_equal(auth_hello_receive(&p.s, p.m.my_hello,
 	    AUTH_HELLO_LEN, swhy, sizeof(swhy)), -1);
 	assert_has(swhy, "key mismatch");
+	assert_true(p.s.mismatch);	/* told apart without the text */
 
 	/* A key id copied from the right key does not make the proof. */
 	forged = b;
@@ -265,6 +266,7 @@ test_handshake_other_key(void **state)
 	assert_int_equal(auth_proof_check(&p.s, mp, sizeof(mp), swhy,
 	    sizeof(swhy)), -1);
 	assert_has(swhy, "key mismatch");
+	assert_true(p.m.mismatch && p.s.mismatch);
 	assert_false(p.m.established || p.s.established);
 }
 
@@ -352,6 +354,7 @@ test_handshake_reflection(void **state)
 	assert_int_equal(auth_proof_check(&p.s, mp, sizeof(mp), why,
 	    sizeof(why)), -1);
 	assert_has(why, "before AUTH_HELLO");
+	assert_false(p.s.mismatch);	/* a malformed handshake, not a key */
 	assert_int_equal(auth_hello_receive(&p.s, p.m.my_hello,
 	    AUTH_HELLO_LEN - 1, why, sizeof(why)), -1);
 	assert_int_equal(auth_hello_receive(&p.s, p.m.my_hello,

@@ -185,12 +185,14 @@ test_keyed_refuses_by_header(void **state)
 		uint8_t		 cmd;
 		uint16_t	 datalen;
 		const char	*why;
+		enum conn_fault	 fault;		/* what the owner is told */
 	} cases[] = {
-		{ CMD_SEALED, 65535, "a sealed record before the key handshake" },
+		{ CMD_SEALED, 65535, "a sealed record before the key handshake",
+		    CONN_FAULT_OTHER },
 		{ CMD_REPLY, 1024, "key mismatch: the peer has no key (it sent "
-		    "REPLY" },
+		    "REPLY", CONN_FAULT_KEY },
 		{ CMD_CONF, 65535, "key mismatch: the peer has no key (it sent "
-		    "CONF" },
+		    "CONF", CONN_FAULT_KEY },
 	};
 	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
 	struct sockaddr_in	 peer = { .sin_family = AF_INET };
@@ -218,6 +220,7 @@ test_keyed_refuses_by_header(void **state)
 		if (strstr(error_seen, cases[k].why) == NULL)
 			fail_msg("case %zu: error '%s', expected '%s'", k,
 			    error_seen, cases[k].why);
+		assert_int_equal(c.fault, cases[k].fault);
 		assert_int_equal(frames_seen, 0);
 		conn_close(&c);
 		close(sv[1]);

@@ -1,6 +1,7 @@
 /*
- * slave_conn.c - one slave's connection: its hello, the clock sync, and what
- * each of its frames means in the state it is in.
+ * dialog.c - the master's side of the dialog with each slave: a connection
+ * accepted, its hello, the clock sync, and what each of its frames means in
+ * the state it is in.
  *
  * Everything a slave sends is untrusted.  A frame the state does not expect
  * is logged with the slave's name and address, answered with ERROR (if the
@@ -20,49 +21,18 @@
 #include "log.h"
 #include "master.h"
 
-static int	slave_frame_cb(struct conn *, const struct proto_hdr *,
+static int	dialog_frame_cb(struct conn *, const struct proto_hdr *,
 		    const uint8_t *);
-static int	slave_header_cb(struct conn *, const struct proto_hdr *);
-static void	slave_error_cb(struct conn *, const char *);
-static void	slave_drain_cb(struct conn *);
-static void	slave_timer_cb(struct ev_loop *, ev_timer *, int);
-static void	slave_lost_cb(struct live *, const char *);
+static int	dialog_header_cb(struct conn *, const struct proto_hdr *);
+static void	dialog_error_cb(struct conn *, const char *);
+static void	dialog_drain_cb(struct conn *);
+static void	dialog_timer_cb(struct ev_loop *, ev_timer *, int);
+static void	dialog_lost_cb(struct live *, const char *);
 
-const char *
-slave_state_name(enum slave_state st)
+struct peer *
+dialog_accept(struct master *m, int fd, const struct sockaddr_in *sin)
 {
-	switch (st) {
-	case SLAVE_HELLO:	return "waiting for its hello";
-	case SLAVE_SYNC:	return "synchronising clocks";
-	case SLAVE_JOINED:	return "joined";
-	case SLAVE_CONF:	return "being configured";
-	case SLAVE_READY:	return "configured";
-	case SLAVE_REFUSED:	return "refused";
-	case SLAVE_STARTING:	return "starting";
-	case SLAVE_RUNNING:	return "running";
-	case SLAVE_FINISHED:	return "finished";
-	case SLAVE_NOSTART:	return "not started";
-	case SLAVE_LOST:	return "lost";
-	}
-	return "?";
-}
-
-const char *
-slave_kind_name(enum slave_kind kind)
-{
-	switch (kind) {
-	case SLAVE_KIND_OURS:	return "ours";
-	case SLAVE_KIND_2014:	return "2014";
-	case SLAVE_KIND_UNKNOWN:
-		break;
-	}
-	return "unknown";
-}
-
-struct slave *
-slave_new(struct master *m, int fd, const struct sockaddr_in *sin)
-{
-	struct slave	*s;
+	struct peer	*s;
 	int		 one = 1;
 
 	/* Within the caps on connections not past their hello (admit.c)? */
@@ -79,11 +49,11 @@ slave_new(struct master *m, int fd, const struct sockaddr_in *sin)
 	/* PING/PONG and START must not wait for Nagle. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	conn_init(&s->conn, m->loop, fd, sin, m->opts->c.session,
-	    MASTER_OUT_LIMIT, s, slave_frame_cb, slave_error_cb,
-	    slave_drain_cb);
-	conn_on_header(&s->conn, slave_header_cb);
+	    MASTER_OUT_LIMIT, s, dialog_frame_cb, dialog_error_cb,
+	    dialog_drain_cb);
+	conn_on_header(&s->conn, dialog_header_cb);
 	/*
-	 * PONGs are timed by their arrival in the kernel (slave_pong); on
+	 * PONGs are timed by their arrival in the kernel (dialog_pong); on
 	 * from the start, as the kernel turns its stamps on with a delay.
 	 */
 	conn_rx_stamps(&s->conn, true);
@@ -92,74 +62,14 @@ slave_new(struct master *m, int fd, const struct sockaddr_in *sin)
 		conn_set_key(&s->conn, m->key, AUTH_ROLE_MASTER);
 	snprintf(s->addr, sizeof(s->addr), "%s", s->conn.peer_str);
 	snprintf(s->label, sizeof(s->label), "%s", s->addr);
-	s->state = SLAVE_HELLO;
+	s->state = PEER_HELLO;
 	s->kill_grace_ns = MASTER_KILL_GRACE_DEFAULT_NS;
-	ev_init(&s->timer, slave_timer_cb);
-	slave_deadline(s, MASTER_HELLO_SECS);
-	live_init(&s->live, s, slave_lost_cb);
+	ev_init(&s->timer, dialog_timer_cb);
+	peer_deadline(s, MASTER_HELLO_SECS);
+	live_init(&s->live, s, dialog_lost_cb);
 	TAILQ_INSERT_TAIL(&m->pending, s, entry);
 	log_debug("%s: connected", s->addr);
 	return s;
-}
-
-void
-slave_deadline(struct slave *s, double secs)
-{
-	ev_timer_stop(s->m->loop, &s->timer);
-	s->deadline_secs = secs;
-	if (secs <= 0)
-		return;
-	ev_timer_set(&s->timer, secs, 0.);
-	ev_timer_start(s->m->loop, &s->timer);
-}
-
-bool
-slave_is_open(const struct slave *s)
-{
-	return s->conn.fd != -1;
-}
-
-void
-slave_close(struct slave *s)
-{
-	ev_timer_stop(s->m->loop, &s->timer);
-	live_stop(&s->live);
-	conn_close(&s->conn);
-}
-
-/* Past its hello (or gone): no longer counted by admit.c's caps. */
-static void
-slave_admitted_end(struct slave *s)
-{
-	if (!s->admitted)
-		return;
-	s->admitted = false;
-	admit_leave(s->m, s->conn.peer.sin_addr);
-}
-
-void
-slave_free(struct slave *s)
-{
-	slave_admitted_end(s);
-	if (s->named)
-		names_del(&s->m->names, s->base, s->name);
-	slave_close(s);
-	output_slave_free(s);
-	free(s);
-}
-
-/* Failures surface later through slave_error_cb, from the loop. */
-void
-slave_send(struct slave *s, uint8_t cmd, const void *p, size_t len)
-{
-	if (slave_is_open(s))
-		(void)conn_send(&s->conn, cmd, p, len);
-}
-
-void
-slave_send_text(struct slave *s, uint8_t cmd, const char *text)
-{
-	slave_send(s, cmd, text, strnlen(text, PROTO_REASON_MAX));
 }
 
 /*
@@ -170,7 +80,7 @@ slave_send_text(struct slave *s, uint8_t cmd, const char *text)
  * stays taken until its slave is freed, as when the lists were walked.
  */
 static void
-slave_set_name(struct slave *s, const char *base)
+dialog_set_name(struct peer *s, const char *base)
 {
 	struct master	*m = s->m;
 	unsigned	 k = 1 + names_base_count(&m->names, base);
@@ -190,70 +100,71 @@ slave_set_name(struct slave *s, const char *base)
 }
 
 void
-slave_drop(struct slave *s, const char *why)
+dialog_drop(struct peer *s, const char *why)
 {
 	struct master *m = s->m;
 
-	/* Its answer to a last REPORT_REQ will not come. */
-	report_slave_closed(s);
+	/* Its answer to a REPORT_REQ will not come. */
+	control_answered(s);
+	end_answered(s);
 	switch (s->state) {
-	case SLAVE_HELLO:
-	case SLAVE_SYNC:
-		if (s->state == SLAVE_SYNC)
+	case PEER_HELLO:
+	case PEER_SYNC:
+		if (s->state == PEER_SYNC)
 			m->nsyncing--;
 		TAILQ_REMOVE(&m->pending, s, entry);
-		slave_free(s);
+		peer_free(s);
 		return;
-	case SLAVE_JOINED:
+	case PEER_JOINED:
 		if (m->phase == PHASE_DISCOVERY) {
 			session_unjoined(m, s);
-			slave_free(s);
+			peer_free(s);
 			return;
 		}
 		break;
-	case SLAVE_REFUSED:
-	case SLAVE_FINISHED:
-	case SLAVE_NOSTART:
-	case SLAVE_LOST:
+	case PEER_REFUSED:
+	case PEER_FINISHED:
+	case PEER_NOSTART:
+	case PEER_LOST:
 		/* Its outcome is known; only the connection goes. */
-		slave_close(s);
+		peer_close(s);
 		return;
-	case SLAVE_CONF:
-	case SLAVE_READY:
-	case SLAVE_STARTING:
-	case SLAVE_RUNNING:
+	case PEER_CONF:
+	case PEER_READY:
+	case PEER_STARTING:
+	case PEER_RUNNING:
 		break;
 	}
 	s->lost_in = s->state;
-	s->state = SLAVE_LOST;
+	s->state = PEER_LOST;
 	snprintf(s->why, sizeof(s->why), "%s", why);
-	slave_close(s);
-	session_slave_lost(m, s);
+	peer_close(s);
+	session_peer_lost(m, s);
 }
 
-/* Log, tell the slave (ours) why, drop it.  Returns -1 for slave_frame_cb. */
+/* Log, tell the slave (ours) why, drop it.  Returns -1 for dialog_frame_cb. */
 static int
-slave_reject(struct slave *s, const char *why)
+dialog_reject(struct peer *s, const char *why)
 {
 	log_warnx("%s: %s", s->label, why);
-	if (s->kind == SLAVE_KIND_OURS)
-		slave_send_text(s, CMD_ERROR, why);
-	slave_drop(s, why);
+	if (s->kind == PEER_KIND_OURS)
+		peer_send_text(s, CMD_ERROR, why);
+	dialog_drop(s, why);
 	return -1;
 }
 
 static int
-slave_unexpected(struct slave *s, const struct proto_hdr *h)
+dialog_unexpected(struct peer *s, const struct proto_hdr *h)
 {
 	char why[128];
 
 	snprintf(why, sizeof(why), "unexpected %s while %s",
-	    proto_cmd_name(h->command), slave_state_name(s->state));
-	return slave_reject(s, why);
+	    proto_cmd_name(h->command), peer_state_name(s->state));
+	return dialog_reject(s, why);
 }
 
 static void
-slave_ping(struct slave *s)
+dialog_ping(struct peer *s)
 {
 	struct proto_ping	ping;
 	uint8_t			buf[8];
@@ -261,24 +172,24 @@ slave_ping(struct slave *s)
 	ping.master_mono_ns = mono_ns();
 	s->ping_t1 = ping.master_mono_ns;
 	s->ping_out = true;
-	slave_send(s, CMD_PING, buf, proto_ping_encode(buf, sizeof(buf),
+	peer_send(s, CMD_PING, buf, proto_ping_encode(buf, sizeof(buf),
 	    &ping));
 }
 
 /* 0 if the slave is still there after joining, -1 if it (or all) closed. */
 static int
-slave_join(struct slave *s)
+dialog_join(struct peer *s)
 {
 	struct master *m = s->m;
 
-	slave_deadline(s, 0);
+	peer_deadline(s, 0);
 	TAILQ_REMOVE(&m->pending, s, entry);
 	session_joined(m, s);
-	return slave_is_open(s) ? 0 : -1;
+	return peer_is_open(s) ? 0 : -1;
 }
 
 static int
-slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
+dialog_hello(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 {
 	struct master		*m = s->m;
 	struct proto_hello	 hello;
@@ -288,20 +199,20 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 	uint8_t			 buf[8];
 	int			 rc;
 
-	/* slave_header_cb() let nothing but a REPLY through. */
+	/* dialog_header_cb() let nothing but a REPLY through. */
 	if (h->datalen == 0) {
 		/* A 2014 slave: no extension, no clock sync, named by its IP. */
 		if (!session_has_room(m)) {
 			log_info("%s: 2014 slave turned away: session full "
 			    "(%u of %u slaves joined)", s->label, m->nslaves,
 			    m->nslaves);
-			slave_drop(s, "session full");
+			dialog_drop(s, "session full");
 			return -1;
 		}
-		s->kind = SLAVE_KIND_2014;
-		slave_admitted_end(s);
+		s->kind = PEER_KIND_2014;
+		peer_admitted_end(s);
 		conn_rx_stamps(&s->conn, false);
-		slave_set_name(s, net_ip_str(s->conn.peer.sin_addr, ip,
+		dialog_set_name(s, net_ip_str(s->conn.peer.sin_addr, ip,
 		    sizeof(ip)));
 		/*
 		 * No heartbeats: it answers our PROBE once a second until the
@@ -312,7 +223,7 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 		live_start(&s->live, m->loop, &s->conn,
 		    m->hb_timeout > MASTER_V1_SILENCE_MIN ? m->hb_timeout :
 		    MASTER_V1_SILENCE_MIN, 0.);
-		return slave_join(s);
+		return dialog_join(s);
 	}
 	rc = proto_hello_decode(p, h->datalen, &hello, &why);
 	if (rc == 0 && hello.ext_version == 0) {
@@ -321,8 +232,8 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 	}
 	if (rc == -1) {
 		log_warnx("%s: bad hello: %s", s->label, why);
-		slave_send_text(s, CMD_FULL, why);
-		slave_drop(s, why);
+		peer_send_text(s, CMD_FULL, why);
+		dialog_drop(s, why);
 		return -1;
 	}
 	if (!session_has_room(m)) {
@@ -331,35 +242,35 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 		    m->nslaves);
 		log_info("%s: %s (pid %u) turned away: %s", s->label,
 		    hello.name, hello.pid, reason);
-		slave_send_text(s, CMD_FULL, reason);
-		slave_drop(s, reason);
+		peer_send_text(s, CMD_FULL, reason);
+		dialog_drop(s, reason);
 		return -1;
 	}
-	s->kind = SLAVE_KIND_OURS;
-	slave_admitted_end(s);
+	s->kind = PEER_KIND_OURS;
+	peer_admitted_end(s);
 	s->pid = hello.pid;
 	s->v.ext_version = hello.ext_version;
 	s->conn.peer_ext_version = hello.ext_version;
-	slave_set_name(s, hello.name);
-	s->state = SLAVE_SYNC;
+	dialog_set_name(s, hello.name);
+	s->state = PEER_SYNC;
 	m->nsyncing++;
 	log_debug("%s: hello, pid %u, extension version %u", s->label,
 	    hello.pid, hello.ext_version);
 
 	/* We speak version 1 whatever newer version the slave speaks. */
 	welcome.ext_version = PROTO_EXT_VERSION;
-	/* Its --kill-grace, for the wait after an ABORT (slave_grace). */
+	/* Its --kill-grace, for the wait after an ABORT (dialog_grace). */
 	welcome.flags = WELCOME_FLAG_GRACE;
 	welcome.heartbeat_ms = (uint32_t)(m->hb_interval * 1000 + 0.5);
-	slave_send(s, CMD_WELCOME, buf, proto_welcome_encode(buf, sizeof(buf),
+	peer_send(s, CMD_WELCOME, buf, proto_welcome_encode(buf, sizeof(buf),
 	    &welcome));
 	s->welcomed = true;
 	/* From now on both sides send HEARTBEATs; silence means lost. */
 	live_start(&s->live, m->loop, &s->conn, m->hb_timeout,
 	    m->hb_interval);
 	/* The same deadline covers the clock sync. */
-	slave_deadline(s, MASTER_HELLO_SECS);
-	slave_ping(s);
+	peer_deadline(s, MASTER_HELLO_SECS);
+	dialog_ping(s);
 	return 0;
 }
 
@@ -369,17 +280,17 @@ slave_hello(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
  * say (older than 2026-12) gets MASTER_KILL_GRACE_DEFAULT_NS, its default.
  */
 static int
-slave_grace(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
+dialog_grace(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 {
 	const char	*why;
 	uint32_t	 ms;
 
 	if (s->grace_told)
-		return slave_unexpected(s, h);
+		return dialog_unexpected(s, h);
 	if (proto_kill_grace_decode(p, h->datalen, &ms, &why) == -1)
-		return slave_reject(s, why);
+		return dialog_reject(s, why);
 	if (ms > MASTER_KILL_GRACE_MAX_MS)
-		return slave_reject(s, "KILL_GRACE beyond the --kill-grace "
+		return dialog_reject(s, "KILL_GRACE beyond the --kill-grace "
 		    "maximum of 3600 s");
 	s->grace_told = true;
 	s->kill_grace_ns = (uint64_t)ms * NSEC_PER_MSEC;
@@ -398,7 +309,7 @@ slave_grace(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
  * clock; its age, read against the real clock now, dates it on ours.
  */
 static int
-slave_pong(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
+dialog_pong(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 {
 	struct proto_pong	 pong;
 	uint64_t		 t4 = mono_ns(), r4 = real_ns(), rtt, mid, age;
@@ -412,12 +323,12 @@ slave_pong(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 	}
 
 	if (proto_pong_decode(p, h->datalen, &pong, &why) == -1)
-		return slave_reject(s, why);
+		return dialog_reject(s, why);
 	if (!s->ping_out || pong.master_mono_ns != s->ping_t1)
-		return slave_reject(s, "PONG not answering our PING");
+		return dialog_reject(s, "PONG not answering our PING");
 	/* Keep the arithmetic below free of signed overflow. */
 	if (pong.slave_mono_ns > INT64_MAX || pong.slave_real_ns > INT64_MAX)
-		return slave_reject(s, "PONG with a clock beyond 2^63 ns");
+		return dialog_reject(s, "PONG with a clock beyond 2^63 ns");
 	s->ping_out = false;
 	rtt = t4 - s->ping_t1;
 	mid = s->ping_t1 + rtt / 2;
@@ -430,7 +341,7 @@ slave_pong(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 	log_trace("%s: PONG %d: rtt %llu ns", s->label, s->pings + 1,
 	    (unsigned long long)rtt);
 	if (++s->pings < MASTER_SYNC_PINGS) {
-		slave_ping(s);
+		dialog_ping(s);
 		return 0;
 	}
 	log_debug("%s: best rtt %llu us, monotonic offset %lld ns, realtime "
@@ -439,11 +350,11 @@ slave_pong(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 	    (long long)s->off_real_ns, s->pings_stamped, s->pings);
 	s->m->nsyncing--;
 	conn_rx_stamps(&s->conn, false);
-	return slave_join(s);
+	return dialog_join(s);
 }
 
 static int
-slave_conf_answer(struct slave *s, const struct proto_hdr *h,
+dialog_conf_answer(struct peer *s, const struct proto_hdr *h,
     const uint8_t *p)
 {
 	struct master	*m = s->m;
@@ -451,12 +362,12 @@ slave_conf_answer(struct slave *s, const struct proto_hdr *h,
 
 	if (h->command == CMD_CONF_OK) {
 		/* Ours can only be configured once it has every byte. */
-		if (s->kind == SLAVE_KIND_OURS &&
+		if (s->kind == PEER_KIND_OURS &&
 		    s->conf_sent < m->sf.payload_size)
-			return slave_reject(s, "CONF_OK before the whole "
+			return dialog_reject(s, "CONF_OK before the whole "
 			    "payload was sent");
-		s->state = SLAVE_READY;
-		slave_deadline(s, 0);
+		s->state = PEER_READY;
+		peer_deadline(s, 0);
 		log_debug("%s: configured", s->label);
 	} else {
 		if (h->datalen > 0) {
@@ -465,51 +376,51 @@ slave_conf_answer(struct slave *s, const struct proto_hdr *h,
 			snprintf(s->why, sizeof(s->why), "%s", reason);
 		} else
 			snprintf(s->why, sizeof(s->why), "%s",
-			    s->kind == SLAVE_KIND_2014 ?
+			    s->kind == PEER_KIND_2014 ?
 			    "refused (a 2014 slave gives no reason)" :
 			    "refused (no reason given)");
-		s->state = SLAVE_REFUSED;
-		slave_deadline(s, 0);
+		s->state = PEER_REFUSED;
+		peer_deadline(s, 0);
 		/* Said once, with the others', by session_conf_answer(). */
 		log_debug("%s: refused the configuration: %s", s->label,
 		    s->why);
 	}
 	session_conf_answer(m, s);
-	return slave_is_open(s) ? 0 : -1;
+	return peer_is_open(s) ? 0 : -1;
 }
 
 static int
-slave_exec_answer(struct slave *s, const struct proto_hdr *h,
+dialog_exec_answer(struct peer *s, const struct proto_hdr *h,
     const uint8_t *p)
 {
 	char reason[PROTO_REASON_MAX + 1];
 
 	if (h->command == CMD_EXEC_OK) {
-		s->state = SLAVE_RUNNING;
+		s->state = PEER_RUNNING;
 		/* It owes nothing more, unless told to abort meanwhile. */
 		if (!s->abort_sent)
-			slave_deadline(s, 0);
+			peer_deadline(s, 0);
 		log_debug("%s: started", s->label);
 		return 0;
 	}
-	slave_deadline(s, 0);
+	peer_deadline(s, 0);
 	if (h->datalen > 0) {
 		proto_reason_copy(reason, sizeof(reason), p, h->datalen);
 		snprintf(s->why, sizeof(s->why), "%s", reason);
 	} else
 		snprintf(s->why, sizeof(s->why), "%s",
-		    s->kind == SLAVE_KIND_2014 ?
+		    s->kind == PEER_KIND_2014 ?
 		    "refused to start (a 2014 slave gives no reason)" :
 		    "refused to start (no reason given)");
-	s->state = SLAVE_NOSTART;
+	s->state = PEER_NOSTART;
 	summary_out(s->m, "could not start: %s: %s", s->label, s->why);
-	session_slave_done(s->m, s);
-	return slave_is_open(s) ? 0 : -1;
+	session_peer_done(s->m, s);
+	return peer_is_open(s) ? 0 : -1;
 }
 
 /* 2014 times: (sec, usec) pairs, checked so that nanoseconds fit 64 bits. */
 static int
-slave_v1_time(int64_t sec, int64_t usec, uint64_t *ns)
+dialog_v1_time(int64_t sec, int64_t usec, uint64_t *ns)
 {
 	if (sec < 0 || (uint64_t)sec > UINT64_MAX / NSEC_PER_SEC - 1)
 		return -1;
@@ -518,80 +429,84 @@ slave_v1_time(int64_t sec, int64_t usec, uint64_t *ns)
 }
 
 static int
-slave_finished(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
+dialog_finished(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 {
 	struct proto_v1_result	 v1;
 	const char		*why;
 	char			 buf[160];
 
-	if (s->kind == SLAVE_KIND_OURS) {
+	if (s->kind == PEER_KIND_OURS) {
 		if (proto_result_decode(p, h->datalen, &s->res, &why) == -1) {
 			snprintf(buf, sizeof(buf), "bad FINISHD: %s", why);
-			return slave_reject(s, buf);
+			return dialog_reject(s, buf);
 		}
 		log_debug("%s: started %lld ns after the instant", s->label,
 		    (long long)s->res.late_ns);
 	} else {
 		if (proto_v1_result_decode(p, h->datalen, &v1, &why) == -1) {
 			snprintf(buf, sizeof(buf), "bad FINISHD: %s", why);
-			return slave_reject(s, buf);
+			return dialog_reject(s, buf);
 		}
 		memset(&s->res, 0, sizeof(s->res));
-		if (slave_v1_time(v1.start_sec, v1.start_usec,
+		if (dialog_v1_time(v1.start_sec, v1.start_usec,
 		    &s->res.start_real_ns) == -1 ||
-		    slave_v1_time(v1.finish_sec, v1.finish_usec,
+		    dialog_v1_time(v1.finish_sec, v1.finish_usec,
 		    &s->res.finish_real_ns) == -1)
-			return slave_reject(s, "bad FINISHD: time out of range");
+			return dialog_reject(s, "bad FINISHD: time out of range");
 		s->res.exit_kind = EXIT_KIND_UNKNOWN;
 	}
 	s->have_result = true;
-	s->state = SLAVE_FINISHED;
-	slave_deadline(s, 0);
+	s->state = PEER_FINISHED;
+	peer_deadline(s, 0);
 	/* Every OUTPUT frame came before FINISHD: the file is complete. */
-	output_finished(s);
+	collect_finished(s);
 	summary_finish_line(s->m, s);
-	session_slave_done(s->m, s);
-	return slave_is_open(s) ? 0 : -1;
+	session_peer_done(s->m, s);
+	return peer_is_open(s) ? 0 : -1;
 }
 
 /* REPORTs come from the arming of the task on (NOTES section 5). */
 static int
-slave_report(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
+dialog_report(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 {
-	const char	*why;
-	char		 buf[160];
+	struct proto_report	 r;
+	const char		*why;
+	char			 buf[160];
 
 	switch (s->state) {
-	case SLAVE_READY:
-	case SLAVE_STARTING:
-	case SLAVE_RUNNING:
-	case SLAVE_FINISHED:
-	case SLAVE_NOSTART:
+	case PEER_READY:
+	case PEER_STARTING:
+	case PEER_RUNNING:
+	case PEER_FINISHED:
+	case PEER_NOSTART:
 		break;
 	default:
-		return slave_unexpected(s, h);
+		return dialog_unexpected(s, h);
 	}
-	if (report_received(s, p, h->datalen, &why) == -1) {
+	if (proto_report_decode(p, h->datalen, &r, &why) == -1) {
 		snprintf(buf, sizeof(buf), "bad REPORT: %s", why);
-		return slave_reject(s, buf);
+		return dialog_reject(s, buf);
 	}
+	status_report(s, &r);
+	control_answered(s);
+	end_answered(s);
 	return 0;
 }
 
 /* Task output, between EXEC_OK and FINISHD. */
 static int
-slave_output(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
+dialog_output(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 {
 	char why[160];
 
-	if (output_received(s, p, h->datalen, why, sizeof(why)) == -1)
-		return slave_reject(s, why);
+	if (collect_received(s, p, h->datalen, why, sizeof(why)) == -1)
+		return dialog_reject(s, why);
 	return 0;
 }
 
 /* Frames any state after the hello may see without harm. */
 static int
-slave_harmless(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
+dialog_harmless(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 {
 	(void)p;
 	switch (h->command) {
@@ -599,7 +514,7 @@ slave_harmless(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
 		/* The answer to a PROBE over TCP: proof of life, no more. */
 		return 1;
 	case CMD_HEARTBEAT:
-		return s->kind == SLAVE_KIND_OURS;
+		return s->kind == PEER_KIND_OURS;
 	default:
 		return 0;
 	}
@@ -612,87 +527,87 @@ slave_harmless(struct slave *s, const struct proto_hdr *h, const uint8_t *p)
  * hold no more than that (NOTES section 10).
  */
 static int
-slave_header_cb(struct conn *c, const struct proto_hdr *h)
+dialog_header_cb(struct conn *c, const struct proto_hdr *h)
 {
-	struct slave *s = c->owner;
+	struct peer *s = c->owner;
 
-	if (s->state != SLAVE_HELLO || h->command == CMD_REPLY)
+	if (s->state != PEER_HELLO || h->command == CMD_REPLY)
 		return 0;
 	log_warnx("%s: first frame is %s (%u bytes announced), not a hello: "
 	    "dropped", s->label, proto_cmd_name(h->command), h->datalen);
-	slave_drop(s, "no hello");
+	dialog_drop(s, "no hello");
 	return -1;
 }
 
 static int
-slave_frame_cb(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
+dialog_frame_cb(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 {
-	struct slave	*s = c->owner;
+	struct peer	*s = c->owner;
 	char		 reason[PROTO_REASON_MAX + 1], why[PROTO_REASON_MAX + 32];
 
-	if (s->state == SLAVE_HELLO)
-		return slave_hello(s, h, p);
+	if (s->state == PEER_HELLO)
+		return dialog_hello(s, h, p);
 	if (h->command == CMD_ERROR) {
 		proto_reason_copy(reason, sizeof(reason), p, h->datalen);
 		snprintf(why, sizeof(why), "error from the slave: %s", reason);
 		log_warnx("%s: %s", s->label, why);
-		slave_drop(s, why);
+		dialog_drop(s, why);
 		return -1;
 	}
 	switch (s->state) {
-	case SLAVE_SYNC:
+	case PEER_SYNC:
 		if (h->command == CMD_PONG)
-			return slave_pong(s, h, p);
+			return dialog_pong(s, h, p);
 		if (h->command == CMD_KILL_GRACE &&
-		    s->kind == SLAVE_KIND_OURS)
-			return slave_grace(s, h, p);
+		    s->kind == PEER_KIND_OURS)
+			return dialog_grace(s, h, p);
 		break;
-	case SLAVE_CONF:
+	case PEER_CONF:
 		if (h->command == CMD_CONF_OK || h->command == CMD_CONF_NO)
-			return slave_conf_answer(s, h, p);
+			return dialog_conf_answer(s, h, p);
 		break;
-	case SLAVE_STARTING:
+	case PEER_STARTING:
 		if (h->command == CMD_EXEC_OK || h->command == CMD_EXEC_NO)
-			return slave_exec_answer(s, h, p);
+			return dialog_exec_answer(s, h, p);
 		break;
-	case SLAVE_RUNNING:
+	case PEER_RUNNING:
 		if (h->command == CMD_FINISHD)
-			return slave_finished(s, h, p);
-		if (h->command == CMD_OUTPUT && s->kind == SLAVE_KIND_OURS)
-			return slave_output(s, h, p);
+			return dialog_finished(s, h, p);
+		if (h->command == CMD_OUTPUT && s->kind == PEER_KIND_OURS)
+			return dialog_output(s, h, p);
 		break;
 	default:
 		break;
 	}
-	if (h->command == CMD_REPORT && s->kind == SLAVE_KIND_OURS)
-		return slave_report(s, h, p);
-	switch (slave_harmless(s, h, p)) {
+	if (h->command == CMD_REPORT && s->kind == PEER_KIND_OURS)
+		return dialog_report(s, h, p);
+	switch (dialog_harmless(s, h, p)) {
 	case 1:
 		return 0;
 	case -1:
 		snprintf(why, sizeof(why), "bad %s", proto_cmd_name(h->command));
-		return slave_reject(s, why);
+		return dialog_reject(s, why);
 	default:
-		return slave_unexpected(s, h);
+		return dialog_unexpected(s, h);
 	}
 }
 
 static void
-slave_error_cb(struct conn *c, const char *why)
+dialog_error_cb(struct conn *c, const char *why)
 {
-	struct slave *s = c->owner;
+	struct peer *s = c->owner;
 
 	switch (s->state) {
-	case SLAVE_FINISHED:
-	case SLAVE_REFUSED:
-	case SLAVE_NOSTART:
+	case PEER_FINISHED:
+	case PEER_REFUSED:
+	case PEER_NOSTART:
 		/* It has said all it had to say. */
 		log_debug("%s: %s", s->label, why);
 		break;
-	case SLAVE_HELLO:
+	case PEER_HELLO:
 		log_info("%s: %s (before its hello)", s->label, why);
 		/* So that -w's end says why nobody joined, not just "timed out". */
-		if (strstr(why, "key mismatch") != NULL) {
+		if (s->conn.fault == CONN_FAULT_KEY) {
 			s->m->nmismatch++;
 			snprintf(s->m->mismatch_addr, sizeof(s->m->mismatch_addr),
 			    "%s", s->addr);
@@ -702,61 +617,61 @@ slave_error_cb(struct conn *c, const char *why)
 		log_warnx("%s: %s", s->label, why);
 		break;
 	}
-	slave_drop(s, why);
+	dialog_drop(s, why);
 }
 
 /* Silent (or not reading) past the heartbeat timeout: lost. */
 static void
-slave_lost_cb(struct live *l, const char *why)
+dialog_lost_cb(struct live *l, const char *why)
 {
-	(void)slave_reject(l->owner, why);
+	(void)dialog_reject(l->owner, why);
 }
 
 static void
-slave_drain_cb(struct conn *c)
+dialog_drain_cb(struct conn *c)
 {
-	struct slave *s = c->owner;
+	struct peer *s = c->owner;
 
-	if (s->state == SLAVE_CONF && s->kind == SLAVE_KIND_OURS)
+	if (s->state == PEER_CONF && s->kind == PEER_KIND_OURS)
 		session_stream(s);
 }
 
 /* A deadline passed: what it owed, by its state (NOTES section 11). */
 static void
-slave_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+dialog_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct slave	*s = (struct slave *)((char *)w -
-			    offsetof(struct slave, timer));
+	struct peer	*s = (struct peer *)((char *)w -
+			    offsetof(struct peer, timer));
 	char		 why[192];
 
 	(void)loop;
 	(void)revents;
 	switch (s->state) {
-	case SLAVE_HELLO:
+	case PEER_HELLO:
 		snprintf(why, sizeof(why), "no hello within %.0f s",
 		    s->deadline_secs);
 		log_warnx("%s: %s: dropped", s->label, why);
-		slave_drop(s, why);
+		dialog_drop(s, why);
 		return;
-	case SLAVE_SYNC:
+	case PEER_SYNC:
 		snprintf(why, sizeof(why), "clock sync not done within %.0f s",
 		    s->deadline_secs);
 		break;
-	case SLAVE_CONF:
+	case PEER_CONF:
 		snprintf(why, sizeof(why), "no answer to the configuration "
 		    "within %.1f s", s->deadline_secs);
 		break;
-	case SLAVE_STARTING:
-	case SLAVE_RUNNING:
+	case PEER_STARTING:
+	case PEER_RUNNING:
 		if (s->abort_sent)
 			snprintf(why, sizeof(why), "the end of its task not "
 			    "reported within %.1f s of ABORT (its kill grace "
 			    "%.1f s%s + %.1f s)", s->deadline_secs,
 			    (double)s->kill_grace_ns / 1e9, s->grace_told ?
 			    "" : ", by default", MASTER_ABORT_MARGIN_SECS);
-		else if (s->state == SLAVE_STARTING)
+		else if (s->state == PEER_STARTING)
 			snprintf(why, sizeof(why), "no answer to %s within "
-			    "%.1f s", s->kind == SLAVE_KIND_OURS ? "START" :
+			    "%.1f s", s->kind == PEER_KIND_OURS ? "START" :
 			    "EXEC", s->deadline_secs);
 		else
 			return;
@@ -764,5 +679,5 @@ slave_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	default:
 		return;		/* it owes nothing now */
 	}
-	(void)slave_reject(s, why);
+	(void)dialog_reject(s, why);
 }

@@ -1,5 +1,5 @@
 /*
- * output.c - the tasks' output, brought back to the master.
+ * collect.c - the tasks' output, brought back to the master.
  *
  * With -O DIR each slave's output lands in DIR/<slave name>.out, byte for
  * byte, as its OUTPUT frames arrive (names are unique within a session, so
@@ -33,10 +33,10 @@
 #include "text.h"
 
 /* A file name in -O's directory: NAME_MAX at most, with room to spare. */
-#define OUTPUT_FILE_MAX	(NAME_MAX + 64)
+#define COLLECT_FILE_MAX	(NAME_MAX + 64)
 
 int
-output_init(struct master *m, char *err, size_t errlen)
+collect_init(struct master *m, char *err, size_t errlen)
 {
 	const struct master_opts	*o = m->opts;
 	const char			*dir = o->output_dir;
@@ -70,7 +70,7 @@ output_init(struct master *m, char *err, size_t errlen)
 }
 
 uint32_t
-output_conf_flags(const struct master *m)
+collect_conf_flags(const struct master *m)
 {
 	uint32_t flags = 0;
 
@@ -82,10 +82,10 @@ output_conf_flags(const struct master *m)
 }
 
 static void
-output_set_error(struct slave *s, const char *fmt, ...)
+collect_set_error(struct peer *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void
-output_set_error(struct slave *s, const char *fmt, ...)
+collect_set_error(struct peer *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -102,7 +102,7 @@ output_set_error(struct slave *s, const char *fmt, ...)
  * failed in *step).
  */
 static int
-output_open(struct slave *s, const char *file, const char **step)
+collect_open(struct peer *s, const char *file, const char **step)
 {
 	struct master	*m = s->m;
 	int		 fd;
@@ -131,7 +131,7 @@ output_open(struct slave *s, const char *file, const char **step)
 
 /* The longest file name DIR takes. */
 static size_t
-output_name_max(const struct master *m)
+collect_name_max(const struct master *m)
 {
 	long n = fpathconf(m->v.out_dirfd, _PC_NAME_MAX);
 
@@ -140,7 +140,7 @@ output_name_max(const struct master *m)
 
 /* Errors that say the name, not the place, is at fault. */
 static bool
-output_bad_name(int e)
+collect_bad_name(int e)
 {
 	return e == ENAMETOOLONG || e == EINVAL || e == EILSEQ;
 }
@@ -153,7 +153,7 @@ output_bad_name(int e)
  * A slave's name holds no '~': a short name is never another's own name.
  */
 static void
-output_short_name(const struct slave *s, size_t name_max, bool indexed,
+collect_short_name(const struct peer *s, size_t name_max, bool indexed,
     char *out, size_t outlen)
 {
 	/* '~', 16 digits, '-' and 10 digits, ".out": 32 bytes at most. */
@@ -179,9 +179,9 @@ output_short_name(const struct slave *s, size_t name_max, bool indexed,
 
 /* This slave's output is not stored: its error, the others go on. */
 static void
-output_create_failed(struct slave *s, const char *step, int e)
+collect_create_failed(struct peer *s, const char *step, int e)
 {
-	output_set_error(s, "%s: %s%s", s->v.out_path != NULL ?
+	collect_set_error(s, "%s: %s%s", s->v.out_path != NULL ?
 	    s->v.out_path : s->m->v.out_dir, step, strerror(e));
 	summary_err(s->m, "%s; %s's output is not stored", s->v.out_error !=
 	    NULL ? s->v.out_error : strerror(e), s->name);
@@ -192,32 +192,32 @@ output_create_failed(struct slave *s, const char *step, int e)
  * DIR/<name>.out, created afresh; a name that cannot be a file name there
  * (too long, or refused by the file system) gets its short one, said in
  * the log and in the results (output_file).  A failure is said, and is
- * this slave's error (output_create_failed).
+ * this slave's error (collect_create_failed).
  */
 static void
-output_create(struct slave *s)
+collect_create(struct peer *s)
 {
 	struct master	*m = s->m;
-	size_t		 max = output_name_max(m);
-	char		 file[OUTPUT_FILE_MAX], why[96];
+	size_t		 max = collect_name_max(m);
+	char		 file[COLLECT_FILE_MAX], why[96];
 	const char	*step;
 	int		 e;
 
 	if (strlen(s->name) + strlen(".out") <= max) {
 		snprintf(file, sizeof(file), "%s.out", s->name);
-		if ((e = output_open(s, file, &step)) == 0)
+		if ((e = collect_open(s, file, &step)) == 0)
 			return;
-		if (!output_bad_name(e)) {
-			output_create_failed(s, step, e);
+		if (!collect_bad_name(e)) {
+			collect_create_failed(s, step, e);
 			return;
 		}
 		snprintf(why, sizeof(why), "%s", strerror(e));
 	} else
 		snprintf(why, sizeof(why), "%zu bytes with \".out\", over the "
 		    "%zu a file name may have there", strlen(s->name) + 4, max);
-	output_short_name(s, max, false, file, sizeof(file));
-	if ((e = output_open(s, file, &step)) != 0) {
-		output_create_failed(s, step, e);
+	collect_short_name(s, max, false, file, sizeof(file));
+	if ((e = collect_open(s, file, &step)) != 0) {
+		collect_create_failed(s, step, e);
 		return;
 	}
 	log_info("%s: its name cannot be a file name in %s (%s): its output "
@@ -230,7 +230,7 @@ output_create(struct slave *s)
  * ignores case, where "Web.out" is "web.out", unlinked the earlier file.
  */
 static bool
-output_still_own(const struct slave *s)
+collect_still_own(const struct peer *s)
 {
 	struct stat	 mine, there;
 	const char	*file = strrchr(s->v.out_path, '/') + 1;
@@ -245,9 +245,9 @@ output_still_own(const struct slave *s)
 
 /* A file taken by another slave's: the short name with its index. */
 static void
-output_recreate(struct slave *s)
+collect_recreate(struct peer *s)
 {
-	char		 file[OUTPUT_FILE_MAX], *was;
+	char		 file[COLLECT_FILE_MAX], *was;
 	const char	*step;
 	int		 e;
 
@@ -255,9 +255,9 @@ output_recreate(struct slave *s)
 	s->v.out_open = false;
 	was = s->v.out_path;
 	s->v.out_path = NULL;
-	output_short_name(s, output_name_max(s->m), true, file, sizeof(file));
-	if ((e = output_open(s, file, &step)) != 0)
-		output_create_failed(s, step, e);
+	collect_short_name(s, collect_name_max(s->m), true, file, sizeof(file));
+	if ((e = collect_open(s, file, &step)) != 0)
+		collect_create_failed(s, step, e);
 	else
 		log_info("%s: %s is another slave's file too (a file system "
 		    "that ignores case?): its output goes to %s", s->label,
@@ -266,29 +266,29 @@ output_recreate(struct slave *s)
 }
 
 void
-output_prepare(struct master *m)
+collect_prepare(struct master *m)
 {
-	struct slave	*s;
-	bool		 collect = output_conf_flags(m) != 0;
+	struct peer	*s;
+	bool		 collect = collect_conf_flags(m) != 0;
 
 	if (!collect)
 		return;
 	TAILQ_FOREACH(s, &m->joined, entry) {
-		if (s->kind != SLAVE_KIND_OURS) {
+		if (s->kind != PEER_KIND_OURS) {
 			log_warnx("%s: a 2014 slave cannot send its output "
 			    "back", s->label);
-			output_set_error(s, "a 2014 slave cannot send its "
+			collect_set_error(s, "a 2014 slave cannot send its "
 			    "output back");
 			continue;
 		}
 		s->v.out_on = true;
 		/* A file that fails is that slave's error; the others go on. */
 		if (m->v.out_dir_open)
-			output_create(s);
+			collect_create(s);
 	}
 	TAILQ_FOREACH(s, &m->joined, entry)
-		if (s->v.out_open && !output_still_own(s))
-			output_recreate(s);
+		if (s->v.out_open && !collect_still_own(s))
+			collect_recreate(s);
 }
 
 /*
@@ -296,7 +296,7 @@ output_prepare(struct master *m)
  * goes: tabs kept, and printable UTF-8 where the terminal takes it.
  */
 static void
-output_emit(struct slave *s, const uint8_t *p, size_t len)
+collect_emit(struct peer *s, const uint8_t *p, size_t len)
 {
 	struct master	*m = s->m;
 	char		 prefix[sizeof(s->name) + 2];
@@ -315,7 +315,7 @@ output_emit(struct slave *s, const uint8_t *p, size_t len)
 }
 
 static void
-output_follow(struct slave *s, const uint8_t *p, size_t len)
+collect_follow(struct peer *s, const uint8_t *p, size_t len)
 {
 	const uint8_t	*nl;
 	size_t		 seg, take, room;
@@ -331,7 +331,7 @@ output_follow(struct slave *s, const uint8_t *p, size_t len)
 		 * a line of exactly the max is one line, not one and "".
 		 */
 		if (s->v.line_len == VIEW_FOLLOW_LINE_MAX && *p != '\n') {
-			output_emit(s, (const uint8_t *)s->v.line,
+			collect_emit(s, (const uint8_t *)s->v.line,
 			    s->v.line_len);
 			s->v.line_len = 0;
 		}
@@ -346,7 +346,7 @@ output_follow(struct slave *s, const uint8_t *p, size_t len)
 			/* Whole, so that a character cut by TCP is whole. */
 			seg = (size_t)(nl - p);
 			memcpy(s->v.line + s->v.line_len, p, seg);
-			output_emit(s, (const uint8_t *)s->v.line,
+			collect_emit(s, (const uint8_t *)s->v.line,
 			    s->v.line_len + seg);
 			s->v.line_len = 0;
 			p += seg + 1;
@@ -364,7 +364,7 @@ output_follow(struct slave *s, const uint8_t *p, size_t len)
 }
 
 static void
-output_close_file(struct slave *s)
+collect_close_file(struct peer *s)
 {
 	struct stat st;
 
@@ -372,14 +372,14 @@ output_close_file(struct slave *s)
 		return;
 	/* Removed under us (rm -r DIR): every write "worked", into nothing. */
 	if (fstat(s->v.out_fd, &st) == 0 && st.st_nlink == 0) {
-		output_set_error(s, "%s: removed while being written",
+		collect_set_error(s, "%s: removed while being written",
 		    s->v.out_path);
 		summary_err(s->m, "%s: removed while being written; %s's "
 		    "output is lost", s->v.out_path, s->name);
 		s->m->v.out_error = true;
 	}
 	if (close(s->v.out_fd) == -1) {
-		output_set_error(s, "%s: %s", s->v.out_path, strerror(errno));
+		collect_set_error(s, "%s: %s", s->v.out_path, strerror(errno));
 		summary_err(s->m, "%s: %s", s->v.out_path, strerror(errno));
 		s->m->v.out_error = true;
 	}
@@ -387,7 +387,7 @@ output_close_file(struct slave *s)
 }
 
 int
-output_received(struct slave *s, const uint8_t *p, size_t len, char *why,
+collect_received(struct peer *s, const uint8_t *p, size_t len, char *why,
     size_t whylen)
 {
 	struct master	*m = s->m;
@@ -418,44 +418,44 @@ output_received(struct slave *s, const uint8_t *p, size_t len, char *why,
 			int		e = errno;
 			uint64_t	kept = s->v.out_bytes - len + off;
 
-			output_set_error(s, "%s: %s after %llu bytes stored",
+			collect_set_error(s, "%s: %s after %llu bytes stored",
 			    s->v.out_path, strerror(e),
 			    (unsigned long long)kept);
 			summary_err(m, "%s: %s after %llu bytes; the rest of "
 			    "%s's output is lost", s->v.out_path, strerror(e),
 			    (unsigned long long)kept, s->name);
 			m->v.out_error = true;
-			output_close_file(s);
+			collect_close_file(s);
 			break;
 		}
 		off += (size_t)n;
 	}
 	if (m->opts->follow)
-		output_follow(s, p, len);
+		collect_follow(s, p, len);
 	return 0;
 }
 
 /* A last line without its newline. */
 static void
-output_follow_flush(struct slave *s)
+collect_follow_flush(struct peer *s)
 {
 	if (s->v.line != NULL && s->v.line_len > 0) {
-		output_emit(s, (const uint8_t *)s->v.line, s->v.line_len);
+		collect_emit(s, (const uint8_t *)s->v.line, s->v.line_len);
 		s->v.line_len = 0;
 		fflush(stdout);
 	}
 }
 
 void
-output_finished(struct slave *s)
+collect_finished(struct peer *s)
 {
 	struct master	*m = s->m;
 	uint64_t	 max = m->opts->output_max, want;
 
 	if (!s->v.out_on)
 		return;
-	output_follow_flush(s);
-	output_close_file(s);
+	collect_follow_flush(s);
+	collect_close_file(s);
 	want = s->res.output_bytes;
 	if (max != 0 && want > max) {
 		want = max;
@@ -467,7 +467,7 @@ output_finished(struct slave *s)
 	}
 	if (s->v.out_bytes != want) {
 		/* Its file shrank or could not be read to the end. */
-		output_set_error(s, "received %llu of %llu output bytes",
+		collect_set_error(s, "received %llu of %llu output bytes",
 		    (unsigned long long)s->v.out_bytes,
 		    (unsigned long long)want);
 		log_warnx("%s: received %llu of its %llu output bytes",
@@ -477,18 +477,18 @@ output_finished(struct slave *s)
 }
 
 void
-output_end(struct master *m)
+collect_end(struct master *m)
 {
-	struct slave *s;
+	struct peer *s;
 
 	TAILQ_FOREACH(s, &m->joined, entry) {
-		output_follow_flush(s);
-		output_close_file(s);
+		collect_follow_flush(s);
+		collect_close_file(s);
 	}
 }
 
 void
-output_slave_free(struct slave *s)
+collect_peer_free(struct peer *s)
 {
 	if (s->v.out_open) {
 		close(s->v.out_fd);
@@ -501,7 +501,7 @@ output_slave_free(struct slave *s)
 }
 
 void
-output_cleanup(struct master *m)
+collect_cleanup(struct master *m)
 {
 	if (m->v.out_dir_open) {
 		close(m->v.out_dirfd);

@@ -1,0 +1,90 @@
+/*
+ * master.c - the master's life, from its parts set up to everything freed.
+ *
+ *	master_init()	 the struct, nothing open: master_free() is safe
+ *	master_prepare() what may fail before -d: -O's and -r's directories
+ *	master_start()	 the loop and every part that lives on it
+ *	master_begin()	 "phase discovery", discovery starts
+ *	master_free()	 whatever phase the session ended in
+ *
+ * main() and the fuzz harness (tests/fuzz/fuzz_master_conn.c) call these
+ * and nothing else to set up and tear down a master, so that a new part is
+ * added here once and the harness cannot drift from the program.  What only
+ * main() does (options, the sockets of discovery_open(), -d, the signals
+ * that end a session) stays in main.c.
+ */
+#include <stdlib.h>
+
+#include "master.h"
+
+void
+master_init(struct master *m, struct master_opts *opts, uint32_t nslaves)
+{
+	m->opts = opts;
+	m->nslaves = nslaves;
+	m->phase = PHASE_DISCOVERY;
+	m->sf.fd = -1;
+	m->listen_fd = m->udp_fd = m->spare_fd = m->announce_fd = -1;
+	TAILQ_INIT(&m->pending);
+	TAILQ_INIT(&m->joined);
+	control_init(m);
+}
+
+int
+master_prepare(struct master *m, char *err, size_t errlen)
+{
+	if (collect_init(m, err, errlen) == -1 ||
+	    results_init(m, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+int
+master_start(struct master *m)
+{
+	/* Our own loop: the default loop would reap children by itself. */
+	if ((m->loop = ev_loop_new(EVFLAG_AUTO)) == NULL)
+		return -1;
+	ev_init(&m->start_timer, NULL);
+	status_init(m);
+	control_start(m);
+	end_init(m);
+	display_init(m);
+	admit_init(m);
+	return 0;
+}
+
+void
+master_begin(struct master *m)
+{
+	status_phase(m);
+	discovery_start(m);
+}
+
+void
+master_free(struct master *m)
+{
+	struct peer *s;
+
+	while ((s = TAILQ_FIRST(&m->pending)) != NULL) {
+		TAILQ_REMOVE(&m->pending, s, entry);
+		peer_free(s);
+	}
+	while ((s = TAILQ_FIRST(&m->joined)) != NULL) {
+		TAILQ_REMOVE(&m->joined, s, entry);
+		peer_free(s);
+	}
+	admit_free(m);
+	discovery_close(m);
+	control_cleanup(m);
+	status_cleanup(m);
+	collect_cleanup(m);
+	results_cleanup(m);
+	if (m->loop != NULL)
+		ev_loop_destroy(m->loop);
+	m->loop = NULL;
+	sessfile_close(&m->sf);
+	names_clear(&m->names);
+	free(m->v1_conf);
+	m->v1_conf = NULL;
+}

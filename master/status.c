@@ -1,0 +1,168 @@
+/*
+ * status.c - what the slaves say while their tasks run, and what the master
+ * says about the session's progress.
+ *
+ * Each of our slaves sends a REPORT every report interval (CONF_BEGIN's
+ * report_ms) from the moment its task is armed: state, elapsed, CPU so far,
+ * output bytes so far, the task's latest progress line.  The master keeps the
+ * last one and counts them (the last round of them, when every slave is
+ * done, is end.c's).
+ *
+ * Lines on stdout: one per phase change ("phase run: ..."), and with -v one
+ * status line per report interval when stdout is not a terminal (on one, the
+ * live display of display.c shows the same and more).
+ */
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "master.h"
+
+static void	status_timer_cb(struct ev_loop *, ev_timer *, int);
+
+/* Seconds since the session began (discovery), "1.234". */
+static const char *
+status_since_start(const struct master *m, char *buf, size_t len)
+{
+	uint64_t now = mono_ns(), t0 = m->v.phase_mono_ns[PHASE_DISCOVERY];
+
+	snprintf(buf, len, "%.3f", now > t0 ? (double)(now - t0) / 1e9 : 0.);
+	return buf;
+}
+
+void
+status_phase(struct master *m)
+{
+	struct verdict_counts	c;
+	char			secs[32];
+	int			p = (int)m->phase;
+	unsigned		n;
+	double			secs_r;
+
+	if (p < 0 || p >= VIEW_PHASES || m->v.phase_seen[p])
+		return;
+	m->v.phase_seen[p] = true;
+	m->v.phase_real_ns[p] = real_ns();
+	m->v.phase_mono_ns[p] = mono_ns();
+	verdict_count(m, &c);
+	switch (m->phase) {
+	case PHASE_DISCOVERY:
+		summary_out(m, "phase discovery: waiting for %u slave%s",
+		    m->nslaves, m->nslaves == 1 ? "" : "s");
+		/* On a terminal the live display says as much and more. */
+		if (!m->v.tty && log_get_verbose() >= 1) {
+			secs_r = (double)m->opts->report_interval_ns / 1e9;
+			ev_timer_set(&m->v.status_timer, secs_r, secs_r);
+			ev_timer_start(m->loop, &m->v.status_timer);
+		}
+		break;
+	case PHASE_CONFIG:
+		summary_out(m, "phase configuration: %u of %u slaves joined "
+		    "after %s s", c.joined, m->nslaves,
+		    status_since_start(m, secs, sizeof(secs)));
+		break;
+	case PHASE_RUN:
+		/* Those armed: ours got START, 2014 ones wait for EXEC. */
+		n = c.armed + c.running;
+		summary_out(m, "phase run: %u slave%s armed after %s s; start "
+		    "in %.3f ms", n, n == 1 ? "" : "s", status_since_start(m, secs,
+		    sizeof(secs)), m->start_mono_ns > m->v.phase_mono_ns[p] ?
+		    (double)(m->start_mono_ns - m->v.phase_mono_ns[p]) / 1e6 :
+		    0.);
+		break;
+	default:
+		break;
+	}
+	display_update(m);
+}
+
+/* Before any other call of this file. */
+void
+status_init(struct master *m)
+{
+	ev_init(&m->v.status_timer, status_timer_cb);
+}
+
+void
+status_joined(struct master *m, struct peer *s)
+{
+	s->v.join_real_ns = real_ns();
+	s->v.join_mono_ns = mono_ns();
+	display_update(m);
+}
+
+void
+status_report(struct peer *s, const struct proto_report *r)
+{
+	s->v.last = *r;
+	s->v.have_report = true;
+	s->v.last_mono_ns = mono_ns();
+	s->v.nreports++;
+	log_trace("%s: report %llu: state %u, %.3f s, cpu %.3f s, %llu "
+	    "output bytes, progress '%s'", s->label,
+	    (unsigned long long)s->v.nreports, r->state,
+	    (double)r->elapsed_ns / 1e9, (double)r->cpu_us / 1e6,
+	    (unsigned long long)r->output_bytes, r->progress);
+	display_update(s->m);
+}
+
+void
+status_show(struct master *m, bool per_slave)
+{
+	struct verdict_counts	 c;
+	struct peer		*s;
+	char			 secs[32], st[32];
+
+	verdict_count(m, &c);
+	summary_out(m, "status: %s %s s: %u/%u joined, %u armed, %u running, "
+	    "%u finished, %u failed", view_phase_name((int)m->phase),
+	    status_since_start(m, secs, sizeof(secs)), c.joined, m->nslaves,
+	    c.armed, c.running, c.finished, c.failed);
+	if (!per_slave)
+		return;
+	TAILQ_FOREACH(s, &m->joined, entry)
+		summary_out(m, "status:   %s: %s, %.1f s, cpu %.1f s, %" PRIu64
+		    " output bytes%s%s", s->name, verdict_word(s, st,
+		    sizeof(st)), (double)view_elapsed(s) / 1e9,
+		    s->v.have_report ? (double)s->v.last.cpu_us / 1e6 : 0.,
+		    s->v.have_report ? s->v.last.output_bytes : 0,
+		    s->v.have_report && s->v.last.progress[0] != '\0' ?
+		    ": " : "", s->v.have_report ? s->v.last.progress : "");
+}
+
+static void
+status_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct master *m = (struct master *)((char *)w -
+	    offsetof(struct master, v.status_timer));
+
+	(void)loop;
+	(void)revents;
+	status_show(m, log_get_verbose() >= 2);
+}
+
+/* The run is over (why: how): "phase done", and no more status lines. */
+void
+status_end(struct master *m, const char *why)
+{
+	char secs[32];
+
+	m->v.phase_seen[PHASE_DONE] = true;
+	m->v.phase_real_ns[PHASE_DONE] = real_ns();
+	m->v.phase_mono_ns[PHASE_DONE] = mono_ns();
+	ev_timer_stop(m->loop, &m->v.status_timer);
+	summary_out(m, "phase done: %s after %s s", why,
+	    status_since_start(m, secs, sizeof(secs)));
+}
+
+void
+status_cleanup(struct master *m)
+{
+	if (m->loop == NULL)
+		return;
+	ev_timer_stop(m->loop, &m->v.status_timer);
+	display_end(m);
+}
