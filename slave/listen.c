@@ -144,7 +144,7 @@ listen_connect(struct slave *sl)
 		return;
 	log_debug("connecting to master %s", sl->opts->master);
 	/* A failure comes back through slave_session_ended(): retried there. */
-	(void)slave_conn_open(&sl->sc, sl, &sl->master_sa);
+	(void)uplink_open(&sl->up, sl, &sl->master_sa);
 }
 
 void
@@ -296,7 +296,7 @@ listen_udp_cb(struct ev_loop *loop, ev_io *w, int revents)
 	to = src;
 	to.sin_port = htons(sl->opts->c.port);
 	log_debug("probe from %s", from);
-	(void)slave_conn_open(&sl->sc, sl, &to);
+	(void)uplink_open(&sl->up, sl, &to);
 }
 
 void

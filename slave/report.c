@@ -201,14 +201,14 @@ report_group_cpu_us(pid_t self, pid_t pgid)
 
 /* The figure of the task's group, walked at most once per REPORT_MIN_MS. */
 static uint64_t
-report_cpu(struct slave_conn *sc, pid_t pgid)
+report_cpu(struct uplink *up, pid_t pgid)
 {
-	struct sc_report	*r = &sc->rep;
+	struct sc_report	*r = &up->rep;
 	uint64_t		 now = mono_ns();
 
 	if (r->cpu_pgid != pgid ||
 	    now - r->cpu_mono_ns >= REPORT_MIN_MS * NSEC_PER_MSEC) {
-		r->cpu_us = report_group_cpu_us(sc->sl->pid, pgid);
+		r->cpu_us = report_group_cpu_us(up->sl->pid, pgid);
 		r->cpu_pgid = pgid;
 		r->cpu_mono_ns = now;
 	}
@@ -216,45 +216,45 @@ report_cpu(struct slave_conn *sc, pid_t pgid)
 }
 
 void
-report_init(struct slave_conn *sc)
+report_init(struct uplink *up)
 {
-	ev_timer_init(&sc->rep.timer, report_timer_cb, 0, 0);
-	ev_timer_init(&sc->rep.ask, report_ask_cb, 0, 0);
-	sc->rep.report_ms = 0;
-	sc->rep.sent = 0;
-	sc->rep.tokens = REPORT_ASK_BURST;
-	sc->rep.tokens_at = ev_now(sc->sl->loop);
-	sc->rep.cpu_pgid = 0;
+	ev_timer_init(&up->rep.timer, report_timer_cb, 0, 0);
+	ev_timer_init(&up->rep.ask, report_ask_cb, 0, 0);
+	up->rep.report_ms = 0;
+	up->rep.sent = 0;
+	up->rep.tokens = REPORT_ASK_BURST;
+	up->rep.tokens_at = ev_now(up->sl->loop);
+	up->rep.cpu_pgid = 0;
 }
 
 void
-report_start(struct slave_conn *sc)
+report_start(struct uplink *up)
 {
 	double secs;
 
-	if (!sc->ext || sc->cb.report_ms == 0)
+	if (!up->ext || up->cb.report_ms == 0)
 		return;
-	sc->rep.report_ms = sc->cb.report_ms < REPORT_MIN_MS ? REPORT_MIN_MS :
-	    sc->cb.report_ms;
-	secs = sc->rep.report_ms / 1000.;
-	ev_timer_stop(sc->sl->loop, &sc->rep.timer);
-	ev_timer_set(&sc->rep.timer, secs, secs);
-	ev_timer_start(sc->sl->loop, &sc->rep.timer);
+	up->rep.report_ms = up->cb.report_ms < REPORT_MIN_MS ? REPORT_MIN_MS :
+	    up->cb.report_ms;
+	secs = up->rep.report_ms / 1000.;
+	ev_timer_stop(up->sl->loop, &up->rep.timer);
+	ev_timer_set(&up->rep.timer, secs, secs);
+	ev_timer_start(up->sl->loop, &up->rep.timer);
 }
 
 void
-report_stop(struct slave_conn *sc)
+report_stop(struct uplink *up)
 {
-	ev_timer_stop(sc->sl->loop, &sc->rep.timer);
-	ev_timer_stop(sc->sl->loop, &sc->rep.ask);
+	ev_timer_stop(up->sl->loop, &up->rep.timer);
+	ev_timer_stop(up->sl->loop, &up->rep.ask);
 }
 
 /* Tokens earned since they were last counted: one per REPORT_MIN_MS. */
 static void
-report_refill(struct slave_conn *sc)
+report_refill(struct uplink *up)
 {
-	struct sc_report	*r = &sc->rep;
-	ev_tstamp		 now = ev_now(sc->sl->loop);
+	struct sc_report	*r = &up->rep;
+	ev_tstamp		 now = ev_now(up->sl->loop);
 
 	r->tokens += (now - r->tokens_at) * 1000. / REPORT_MIN_MS;
 	if (r->tokens > REPORT_ASK_BURST)
@@ -263,34 +263,34 @@ report_refill(struct slave_conn *sc)
 }
 
 void
-report_ask(struct slave_conn *sc)
+report_ask(struct uplink *up)
 {
-	struct sc_report *r = &sc->rep;
+	struct sc_report *r = &up->rep;
 
 	/* An answer is due already: it answers this request too. */
 	if (ev_is_active(&r->ask))
 		return;
-	report_refill(sc);
+	report_refill(up);
 	if (r->tokens >= 1.) {
 		r->tokens -= 1.;
-		report_send(sc);
+		report_send(up);
 		return;
 	}
 	ev_timer_set(&r->ask, (1. - r->tokens) * REPORT_MIN_MS / 1000., 0.);
-	ev_timer_start(sc->sl->loop, &r->ask);
+	ev_timer_start(up->sl->loop, &r->ask);
 }
 
 static void
 report_ask_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct slave_conn *sc = (struct slave_conn *)((char *)w -
-	    offsetof(struct slave_conn, rep.ask));
+	struct uplink *up = (struct uplink *)((char *)w -
+	    offsetof(struct uplink, rep.ask));
 
 	(void)loop;
 	(void)revents;
-	report_refill(sc);
-	sc->rep.tokens = sc->rep.tokens >= 1. ? sc->rep.tokens - 1. : 0.;
-	report_send(sc);
+	report_refill(up);
+	up->rep.tokens = up->rep.tokens >= 1. ? up->rep.tokens - 1. : 0.;
+	report_send(up);
 }
 
 static uint64_t
@@ -306,18 +306,18 @@ report_out_bytes(const struct task *t)
 }
 
 void
-report_send(struct slave_conn *sc)
+report_send(struct uplink *up)
 {
-	const struct task	*t = &sc->sl->task;
+	const struct task	*t = &up->sl->task;
 	struct proto_report	 r;
 	struct proto_result	 res;
 	uint8_t			 buf[32 + PROTO_PROGRESS_MAX];
 	size_t			 len;
 
-	if (!sc->ext || !sc->conn_open || sc->conn.failed)
+	if (!up->ext || !up->conn_open || up->conn.failed)
 		return;
 	/* Whatever its cause, this REPORT answers the requests waiting. */
-	ev_timer_stop(sc->sl->loop, &sc->rep.ask);
+	ev_timer_stop(up->sl->loop, &up->rep.ask);
 	memset(&r, 0, sizeof(r));
 	switch (t->state) {
 	case TASK_ARMED:
@@ -328,12 +328,12 @@ report_send(struct slave_conn *sc)
 		/* Its instant came; our timer marks it later (slave.h). */
 		r.state = TASK_STATE_RUNNING;
 		r.elapsed_ns = mono_ns() - t->sched_mono_ns;
-		r.cpu_us = report_cpu(sc, t->pid);
+		r.cpu_us = report_cpu(up, t->pid);
 		break;
 	case TASK_RUNNING:
 		r.state = TASK_STATE_RUNNING;
 		r.elapsed_ns = mono_ns() - t->start_mono_ns;
-		r.cpu_us = report_cpu(sc, t->pid);
+		r.cpu_us = report_cpu(up, t->pid);
 		break;
 	case TASK_DONE:
 		r.state = TASK_STATE_FINISHED;
@@ -351,16 +351,16 @@ report_send(struct slave_conn *sc)
 	snprintf(r.progress, sizeof(r.progress), "%s", t->prog.line);
 	if ((len = proto_report_encode(buf, sizeof(buf), &r)) == 0)
 		return;	/* cannot happen: every field is bounded above */
-	sc->rep.sent++;
+	up->rep.sent++;
 	/* A failure (queue full, socket error) comes back through on_error. */
-	(void)conn_send(&sc->conn, CMD_REPORT, buf, len);
+	(void)conn_send(&up->conn, CMD_REPORT, buf, len);
 }
 
 static void
 report_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct slave_conn *sc = (struct slave_conn *)((char *)w -
-	    offsetof(struct slave_conn, rep.timer));
+	struct uplink *up = (struct uplink *)((char *)w -
+	    offsetof(struct uplink, rep.timer));
 
 	(void)loop;
 	(void)revents;
@@ -368,5 +368,5 @@ report_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	 * Always room: output.c stops queueing at half the queue's limit,
 	 * which leaves more than a frame and a report free.
 	 */
-	report_send(sc);
+	report_send(up);
 }

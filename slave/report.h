@@ -9,7 +9,7 @@
  *               as it grows, as the connection drains, up to output_max
  *
  * Included by slave.h; the structs are members of struct task and struct
- * slave_conn.
+ * uplink.
  */
 #ifndef SYNEXEC_SLAVE_REPORT_H
 #define SYNEXEC_SLAVE_REPORT_H
@@ -60,7 +60,7 @@ void	progress_feed(struct progress *, const uint8_t *, size_t);
 /* At EOF a last line without a newline counts too. */
 void	progress_eof(struct progress *);
 
-/* ---- report.c and output.c (members of struct slave_conn) ---- */
+/* ---- report.c and output.c (members of struct uplink) ---- */
 
 struct sc_report {
 	ev_timer	 timer;		/* every report_ms while a task is ours */
@@ -88,7 +88,7 @@ struct sc_output {
 	ev_timer	 poll;
 };
 
-struct slave_conn;
+struct uplink;
 
 /*
  * CPU so far (us) of the processes of group pgid that are in our process
@@ -96,32 +96,32 @@ struct slave_conn;
  * every process in /proc on a kernel without /proc/PID/task/TID/children.
  */
 uint64_t report_group_cpu_us(pid_t self, pid_t pgid);
-void	report_init(struct slave_conn *);
+void	report_init(struct uplink *);
 /* Periodic REPORTs from now (the task is armed). */
-void	report_start(struct slave_conn *);
+void	report_start(struct uplink *);
 /* No more REPORTs: neither periodic ones nor a deferred answer. */
-void	report_stop(struct slave_conn *);
+void	report_stop(struct uplink *);
 /*
  * REPORT_REQ: a REPORT now, or, past a burst, when the pace allows (one per
  * REPORT_MIN_MS); requests meanwhile are answered by that one.
  */
-void	report_ask(struct slave_conn *);
+void	report_ask(struct uplink *);
 /* One REPORT now (the last one before FINISHD); it answers any request. */
-void	report_send(struct slave_conn *);
+void	report_send(struct uplink *);
 
-void	output_init(struct slave_conn *);
+void	output_init(struct uplink *);
 /* The task is armed with its output file: -1 and why if it cannot be read. */
-int	output_open(struct slave_conn *, uint32_t flags, uint64_t max,
+int	output_open(struct uplink *, uint32_t flags, uint64_t max,
 	    char *why, size_t whylen);
 /* The task runs: poll its output. */
-void	output_running(struct slave_conn *);
+void	output_running(struct uplink *);
 /* Send what the connection has room for (poll, drain). */
-void	output_pump(struct slave_conn *);
+void	output_pump(struct uplink *);
 /*
  * The task was reaped: true if every byte is sent already; otherwise the
- * rest follows as the connection drains, then slave_conn_output_done().
+ * rest follows as the connection drains, then uplink_output_done().
  */
-bool	output_finish(struct slave_conn *);
-void	output_close(struct slave_conn *);
+bool	output_finish(struct uplink *);
+void	output_close(struct uplink *);
 
 #endif

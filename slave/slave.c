@@ -30,8 +30,8 @@ slave_init(struct slave *sl, const struct slave_opts *opts)
 	memset(sl, 0, sizeof(*sl));
 	sl->opts = opts;
 	sl->udp_fd = -1;
-	sl->sc.state = SC_IDLE;
-	sl->sc.connect_fd = sl->sc.conf_fd = -1;
+	sl->up.state = UPLINK_IDLE;
+	sl->up.connect_fd = sl->up.conf_fd = -1;
 	sl->exit_code = 0;
 	sl->task_code = 1;
 }
@@ -72,7 +72,7 @@ slave_start(struct slave *sl, struct ev_loop *loop)
 bool
 slave_idle(const struct slave *sl)
 {
-	return !slave_conn_active(&sl->sc) && sl->task.state == TASK_IDLE;
+	return !uplink_active(&sl->up) && sl->task.state == TASK_IDLE;
 }
 
 int
@@ -196,7 +196,7 @@ slave_remove_conf_file(struct slave *sl)
 static void
 slave_check_idle(struct slave *sl, bool after_failure)
 {
-	if (slave_conn_active(&sl->sc))
+	if (uplink_active(&sl->up))
 		return;
 	if (task_alive(&sl->task)) {
 		/* Being stopped, or kept (--keep-task): wait for its reap... */
@@ -302,8 +302,8 @@ slave_sigchld_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	/* The last of a stopped task's group may have been reaped just now. */
 	if (!reaped && !task_reap(&sl->task))
 		return;
-	if (slave_conn_active(&sl->sc)) {
-		slave_conn_task_done(&sl->sc);
+	if (uplink_active(&sl->up)) {
+		uplink_task_done(&sl->up);
 		return;
 	}
 	task_describe(&sl->task, desc, sizeof(desc));
@@ -335,9 +335,9 @@ slave_sigterm_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	sl->stopping = true;
 	sl->exit_code = 0;
 	listen_close(sl);
-	if (slave_conn_active(&sl->sc)) {
+	if (uplink_active(&sl->up)) {
 		/* Ends the session like a lost master; its end checks idle. */
-		slave_conn_abort(&sl->sc, "slave shutting down");
+		uplink_abort(&sl->up, "slave shutting down");
 		return;
 	}
 	slave_session_ended(sl, false, true);
@@ -346,8 +346,8 @@ slave_sigterm_cb(struct ev_loop *loop, ev_signal *w, int revents)
 void
 slave_cleanup(struct slave *sl)
 {
-	if (slave_conn_active(&sl->sc))
-		slave_conn_abort(&sl->sc, "slave exiting");
+	if (uplink_active(&sl->up))
+		uplink_abort(&sl->up, "slave exiting");
 	listen_close(sl);
 	slave_remove_conf_file(sl);
 	if (sl->loop != NULL) {

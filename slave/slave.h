@@ -4,7 +4,7 @@
  * One process, one libev loop, at most one master connection and one task at
  * a time:
  *   listen.c     finds a master: UDP probes, or -m HOST with retries
- *   slave_conn.c one master connection: the protocol, as a state machine
+ *   uplink.c     the link to its master: the protocol, as a state machine
  *   task.c       the task's process: arm (created, blocked), release, reap,
  *                stop
  *   cmdline.c    the task's command line (pure, unit-tested)
@@ -184,34 +184,35 @@ int	safefile_output_default(const char *path, char *fallback,
 	    size_t fallbacklen, bool *fell_back, const struct task_runas *,
 	    char *why, size_t whylen);
 
-/* ---- slave_conn.c ---- */
+/* ---- uplink.c ---- */
 
-enum slave_conn_state {
-	SC_IDLE,	/* no connection */
-	SC_CONNECTING,	/* non-blocking connect in progress */
-	SC_HELLO_SENT,	/* hello sent: version-1 mode until a WELCOME */
-	SC_JOINED,	/* WELCOME received: extensions on */
-	SC_CONFIGURING,	/* CONF_BEGIN received, payload streaming to the file */
-	SC_REFUSED,	/* CONF_NO sent: the rest of the payload is ignored */
-	SC_ARMED,	/* CONF_OK sent, task created and waiting */
-	SC_SCHEDULED,	/* START received, release timer set */
-	SC_RUNNING,	/* task released */
-	SC_FINISHED,	/* FINISHD sent */
+enum uplink_state {
+	UPLINK_IDLE,		/* no connection */
+	UPLINK_CONNECTING,	/* non-blocking connect in progress */
+	UPLINK_HELLO_SENT,	/* hello sent: version-1 mode until a WELCOME */
+	UPLINK_JOINED,		/* WELCOME received: extensions on */
+	UPLINK_CONFIGURING,	/* CONF_BEGIN received, payload to the file */
+	UPLINK_REFUSED,		/* CONF_NO sent: the rest of the payload is
+				   ignored */
+	UPLINK_ARMED,		/* CONF_OK sent, task created and waiting */
+	UPLINK_SCHEDULED,	/* START received, release timer set */
+	UPLINK_RUNNING,		/* task released */
+	UPLINK_FINISHED,	/* FINISHD sent */
 };
 
 struct slave;
 
-struct slave_conn {
+struct uplink {
 	struct slave		*sl;
-	enum slave_conn_state	 state;
+	enum uplink_state	 state;
 	bool			 ext;		/* WELCOME received */
 	bool			 configured;	/* a CONF / CONF_BEGIN arrived */
 	struct sockaddr_in	 peer;
 	char			 peer_str[NET_ADDRSTRLEN];
-	int			 connect_fd;	/* during SC_CONNECTING */
+	int			 connect_fd;	/* during UPLINK_CONNECTING */
 	ev_io			 connect_io;
 	ev_timer		 connect_timer;
-	struct conn		 conn;		/* from SC_HELLO_SENT on */
+	struct conn		 conn;		/* from UPLINK_HELLO_SENT on */
 	bool			 conn_open;
 	struct live		 live;		/* heartbeats, silence (live.c) */
 	/* configuration */
@@ -232,15 +233,15 @@ struct slave_conn {
 };
 
 /* Connect to a master; false if that failed at once (logged). */
-bool	slave_conn_open(struct slave_conn *, struct slave *,
+bool	uplink_open(struct uplink *, struct slave *,
 	    const struct sockaddr_in *);
 /* The task's process was reaped: report it if this session owns it. */
-void	slave_conn_task_done(struct slave_conn *);
+void	uplink_task_done(struct uplink *);
 /* output.c sent the last OUTPUT: FINISHD may go. */
-void	slave_conn_output_done(struct slave_conn *);
+void	uplink_output_done(struct uplink *);
 /* End the session from outside (signal): ERROR to an ext master, close. */
-void	slave_conn_abort(struct slave_conn *, const char *why);
-bool	slave_conn_active(const struct slave_conn *);
+void	uplink_abort(struct uplink *, const char *why);
+bool	uplink_active(const struct uplink *);
 
 /* ---- listen.c ---- */
 
@@ -278,7 +279,7 @@ struct slave {
 	double			 retry_delay;
 	bool			 retry_quiet;	/* first failure already logged */
 	/* the one master connection and the one task */
-	struct slave_conn	 sc;
+	struct uplink	 up;
 	struct task		 task;
 	bool			 conf_file;	/* the payload file may exist */
 	bool			 session_configured; /* for -1 */

@@ -1,5 +1,5 @@
 /*
- * fuzz_slave_conn.c - libFuzzer target: bytes in, the slave's state machine
+ * fuzz_uplink.c - libFuzzer target: bytes in, the slave's state machine
  * of its master connection.
  *
  * The seam is the slave's -m mode: one real struct slave, set up as main()
@@ -60,8 +60,8 @@ fuzz_slave_port(void)
 {
 	struct sockaddr_in	sin;
 	socklen_t		len = sizeof(sin);
-	int			fd = sl.sc.conn_open ? sl.sc.conn.fd :
-				    sl.sc.connect_fd;
+	int			fd = sl.up.conn_open ? sl.up.conn.fd :
+				    sl.up.connect_fd;
 
 	if (fd == -1 || getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
 		return 0;
@@ -104,7 +104,7 @@ fuzz_settle(void)
 
 	for (i = 0; i < 400; i++) {
 		/* No retry: the harness connects it itself. */
-		if (!slave_conn_active(&sl.sc))
+		if (!uplink_active(&sl.up))
 			ev_timer_stop(loop, &sl.retry_timer);
 		if (slave_idle(&sl))
 			break;
@@ -113,15 +113,15 @@ fuzz_settle(void)
 	if (!slave_idle(&sl)) {
 		fprintf(stderr, "fuzz_slave_conn: the slave did not go back to "
 		    "idle (state %d, task %d, port %u, retry timer %d)\n",
-		    (int)sl.sc.state, (int)sl.task.state, fuzz_slave_port(),
+		    (int)sl.up.state, (int)sl.task.state, fuzz_slave_port(),
 		    ev_is_active(&sl.retry_timer));
 		if (getenv("FUZZ_DEBUG") != NULL) {
 			char cmd[128];
 
 			fprintf(stderr, "conn fd %d rio %d failed %d keyed %p "
-			    "peer fd %d\n", sl.sc.conn.fd,
-			    ev_is_active(&sl.sc.conn.rio), sl.sc.conn.failed,
-			    (void *)sl.sc.conn.keyed, peer.fd);
+			    "peer fd %d\n", sl.up.conn.fd,
+			    ev_is_active(&sl.up.conn.rio), sl.up.conn.failed,
+			    (void *)sl.up.conn.keyed, peer.fd);
 			snprintf(cmd, sizeof(cmd), "ss -tanpe | grep %u >&2",
 			    fuzz_slave_port());
 			(void)system(cmd);
@@ -230,25 +230,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	flags = data[0];
 	sl.key = (flags & 3) ? &fuzz_key : NULL;
-	if (!slave_conn_open(&sl.sc, &sl, &sl.master_sa)) {
+	if (!uplink_open(&sl.up, &sl, &sl.master_sa)) {
 		fuzz_settle();
 		return 0;
 	}
 	if ((fd = fuzz_accept()) == -1) {
 		/* Not accepted in time (a loaded machine): not the slave's fault. */
-		slave_conn_abort(&sl.sc, "the harness did not accept");
+		uplink_abort(&sl.up, "the harness did not accept");
 		fuzz_settle();
 		return 0;
 	}
 	/* Until its hello (or AUTH_HELLO) is out. */
-	for (i = 0; i < 100 && sl.sc.state == SC_CONNECTING; i++)
+	for (i = 0; i < 100 && sl.up.state == UPLINK_CONNECTING; i++)
 		fuzz_loop_wait(loop, 2);
 	fuzz_peer_init(&peer, fd, (flags & 3) != 0, (flags & 2) != 0,
 	    AUTH_ROLE_MASTER, FUZZ_SESSION);
 	if (!(flags & 2))
 		(void)fuzz_peer_handshake(&peer, fuzz_pump);
 
-	while (slave_conn_active(&sl.sc) && !peer.closed &&
+	while (uplink_active(&sl.up) && !peer.closed &&
 	    (off = fuzz_record(data, size, off, &ctl, &bytes, &len)) != 0) {
 		memcpy(scratch, bytes, len);
 		fuzz_peer_send(&peer, scratch, len, fuzz_pump);
@@ -259,7 +259,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_loop_wait(loop, 4);
 		fuzz_peer_read(&peer);
 		/* Session over: no retry behind the harness's back. */
-		if (!slave_conn_active(&sl.sc))
+		if (!uplink_active(&sl.up))
 			ev_timer_stop(loop, &sl.retry_timer);
 	}
 	fuzz_peer_reset(&peer);
