@@ -25,13 +25,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "log.h"
-#include "slave.h"
+#include "safefile.h"
 
 /* What became of an attempt: the name may be held by somebody else. */
 enum safefile_verdict {

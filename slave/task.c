@@ -42,9 +42,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "rawsys.h"
-#include "slave.h"
+#include "task.h"
 
 extern char **environ;
 
