@@ -2,14 +2,14 @@
  * task.c - the task's process.
  *
  * Arming does all the slow work ahead of time: take the output file (opened
- * by safefile.c), build the environment, create the task's process (task_spawn: a clone sharing our
- * memory until its exec, or a fork), switch user, set up descriptors.  The
- * child then blocks reading its start pipe.
+ * by safefile.c), build the environment, create the task's process (child.c:
+ * a clone sharing our memory until its exec, or a fork), switch user, set up
+ * descriptors.  The child then blocks reading its start pipe.
  *
  * What the pipe carries is the start instant (8 bytes, CLOCK_MONOTONIC; one
  * already past: now), written as soon as START arrives: the child sleeps until
- * the instant itself and execs.  So at the instant nothing stands between a task and its
- * exec, not even its slave: the tasks of a session wake from their own timers
+ * the instant itself and execs.  So at the instant nothing stands between a
+ * task and its exec, not even its slave: the tasks of a session wake from their own timers
  * at T like processes released by one event, instead of each waiting for its
  * slave to be scheduled and to write to it.  On a busy host (many slaves
  * sharing CPUs with tasks already exec'ing) that hop made some slaves 1-3 ms
@@ -24,7 +24,6 @@
  * shell that started the slave (TIOCSTI), nor read what is typed there.
  */
 #include <sys/types.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -32,40 +31,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "clock.h"
 #include "log.h"
-#include "rawsys.h"
 #include "task.h"
 
 extern char **environ;
-
-/*
- * What the child writes to its error pipe: when it started (just before its
- * exec), and why, if it cannot run the command.  One record per write, well
- * under PIPE_BUF: never mixed.
- */
-enum { TASK_MSG_STARTED = 1, TASK_MSG_FAILED = 2 };
-struct task_err {
-	int		kind;		/* TASK_MSG_* */
-	int		setup;		/* 1: failed before exec (descriptors, user) */
-	int		err;		/* errno */
-	uint64_t	mono_ns;	/* STARTED: CLOCK_MONOTONIC at its wake-up */
-	uint64_t	real_ns;	/* STARTED: CLOCK_REALTIME, the same moment */
-};
-
-/* Descriptors of the child, in the order the child expects them. */
-enum { TASK_FD_START = 3, TASK_FD_ERR = 4, TASK_FD_PROGRESS = PROGRESS_FD,
-    TASK_FD_FIRST_FREE = PROGRESS_FD + 1 };
 
 static const char *const task_env_names[] = {
 	"SYNEXEC_SESSION", "SYNEXEC_SLAVE_NAME", "SYNEXEC_SLAVE_INDEX",
@@ -92,31 +70,7 @@ task_init(struct task *t, struct ev_loop *loop)
 void
 task_note_signals(struct task *t)
 {
-	/* Ours, should a watcher of them start after this look. */
-	static const int always[] = { SIGPIPE, SIGTERM, SIGINT, SIGCHLD,
-	    SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-	long	 old[8];
-	size_t	 i;
-	int	 sig;
-
-	t->reset_signals = 0;
-	for (i = 0; i < sizeof(always) / sizeof(always[0]); i++)
-		t->reset_signals |= 1ULL << (always[i] - 1);
-	/*
-	 * The kernel's own view, so that libc's reserved signals (32, 33),
-	 * which sigaction() will not show, are seen too: anything but an
-	 * all-zero entry (SIG_DFL, no flags, no mask) is reset.
-	 */
-	for (sig = 1; sig <= 64 && sig < _NSIG; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP)
-			continue;
-		memset(old, 0, sizeof(old));
-		if (rawsys4(SYS_rt_sigaction, sig, 0, old, (_NSIG - 1) / 8) != 0)
-			continue;
-		for (i = 0; i < sizeof(old) / sizeof(old[0]); i++)
-			if (old[i] != 0)
-				t->reset_signals |= 1ULL << (sig - 1);
-	}
+	t->reset_signals = child_signals_to_reset();
 }
 
 static void
@@ -165,7 +119,7 @@ task_environ(const struct task_spec *sp)
 	rc |= asprintf(&env[k++], "SYNEXEC_SLAVE_INDEX=%u", sp->index) < 0;
 	rc |= asprintf(&env[k++], "SYNEXEC_SLAVES=%u", sp->nslaves) < 0;
 	rc |= asprintf(&env[k++], "SYNEXEC_MASTER=%s", sp->master) < 0;
-	rc |= asprintf(&env[k++], "SYNEXEC_PROGRESS_FD=%d", TASK_FD_PROGRESS) < 0;
+	rc |= asprintf(&env[k++], "SYNEXEC_PROGRESS_FD=%d", CHILD_FD_PROGRESS) < 0;
 	if (rc) {
 		/* asprintf leaves the pointer undefined on failure. */
 		for (i = 0; i < TASK_NENV; i++)
@@ -192,197 +146,8 @@ task_environ_free(char **env)
 	free(env);
 }
 
-/*
- * What the task's process reads between its creation and its exec.  Until its
- * exec that process shares our memory (task_spawn), so this is built before
- * it exists, never changed, and freed only once it has been reaped.
- */
-struct task_launch {
-	int		 devnull, out, start_rd, err_wr, prog_wr; /* ours */
-	char		*path;
-	char		**argv;
-	char		**env;		/* task_environ() */
-	bool		 runas;
-	uid_t		 uid;
-	gid_t		 gid;
-	gid_t		*groups;
-	int		 ngroups;
-	pid_t		 slave;
-	long		 timerslack_ns;	/* <= 0: leave it */
-	long		 open_max;	/* for closing without close_range */
-	uint64_t	 reset;		/* bit N-1: give signal N its default */
-};
-
-/*
- * The task's process until its exec runs on a stack of its own in our
- * memory: 64 KiB, the lowest page a guard.  It needs a few hundred bytes.
- * Mapped at the first task and kept: one task at a time uses it, and
- * unmapping it after each would cost a TLB flush on the CPUs that ran it.
- */
-#define TASK_STACK_LEN	(64 * 1024)
-
-/*
- * Code run by the task's process before its exec: raw system calls only
- * (rawsys.h), no libc, no sanitizer instrumentation, since it runs on our
- * memory at the same time as we do.
- */
-#define TASK_CHILD_FN	__attribute__((no_sanitize("address", "undefined")))
-
-TASK_CHILD_FN static void __attribute__((noreturn))
-task_child_exit(int code)
-{
-	for (;;)
-		(void)rawsys1(SYS_exit_group, code);
-}
-
-/* In the child: report why the command cannot run (err: -errno), give up. */
-TASK_CHILD_FN static void __attribute__((noreturn))
-task_child_fail(int fd, int setup, long err)
-{
-	struct task_err te;
-
-	__builtin_memset(&te, 0, sizeof(te));
-	te.kind = TASK_MSG_FAILED;
-	te.setup = setup;
-	te.err = (int)-err;
-	if (fd != -1)
-		(void)rawsys3(SYS_write, fd, &te, sizeof(te));
-	task_child_exit(127);
-}
-
-TASK_CHILD_FN static uint64_t
-task_child_clock(clockid_t clock)
-{
-	struct timespec ts;
-
-	if (rawsys2(SYS_clock_gettime, clock, &ts) != 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-/* fcntl(fd, F_DUPFD_CLOEXEC, above the task's own descriptors), or fail. */
-TASK_CHILD_FN static int
-task_child_lift(int fd, int err_wr)
-{
-	long r = rawsys3(SYS_fcntl, fd, F_DUPFD_CLOEXEC, TASK_FD_FIRST_FREE);
-
-	if (r < 0)
-		task_child_fail(err_wr, 1, r);
-	return (int)r;
-}
-
-TASK_CHILD_FN static void
-task_child_dup(int from, int to, int flags, int err_wr)
-{
-	long r = rawsys3(SYS_dup3, from, to, flags);
-
-	if (r < 0)
-		task_child_fail(err_wr, 1, r);
-}
-
-/*
- * The task's process, from its creation to its exec.  Created with every
- * signal blocked: until the dispositions are back to their defaults a signal
- * would run one of our handlers, on our memory.
- */
-TASK_CHILD_FN static int
-task_child(void *arg)
-{
-	const struct task_launch *tl = arg;
-	/* A kernel sigaction of SIG_DFL, whatever the architecture's layout. */
-	long		 dfl[8] = { 0 };
-	uint64_t	 none[2] = { 0, 0 }, when = 0;
-	struct timespec	 ts;
-	struct task_err	 te;
-	int		 sig, devnull, out, start_rd, err_wr, prog_wr;
-	long		 r, fd;
-
-	/* A fresh process's dispositions (an ignored SIGPIPE survives exec). */
-	for (sig = 1; sig <= 64; sig++)
-		if (tl->reset & (1ULL << (sig - 1)))
-			(void)rawsys4(SYS_rt_sigaction, sig, dfl, 0,
-			    (_NSIG - 1) / 8);
-	(void)rawsys4(SYS_rt_sigprocmask, SIG_SETMASK, none, 0,
-	    (_NSIG - 1) / 8);
-	err_wr = tl->err_wr;
-	/*
-	 * A session of its own, hence a process group of its own too (both
-	 * ids are its pid) and no controlling terminal.  Only here, never by
-	 * the parent as well: a group leader cannot make a session.
-	 */
-	if ((r = rawsys0(SYS_setsid)) < 0)
-		task_child_fail(err_wr, 1, r);
-
-	/* Lift our descriptors above 0..5 first, so that no dup clobbers one. */
-	devnull = task_child_lift(tl->devnull, err_wr);
-	out = task_child_lift(tl->out, err_wr);
-	start_rd = task_child_lift(tl->start_rd, err_wr);
-	prog_wr = task_child_lift(tl->prog_wr, err_wr);
-	err_wr = task_child_lift(err_wr, err_wr);
-	/*
-	 * The pipes stay close-on-exec: the task itself sees only 0, 1, 2
-	 * and its progress channel.
-	 */
-	task_child_dup(devnull, STDIN_FILENO, 0, err_wr);
-	task_child_dup(out, STDOUT_FILENO, 0, err_wr);
-	task_child_dup(out, STDERR_FILENO, 0, err_wr);
-	task_child_dup(start_rd, TASK_FD_START, O_CLOEXEC, err_wr);
-	task_child_dup(err_wr, TASK_FD_ERR, O_CLOEXEC, err_wr);
-	task_child_dup(prog_wr, TASK_FD_PROGRESS, 0, err_wr);
-	err_wr = TASK_FD_ERR;
-	/* Nothing of the slave (sockets, loop, log) may leak into the task. */
-#ifdef SYS_close_range
-	if (rawsys3(SYS_close_range, TASK_FD_FIRST_FREE, ~0U, 0) < 0)
-#endif
-		for (fd = TASK_FD_FIRST_FREE; fd < tl->open_max; fd++)
-			(void)rawsys1(SYS_close, fd);
-
-	/* Become the --run-as user before waiting, so release is only exec. */
-	if (tl->runas &&
-	    ((r = rawsys2(SYS_setgroups, tl->ngroups, tl->groups)) < 0 ||
-	    (r = rawsys1(SYS_setgid, tl->gid)) < 0 ||
-	    (r = rawsys1(SYS_setuid, tl->uid)) < 0))
-		task_child_fail(err_wr, 1, r);
-
-	/*
-	 * Once told its instant, the child would exec at it on its own: if the
-	 * slave dies first (kill -9), it must die too, not run unsupervised.
-	 * Set after the user switch (which clears it); the parent check
-	 * covers a slave that died before.  Cleared again before the exec.
-	 */
-	if ((r = rawsys2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL)) < 0)
-		task_child_fail(err_wr, 1, r);
-	if (rawsys0(SYS_getppid) != tl->slave)
-		task_child_exit(126);
-	do {
-		r = rawsys3(SYS_read, TASK_FD_START, &when, sizeof(when));
-	} while (r == -EINTR);
-	if (r != (long)sizeof(when))
-		task_child_exit(126);	/* never released: the slave gave up */
-	/* The slave's timer slack (1 ns) is still ours: wake precisely. */
-	if (when != 0) {
-		ts.tv_sec = (time_t)(when / NSEC_PER_SEC);
-		ts.tv_nsec = (long)(when % NSEC_PER_SEC);
-		while (rawsys4(SYS_clock_nanosleep, CLOCK_MONOTONIC,
-		    TIMER_ABSTIME, &ts, 0) == -EINTR)
-			;
-	}
-	__builtin_memset(&te, 0, sizeof(te));
-	te.kind = TASK_MSG_STARTED;
-	te.mono_ns = task_child_clock(CLOCK_MONOTONIC);
-	te.real_ns = task_child_clock(CLOCK_REALTIME);
-	/* The slave's precise timer slack was for the start; not the task's. */
-	if (tl->timerslack_ns > 0)
-		(void)rawsys2(SYS_prctl, PR_SET_TIMERSLACK, tl->timerslack_ns);
-	/* Started, the task outlives its slave as it always did. */
-	(void)rawsys2(SYS_prctl, PR_SET_PDEATHSIG, 0);
-	(void)rawsys3(SYS_write, err_wr, &te, sizeof(te));
-	r = rawsys3(SYS_execve, tl->path, tl->argv, tl->env);
-	task_child_fail(err_wr, 0, r);
-}
-
 static void
-task_launch_free(struct task_launch *tl)
+task_launch_free(struct child_launch *tl)
 {
 	int i;
 
@@ -398,10 +163,10 @@ task_launch_free(struct task_launch *tl)
 }
 
 /* Copies of what the child needs: it may outlive the session's own. */
-static struct task_launch *
+static struct child_launch *
 task_launch_new(const struct task *t, const struct task_spec *sp)
 {
-	struct task_launch	*tl;
+	struct child_launch	*tl;
 	size_t			 argc = 0, i;
 	long			 open_max = sysconf(_SC_OPEN_MAX);
 
@@ -444,84 +209,13 @@ fail:
 
 bool task_force_fork;
 
-/*
- * Create the task's process, which runs task_child() until its exec.
- *
- * It is cloned with our memory (CLONE_VM), not forked: a fork copies our
- * page tables for the child, and its exec, at the start instant, must tear
- * down that copy again.  With 128 tasks starting at once on 2 CPUs that
- * teardown was a fifth of the start spread (bench/README.md).  Sharing our
- * memory is safe because the child only reads tl, writes on its own stack
- * and makes raw system calls (rawsys.h); every signal is blocked around the
- * clone, so that none of our handlers can run in it before it has reset
- * them.  A plain fork where rawsys.h has no native system calls, under
- * valgrind, or where the clone is refused.
- */
-static pid_t
-task_spawn(struct task_launch *tl)
-{
-	static bool	 clone_refused, clone_checked;
-	static char	*stack;
-	const char	*preload;
-	sigset_t	 all, old;
-	pid_t		 pid = -1;
-	int		 saved;
-	long		 page = sysconf(_SC_PAGESIZE);
-	bool		 clone_vm;
-
-	/* valgrind does not survive such a clone: it exits at once. */
-	if (!clone_checked) {
-		clone_checked = true;
-		preload = getenv("LD_PRELOAD");
-		if (preload != NULL && strstr(preload, "/vgpreload_") != NULL) {
-			log_debug("under valgrind: tasks are forked");
-			clone_refused = true;
-		}
-	}
-	clone_vm = RAWSYS_NATIVE && !task_force_fork && !clone_refused;
-
-	if (clone_vm && stack == NULL) {
-		stack = mmap(NULL, TASK_STACK_LEN, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-		if (stack == MAP_FAILED) {
-			stack = NULL;
-			return -1;
-		}
-		/* An overflow faults in the child instead of writing on ours. */
-		(void)mprotect(stack, page > 0 ? (size_t)page : 4096,
-		    PROT_NONE);
-	}
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
-	if (clone_vm) {
-		pid = clone(task_child, stack + TASK_STACK_LEN,
-		    CLONE_VM | SIGCHLD, tl);
-		/*
-		 * Refused outright (a seccomp filter may forbid it): fork,
-		 * now and from now on.
-		 */
-		if (pid == -1 && errno != EAGAIN && errno != ENOMEM) {
-			log_info("clone(CLONE_VM) refused (%s): tasks are "
-			    "forked instead", strerror(errno));
-			clone_refused = true;
-			clone_vm = false;
-		}
-	}
-	if (!clone_vm && (pid = fork()) == 0)
-		task_child(tl);
-	saved = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	errno = saved;
-	return pid;
-}
-
 int
 task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 {
 	int			 start[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	int			 out = sp->output_fd, devnull = -1, prog_wr = -1;
 	int			 rc = -1;
-	struct task_launch	*tl = NULL;
+	struct child_launch	*tl = NULL;
 	pid_t			 pid;
 
 	if (t->state != TASK_IDLE) {
@@ -550,7 +244,7 @@ task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 	tl->start_rd = start[0];
 	tl->err_wr = errp[1];
 	tl->prog_wr = prog_wr;
-	if ((pid = task_spawn(tl)) == -1) {
+	if ((pid = child_spawn(tl, task_force_fork)) == -1) {
 		snprintf(why, whylen, "cannot create the task's process: %s",
 		    strerror(errno));
 		goto out;
@@ -601,18 +295,18 @@ out:
 static void
 task_read_msgs(struct task *t)
 {
-	struct task_err te;
+	struct child_msg msg;
 
 	if (t->err_fd == -1)
 		return;
-	while (read(t->err_fd, &te, sizeof(te)) == (ssize_t)sizeof(te)) {
-		if (te.kind == TASK_MSG_STARTED && !t->started) {
+	while (read(t->err_fd, &msg, sizeof(msg)) == (ssize_t)sizeof(msg)) {
+		if (msg.kind == CHILD_MSG_STARTED && !t->started) {
 			t->started = true;
-			t->start_mono_ns = te.mono_ns;
-			t->start_real_ns = te.real_ns;
-		} else if (te.kind == TASK_MSG_FAILED && te.err != 0) {
-			t->exec_errno = te.err;
-			t->exec_setup = te.setup != 0;
+			t->start_mono_ns = msg.mono_ns;
+			t->start_real_ns = msg.real_ns;
+		} else if (msg.kind == CHILD_MSG_FAILED && msg.err != 0) {
+			t->exec_errno = msg.err;
+			t->exec_setup = msg.setup != 0;
 		}
 	}
 }

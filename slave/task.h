@@ -43,7 +43,7 @@ struct task_spec {
 	const char		*master;
 };
 
-struct task_launch;
+struct child_launch;
 
 struct task {
 	struct ev_loop	*loop;
@@ -70,7 +70,7 @@ struct task {
 	uint64_t	 output_bytes;
 	int		 timerslack_ns;	/* the process's own, given back to tasks */
 	int		 dumpable;	/* ours, given back after a --run-as task */
-	struct task_launch *launch;	/* what its process reads until reaped */
+	struct child_launch *launch;	/* what its process reads until reaped */
 	uint64_t	 reset_signals;	/* bit N-1: signal N not at its default */
 	struct progress	 prog;		/* its progress channel (progress.c) */
 };
