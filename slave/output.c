@@ -190,7 +190,7 @@ output_finish(struct uplink *up)
 		return true;
 	ev_timer_stop(up->sl->loop, &o->poll);
 	o->final = true;
-	o->end = up->sl->task.output_bytes;
+	o->end = up->sl->task.result.output_bytes;
 	if (o->sent >= output_avail(up)) {
 		o->on = o->final = false;
 		return true;

@@ -293,24 +293,11 @@ report_ask_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	report_send(up);
 }
 
-static uint64_t
-report_out_bytes(const struct task *t)
-{
-	struct stat st;
-
-	if (t->state == TASK_DONE)
-		return t->output_bytes;
-	if (t->out_fd != -1 && fstat(t->out_fd, &st) == 0 && st.st_size > 0)
-		return (uint64_t)st.st_size;
-	return 0;
-}
-
 void
 report_send(struct uplink *up)
 {
 	const struct task	*t = &up->sl->task;
 	struct proto_report	 r;
-	struct proto_result	 res;
 	uint8_t			 buf[32 + PROTO_PROGRESS_MAX];
 	size_t			 len;
 
@@ -319,35 +306,13 @@ report_send(struct uplink *up)
 	/* Whatever its cause, this REPORT answers the requests waiting. */
 	ev_timer_stop(up->sl->loop, &up->rep.ask);
 	memset(&r, 0, sizeof(r));
-	switch (t->state) {
-	case TASK_ARMED:
-		if (!task_due(t)) {
-			r.state = TASK_STATE_ARMED;
-			break;
-		}
-		/* Its instant came; our timer marks it later (slave.h). */
-		r.state = TASK_STATE_RUNNING;
-		r.elapsed_ns = mono_ns() - t->sched_mono_ns;
+	r.state = task_report_state(t);
+	r.elapsed_ns = task_elapsed_ns(t);
+	r.output_bytes = task_output_bytes(t);
+	if (r.state == TASK_STATE_RUNNING)
 		r.cpu_us = report_cpu(up, t->pid);
-		break;
-	case TASK_RUNNING:
-		r.state = TASK_STATE_RUNNING;
-		r.elapsed_ns = mono_ns() - t->start_mono_ns;
-		r.cpu_us = report_cpu(up, t->pid);
-		break;
-	case TASK_DONE:
-		r.state = TASK_STATE_FINISHED;
-		task_result(t, &res);
-		r.elapsed_ns = res.finish_real_ns - res.start_real_ns;
-		r.cpu_us = res.utime_us + res.stime_us;
-		break;
-	case TASK_IDLE:
-	default:
-		r.state = TASK_STATE_IDLE;
-		break;
-	}
-	if (t->state != TASK_IDLE)
-		r.output_bytes = report_out_bytes(t);
+	else if (r.state == TASK_STATE_FINISHED)
+		r.cpu_us = t->result.utime_us + t->result.stime_us;
 	snprintf(r.progress, sizeof(r.progress), "%s", t->prog.line);
 	if ((len = proto_report_encode(buf, sizeof(buf), &r)) == 0)
 		return;	/* cannot happen: every field is bounded above */

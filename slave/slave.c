@@ -228,38 +228,44 @@ slave_check_idle(struct slave *sl, bool after_failure)
 	listen_resume(sl, after_failure);
 }
 
+/*
+ * Its session is over and the task still alive: one never started goes at
+ * once; one that runs is stopped (its grace, then SIGKILL), or left to run
+ * with --keep-task.
+ */
+static void
+slave_task_unowned(struct slave *sl)
+{
+	struct task	*t = &sl->task;
+	char		 grace[32];
+
+	/* Its instant came, though our timer has not marked it yet. */
+	task_catch_up(t);
+	if (!task_alive(t))
+		return;
+	if (!task_due(t)) {
+		log_debug("killing task %d, armed but never started",
+		    (int)t->pid);
+		task_stop(t, 0);
+	} else if (sl->opts->keep_task) {
+		log_info("no master any more; task %d runs on (--keep-task), "
+		    "unreported", (int)t->pid);
+		sl->task_kept = true;
+	} else if (!task_stopping(t)) {
+		snprintf(grace, sizeof(grace), "%.3g",
+		    (double)sl->opts->kill_grace_ns / 1e9);
+		log_info("no master any more: stopping task %d (SIGTERM, "
+		    "SIGKILL after %s s)", (int)t->pid, grace);
+		task_stop(t, sl->opts->kill_grace_ns);
+	}
+}
+
 void
 slave_session_ended(struct slave *sl, bool configured, bool progressed)
 {
-	char grace[32];
-
 	if (configured)
 		sl->session_configured = true;
-	snprintf(grace, sizeof(grace), "%.3g",
-	    (double)sl->opts->kill_grace_ns / 1e9);
-	/* Its instant came, though our timer has not marked it yet. */
-	task_catch_up(&sl->task);
-	switch (sl->task.state) {
-	case TASK_ARMED:
-		log_debug("killing task %d, armed but never started",
-		    (int)sl->task.pid);
-		task_stop(&sl->task, 0);
-		break;
-	case TASK_RUNNING:
-		if (sl->opts->keep_task) {
-			log_info("no master any more; task %d runs on "
-			    "(--keep-task), unreported", (int)sl->task.pid);
-			sl->task_kept = true;
-		} else if (!sl->task.stopping) {
-			log_info("no master any more: stopping task %d "
-			    "(SIGTERM, SIGKILL after %s s)", (int)sl->task.pid,
-			    grace);
-			task_stop(&sl->task, sl->opts->kill_grace_ns);
-		}
-		break;
-	default:
-		break;
-	}
+	slave_task_unowned(sl);
 	slave_check_idle(sl, !progressed);
 }
 
@@ -277,8 +283,7 @@ slave_reap_orphans(struct slave *sl)
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1 ||
 		    si.si_pid == 0)
 			return;
-		if (task_alive(&sl->task) && !sl->task.leader_reaped &&
-		    si.si_pid == sl->task.pid)
+		if (task_is_leader(&sl->task, si.si_pid))
 			return;	/* died just now: the next SIGCHLD reaps it */
 		if (waitpid(si.si_pid, NULL, WNOHANG) <= 0)
 			return;

@@ -1,5 +1,5 @@
 /*
- * task.h - the task's process (task.c).
+ * task.h - the task's process, as a state machine (task.c).
  */
 #ifndef SYNEXEC_SLAVE_TASK_H
 #define SYNEXEC_SLAVE_TASK_H
@@ -14,11 +14,18 @@
 #include "progress.h"
 #include "proto.h"
 
+/* The transitions, and the function that makes each, are in task.c. */
 enum task_state {
-	TASK_IDLE,	/* no process */
-	TASK_ARMED,	/* created, blocked on its start pipe */
-	TASK_RUNNING,	/* released (or its process died before release) */
-	TASK_DONE,	/* reaped: result is valid */
+	TASK_IDLE,		/* no process */
+	TASK_ARMED,		/* created, blocked on its start pipe */
+	TASK_SCHEDULED,		/* its instant written: it sleeps, then execs */
+	TASK_RUNNING,		/* its instant has come (our view) */
+	TASK_CANCELLED,		/* stopped before its instant: never runs */
+	TASK_STOPPING,		/* stopped while running: SIGTERM sent,
+				   SIGKILL when kill_timer fires */
+	TASK_REAPED,		/* its first process reaped after a stop; the
+				   rest of its group awaited (kill_timer) */
+	TASK_DONE,		/* over: its result is final */
 };
 
 struct task_runas {
@@ -50,24 +57,20 @@ struct task {
 	enum task_state	 state;
 	pid_t		 pid;		/* also the process group id */
 	int		 start_fd;	/* write end of the start pipe, -1 once used */
-	int		 err_fd;	/* read end of the exec-error pipe */
-	int		 out_fd;	/* the output file, for its size at reap */
-	bool		 released;	/* its instant has come (our view) */
-	bool		 scheduled;	/* its instant is written: it sleeps */
-	bool		 started;	/* it said it woke (its error pipe) */
-	bool		 stopping;	/* SIGTERM sent, SIGKILL on kill_timer */
-	bool		 leader_reaped;	/* waited for; its group not gone yet */
-	bool		 group_late;	/* gave up waiting for its group */
-	ev_timer	 kill_timer;	/* also bounds the wait for the group */
-	uint64_t	 sched_mono_ns;	/* the instant asked for */
+	int		 err_fd;	/* read end of the error pipe (child.h) */
+	int		 out_fd;	/* the output file, for its size */
+	ev_timer	 kill_timer;	/* STOPPING: the grace; REAPED: 1 s */
+	uint64_t	 sched_mono_ns;	/* the instant asked for (SCHEDULED on) */
+	/*
+	 * Its start: its own word, once its record came (started), else the
+	 * instant, from RUNNING on; the moment it was reaped if it never ran.
+	 */
+	bool		 started;
 	uint64_t	 start_mono_ns;
 	uint64_t	 start_real_ns;
-	uint64_t	 finish_real_ns;
-	int		 status;	/* from wait4 */
-	struct rusage	 ru;
 	int		 exec_errno;	/* != 0: exec (or setup) failed in the child */
 	bool		 exec_setup;	/* the failure was before exec (setup) */
-	uint64_t	 output_bytes;
+	struct proto_result result;	/* judged when reaped (REAPED, DONE) */
 	int		 timerslack_ns;	/* the process's own, given back to tasks */
 	int		 dumpable;	/* ours, given back after a --run-as task */
 	struct child_launch *launch;	/* what its process reads until reaped */
@@ -88,40 +91,61 @@ void	task_init(struct task *, struct ev_loop *);
  * watchers are started.
  */
 void	task_note_signals(struct task *);
+/* IDLE -> ARMED; -1 with the reason (still IDLE). */
 int	task_arm(struct task *, const struct task_spec *, char *why,
 	    size_t whylen);
 /*
- * Tell the armed task its start instant (CLOCK_MONOTONIC): it sleeps until
- * then by itself and execs (task.c says why).  Call as soon as it is known.
+ * ARMED -> SCHEDULED: tell it its start instant (CLOCK_MONOTONIC): it sleeps
+ * until then by itself and execs (task.c says why).  Call as soon as it is
+ * known.  In another state: nothing.
  */
 void	task_schedule(struct task *, uint64_t when_mono_ns);
 /*
- * The instant has come (scheduled), or start now (not scheduled: the instant
- * asked for is sched_mono_ns, lateness is counted from it).
+ * SCHEDULED -> RUNNING: the instant has come; or ARMED -> RUNNING: start now,
+ * the instant asked for being sched_mono_ns (lateness is counted from it).
+ * In another state: nothing.
  */
 void	task_release(struct task *, uint64_t sched_mono_ns);
 /*
- * Its instant has come, though our timer for it has not fired (slave.h) and
- * its process may not have exec'd yet (a busy host): released from now on.
+ * SCHEDULED -> RUNNING if its instant has come, though our timer for it has
+ * not fired (uplink.h) and its process may not have exec'd yet (a busy
+ * host), or if it said it woke.
  */
 void	task_catch_up(struct task *);
 /*
- * From SIGCHLD: true if the task is over just now: its process reaped and,
- * if it was being stopped, nothing left of its process group (or 1 s gone).
+ * From SIGCHLD: true if the task is over just now (DONE): its process
+ * reaped and, if it was being stopped, nothing left of its process group
+ * (or 1 s gone).
  */
 bool	task_reap(struct task *);
-/* Stop the process group: SIGTERM, SIGKILL after grace_ns (0: at once). */
+/*
+ * Stop it: before its instant, it never runs (CANCELLED); running, SIGTERM
+ * to its process group and SIGKILL after grace_ns, at once if 0 (STOPPING);
+ * asked again, SIGKILL now.
+ */
 void	task_stop(struct task *, uint64_t grace_ns);
+/* Has it a process (or a process group) still: ARMED to REAPED? */
 bool	task_alive(const struct task *);
-/* Released, or scheduled for an instant that has come: it runs. */
+/* Is it being stopped: CANCELLED, STOPPING or REAPED? */
+bool	task_stopping(const struct task *);
+/* Is pid its first process, not reaped yet? */
+bool	task_is_leader(const struct task *, pid_t);
+/* Alive and past its instant: RUNNING, or SCHEDULED for an instant come. */
 bool	task_due(const struct task *);
+/* Its state as REPORT says it (TASK_STATE_*, proto.h). */
+uint8_t	task_report_state(const struct task *);
+/* Since its start (or its instant), its duration once over; 0 before. */
+uint64_t task_elapsed_ns(const struct task *);
+/* Its output file's size so far, or when it was reaped; 0 without one. */
+uint64_t task_output_bytes(const struct task *);
+/* Its result (REAPED, DONE). */
 void	task_result(const struct task *, struct proto_result *);
 void	task_v1_result(const struct task *, struct proto_v1_result *);
 /* Exit code for -1: the code, 128+N for signal N, 1 if it never ran. */
 int	task_exit_code(const struct task *);
 /* "exited 0", "killed by signal 15", "not started: No such file ..." */
 void	task_describe(const struct task *, char *buf, size_t len);
-/* Back to TASK_IDLE once the result has been used (closes what is left). */
+/* DONE -> IDLE once the result has been used (closes what is left). */
 void	task_clear(struct task *);
 
 #endif

@@ -602,11 +602,12 @@ uplink_release(struct uplink *up, uint64_t sched_mono_ns)
 	task_release(&sl->task, sched_mono_ns);
 	up->state = UPLINK_RUNNING;
 	output_running(up);
-	if (sl->task.started)
+	/* Not RUNNING: stopped meanwhile (ABORT), or over (below). */
+	if (sl->task.state == TASK_RUNNING && sl->task.started)
 		log_info("task %d started (%+.3f ms from the instant asked "
 		    "for)", (int)sl->task.pid, (double)(int64_t)
 		    (sl->task.start_mono_ns - sched_mono_ns) / 1e6);
-	else
+	else if (sl->task.state == TASK_RUNNING)
 		log_info("task %d released at its instant", (int)sl->task.pid);
 	/* It died before it was released: report that now. */
 	if (sl->task.state == TASK_DONE)
@@ -636,6 +637,30 @@ uplink_start_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	uplink_release(up, up->start_mono_ns);
 }
 
+/*
+ * START or EXEC (what) for a task no longer armed: its process ended, or an
+ * ABORT stopped it before its start.  EXEC_NO with the reason: true.
+ */
+static bool
+uplink_unarmed(struct uplink *up, const char *what)
+{
+	const struct task	*t = &up->sl->task;
+	char			 desc[256], reason[PROTO_REASON_MAX + 1];
+
+	if (t->state == TASK_ARMED)
+		return false;
+	if (t->state == TASK_DONE) {
+		task_describe(t, desc, sizeof(desc));
+		snprintf(reason, sizeof(reason),
+		    "the task's process ended before its start: %s", desc);
+	} else
+		snprintf(reason, sizeof(reason),
+		    "the task was stopped before its start");
+	log_warnx("master %s: %s refused: %s", up->peer_str, what, reason);
+	uplink_send_text(up, CMD_EXEC_NO, reason);
+	return true;
+}
+
 static int
 uplink_start(struct uplink *up, const uint8_t *p, size_t len,
     const struct proto_hdr *h)
@@ -643,7 +668,7 @@ uplink_start(struct uplink *up, const uint8_t *p, size_t len,
 	struct slave		*sl = up->sl;
 	struct proto_start	 st;
 	const char		*why;
-	char			 desc[256], reason[PROTO_REASON_MAX + 1];
+	char			 reason[PROTO_REASON_MAX + 1];
 	uint64_t		 now;
 
 	switch (up->state) {
@@ -665,14 +690,8 @@ uplink_start(struct uplink *up, const uint8_t *p, size_t len,
 	}
 	if (proto_start_decode(p, len, &st, &why) == -1)
 		return uplink_violation(up, "%s", why);
-	if (sl->task.state != TASK_ARMED) {
-		task_describe(&sl->task, desc, sizeof(desc));
-		snprintf(reason, sizeof(reason),
-		    "the task's process ended before its start: %s", desc);
-		log_warnx("master %s: START refused: %s", up->peer_str, reason);
-		uplink_send_text(up, CMD_EXEC_NO, reason);
+	if (uplink_unarmed(up, "START"))
 		return 0;
-	}
 	/* The task sleeps until the instant by itself from now on. */
 	task_schedule(&sl->task, st.slave_mono_ns);
 	uplink_send(up, CMD_EXEC_OK, NULL, 0);
@@ -696,8 +715,7 @@ uplink_start(struct uplink *up, const uint8_t *p, size_t len,
 static int
 uplink_v1_exec(struct uplink *up)
 {
-	struct slave	*sl = up->sl;
-	char		 desc[256], reason[PROTO_REASON_MAX + 1];
+	char reason[PROTO_REASON_MAX + 1];
 
 	switch (up->state) {
 	case UPLINK_ARMED:
@@ -717,14 +735,8 @@ uplink_v1_exec(struct uplink *up)
 		uplink_send_text(up, CMD_EXEC_NO, "task already started");
 		return 0;
 	}
-	if (sl->task.state != TASK_ARMED) {
-		task_describe(&sl->task, desc, sizeof(desc));
-		snprintf(reason, sizeof(reason),
-		    "the task's process ended before its start: %s", desc);
-		log_warnx("master %s: EXEC refused: %s", up->peer_str, reason);
-		uplink_send_text(up, CMD_EXEC_NO, reason);
+	if (uplink_unarmed(up, "EXEC"))
 		return 0;
-	}
 	/* Start first, answer after: the answer is not on the critical path. */
 	uplink_release(up, mono_ns());
 	uplink_send(up, CMD_EXEC_OK, NULL, 0);
@@ -920,7 +932,7 @@ uplink_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 		proto_reason_copy(text, sizeof(text), p, len);
 		log_info("master %s: abort%s%s", up->peer_str,
 		    len > 0 ? ": " : "", text);
-		if (task_alive(&up->sl->task) && !up->sl->task.stopping)
+		if (task_alive(&up->sl->task) && !task_stopping(&up->sl->task))
 			log_info("stopping task %d (SIGTERM, SIGKILL after "
 			    "%.3g s)", (int)up->sl->task.pid,
 			    (double)up->sl->opts->kill_grace_ns / 1e9);
