@@ -131,12 +131,12 @@ settings_conf_dir(const char *dir, const struct opt_origin *org,
 {
 	char err[512];
 
-	if (settings_abs_path(dir, out, outlen - 1 - SLAVE_CONF_NAME_MAX) == -1)
+	if (settings_abs_path(dir, out, outlen - 1 - PAYLOAD_NAME_MAX) == -1)
 		return settings_fault(org, "conf_dir", dir, "path too long");
 	/* Found now rather than at the first session's CONF_NO. */
 	if (place_check(out, PLACE_DIR, err, sizeof(err)) == -1)
 		return settings_fault(org, "conf_dir", out, err);
-	if (slave_conf_dir_check(out, ra, err, sizeof(err)) == -1)
+	if (payload_dir_check(out, ra, err, sizeof(err)) == -1)
 		return settings_fault(org, "conf_dir", out, err);
 	return 0;
 }

@@ -7,7 +7,6 @@
  * The payload file lives until both its session and its task are gone.
  */
 #include <sys/prctl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -31,7 +30,8 @@ slave_init(struct slave *sl, const struct slave_opts *opts)
 	sl->opts = opts;
 	sl->udp_fd = -1;
 	sl->up.state = UPLINK_IDLE;
-	sl->up.connect_fd = sl->up.conf_fd = -1;
+	sl->up.connect_fd = -1;
+	payload_init(&sl->payload);
 	sl->exit_code = 0;
 	sl->task_code = 1;
 }
@@ -75,46 +75,10 @@ slave_idle(const struct slave *sl)
 	return !uplink_active(&sl->up) && sl->task.state == TASK_IDLE;
 }
 
-int
-slave_conf_dir_check(const char *dir, const struct task_runas *ra, char *err,
-    size_t errlen)
-{
-	struct stat	st;
-
-	if (stat(dir, &st) == -1) {
-		snprintf(err, errlen, "-T %.300s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "-T %.300s: not a directory", dir);
-		return -1;
-	}
-	/*
-	 * The task reads its payload by name (:CONF:): whoever may rename
-	 * files there could give it another one.
-	 */
-	if (st.st_uid != 0 && st.st_uid != geteuid() &&
-	    (ra == NULL || st.st_uid != ra->uid)) {
-		snprintf(err, errlen, "-T %.300s is owned by uid %ld, not by "
-		    "this slave's user or root: refused (its owner could "
-		    "replace the task's payload file)", dir, (long)st.st_uid);
-		return -1;
-	}
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
-	    (st.st_mode & S_ISVTX) == 0) {
-		snprintf(err, errlen, "-T %.300s is writable by group or others "
-		    "without the sticky bit (mode %04o): refused (they could "
-		    "replace the task's payload file; chmod +t or go-w)", dir,
-		    (unsigned)(st.st_mode & 07777));
-		return -1;
-	}
-	return 0;
-}
-
 void
 slave_set_files(struct slave *sl, const char *conf_dir, const char *output)
 {
-	snprintf(sl->conf_dir, sizeof(sl->conf_dir), "%s", conf_dir);
+	payload_set_dir(&sl->payload, conf_dir);
 	/* The file made in place of a taken default serves while -o stays. */
 	if (strcmp(output, sl->output) != 0)
 		sl->output_fallback[0] = '\0';
@@ -122,43 +86,6 @@ slave_set_files(struct slave *sl, const char *conf_dir, const char *output)
 	/* Ours to cope with when someone else takes it (safefile.c). */
 	sl->output_default = strcmp(sl->output, CONF_DEFAULT_OUTPUT) == 0;
 	sl->output_used = sl->output;
-}
-
-int
-slave_conf_path_new(struct slave *sl, char *why, size_t whylen)
-{
-	static const char	 set[] = "abcdefghijklmnopqrstuvwxyz"
-				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	unsigned char		 rnd[SLAVE_CONF_RANDOM];
-	char			 sfx[SLAVE_CONF_RANDOM + 1];
-	size_t			 n = strlen(sl->conf_dir), got = 0, i;
-	ssize_t			 r;
-	int			 rc;
-
-	/* The last one is gone at a session's end; never lose track of it. */
-	slave_remove_conf_file(sl);
-	while (got < sizeof(rnd)) {
-		r = getrandom(rnd + got, sizeof(rnd) - got, 0);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			snprintf(why, whylen, "getrandom: %s", strerror(errno));
-			return -1;
-		}
-		got += (size_t)r;
-	}
-	for (i = 0; i < sizeof(rnd); i++)
-		sfx[i] = set[rnd[i] % (sizeof(set) - 1)];
-	sfx[sizeof(rnd)] = '\0';
-	rc = snprintf(sl->conf_path, sizeof(sl->conf_path), "%s%s%s%ld.%s",
-	    sl->conf_dir, n > 0 && sl->conf_dir[n - 1] == '/' ? "" : "/",
-	    SLAVE_CONF_PREFIX, (long)sl->pid, sfx);
-	if (rc < 0 || (size_t)rc >= sizeof(sl->conf_path)) {
-		/* main() and reload.c leave room for it. */
-		snprintf(why, whylen, "-T %.300s: path too long", sl->conf_dir);
-		return -1;
-	}
-	return 0;
 }
 
 int
@@ -177,16 +104,6 @@ slave_output_open(struct slave *sl, char *why, size_t whylen)
 	/* Which one it is, for what output.c says. */
 	sl->output_used = fell_back ? sl->output_fallback : sl->output;
 	return fd;
-}
-
-void
-slave_remove_conf_file(struct slave *sl)
-{
-	if (!sl->conf_file)
-		return;
-	if (unlink(sl->conf_path) == -1 && errno != ENOENT)
-		log_warn("remove %s", sl->conf_path);
-	sl->conf_file = false;
 }
 
 /*
@@ -211,7 +128,7 @@ slave_check_idle(struct slave *sl, bool after_failure)
 		task_clear(&sl->task);
 	}
 	sl->task_kept = false;
-	slave_remove_conf_file(sl);
+	payload_remove(&sl->payload);
 	if (sl->stopping) {
 		ev_break(sl->loop, EVBREAK_ALL);
 		return;
@@ -354,7 +271,7 @@ slave_cleanup(struct slave *sl)
 	if (uplink_active(&sl->up))
 		uplink_abort(&sl->up, "slave exiting");
 	listen_close(sl);
-	slave_remove_conf_file(sl);
+	payload_remove(&sl->payload);
 	if (sl->loop != NULL) {
 		ev_signal_stop(sl->loop, &sl->sigchld);
 		ev_signal_stop(sl->loop, &sl->sigterm);

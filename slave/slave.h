@@ -29,6 +29,7 @@
 #include "conf.h"
 #include "proto.h"
 #include "listen.h"
+#include "payload.h"
 #include "reload.h"
 #include "safefile.h"
 #include "settings.h"
@@ -36,21 +37,11 @@
 #include "uplink.h"
 
 #define SLAVE_PROG		"synexec_slave"
-/*
- * The payload file: CONFDIR/synexec_slave_conf.<pid>.<12 random characters>,
- * a new name for each session, which nobody can take before us (slave.c).
- */
-#define SLAVE_CONF_PREFIX	"synexec_slave_conf."
-#define SLAVE_CONF_RANDOM	12
-/* Its name's length at most: prefix, pid, '.', random part, NUL. */
-#define SLAVE_CONF_NAME_MAX	(sizeof(SLAVE_CONF_PREFIX) + 12 + \
-				    SLAVE_CONF_RANDOM)
+
 struct slave {
 	struct ev_loop		*loop;
 	const struct slave_opts	*opts;
 	char			 name[PROTO_NAME_MAX + 1];
-	char			 conf_dir[PATH_MAX];
-	char			 conf_path[PATH_MAX];	/* this session's */
 	char			 output[PATH_MAX];
 	bool			 output_default; /* -o is the built-in one */
 	char			 output_fallback[PATH_MAX]; /* safefile.c */
@@ -72,7 +63,7 @@ struct slave {
 	/* the one master connection and the one task */
 	struct uplink	 up;
 	struct task		 task;
-	bool			 conf_file;	/* the payload file may exist */
+	struct payload		 payload;	/* while its session or task is */
 	bool			 session_configured; /* for -1 */
 	bool			 task_kept;	/* --keep-task: outlives its session */
 	int			 task_code;	/* for -1: the last task's exit code */
@@ -90,23 +81,13 @@ void	slave_init(struct slave *, const struct slave_opts *);
 void	slave_start(struct slave *, struct ev_loop *);
 /* Is the slave free to take a new master (no session, no task)? */
 bool	slave_idle(const struct slave *);
-/*
- * Is dir fit to be -T: a directory whose files nobody but us (root, the
- * --run-as user) can replace, i.e. theirs and not writable by group or
- * others unless sticky (like /tmp)?  -1 with the reason in err.
- */
-int	slave_conf_dir_check(const char *dir, const struct task_runas *,
-	    char *err, size_t errlen);
 /* -T and -o in force from now on (absolute, checked): at start, on SIGHUP. */
 void	slave_set_files(struct slave *, const char *conf_dir,
 	    const char *output);
-/* A fresh, unpredictable name for this session's payload file: -1 + why. */
-int	slave_conf_path_new(struct slave *, char *why, size_t whylen);
 /* The output file of the task to arm (safefile.c): -1 with the reason. */
 int	slave_output_open(struct slave *, char *why, size_t whylen);
 /* A session ended (configured: it had reached CONF / CONF_BEGIN). */
 void	slave_session_ended(struct slave *, bool configured, bool joined);
-void	slave_remove_conf_file(struct slave *);
 void	slave_cleanup(struct slave *);
 /* A host name made a slave name: [A-Za-z0-9._:@+-], 1..255, no leading '.' */
 void	slave_name_sanitise(char *);

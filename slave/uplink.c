@@ -83,13 +83,10 @@ uplink_end(struct uplink *up, const char *error_reason)
 		close(up->connect_fd);
 		up->connect_fd = -1;
 	}
-	if (up->conf_fd != -1) {
-		close(up->conf_fd);
-		up->conf_fd = -1;
-	}
+	payload_abandon(&sl->payload);
 	/* Before the close: whoever sees the close finds the file gone. */
 	if (!task_alive(&sl->task))
-		slave_remove_conf_file(sl);
+		payload_remove(&sl->payload);
 	if (up->conn_open) {
 		conn_close(&up->conn);
 		up->conn_open = false;
@@ -257,7 +254,7 @@ uplink_open(struct uplink *up, struct slave *sl,
 
 	memset(up, 0, sizeof(*up));
 	up->sl = sl;
-	up->connect_fd = up->conf_fd = -1;
+	up->connect_fd = -1;
 	live_init(&up->live, up, uplink_lost);
 	report_init(up);
 	output_init(up);
@@ -335,11 +332,7 @@ uplink_connect_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 uplink_refuse(struct uplink *up)
 {
-	if (up->conf_fd != -1) {
-		close(up->conf_fd);
-		up->conf_fd = -1;
-	}
-	slave_remove_conf_file(up->sl);
+	payload_remove(&up->sl->payload);
 	cmdline_free(&up->cmd);
 	up->state = UPLINK_REFUSED;
 	log_warnx("master %s: configuration refused: %s", up->peer_str,
@@ -369,69 +362,16 @@ uplink_check_command(struct uplink *up, const char *line, size_t len)
 	const struct slave_opts	*o = sl->opts;
 
 	/* :CONF: names the payload file to be: its name is chosen now. */
-	if (slave_conf_path_new(sl, up->refusal, sizeof(up->refusal)) == -1)
+	if (payload_name(&sl->payload, sl->pid, up->refusal,
+	    sizeof(up->refusal)) == -1)
 		return -1;
-	if (cmdline_build(line, len, sl->conf_path, &up->cmd, up->refusal,
+	if (cmdline_build(line, len, sl->payload.path, &up->cmd, up->refusal,
 	    sizeof(up->refusal)) == -1)
 		return -1;
 	if (cmdline_check(&up->cmd, o->allow.v, o->allow.n, up->refusal,
 	    sizeof(up->refusal)) == -1) {
 		cmdline_free(&up->cmd);
 		return -1;
-	}
-	return 0;
-}
-
-/*
- * Create the payload file, a new one under its unpredictable name (slave.c);
- * -1 with the reason in up->refusal.
- */
-static int
-uplink_open_conf(struct uplink *up)
-{
-	struct slave *sl = up->sl;
-
-	/*
-	 * O_EXCL|O_NOFOLLOW: whatever is there (nobody could know the name)
-	 * is refused, never followed, never removed.
-	 */
-	up->conf_fd = open(sl->conf_path, O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
-	if (up->conf_fd == -1) {
-		snprintf(up->refusal, sizeof(up->refusal), "%.512s: %s",
-		    sl->conf_path, strerror(errno));
-		return -1;
-	}
-	sl->conf_file = true;
-	/* The task runs as the --run-as user: it must be able to read it. */
-	if (sl->runas != NULL && fchown(up->conf_fd, sl->runas->uid,
-	    sl->runas->gid) == -1) {
-		snprintf(up->refusal, sizeof(up->refusal), "%.512s: chown to %.64s: %s",
-		    sl->conf_path, sl->runas->user, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Append to the payload file.  A plain write() in the callback: the file is
- * on local disk, where a write costs far less than a network round trip.
- */
-static int
-uplink_write_conf(struct uplink *up, const uint8_t *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(up->conf_fd, p, len);
-
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			snprintf(up->refusal, sizeof(up->refusal), "%.512s: %s",
-			    up->sl->conf_path, strerror(errno));
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
 	}
 	return 0;
 }
@@ -443,13 +383,10 @@ uplink_arm(struct uplink *up)
 	struct slave		*sl = up->sl;
 	struct task_spec	 sp;
 	char			 ip[INET_ADDRSTRLEN];
-	int			 rc;
 
-	rc = close(up->conf_fd);
-	up->conf_fd = -1;
-	if (rc == -1) {
-		uplink_refusef(up, "%.512s: %s", sl->conf_path,
-		    strerror(errno));
+	if (payload_close(&sl->payload, up->refusal,
+	    sizeof(up->refusal)) == -1) {
+		uplink_refuse(up);
 		return;
 	}
 	memset(&sp, 0, sizeof(sp));
@@ -521,9 +458,10 @@ uplink_v1_conf(struct uplink *up, const uint8_t *p, size_t len)
 		    (unsigned long long)up->sl->opts->max_conf_size);
 		return 0;
 	}
-	if (uplink_open_conf(up) == -1 ||
-	    uplink_write_conf(up, nl != NULL ? nl + 1 : p + len, plen)
-	    == -1) {
+	if (payload_create(&up->sl->payload, up->sl->runas, up->refusal,
+	    sizeof(up->refusal)) == -1 ||
+	    payload_write(&up->sl->payload, nl != NULL ? nl + 1 : p + len,
+	    plen, up->refusal, sizeof(up->refusal)) == -1) {
 		uplink_refuse(up);
 		return 0;
 	}
@@ -560,7 +498,8 @@ uplink_conf_begin(struct uplink *up, const uint8_t *p, size_t len)
 		    (unsigned long long)o->max_conf_size);
 		return 0;
 	}
-	if (uplink_open_conf(up) == -1) {
+	if (payload_create(&up->sl->payload, up->sl->runas, up->refusal,
+	    sizeof(up->refusal)) == -1) {
 		uplink_refuse(up);
 		return 0;
 	}
@@ -583,7 +522,8 @@ uplink_conf_data(struct uplink *up, const uint8_t *p, size_t len)
 	up->payload_left -= len;
 	if (up->state == UPLINK_REFUSED)
 		return 0;	/* refused already: the rest is ignored */
-	if (uplink_write_conf(up, p, len) == -1) {
+	if (payload_write(&up->sl->payload, p, len, up->refusal,
+	    sizeof(up->refusal)) == -1) {
 		uplink_refuse(up);
 		return 0;
 	}

@@ -59,7 +59,6 @@ struct uplink {
 	bool			 conn_open;
 	struct live		 live;		/* heartbeats, silence (live.c) */
 	/* configuration */
-	int			 conf_fd;
 	uint64_t		 payload_size;
 	uint64_t		 payload_left;
 	struct proto_conf_begin	 cb;		/* its pointers are NULLed */

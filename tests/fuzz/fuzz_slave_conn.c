@@ -142,7 +142,7 @@ fuzz_cleanup(void)
 		return;
 	slave_cleanup(&sl);
 	unlink(sl.output);
-	snprintf(path, sizeof(path), "%s/%s%ld", dir, SLAVE_CONF_PREFIX,
+	snprintf(path, sizeof(path), "%s/%s%ld", dir, PAYLOAD_PREFIX,
 	    (long)fuzz_pid);
 	unlink(path);
 	rmdir(dir);
@@ -198,7 +198,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	o.kill_grace_ns = 20 * 1000000ull;
 	slave_init(&sl, &o);
 	snprintf(sl.name, sizeof(sl.name), "fuzz");
-	snprintf(sl.conf_dir, sizeof(sl.conf_dir), "%s", dir);
+	payload_set_dir(&sl.payload, dir);
 	snprintf(path, sizeof(path), "%s/out", dir);
 	snprintf(sl.output, sizeof(sl.output), "%s", path);
 	if (listen_init(&sl, err, sizeof(err)) == -1)
