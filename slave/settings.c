@@ -111,6 +111,23 @@ settings_runas(const char *user, struct task_runas *ra, char *err,
 	return 0;
 }
 
+/* The host's name made a slave name (proto.h), in place. */
+static void
+settings_host_name(char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n > PROTO_NAME_MAX)
+		name[n = PROTO_NAME_MAX] = '\0';
+	for (i = 0; i < n; i++)
+		if (!proto_name_char((unsigned char)name[i]))
+			name[i] = '-';
+	if (name[0] == '.')
+		name[0] = '_';
+	if (n == 0)
+		snprintf(name, PROTO_NAME_MAX + 1, "slave");
+}
+
 /* Row key's fault, said: 1. */
 static int
 settings_fault(const struct opt_origin *org, const char *key,
@@ -199,7 +216,7 @@ settings_resolve(const struct slave_opts *o, const struct opt_origin *org,
 			host[0] = '\0';
 		host[sizeof(host) - 1] = '\0';
 		snprintf(s->name, sizeof(s->name), "%s", host);
-		slave_name_sanitise(s->name);
+		settings_host_name(s->name);
 	}
 	/* A local lookup (NSS): may take a moment, but once per SIGHUP. */
 	if (o->run_as != NULL) {

@@ -280,29 +280,3 @@ slave_cleanup(struct slave *sl)
 		ev_timer_stop(sl->loop, &sl->task.kill_timer);
 	}
 }
-
-/* Names are shown in tables and used as file names: keep them tame. */
-static bool
-slave_name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-	    c == ':' || c == '@' || c == '+';
-}
-
-/* Make a host name acceptable as a slave name (in place, at most 255 bytes). */
-void
-slave_name_sanitise(char *name)
-{
-	size_t i, n = strlen(name);
-
-	if (n > PROTO_NAME_MAX)
-		name[n = PROTO_NAME_MAX] = '\0';
-	for (i = 0; i < n; i++)
-		if (!slave_name_char(name[i]))
-			name[i] = '-';
-	if (name[0] == '.')
-		name[0] = '_';
-	if (n == 0)
-		snprintf(name, PROTO_NAME_MAX + 1, "slave");
-}

@@ -89,7 +89,5 @@ int	slave_output_open(struct slave *, char *why, size_t whylen);
 /* A session ended (configured: it had reached CONF / CONF_BEGIN). */
 void	slave_session_ended(struct slave *, bool configured, bool joined);
 void	slave_cleanup(struct slave *);
-/* A host name made a slave name: [A-Za-z0-9._:@+-], 1..255, no leading '.' */
-void	slave_name_sanitise(char *);
 
 #endif
