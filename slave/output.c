@@ -61,17 +61,17 @@ output_open(struct uplink *up, uint32_t flags, uint64_t max, char *why,
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->out_fd);
 	o->fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (o->fd == -1 && errno == ENOENT)
-		o->fd = open(up->sl->output_used, O_RDONLY | O_NONBLOCK |
+		o->fd = open(up->sl->output.used, O_RDONLY | O_NONBLOCK |
 		    O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
 	if (o->fd == -1) {
 		snprintf(why, whylen, "%.512s: cannot read it back: %s",
-		    up->sl->output_used, strerror(errno));
+		    up->sl->output.used, strerror(errno));
 		return -1;
 	}
 	if (fstat(o->fd, &a) == -1 || fstat(t->out_fd, &b) == -1 ||
 	    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
 		snprintf(why, whylen, "%.512s: replaced while the task was "
-		    "armed", up->sl->output_used);
+		    "armed", up->sl->output.used);
 		close(o->fd);
 		o->fd = -1;
 		return -1;
@@ -154,7 +154,7 @@ output_pump(struct uplink *up)
 		if (n == -1) {
 			/* The master sees fewer bytes than FINISHD says. */
 			log_warn("%s: reading the task's output; no more of it "
-			    "is sent", up->sl->output_used);
+			    "is sent", up->sl->output.used);
 			if (o->final)
 				output_done(up);
 			else
@@ -166,7 +166,7 @@ output_pump(struct uplink *up)
 			if (o->final) {
 				log_warnx("%s: %llu bytes at the end, fewer "
 				    "than its size at the task's end",
-				    up->sl->output_used,
+				    up->sl->output.used,
 				    (unsigned long long)o->sent);
 				o->end = o->sent;
 			}

@@ -154,7 +154,7 @@ reload_apply(struct slave *sl)
 	reload_current = p;
 	log_info("configuration reloaded: name %s, output %s, conf dir %s, "
 	    "kill grace %.3g s%s, heartbeat timeout %.3g s", sl->name,
-	    sl->output, sl->payload.dir, (double)p->opts.kill_grace_ns / 1e9,
+	    sl->output.path, sl->payload.dir, (double)p->opts.kill_grace_ns / 1e9,
 	    p->opts.keep_task ? ", keep task" : "",
 	    (double)p->opts.c.heartbeat_timeout_ns / 1e9);
 }

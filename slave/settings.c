@@ -238,7 +238,8 @@ void
 settings_use(struct slave *sl, const struct slave_settings *s)
 {
 	snprintf(sl->name, sizeof(sl->name), "%s", s->name);
-	slave_set_files(sl, s->conf_dir, s->output);
+	payload_set_dir(&sl->payload, s->conf_dir);
+	safefile_set(&sl->output, s->output);
 	sl->runas = s->have_runas ? &s->runas : NULL;
 }
 

@@ -75,37 +75,6 @@ slave_idle(const struct slave *sl)
 	return !uplink_active(&sl->up) && sl->task.state == TASK_IDLE;
 }
 
-void
-slave_set_files(struct slave *sl, const char *conf_dir, const char *output)
-{
-	payload_set_dir(&sl->payload, conf_dir);
-	/* The file made in place of a taken default serves while -o stays. */
-	if (strcmp(output, sl->output) != 0)
-		sl->output_fallback[0] = '\0';
-	snprintf(sl->output, sizeof(sl->output), "%s", output);
-	/* Ours to cope with when someone else takes it (safefile.c). */
-	sl->output_default = strcmp(sl->output, CONF_DEFAULT_OUTPUT) == 0;
-	sl->output_used = sl->output;
-}
-
-int
-slave_output_open(struct slave *sl, char *why, size_t whylen)
-{
-	bool	fell_back = false;
-	int	fd;
-
-	/* No symlink followed, nobody else's file, mode 0600 (safefile.c). */
-	if (!sl->output_default)
-		fd = safefile_output(sl->output, sl->runas, why, whylen);
-	else
-		fd = safefile_output_default(sl->output, sl->output_fallback,
-		    sizeof(sl->output_fallback), &fell_back, sl->runas, why,
-		    whylen);
-	/* Which one it is, for what output.c says. */
-	sl->output_used = fell_back ? sl->output_fallback : sl->output;
-	return fd;
-}
-
 /*
  * Called whenever a session or the task may just have ended: once both are
  * gone, clean up and look for the next master (or exit).

@@ -42,10 +42,7 @@ struct slave {
 	struct ev_loop		*loop;
 	const struct slave_opts	*opts;
 	char			 name[PROTO_NAME_MAX + 1];
-	char			 output[PATH_MAX];
-	bool			 output_default; /* -o is the built-in one */
-	char			 output_fallback[PATH_MAX]; /* safefile.c */
-	const char		*output_used;	/* output or output_fallback */
+	struct safefile		 output;	/* -o */
 	const struct task_runas	*runas;		/* NULL without --run-as */
 	const struct auth_key	*key;		/* -k: keyed sessions; NULL: none */
 	pid_t			 pid;
@@ -81,11 +78,6 @@ void	slave_init(struct slave *, const struct slave_opts *);
 void	slave_start(struct slave *, struct ev_loop *);
 /* Is the slave free to take a new master (no session, no task)? */
 bool	slave_idle(const struct slave *);
-/* -T and -o in force from now on (absolute, checked): at start, on SIGHUP. */
-void	slave_set_files(struct slave *, const char *conf_dir,
-	    const char *output);
-/* The output file of the task to arm (safefile.c): -1 with the reason. */
-int	slave_output_open(struct slave *, char *why, size_t whylen);
 /* A session ended (configured: it had reached CONF / CONF_BEGIN). */
 void	slave_session_ended(struct slave *, bool configured, bool joined);
 void	slave_cleanup(struct slave *);

@@ -390,7 +390,7 @@ uplink_arm(struct uplink *up)
 		return;
 	}
 	memset(&sp, 0, sizeof(sp));
-	if ((sp.output_fd = slave_output_open(sl, up->refusal,
+	if ((sp.output_fd = safefile_open(&sl->output, sl->runas, up->refusal,
 	    sizeof(up->refusal))) == -1) {
 		uplink_refuse(up);
 		return;

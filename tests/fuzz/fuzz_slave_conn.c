@@ -141,7 +141,7 @@ fuzz_cleanup(void)
 	if (getpid() != fuzz_pid)
 		return;
 	slave_cleanup(&sl);
-	unlink(sl.output);
+	unlink(sl.output.path);
 	snprintf(path, sizeof(path), "%s/%s%ld", dir, PAYLOAD_PREFIX,
 	    (long)fuzz_pid);
 	unlink(path);
@@ -200,7 +200,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(sl.name, sizeof(sl.name), "fuzz");
 	payload_set_dir(&sl.payload, dir);
 	snprintf(path, sizeof(path), "%s/out", dir);
-	snprintf(sl.output, sizeof(sl.output), "%s", path);
+	safefile_set(&sl.output, path);
 	if (listen_init(&sl, err, sizeof(err)) == -1)
 		abort();
 	if ((loop = ev_loop_new(EVFLAG_AUTO)) == NULL)
