@@ -140,7 +140,7 @@ main(int argc, char *argv[])
 		nbad += main_fault(&org, "log", o.c.log_file, err);
 	if (nbad > 0)
 		goto out;
-	settings_use(&sl, &set);
+	slave_take_settings(&sl, &set);
 	if (o.c.check) {
 		printf("configuration OK\n");
 		code = 0;

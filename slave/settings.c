@@ -22,7 +22,8 @@
 
 #include "log.h"
 #include "place.h"
-#include "slave.h"
+#include "payload.h"
+#include "settings.h"
 
 int
 settings_abs_path(const char *path, char *out, size_t outlen)
@@ -232,15 +233,6 @@ settings_resolve(const struct slave_opts *o, const struct opt_origin *org,
 	    sizeof(s->output));
 	bad += settings_allow(&o->allow, org);
 	return bad;
-}
-
-void
-settings_use(struct slave *sl, const struct slave_settings *s)
-{
-	snprintf(sl->name, sizeof(sl->name), "%s", s->name);
-	payload_set_dir(&sl->payload, s->conf_dir);
-	safefile_set(&sl->output, s->output);
-	sl->runas = s->have_runas ? &s->runas : NULL;
 }
 
 void

@@ -11,8 +11,6 @@
 #include "proto.h"
 #include "task.h"
 
-struct slave;
-
 struct slave_settings {
 	char			 name[PROTO_NAME_MAX + 1];
 	char			 conf_dir[PATH_MAX];	/* absolute */
@@ -28,8 +26,6 @@ struct slave_settings {
  */
 int	settings_resolve(const struct slave_opts *, const struct opt_origin *,
 	    struct slave_settings *);
-/* The slave takes them (s must outlive their use: it keeps --run-as's). */
-void	settings_use(struct slave *, const struct slave_settings *);
 void	settings_free(struct slave_settings *);
 /* An absolute version of path (the daemon runs in /); -1 if too long. */
 int	settings_abs_path(const char *path, char *out, size_t outlen);

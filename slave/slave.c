@@ -21,6 +21,7 @@
 #include "slave.h"
 
 static void	slave_sigchld_cb(struct ev_loop *, ev_signal *, int);
+static void	slave_sighup_cb(struct ev_loop *, ev_signal *, int);
 static void	slave_sigterm_cb(struct ev_loop *, ev_signal *, int);
 
 void
@@ -60,7 +61,7 @@ slave_start(struct slave *sl, struct ev_loop *loop)
 	ev_signal_init(&sl->sigchld, slave_sigchld_cb, SIGCHLD);
 	ev_signal_init(&sl->sigterm, slave_sigterm_cb, SIGTERM);
 	ev_signal_init(&sl->sigint, slave_sigterm_cb, SIGINT);
-	ev_signal_init(&sl->sighup, reload_hup_cb, SIGHUP);
+	ev_signal_init(&sl->sighup, slave_sighup_cb, SIGHUP);
 	ev_signal_start(loop, &sl->sighup);
 	ev_signal_start(loop, &sl->sigchld);
 	ev_signal_start(loop, &sl->sigterm);
@@ -69,10 +70,61 @@ slave_start(struct slave *sl, struct ev_loop *loop)
 	listen_start(sl);
 }
 
+void
+slave_take_settings(struct slave *sl, const struct slave_settings *s)
+{
+	snprintf(sl->name, sizeof(sl->name), "%s", s->name);
+	payload_set_dir(&sl->payload, s->conf_dir);
+	safefile_set(&sl->output, s->output);
+	sl->runas = s->have_runas ? &s->runas : NULL;
+}
+
 bool
 slave_idle(const struct slave *sl)
 {
 	return !uplink_active(&sl->up) && sl->task.state == TASK_IDLE;
+}
+
+/* Between sessions: the configuration read on SIGHUP, if any, in force. */
+static void
+slave_reload(struct slave *sl)
+{
+	const struct reload	*r = reload_take();
+
+	if (r == NULL)
+		return;
+	/* The payload file of the old -T is gone (the session ended). */
+	payload_remove(&sl->payload);
+	slave_take_settings(sl, &r->set);
+	sl->opts = &r->opts;
+	log_set_verbose(r->opts.c.verbose);
+	if (r->opts.c.log_file != NULL &&
+	    log_init(SLAVE_PROG, LOG_TO_FILE, r->opts.c.log_file) == -1)
+		log_warn("SIGHUP: --log %s (still logging where it was)",
+		    r->opts.c.log_file);
+	log_info("configuration reloaded: name %s, output %s, conf dir %s, "
+	    "kill grace %.3g s%s, heartbeat timeout %.3g s", sl->name,
+	    sl->output.path, sl->payload.dir,
+	    (double)r->opts.kill_grace_ns / 1e9,
+	    r->opts.keep_task ? ", keep task" : "",
+	    (double)r->opts.c.heartbeat_timeout_ns / 1e9);
+}
+
+static void
+slave_sighup_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct slave *sl = (struct slave *)((char *)w -
+	    offsetof(struct slave, sighup));
+
+	(void)loop;
+	(void)revents;
+	if (!reload_read(sl->opts))
+		return;
+	if (!sl->stopping && slave_idle(sl))
+		slave_reload(sl);
+	else
+		log_info("SIGHUP: the new configuration applies when the "
+		    "current session ends");
 }
 
 /*
@@ -110,7 +162,7 @@ slave_check_idle(struct slave *sl, bool after_failure)
 		return;
 	}
 	/* Settings read on SIGHUP take effect here, between sessions. */
-	reload_apply(sl);
+	slave_reload(sl);
 	listen_resume(sl, after_failure);
 }
 

@@ -74,6 +74,8 @@ struct slave {
 };
 
 void	slave_init(struct slave *, const struct slave_opts *);
+/* The settings resolved (settings.c) in force; s must outlive their use. */
+void	slave_take_settings(struct slave *, const struct slave_settings *s);
 /* Once the loop exists: signals, task, and the first look for a master. */
 void	slave_start(struct slave *, struct ev_loop *);
 /* Is the slave free to take a new master (no session, no task)? */
