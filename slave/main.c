@@ -97,6 +97,7 @@ main(int argc, char *argv[])
 	sigset_t		 stopsigs;
 	int			 code = 1, ready_fd = -1, pid_fd = -1, first;
 	int			 nbad;
+	unsigned		 ifindex = 0;
 
 	log_init(SLAVE_PROG, LOG_TO_STDERR, NULL);
 	slave_opts_defaults(&o);
@@ -123,7 +124,7 @@ main(int argc, char *argv[])
 			sl.key = &key;
 	}
 	if (o.c.interface != NULL &&
-	    (sl.ifindex = if_nametoindex(o.c.interface)) == 0)
+	    (ifindex = if_nametoindex(o.c.interface)) == 0)
 		nbad += main_fault(&org, "interface", o.c.interface,
 		    strerror(errno));
 	/* The same checks as a SIGHUP's (reload.c). */
@@ -158,7 +159,7 @@ main(int argc, char *argv[])
 	sigaddset(&stopsigs, SIGTERM);
 	sigaddset(&stopsigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stopsigs, NULL);
-	if (listen_init(&sl, err, sizeof(err)) == -1) {
+	if (listen_init(&sl.listen, &o, ifindex, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto out;
 	}

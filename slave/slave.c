@@ -22,6 +22,8 @@
 
 static void	slave_sigchld_cb(struct ev_loop *, ev_signal *, int);
 static void	slave_sighup_cb(struct ev_loop *, ev_signal *, int);
+static bool	slave_may_connect(void *);
+static void	slave_connect(void *, const struct sockaddr_in *);
 static void	slave_sigterm_cb(struct ev_loop *, ev_signal *, int);
 
 void
@@ -29,7 +31,10 @@ slave_init(struct slave *sl, const struct slave_opts *opts)
 {
 	memset(sl, 0, sizeof(*sl));
 	sl->opts = opts;
-	sl->udp_fd = -1;
+	sl->listen.udp_fd = -1;
+	sl->listen.owner = sl;
+	sl->listen.idle = slave_may_connect;
+	sl->listen.found = slave_connect;
 	sl->up.state = UPLINK_IDLE;
 	sl->up.connect_fd = -1;
 	payload_init(&sl->payload);
@@ -67,7 +72,7 @@ slave_start(struct slave *sl, struct ev_loop *loop)
 	ev_signal_start(loop, &sl->sigterm);
 	ev_signal_start(loop, &sl->sigint);
 	task_note_signals(&sl->task);
-	listen_start(sl);
+	listen_start(&sl->listen, loop);
 }
 
 void
@@ -85,6 +90,25 @@ slave_idle(const struct slave *sl)
 	return !uplink_active(&sl->up) && sl->task.state == TASK_IDLE;
 }
 
+/* listen.c asks: may a master be taken now? */
+static bool
+slave_may_connect(void *owner)
+{
+	struct slave *sl = owner;
+
+	return !sl->stopping && slave_idle(sl);
+}
+
+/* listen.c found a master at addr: a session with it. */
+static void
+slave_connect(void *owner, const struct sockaddr_in *addr)
+{
+	struct slave *sl = owner;
+
+	/* A failure comes back through slave_session_ended(). */
+	(void)uplink_open(&sl->up, sl, addr);
+}
+
 /* Between sessions: the configuration read on SIGHUP, if any, in force. */
 static void
 slave_reload(struct slave *sl)
@@ -97,6 +121,7 @@ slave_reload(struct slave *sl)
 	payload_remove(&sl->payload);
 	slave_take_settings(sl, &r->set);
 	sl->opts = &r->opts;
+	sl->listen.opts = sl->opts;
 	log_set_verbose(r->opts.c.verbose);
 	if (r->opts.c.log_file != NULL &&
 	    log_init(SLAVE_PROG, LOG_TO_FILE, r->opts.c.log_file) == -1)
@@ -163,7 +188,7 @@ slave_check_idle(struct slave *sl, bool after_failure)
 	}
 	/* Settings read on SIGHUP take effect here, between sessions. */
 	slave_reload(sl);
-	listen_resume(sl, after_failure);
+	listen_resume(&sl->listen, after_failure);
 }
 
 /*
@@ -277,7 +302,7 @@ slave_sigterm_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	log_info("signal %d: shutting down", w->signum);
 	sl->stopping = true;
 	sl->exit_code = 0;
-	listen_close(sl);
+	listen_close(&sl->listen);
 	if (uplink_active(&sl->up)) {
 		/* Ends the session like a lost master; its end checks idle. */
 		uplink_abort(&sl->up, "slave shutting down");
@@ -291,7 +316,7 @@ slave_cleanup(struct slave *sl)
 {
 	if (uplink_active(&sl->up))
 		uplink_abort(&sl->up, "slave exiting");
-	listen_close(sl);
+	listen_close(&sl->listen);
 	payload_remove(&sl->payload);
 	if (sl->loop != NULL) {
 		ev_signal_stop(sl->loop, &sl->sigchld);

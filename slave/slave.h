@@ -46,17 +46,7 @@ struct slave {
 	const struct task_runas	*runas;		/* NULL without --run-as */
 	const struct auth_key	*key;		/* -k: keyed sessions; NULL: none */
 	pid_t			 pid;
-	/* discovery (listen.c) */
-	unsigned		 ifindex;	/* -i, 0: any */
-	int			 udp_fd;
-	ev_io			 udp_io;
-	bool			 announce;	/* -i: say "here" when listening */
-	struct sockaddr_in	 announce_to;	/* -i's broadcast address, PORT */
-	bool			 direct;	/* -m */
-	struct sockaddr_in	 master_sa;
-	ev_timer		 retry_timer;
-	double			 retry_delay;
-	bool			 retry_quiet;	/* first failure already logged */
+	struct listen		 listen;	/* finding a master */
 	/* the one master connection and the one task */
 	struct uplink	 up;
 	struct task		 task;

@@ -191,15 +191,7 @@ uplink_connect_failed(struct uplink *up, const char *why)
 {
 	struct slave *sl = up->sl;
 
-	if (!sl->direct)
-		log_warnx("cannot connect to master %s: %s", up->peer_str, why);
-	else if (!sl->retry_quiet) {
-		log_info("cannot connect to master %s: %s; will retry",
-		    up->peer_str, why);
-		sl->retry_quiet = true;
-	} else
-		log_debug("cannot connect to master %s: %s", up->peer_str,
-		    why);
+	listen_connect_failed(&sl->listen, up->peer_str, why);
 	uplink_end(up, NULL);
 }
 
@@ -218,7 +210,7 @@ uplink_connected(struct uplink *up)
 	    uplink_error, uplink_drain);
 	up->connect_fd = -1;
 	up->conn_open = true;
-	sl->retry_quiet = false;
+	listen_connected(&sl->listen);
 	/*
 	 * Date what arrives until the configuration: the first PING comes
 	 * with the WELCOME, often in the same read (uplink_frame).

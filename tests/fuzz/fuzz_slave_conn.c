@@ -105,7 +105,7 @@ fuzz_settle(void)
 	for (i = 0; i < 400; i++) {
 		/* No retry: the harness connects it itself. */
 		if (!uplink_active(&sl.up))
-			ev_timer_stop(loop, &sl.retry_timer);
+			ev_timer_stop(loop, &sl.listen.retry_timer);
 		if (slave_idle(&sl))
 			break;
 		fuzz_loop_wait(loop, 5);
@@ -114,7 +114,7 @@ fuzz_settle(void)
 		fprintf(stderr, "fuzz_slave_conn: the slave did not go back to "
 		    "idle (state %d, task %d, port %u, retry timer %d)\n",
 		    (int)sl.up.state, (int)sl.task.state, fuzz_slave_port(),
-		    ev_is_active(&sl.retry_timer));
+		    ev_is_active(&sl.listen.retry_timer));
 		if (getenv("FUZZ_DEBUG") != NULL) {
 			char cmd[128];
 
@@ -201,7 +201,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	payload_set_dir(&sl.payload, dir);
 	snprintf(path, sizeof(path), "%s/out", dir);
 	safefile_set(&sl.output, path);
-	if (listen_init(&sl, err, sizeof(err)) == -1)
+	if (listen_init(&sl.listen, &o, 0, err, sizeof(err)) == -1)
 		abort();
 	if ((loop = ev_loop_new(EVFLAG_AUTO)) == NULL)
 		abort();
@@ -230,7 +230,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	flags = data[0];
 	sl.key = (flags & 3) ? &fuzz_key : NULL;
-	if (!uplink_open(&sl.up, &sl, &sl.master_sa)) {
+	if (!uplink_open(&sl.up, &sl, &sl.listen.master_sa)) {
 		fuzz_settle();
 		return 0;
 	}
@@ -260,7 +260,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_peer_read(&peer);
 		/* Session over: no retry behind the harness's back. */
 		if (!uplink_active(&sl.up))
-			ev_timer_stop(loop, &sl.retry_timer);
+			ev_timer_stop(loop, &sl.listen.retry_timer);
 	}
 	fuzz_peer_reset(&peer);
 	fuzz_settle();
