@@ -34,11 +34,11 @@
 
 static void	listen_udp_cb(struct ev_loop *, ev_io *, int);
 static void	listen_retry_cb(struct ev_loop *, ev_timer *, int);
-static void	listen_announce_init(struct listen *);
+static void	listen_announce_init(struct listener *);
 
 int
-listen_init(struct listen *l, const struct slave_opts *o, unsigned ifindex,
-    char *err, size_t errlen)
+listen_init(struct listener *l, const struct slave_opts *o,
+    unsigned ifindex, char *err, size_t errlen)
 {
 	struct sockaddr_in	 sin;
 	int			 fd, one = 1;
@@ -93,7 +93,7 @@ fail:
  * without an IPv4 address yet is no error: probes still reach us.
  */
 static void
-listen_announce_init(struct listen *l)
+listen_announce_init(struct listener *l)
 {
 	struct in_addr	addr, bcast;
 	char		err[256];
@@ -121,7 +121,7 @@ listen_announce_init(struct listen *l)
 
 /* "Here, waiting": a best effort, the probes' back-off is the fallback. */
 static void
-listen_announce(struct listen *l)
+listen_announce(struct listener *l)
 {
 	uint8_t	frame[PROTO_HDR_LEN];
 	char	to[NET_ADDRSTRLEN];
@@ -141,7 +141,7 @@ listen_announce(struct listen *l)
 
 /* Start looking for a master (once the loop exists). */
 static void
-listen_connect(struct listen *l)
+listen_connect(struct listener *l)
 {
 	if (!l->idle(l->owner))
 		return;
@@ -151,7 +151,7 @@ listen_connect(struct listen *l)
 }
 
 void
-listen_resume(struct listen *l, bool after_failure)
+listen_resume(struct listener *l, bool after_failure)
 {
 	double delay;
 
@@ -180,7 +180,7 @@ listen_resume(struct listen *l, bool after_failure)
 }
 
 void
-listen_start(struct listen *l, struct ev_loop *loop)
+listen_start(struct listener *l, struct ev_loop *loop)
 {
 	l->loop = loop;
 	if (l->direct) {
@@ -199,8 +199,8 @@ listen_start(struct listen *l, struct ev_loop *loop)
 static void
 listen_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct listen *l = (struct listen *)((char *)w -
-	    offsetof(struct listen, retry_timer));
+	struct listener *l = (struct listener *)((char *)w -
+	    offsetof(struct listener, retry_timer));
 
 	(void)loop;
 	(void)revents;
@@ -209,7 +209,7 @@ listen_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* Did the datagram arrive on the -i interface?  (IP_PKTINFO) */
 static bool
-listen_on_our_iface(const struct listen *l, struct msghdr *msg,
+listen_on_our_iface(const struct listener *l, struct msghdr *msg,
     unsigned *ifindex)
 {
 	struct cmsghdr *cm;
@@ -229,8 +229,8 @@ listen_on_our_iface(const struct listen *l, struct msghdr *msg,
 static void
 listen_udp_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct listen *l = (struct listen *)((char *)w -
-	    offsetof(struct listen, udp_io));
+	struct listener *l = (struct listener *)((char *)w -
+	    offsetof(struct listener, udp_io));
 	uint8_t			 buf[LISTEN_DGRAM_BUF];
 	union {
 		struct cmsghdr	 align;
@@ -303,7 +303,8 @@ listen_udp_cb(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 void
-listen_connect_failed(struct listen *l, const char *master, const char *why)
+listen_connect_failed(struct listener *l, const char *master,
+    const char *why)
 {
 	if (!l->direct)
 		log_warnx("cannot connect to master %s: %s", master, why);
@@ -316,13 +317,13 @@ listen_connect_failed(struct listen *l, const char *master, const char *why)
 }
 
 void
-listen_connected(struct listen *l)
+listen_connected(struct listener *l)
 {
 	l->retry_quiet = false;
 }
 
 void
-listen_close(struct listen *l)
+listen_close(struct listener *l)
 {
 	ev_timer_stop(l->loop, &l->retry_timer);
 	if (l->udp_fd != -1) {

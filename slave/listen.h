@@ -16,7 +16,7 @@
 #define LISTEN_RETRY_MIN	0.1		/* -m: first retry, seconds */
 #define LISTEN_RETRY_MAX	5.0		/* -m: retries double up to this */
 
-struct listen {
+struct listener {
 	struct ev_loop		*loop;
 	const struct slave_opts	*opts;		/* the slave's, in force */
 	unsigned		 ifindex;	/* -i, 0: any */
@@ -40,20 +40,20 @@ struct listen {
  * Before the loop (and before daemonizing): the UDP socket, or -m's
  * resolution.  -1 with the reason.
  */
-int	listen_init(struct listen *, const struct slave_opts *,
+int	listen_init(struct listener *, const struct slave_opts *,
 	    unsigned ifindex, char *err, size_t errlen);
 /* The first look, once the loop exists: probes, or -m at once. */
-void	listen_start(struct listen *, struct ev_loop *);
+void	listen_start(struct listener *, struct ev_loop *);
 /*
  * Look for a master again (probes, or -m after the back-off's delay;
  * after_failure: the last session came to nothing, the delay doubles).
  */
-void	listen_resume(struct listen *, bool after_failure);
+void	listen_resume(struct listener *, bool after_failure);
 /* A connection to the master found could not be made: said. */
-void	listen_connect_failed(struct listen *, const char *master,
+void	listen_connect_failed(struct listener *, const char *master,
 	    const char *why);
 /* One was made: its next failure is said again. */
-void	listen_connected(struct listen *);
-void	listen_close(struct listen *);
+void	listen_connected(struct listener *);
+void	listen_close(struct listener *);
 
 #endif

@@ -28,7 +28,10 @@ void	safefile_set(struct safefile *, const char *path);
 int	safefile_open(struct safefile *, const struct task_runas *ra,
 	    char *why, size_t whylen);
 
-/* The output file for writing: no symlink, ours alone, 0600, empty.  -1 + why. */
+/*
+ * The output file for writing: no symlink, ours alone, 0600, empty.  -1
+ * with the reason.
+ */
 int	safefile_output(const char *path, const struct task_runas *, char *why,
 	    size_t whylen);
 /*

@@ -46,7 +46,7 @@ struct slave {
 	const struct task_runas	*runas;		/* NULL without --run-as */
 	const struct auth_key	*key;		/* -k: keyed sessions; NULL: none */
 	pid_t			 pid;
-	struct listen		 listen;	/* finding a master */
+	struct listener		 listen;	/* finding a master */
 	/* the one master connection and the one task */
 	struct uplink	 up;
 	struct task		 task;
