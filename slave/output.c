@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "slave.h"
+#include "uplink.h"
 
 static void	output_poll_cb(struct ev_loop *, ev_timer *, int);
 
@@ -39,7 +39,7 @@ output_open(struct uplink *up, uint32_t flags, uint64_t max, char *why,
     size_t whylen)
 {
 	struct sc_output	*o = &up->out;
-	const struct task	*t = &up->sl->task;
+	const struct task	*t = up->env.task;
 	struct stat		 a, b;
 	char			 proc[64];
 
@@ -61,17 +61,17 @@ output_open(struct uplink *up, uint32_t flags, uint64_t max, char *why,
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->out_fd);
 	o->fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (o->fd == -1 && errno == ENOENT)
-		o->fd = open(up->sl->output.used, O_RDONLY | O_NONBLOCK |
+		o->fd = open(up->env.output->used, O_RDONLY | O_NONBLOCK |
 		    O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
 	if (o->fd == -1) {
 		snprintf(why, whylen, "%.512s: cannot read it back: %s",
-		    up->sl->output.used, strerror(errno));
+		    up->env.output->used, strerror(errno));
 		return -1;
 	}
 	if (fstat(o->fd, &a) == -1 || fstat(t->out_fd, &b) == -1 ||
 	    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
 		snprintf(why, whylen, "%.512s: replaced while the task was "
-		    "armed", up->sl->output.used);
+		    "armed", up->env.output->used);
 		close(o->fd);
 		o->fd = -1;
 		return -1;
@@ -90,7 +90,7 @@ output_running(struct uplink *up)
 	if (!o->on)
 		return;
 	ev_timer_set(&o->poll, secs, secs);
-	ev_timer_start(up->sl->loop, &o->poll);
+	ev_timer_start(up->env.loop, &o->poll);
 }
 
 /* Bytes there are to send now: the file's size (final at reap), capped. */
@@ -126,7 +126,7 @@ output_done(struct uplink *up)
 {
 	struct sc_output *o = &up->out;
 
-	ev_timer_stop(up->sl->loop, &o->poll);
+	ev_timer_stop(up->env.loop, &o->poll);
 	o->on = o->final = false;	/* say it once */
 	uplink_output_done(up);
 }
@@ -154,7 +154,7 @@ output_pump(struct uplink *up)
 		if (n == -1) {
 			/* The master sees fewer bytes than FINISHD says. */
 			log_warn("%s: reading the task's output; no more of it "
-			    "is sent", up->sl->output.used);
+			    "is sent", up->env.output->used);
 			if (o->final)
 				output_done(up);
 			else
@@ -166,7 +166,7 @@ output_pump(struct uplink *up)
 			if (o->final) {
 				log_warnx("%s: %llu bytes at the end, fewer "
 				    "than its size at the task's end",
-				    up->sl->output.used,
+				    up->env.output->used,
 				    (unsigned long long)o->sent);
 				o->end = o->sent;
 			}
@@ -188,9 +188,9 @@ output_finish(struct uplink *up)
 
 	if (!o->on)
 		return true;
-	ev_timer_stop(up->sl->loop, &o->poll);
+	ev_timer_stop(up->env.loop, &o->poll);
 	o->final = true;
-	o->end = up->sl->task.result.output_bytes;
+	o->end = up->env.task->result.output_bytes;
 	if (o->sent >= output_avail(up)) {
 		o->on = o->final = false;
 		return true;
@@ -205,7 +205,7 @@ output_close(struct uplink *up)
 {
 	struct sc_output *o = &up->out;
 
-	ev_timer_stop(up->sl->loop, &o->poll);
+	ev_timer_stop(up->env.loop, &o->poll);
 	if (o->fd != -1) {
 		close(o->fd);
 		o->fd = -1;

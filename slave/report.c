@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "slave.h"
+#include "uplink.h"
 
 static void	report_timer_cb(struct ev_loop *, ev_timer *, int);
 static void	report_ask_cb(struct ev_loop *, ev_timer *, int);
@@ -208,7 +208,7 @@ report_cpu(struct uplink *up, pid_t pgid)
 
 	if (r->cpu_pgid != pgid ||
 	    now - r->cpu_mono_ns >= REPORT_MIN_MS * NSEC_PER_MSEC) {
-		r->cpu_us = report_group_cpu_us(up->sl->pid, pgid);
+		r->cpu_us = report_group_cpu_us(up->env.pid, pgid);
 		r->cpu_pgid = pgid;
 		r->cpu_mono_ns = now;
 	}
@@ -223,7 +223,7 @@ report_init(struct uplink *up)
 	up->rep.report_ms = 0;
 	up->rep.sent = 0;
 	up->rep.tokens = REPORT_ASK_BURST;
-	up->rep.tokens_at = ev_now(up->sl->loop);
+	up->rep.tokens_at = ev_now(up->env.loop);
 	up->rep.cpu_pgid = 0;
 }
 
@@ -237,16 +237,16 @@ report_start(struct uplink *up)
 	up->rep.report_ms = up->cb.report_ms < REPORT_MIN_MS ? REPORT_MIN_MS :
 	    up->cb.report_ms;
 	secs = up->rep.report_ms / 1000.;
-	ev_timer_stop(up->sl->loop, &up->rep.timer);
+	ev_timer_stop(up->env.loop, &up->rep.timer);
 	ev_timer_set(&up->rep.timer, secs, secs);
-	ev_timer_start(up->sl->loop, &up->rep.timer);
+	ev_timer_start(up->env.loop, &up->rep.timer);
 }
 
 void
 report_stop(struct uplink *up)
 {
-	ev_timer_stop(up->sl->loop, &up->rep.timer);
-	ev_timer_stop(up->sl->loop, &up->rep.ask);
+	ev_timer_stop(up->env.loop, &up->rep.timer);
+	ev_timer_stop(up->env.loop, &up->rep.ask);
 }
 
 /* Tokens earned since they were last counted: one per REPORT_MIN_MS. */
@@ -254,7 +254,7 @@ static void
 report_refill(struct uplink *up)
 {
 	struct sc_report	*r = &up->rep;
-	ev_tstamp		 now = ev_now(up->sl->loop);
+	ev_tstamp		 now = ev_now(up->env.loop);
 
 	r->tokens += (now - r->tokens_at) * 1000. / REPORT_MIN_MS;
 	if (r->tokens > REPORT_ASK_BURST)
@@ -277,7 +277,7 @@ report_ask(struct uplink *up)
 		return;
 	}
 	ev_timer_set(&r->ask, (1. - r->tokens) * REPORT_MIN_MS / 1000., 0.);
-	ev_timer_start(up->sl->loop, &r->ask);
+	ev_timer_start(up->env.loop, &r->ask);
 }
 
 static void
@@ -296,7 +296,7 @@ report_ask_cb(struct ev_loop *loop, ev_timer *w, int revents)
 void
 report_send(struct uplink *up)
 {
-	const struct task	*t = &up->sl->task;
+	const struct task	*t = up->env.task;
 	struct proto_report	 r;
 	uint8_t			 buf[32 + PROTO_PROGRESS_MAX];
 	size_t			 len;
@@ -304,7 +304,7 @@ report_send(struct uplink *up)
 	if (!up->ext || !up->conn_open || up->conn.failed)
 		return;
 	/* Whatever its cause, this REPORT answers the requests waiting. */
-	ev_timer_stop(up->sl->loop, &up->rep.ask);
+	ev_timer_stop(up->env.loop, &up->rep.ask);
 	memset(&r, 0, sizeof(r));
 	r.state = task_report_state(t);
 	r.elapsed_ns = task_elapsed_ns(t);

@@ -23,6 +23,7 @@
 static void	slave_sigchld_cb(struct ev_loop *, ev_signal *, int);
 static void	slave_sighup_cb(struct ev_loop *, ev_signal *, int);
 static bool	slave_may_connect(void *);
+static void	slave_session_ended(void *, const struct uplink_end *);
 static void	slave_connect(void *, const struct sockaddr_in *);
 static void	slave_sigterm_cb(struct ev_loop *, ev_signal *, int);
 
@@ -99,14 +100,32 @@ slave_may_connect(void *owner)
 	return !sl->stopping && slave_idle(sl);
 }
 
-/* listen.c found a master at addr: a session with it. */
+/* listen.c found a master at addr. */
 static void
 slave_connect(void *owner, const struct sockaddr_in *addr)
 {
-	struct slave *sl = owner;
+	(void)slave_session_open(owner, addr);
+}
+
+bool
+slave_session_open(struct slave *sl, const struct sockaddr_in *addr)
+{
+	struct uplink_env env = {
+		.loop = sl->loop,
+		.opts = sl->opts,
+		.name = sl->name,
+		.pid = sl->pid,
+		.key = sl->key,
+		.runas = sl->runas,
+		.task = &sl->task,
+		.payload = &sl->payload,
+		.output = &sl->output,
+		.owner = sl,
+		.ended = slave_session_ended,
+	};
 
 	/* A failure comes back through slave_session_ended(). */
-	(void)uplink_open(&sl->up, sl, addr);
+	return uplink_open(&sl->up, &env, addr);
 }
 
 /* Between sessions: the configuration read on SIGHUP, if any, in force. */
@@ -223,13 +242,21 @@ slave_task_unowned(struct slave *sl)
 	}
 }
 
-void
-slave_session_ended(struct slave *sl, bool configured, bool progressed)
+/* The link's session is over (uplink.c). */
+static void
+slave_session_ended(void *owner, const struct uplink_end *end)
 {
-	if (configured)
+	struct slave *sl = owner;
+
+	if (end->connect_error != NULL)
+		listen_connect_failed(&sl->listen, end->master,
+		    end->connect_error);
+	else if (end->connected)
+		listen_connected(&sl->listen);
+	if (end->configured)
 		sl->session_configured = true;
 	slave_task_unowned(sl);
-	slave_check_idle(sl, !progressed);
+	slave_check_idle(sl, !end->progressed);
 }
 
 /*
@@ -308,7 +335,9 @@ slave_sigterm_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		uplink_abort(&sl->up, "slave shutting down");
 		return;
 	}
-	slave_session_ended(sl, false, true);
+	/* No session: the task's end, or ours, is waited for as after one. */
+	slave_task_unowned(sl);
+	slave_check_idle(sl, false);
 }
 
 void

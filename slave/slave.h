@@ -70,8 +70,8 @@ void	slave_take_settings(struct slave *, const struct slave_settings *s);
 void	slave_start(struct slave *, struct ev_loop *);
 /* Is the slave free to take a new master (no session, no task)? */
 bool	slave_idle(const struct slave *);
-/* A session ended (configured: it had reached CONF / CONF_BEGIN). */
-void	slave_session_ended(struct slave *, bool configured, bool joined);
+/* A session with the master at addr; false if it failed at once. */
+bool	slave_session_open(struct slave *, const struct sockaddr_in *addr);
 void	slave_cleanup(struct slave *);
 
 #endif

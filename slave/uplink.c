@@ -25,7 +25,7 @@
 #include "clock.h"
 #include "log.h"
 #include "net.h"
-#include "slave.h"
+#include "uplink.h"
 
 static void	uplink_connect_cb(struct ev_loop *, ev_io *, int);
 static void	uplink_connect_timeout_cb(struct ev_loop *, ev_timer *, int);
@@ -56,25 +56,31 @@ uplink_active(const struct uplink *up)
 }
 
 /*
- * Tear the session down and tell slave.c.  Safe from inside any callback of
- * this connection: the caller must return at once (-1 from a frame callback).
+ * Tear the session down and tell the owner (slave.c).  Safe from inside any
+ * callback of this connection: the caller must return at once (-1 from a
+ * frame callback).
  */
 static void
 uplink_end(struct uplink *up, const char *error_reason)
 {
-	struct slave	*sl = up->sl;
-	bool		 configured = up->configured;
-	bool		 progressed = up->ext || up->configured;
+	struct uplink_end end;
 
 	if (up->state == UPLINK_IDLE)
 		return;
+	memset(&end, 0, sizeof(end));
+	end.master = up->peer_str;
+	end.configured = up->configured;
+	end.progressed = up->ext || up->configured;
+	end.connected = up->connected;
+	end.connect_error = up->connect_error[0] != '\0' ?
+	    up->connect_error : NULL;
 	/* ERROR is ours: a 2014 master would take it for an unknown command. */
 	if (error_reason != NULL && up->ext && up->conn_open)
 		(void)conn_send(&up->conn, CMD_ERROR, error_reason,
 		    strnlen(error_reason, PROTO_REASON_MAX));
-	ev_timer_stop(sl->loop, &up->start_timer);
-	ev_timer_stop(sl->loop, &up->connect_timer);
-	ev_io_stop(sl->loop, &up->connect_io);
+	ev_timer_stop(up->env.loop, &up->start_timer);
+	ev_timer_stop(up->env.loop, &up->connect_timer);
+	ev_io_stop(up->env.loop, &up->connect_io);
 	report_stop(up);
 	output_close(up);
 	up->finish_wait = false;
@@ -83,10 +89,10 @@ uplink_end(struct uplink *up, const char *error_reason)
 		close(up->connect_fd);
 		up->connect_fd = -1;
 	}
-	payload_abandon(&sl->payload);
+	payload_abandon(up->env.payload);
 	/* Before the close: whoever sees the close finds the file gone. */
-	if (!task_alive(&sl->task))
-		payload_remove(&sl->payload);
+	if (!task_alive(up->env.task))
+		payload_remove(up->env.payload);
 	if (up->conn_open) {
 		conn_close(&up->conn);
 		up->conn_open = false;
@@ -94,7 +100,7 @@ uplink_end(struct uplink *up, const char *error_reason)
 	cmdline_free(&up->cmd);
 	up->state = UPLINK_IDLE;
 	up->ext = up->configured = false;
-	slave_session_ended(sl, configured, progressed);
+	up->env.ended(up->env.owner, &end);
 }
 
 /* Log a protocol violation with the master's address, ERROR, close. */
@@ -137,9 +143,9 @@ uplink_send_text(struct uplink *up, uint8_t cmd, const char *text)
 
 /* Our --heartbeat-timeout, in seconds. */
 static double
-uplink_timeout(const struct slave *sl)
+uplink_timeout(const struct uplink *up)
 {
-	return (double)sl->opts->c.heartbeat_timeout_ns / 1e9;
+	return (double)up->env.opts->c.heartbeat_timeout_ns / 1e9;
 }
 
 /*
@@ -151,7 +157,6 @@ uplink_timeout(const struct slave *sl)
 static void
 uplink_heartbeats(struct uplink *up, uint32_t heartbeat_ms)
 {
-	struct slave	*sl = up->sl;
 	double		 interval = heartbeat_ms / 1000.0, timeout;
 
 	if (heartbeat_ms == 0) {
@@ -161,12 +166,12 @@ uplink_heartbeats(struct uplink *up, uint32_t heartbeat_ms)
 	}
 	if (interval < LIVE_INTERVAL_MIN)
 		interval = LIVE_INTERVAL_MIN;
-	timeout = uplink_timeout(sl);
+	timeout = uplink_timeout(up);
 	if (timeout < LIVE_INTERVAL_SHARE * interval)
 		timeout = LIVE_INTERVAL_SHARE * interval;
 	log_debug("master %s: heartbeats every %.3g s, lost after %.3g s of "
 	    "silence", up->peer_str, interval, timeout);
-	live_start(&up->live, sl->loop, &up->conn, timeout, interval);
+	live_start(&up->live, up->env.loop, &up->conn, timeout, interval);
 }
 
 /*
@@ -177,7 +182,7 @@ uplink_heartbeats(struct uplink *up, uint32_t heartbeat_ms)
 static void
 uplink_kill_grace(struct uplink *up)
 {
-	uint64_t	ms = up->sl->opts->kill_grace_ns / NSEC_PER_MSEC;
+	uint64_t	ms = up->env.opts->kill_grace_ns / NSEC_PER_MSEC;
 	uint8_t		out[4];
 
 	uplink_send(up, CMD_KILL_GRACE, out, proto_kill_grace_encode(out,
@@ -189,63 +194,60 @@ uplink_kill_grace(struct uplink *up)
 static void
 uplink_connect_failed(struct uplink *up, const char *why)
 {
-	struct slave *sl = up->sl;
-
-	listen_connect_failed(&sl->listen, up->peer_str, why);
+	snprintf(up->connect_error, sizeof(up->connect_error), "%s", why);
 	uplink_end(up, NULL);
 }
 
 static void
 uplink_connected(struct uplink *up)
 {
-	struct slave		*sl = up->sl;
 	struct proto_hello	 h;
 	uint8_t			 p[64 + PROTO_NAME_MAX];
 	size_t			 len;
 
-	ev_io_stop(sl->loop, &up->connect_io);
-	ev_timer_stop(sl->loop, &up->connect_timer);
-	conn_init(&up->conn, sl->loop, up->connect_fd, &up->peer,
-	    sl->opts->c.session, SLAVE_OUT_LIMIT, up, uplink_frame,
+	ev_io_stop(up->env.loop, &up->connect_io);
+	ev_timer_stop(up->env.loop, &up->connect_timer);
+	conn_init(&up->conn, up->env.loop, up->connect_fd, &up->peer,
+	    up->env.opts->c.session, SLAVE_OUT_LIMIT, up, uplink_frame,
 	    uplink_error, uplink_drain);
 	up->connect_fd = -1;
 	up->conn_open = true;
-	listen_connected(&sl->listen);
+	up->connected = true;
 	/*
 	 * Date what arrives until the configuration: the first PING comes
 	 * with the WELCOME, often in the same read (uplink_frame).
 	 */
 	conn_rx_stamps(&up->conn, true);
 	/* Keyed: the hello and all after it wait until the master proved it. */
-	if (sl->key != NULL)
-		conn_set_key(&up->conn, sl->key, AUTH_ROLE_SLAVE);
+	if (up->env.key != NULL)
+		conn_set_key(&up->conn, up->env.key, AUTH_ROLE_SLAVE);
 	/*
 	 * Until WELCOME says more, any master talks at least once a second
 	 * (ours sends WELCOME at once, a 2014 one PROBEs while it gathers
 	 * slaves): silence means it is gone.
 	 */
-	live_start(&up->live, sl->loop, &up->conn, uplink_timeout(sl), 0.);
+	live_start(&up->live, up->env.loop, &up->conn, uplink_timeout(up), 0.);
 
 	memset(&h, 0, sizeof(h));
 	h.ext_version = PROTO_EXT_VERSION;
 	h.flags = 0;
-	h.pid = (uint32_t)sl->pid;
-	snprintf(h.name, sizeof(h.name), "%s", sl->name);
+	h.pid = (uint32_t)up->env.pid;
+	snprintf(h.name, sizeof(h.name), "%s", up->env.name);
 	len = proto_hello_encode(p, sizeof(p), &h);
 	up->state = UPLINK_HELLO_SENT;
-	log_info("connected to master %s as %s%s", up->peer_str, sl->name,
-	    sl->key != NULL ? " (keyed: proving the key)" : "");
+	log_info("connected to master %s as %s%s", up->peer_str, up->env.name,
+	    up->env.key != NULL ? " (keyed: proving the key)" : "");
 	uplink_send(up, CMD_REPLY, p, len);
 }
 
 bool
-uplink_open(struct uplink *up, struct slave *sl,
+uplink_open(struct uplink *up, const struct uplink_env *env,
     const struct sockaddr_in *sa)
 {
 	int fd, one = 1;
 
 	memset(up, 0, sizeof(*up));
-	up->sl = sl;
+	up->env = *env;
 	up->connect_fd = -1;
 	live_init(&up->live, up, uplink_lost);
 	report_init(up);
@@ -270,7 +272,7 @@ uplink_open(struct uplink *up, struct slave *sl,
 	 * A 2014 master (or ours before heartbeats) may be silent while the
 	 * task runs: then the kernel's keepalive is how a dead host shows.
 	 */
-	live_keepalive(fd, uplink_timeout(sl));
+	live_keepalive(fd, uplink_timeout(up));
 	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0) {
 		uplink_connected(up);
 		return true;
@@ -280,8 +282,8 @@ uplink_open(struct uplink *up, struct slave *sl,
 		return false;
 	}
 	ev_io_set(&up->connect_io, fd, EV_WRITE);
-	ev_io_start(sl->loop, &up->connect_io);
-	ev_timer_start(sl->loop, &up->connect_timer);
+	ev_io_start(up->env.loop, &up->connect_io);
+	ev_timer_start(up->env.loop, &up->connect_timer);
 	return true;
 }
 
@@ -324,7 +326,7 @@ uplink_connect_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 uplink_refuse(struct uplink *up)
 {
-	payload_remove(&up->sl->payload);
+	payload_remove(up->env.payload);
 	cmdline_free(&up->cmd);
 	up->state = UPLINK_REFUSED;
 	log_warnx("master %s: configuration refused: %s", up->peer_str,
@@ -350,14 +352,13 @@ uplink_refusef(struct uplink *up, const char *fmt, ...)
 static int
 uplink_check_command(struct uplink *up, const char *line, size_t len)
 {
-	struct slave		*sl = up->sl;
-	const struct slave_opts	*o = sl->opts;
+	const struct slave_opts	*o = up->env.opts;
 
 	/* :CONF: names the payload file to be: its name is chosen now. */
-	if (payload_name(&sl->payload, sl->pid, up->refusal,
+	if (payload_name(up->env.payload, up->env.pid, up->refusal,
 	    sizeof(up->refusal)) == -1)
 		return -1;
-	if (cmdline_build(line, len, sl->payload.path, &up->cmd, up->refusal,
+	if (cmdline_build(line, len, up->env.payload->path, &up->cmd, up->refusal,
 	    sizeof(up->refusal)) == -1)
 		return -1;
 	if (cmdline_check(&up->cmd, o->allow.v, o->allow.n, up->refusal,
@@ -372,26 +373,25 @@ uplink_check_command(struct uplink *up, const char *line, size_t len)
 static void
 uplink_arm(struct uplink *up)
 {
-	struct slave		*sl = up->sl;
 	struct task_spec	 sp;
 	char			 ip[INET_ADDRSTRLEN];
 
-	if (payload_close(&sl->payload, up->refusal,
+	if (payload_close(up->env.payload, up->refusal,
 	    sizeof(up->refusal)) == -1) {
 		uplink_refuse(up);
 		return;
 	}
 	memset(&sp, 0, sizeof(sp));
-	if ((sp.output_fd = safefile_open(&sl->output, sl->runas, up->refusal,
+	if ((sp.output_fd = safefile_open(up->env.output, up->env.runas, up->refusal,
 	    sizeof(up->refusal))) == -1) {
 		uplink_refuse(up);
 		return;
 	}
 	sp.path = up->cmd.path;
 	sp.argv = up->cmd.argv;
-	sp.runas = sl->runas;
-	sp.session = sl->opts->c.session;
-	sp.name = sl->name;
+	sp.runas = up->env.runas;
+	sp.session = up->env.opts->c.session;
+	sp.name = up->env.name;
 	if (up->ext) {
 		sp.index = up->cb.slave_index;
 		sp.nslaves = up->cb.nslaves;
@@ -402,7 +402,7 @@ uplink_arm(struct uplink *up)
 	}
 	sp.master = up->master_addr[0] != '\0' ? up->master_addr :
 	    net_ip_str(up->peer.sin_addr, ip, sizeof(ip));
-	if (task_arm(&sl->task, &sp, up->refusal, sizeof(up->refusal)) == -1) {
+	if (task_arm(up->env.task, &sp, up->refusal, sizeof(up->refusal)) == -1) {
 		uplink_refuse(up);
 		return;
 	}
@@ -443,16 +443,16 @@ uplink_v1_conf(struct uplink *up, const uint8_t *p, size_t len)
 		return 0;
 	}
 	/* The same limit as for our master, and checked before writing. */
-	if (plen > up->sl->opts->max_conf_size) {
+	if (plen > up->env.opts->max_conf_size) {
 		cmdline_free(&up->cmd);
 		uplink_refusef(up,
 		    "payload of %zu bytes exceeds --max-conf-size %llu", plen,
-		    (unsigned long long)up->sl->opts->max_conf_size);
+		    (unsigned long long)up->env.opts->max_conf_size);
 		return 0;
 	}
-	if (payload_create(&up->sl->payload, up->sl->runas, up->refusal,
+	if (payload_create(up->env.payload, up->env.runas, up->refusal,
 	    sizeof(up->refusal)) == -1 ||
-	    payload_write(&up->sl->payload, nl != NULL ? nl + 1 : p + len,
+	    payload_write(up->env.payload, nl != NULL ? nl + 1 : p + len,
 	    plen, up->refusal, sizeof(up->refusal)) == -1) {
 		uplink_refuse(up);
 		return 0;
@@ -464,7 +464,7 @@ uplink_v1_conf(struct uplink *up, const uint8_t *p, size_t len)
 static int
 uplink_conf_begin(struct uplink *up, const uint8_t *p, size_t len)
 {
-	const struct slave_opts	*o = up->sl->opts;
+	const struct slave_opts	*o = up->env.opts;
 	const char		*why, *command;
 
 	if (proto_conf_begin_decode(p, len, &up->cb, &why) == -1)
@@ -490,7 +490,7 @@ uplink_conf_begin(struct uplink *up, const uint8_t *p, size_t len)
 		    (unsigned long long)o->max_conf_size);
 		return 0;
 	}
-	if (payload_create(&up->sl->payload, up->sl->runas, up->refusal,
+	if (payload_create(up->env.payload, up->env.runas, up->refusal,
 	    sizeof(up->refusal)) == -1) {
 		uplink_refuse(up);
 		return 0;
@@ -514,7 +514,7 @@ uplink_conf_data(struct uplink *up, const uint8_t *p, size_t len)
 	up->payload_left -= len;
 	if (up->state == UPLINK_REFUSED)
 		return 0;	/* refused already: the rest is ignored */
-	if (payload_write(&up->sl->payload, p, len, up->refusal,
+	if (payload_write(up->env.payload, p, len, up->refusal,
 	    sizeof(up->refusal)) == -1) {
 		uplink_refuse(up);
 		return 0;
@@ -529,20 +529,19 @@ uplink_conf_data(struct uplink *up, const uint8_t *p, size_t len)
 static void
 uplink_release(struct uplink *up, uint64_t sched_mono_ns)
 {
-	struct slave *sl = up->sl;
 
-	task_release(&sl->task, sched_mono_ns);
+	task_release(up->env.task, sched_mono_ns);
 	up->state = UPLINK_RUNNING;
 	output_running(up);
 	/* Not RUNNING: stopped meanwhile (ABORT), or over (below). */
-	if (sl->task.state == TASK_RUNNING && sl->task.started)
+	if (up->env.task->state == TASK_RUNNING && up->env.task->started)
 		log_info("task %d started (%+.3f ms from the instant asked "
-		    "for)", (int)sl->task.pid, (double)(int64_t)
-		    (sl->task.start_mono_ns - sched_mono_ns) / 1e6);
-	else if (sl->task.state == TASK_RUNNING)
-		log_info("task %d released at its instant", (int)sl->task.pid);
+		    "for)", (int)up->env.task->pid, (double)(int64_t)
+		    (up->env.task->start_mono_ns - sched_mono_ns) / 1e6);
+	else if (up->env.task->state == TASK_RUNNING)
+		log_info("task %d released at its instant", (int)up->env.task->pid);
 	/* It died before it was released: report that now. */
-	if (sl->task.state == TASK_DONE)
+	if (up->env.task->state == TASK_DONE)
 		uplink_task_done(up);
 }
 
@@ -576,7 +575,7 @@ uplink_start_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static bool
 uplink_unarmed(struct uplink *up, const char *what)
 {
-	const struct task	*t = &up->sl->task;
+	const struct task	*t = up->env.task;
 	char			 desc[256], reason[PROTO_REASON_MAX + 1];
 
 	if (t->state == TASK_ARMED)
@@ -597,7 +596,6 @@ static int
 uplink_start(struct uplink *up, const uint8_t *p, size_t len,
     const struct proto_hdr *h)
 {
-	struct slave		*sl = up->sl;
 	struct proto_start	 st;
 	const char		*why;
 	char			 reason[PROTO_REASON_MAX + 1];
@@ -625,7 +623,7 @@ uplink_start(struct uplink *up, const uint8_t *p, size_t len,
 	if (uplink_unarmed(up, "START"))
 		return 0;
 	/* The task sleeps until the instant by itself from now on. */
-	task_schedule(&sl->task, st.slave_mono_ns);
+	task_schedule(up->env.task, st.slave_mono_ns);
 	uplink_send(up, CMD_EXEC_OK, NULL, 0);
 	up->start_mono_ns = st.slave_mono_ns;
 	up->state = UPLINK_SCHEDULED;
@@ -635,10 +633,10 @@ uplink_start(struct uplink *up, const uint8_t *p, size_t len,
 	} else {
 		log_debug("master %s: start in %.3f ms", up->peer_str,
 		    (double)(st.slave_mono_ns - now) / 1e6);
-		ev_now_update(sl->loop);
+		ev_now_update(up->env.loop);
 		ev_timer_set(&up->start_timer, (double)(st.slave_mono_ns +
 		    SLAVE_RELEASE_AFTER_NS - now) / 1e9, 0);
-		ev_timer_start(sl->loop, &up->start_timer);
+		ev_timer_start(up->env.loop, &up->start_timer);
 	}
 	return 0;
 }
@@ -679,7 +677,6 @@ uplink_v1_exec(struct uplink *up)
 static void
 uplink_finished(struct uplink *up)
 {
-	struct slave		*sl = up->sl;
 	struct proto_result	 r;
 	struct proto_v1_result	 v1;
 	uint8_t			 p[128];
@@ -687,21 +684,21 @@ uplink_finished(struct uplink *up)
 	char			 desc[256];
 
 	up->finish_wait = false;
-	task_describe(&sl->task, desc, sizeof(desc));
+	task_describe(up->env.task, desc, sizeof(desc));
 	/* REPORT and FINISHD leave together: one segment, one wake-up. */
 	conn_cork(&up->conn, true);
 	if (up->ext) {
-		task_result(&sl->task, &r);
+		task_result(up->env.task, &r);
 		len = proto_result_encode(p, sizeof(p), &r);
 		/* Its final state, CPU and progress line, whatever the pace. */
 		report_stop(up);
 		report_send(up);
 	} else {
-		task_v1_result(&sl->task, &v1);
+		task_v1_result(up->env.task, &v1);
 		len = proto_v1_result_encode(p, sizeof(p), &v1);
 	}
 	up->state = UPLINK_FINISHED;
-	log_info("task %d %s; reporting to master %s", (int)sl->task.pid, desc,
+	log_info("task %d %s; reporting to master %s", (int)up->env.task->pid, desc,
 	    up->peer_str);
 	uplink_send(up, CMD_FINISHD, p, len);
 	conn_cork(&up->conn, false);
@@ -710,15 +707,14 @@ uplink_finished(struct uplink *up)
 void
 uplink_task_done(struct uplink *up)
 {
-	struct slave	*sl = up->sl;
 	char		 desc[256];
 
 	switch (up->state) {
 	case UPLINK_ARMED:
 		/* Not started yet: START / EXEC will be answered EXEC_NO. */
-		task_describe(&sl->task, desc, sizeof(desc));
+		task_describe(up->env.task, desc, sizeof(desc));
 		log_warnx("task %d ended before its start: %s",
-		    (int)sl->task.pid, desc);
+		    (int)up->env.task->pid, desc);
 		return;
 	case UPLINK_SCHEDULED:
 		/*
@@ -726,7 +722,7 @@ uplink_task_done(struct uplink *up)
 		 * Or it started and ended before our timer for its instant
 		 * (it wakes by itself): the reap knows which.
 		 */
-		ev_timer_stop(sl->loop, &up->start_timer);
+		ev_timer_stop(up->env.loop, &up->start_timer);
 		break;
 	case UPLINK_RUNNING:
 		break;
@@ -744,7 +740,7 @@ uplink_task_done(struct uplink *up)
 	else if (up->finish_wait)
 		log_debug("task %d ended: sending the rest of its output "
 		    "(%llu of %llu bytes sent) before its result",
-		    (int)sl->task.pid, (unsigned long long)up->out.sent,
+		    (int)up->env.task->pid, (unsigned long long)up->out.sent,
 		    (unsigned long long)up->out.end);
 }
 
@@ -864,12 +860,12 @@ uplink_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 		proto_reason_copy(text, sizeof(text), p, len);
 		log_info("master %s: abort%s%s", up->peer_str,
 		    len > 0 ? ": " : "", text);
-		if (task_alive(&up->sl->task) && !task_stopping(&up->sl->task))
+		if (task_alive(up->env.task) && !task_stopping(up->env.task))
 			log_info("stopping task %d (SIGTERM, SIGKILL after "
-			    "%.3g s)", (int)up->sl->task.pid,
-			    (double)up->sl->opts->kill_grace_ns / 1e9);
+			    "%.3g s)", (int)up->env.task->pid,
+			    (double)up->env.opts->kill_grace_ns / 1e9);
 		/* Its reap reports FINISHD (or EXEC_NO to a later START). */
-		task_stop(&up->sl->task, up->sl->opts->kill_grace_ns);
+		task_stop(up->env.task, up->env.opts->kill_grace_ns);
 		return 0;
 	case CMD_HEARTBEAT:
 		/* Proof of life: conn.c noted the time, live.c reads it. */

@@ -9,13 +9,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "clock.h"
 #include "cmdline.h"
+#include "conf.h"
 #include "conn.h"
 #include "live.h"
 #include "output.h"
+#include "payload.h"
 #include "proto.h"
 #include "report.h"
+#include "safefile.h"
+#include "task.h"
 
 #define SLAVE_OUT_LIMIT		(256 * 1024)	/* queued output to the master */
 #define SLAVE_CONNECT_TIMEOUT	5.0		/* seconds for a TCP connect */
@@ -43,15 +48,43 @@ enum uplink_state {
 	UPLINK_FINISHED,	/* FINISHD sent */
 };
 
-struct slave;
+/* How a session ended, for the link's owner. */
+struct uplink_end {
+	const char	*master;	/* its address, as logged */
+	bool		 configured;	/* a CONF or CONF_BEGIN came */
+	bool		 progressed;	/* a WELCOME came, or a CONF */
+	bool		 connected;	/* the TCP connection was made */
+	const char	*connect_error;	/* it could not be: why; NULL */
+};
+
+/*
+ * What a session uses of the slave that owns the link (slave.c), for the
+ * whole session: settings read on SIGHUP apply from the next one.
+ */
+struct uplink_env {
+	struct ev_loop		*loop;
+	const struct slave_opts	*opts;
+	const char		*name;		/* ours, said in the hello */
+	pid_t			 pid;
+	const struct auth_key	*key;		/* -k; NULL: none */
+	const struct task_runas	*runas;		/* --run-as; NULL: none */
+	struct task		*task;		/* the one task */
+	struct payload		*payload;	/* its payload file */
+	struct safefile		*output;	/* its output file */
+	/* Once per uplink_open(): the session is over. */
+	void			*owner;
+	void			(*ended)(void *owner, const struct uplink_end *);
+};
 
 struct uplink {
-	struct slave		*sl;
+	struct uplink_env	 env;
 	enum uplink_state	 state;
 	bool			 ext;		/* WELCOME received */
 	bool			 configured;	/* a CONF / CONF_BEGIN arrived */
 	struct sockaddr_in	 peer;
 	char			 peer_str[NET_ADDRSTRLEN];
+	bool			 connected;	/* the connect() succeeded */
+	char			 connect_error[128]; /* it did not: why */
 	int			 connect_fd;	/* during UPLINK_CONNECTING */
 	ev_io			 connect_io;
 	ev_timer		 connect_timer;
@@ -74,8 +107,11 @@ struct uplink {
 	bool			 finish_wait;	/* FINISHD after the last OUTPUT */
 };
 
-/* Connect to a master; false if that failed at once (logged). */
-bool	uplink_open(struct uplink *, struct slave *,
+/*
+ * Connect to a master: a session begins, which ends with env's ended()
+ * (at once, and false, if the connection failed at once).
+ */
+bool	uplink_open(struct uplink *, const struct uplink_env *env,
 	    const struct sockaddr_in *);
 /* The task's process was reaped: report it if this session owns it. */
 void	uplink_task_done(struct uplink *);

@@ -230,7 +230,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	flags = data[0];
 	sl.key = (flags & 3) ? &fuzz_key : NULL;
-	if (!uplink_open(&sl.up, &sl, &sl.listen.master_sa)) {
+	if (!slave_session_open(&sl, &sl.listen.master_sa)) {
 		fuzz_settle();
 		return 0;
 	}
