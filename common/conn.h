@@ -22,7 +22,7 @@
 #include "proto.h"
 
 struct conn;
-struct conn_keyed;	/* conn.c: a keyed connection's handshake and records */
+struct seal;		/* seal.h: a keyed connection's handshake and records */
 
 /* Return 0 to go on reading, -1 if the owner closed the connection. */
 typedef int	(*conn_frame_cb)(struct conn *, const struct proto_hdr *,
@@ -58,7 +58,8 @@ struct conn {
 	uint64_t		 frames_in;
 	/* The peer's extension version (hello, WELCOME); 0: not known. */
 	uint16_t		 peer_ext_version;
-	struct conn_keyed	*keyed;		/* conn_set_key(); NULL: no key */
+	struct seal		*seal;		/* conn_set_key(); NULL: no key */
+	ev_timer		 seal_timer;	/* the key handshake's deadline */
 	/* For live.c: loop time of the last read, of the last write progress. */
 	ev_tstamp		 last_rx;
 	ev_tstamp		 last_tx;

@@ -121,7 +121,7 @@ fuzz_settle(void)
 			fprintf(stderr, "conn fd %d rio %d failed %d keyed %p "
 			    "peer fd %d\n", sl.up.conn.fd,
 			    ev_is_active(&sl.up.conn.rio), sl.up.conn.failed,
-			    (void *)sl.up.conn.keyed, peer.fd);
+			    (void *)sl.up.conn.seal, peer.fd);
 			snprintf(cmd, sizeof(cmd), "ss -tanpe | grep %u >&2",
 			    fuzz_slave_port());
 			(void)system(cmd);
