@@ -99,7 +99,7 @@ main(int argc, char *argv[])
 	int			 nbad;
 	unsigned		 ifindex = 0;
 
-	log_init(SLAVE_PROG, LOG_TO_STDERR, NULL);
+	log_init(SLAVE_PROG, LOG_TO_STDERR);
 	slave_opts_defaults(&o);
 	slave_init(&sl, &o);
 	opt_parse_early(&slave_prog, argc, argv, &o);
@@ -175,8 +175,8 @@ main(int argc, char *argv[])
 	 */
 	main_banner(&sl, &o, &key, user);
 	if (o.c.log_file != NULL &&
-	    log_init(SLAVE_PROG, LOG_TO_FILE, o.c.log_file) == -1) {
-		log_warn("--log %s", o.c.log_file);
+	    log_to_file(SLAVE_PROG, o.c.log_file, err, sizeof(err)) == -1) {
+		log_warnx("--log %s", err);
 		goto out;
 	}
 	/* Opened here, so that an error still shows on the terminal. */
@@ -191,7 +191,7 @@ main(int argc, char *argv[])
 	if (o.c.daemon) {
 		ready_fd = daemon_start(false);
 		if (o.c.log_file == NULL)
-			log_init(SLAVE_PROG, LOG_TO_SYSLOG, NULL);
+			log_init(SLAVE_PROG, LOG_TO_SYSLOG);
 	}
 	if (o.c.daemon || o.c.log_file != NULL)
 		main_banner(&sl, &o, &key, user);

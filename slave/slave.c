@@ -133,6 +133,7 @@ static void
 slave_reload(struct slave *sl)
 {
 	const struct reload	*r = reload_take();
+	char			 why[512];
 
 	if (r == NULL)
 		return;
@@ -142,10 +143,9 @@ slave_reload(struct slave *sl)
 	sl->opts = &r->opts;
 	sl->listen.opts = sl->opts;
 	log_set_verbose(r->opts.c.verbose);
-	if (r->opts.c.log_file != NULL &&
-	    log_init(SLAVE_PROG, LOG_TO_FILE, r->opts.c.log_file) == -1)
-		log_warn("SIGHUP: --log %s (still logging where it was)",
-		    r->opts.c.log_file);
+	if (r->opts.c.log_file != NULL && log_to_file(SLAVE_PROG,
+	    r->opts.c.log_file, why, sizeof(why)) == -1)
+		log_warnx("SIGHUP: --log %s (still logging where it was)", why);
 	log_info("configuration reloaded: name %s, output %s, conf dir %s, "
 	    "kill grace %.3g s%s, heartbeat timeout %.3g s", sl->name,
 	    sl->output.path, sl->payload.dir,

@@ -172,10 +172,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	if (getenv("FUZZ_LOG") != NULL) {
-		log_init("fuzz_slave", LOG_TO_STDERR, NULL);
+		log_init("fuzz_slave", LOG_TO_STDERR);
 		log_set_verbose(atoi(getenv("FUZZ_LOG")));
 	} else
-		log_init("fuzz_slave", LOG_TO_FILE, "/dev/null");
+		log_init("fuzz_slave", LOG_TO_NONE);
 	signal(SIGPIPE, SIG_IGN);
 	fuzz_peer_global_init();
 	fuzz_pid = getpid();
