@@ -38,7 +38,7 @@ int
 output_open(struct uplink *up, uint32_t flags, uint64_t max, char *why,
     size_t whylen)
 {
-	struct sc_output	*o = &up->out;
+	struct uplink_output	*o = &up->out;
 	const struct task	*t = up->env.task;
 	struct stat		 a, b;
 	char			 proc[64];
@@ -83,7 +83,7 @@ output_open(struct uplink *up, uint32_t flags, uint64_t max, char *why,
 void
 output_running(struct uplink *up)
 {
-	struct sc_output	*o = &up->out;
+	struct uplink_output	*o = &up->out;
 	double			 secs = o->follow ? OUTPUT_POLL_FOLLOW :
 				    OUTPUT_POLL;
 
@@ -97,7 +97,7 @@ output_running(struct uplink *up)
 static uint64_t
 output_avail(struct uplink *up)
 {
-	struct sc_output	*o = &up->out;
+	struct uplink_output	*o = &up->out;
 	struct stat		 st;
 	uint64_t		 n;
 
@@ -124,7 +124,7 @@ output_avail(struct uplink *up)
 static void
 output_done(struct uplink *up)
 {
-	struct sc_output *o = &up->out;
+	struct uplink_output *o = &up->out;
 
 	ev_timer_stop(up->env.loop, &o->poll);
 	o->on = o->final = false;	/* say it once */
@@ -135,13 +135,13 @@ void
 output_pump(struct uplink *up)
 {
 	static uint8_t		 chunk[PROTO_MAX_PAYLOAD];
-	struct sc_output	*o = &up->out;
+	struct uplink_output	*o = &up->out;
 	uint64_t		 avail;
 	ssize_t			 n;
 	size_t			 want;
 
 	while (o->on && up->conn_open && !up->conn.failed &&
-	    conn_pending(&up->conn) < SLAVE_OUT_LIMIT / 2) {
+	    conn_pending(&up->conn) < UPLINK_OUT_LIMIT / 2) {
 		avail = output_avail(up);
 		if (o->sent >= avail)
 			break;
@@ -184,7 +184,7 @@ output_pump(struct uplink *up)
 bool
 output_finish(struct uplink *up)
 {
-	struct sc_output *o = &up->out;
+	struct uplink_output *o = &up->out;
 
 	if (!o->on)
 		return true;
@@ -203,7 +203,7 @@ output_finish(struct uplink *up)
 void
 output_close(struct uplink *up)
 {
-	struct sc_output *o = &up->out;
+	struct uplink_output *o = &up->out;
 
 	ev_timer_stop(up->env.loop, &o->poll);
 	if (o->fd != -1) {

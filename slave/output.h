@@ -14,7 +14,7 @@
 #define OUTPUT_POLL_FOLLOW	0.05	/* --follow on the master */
 #define OUTPUT_POLL		0.2
 
-struct sc_output {
+struct uplink_output {
 	bool		 on;		/* CONF_FLAG_COLLECT_OUTPUT */
 	bool		 follow;	/* CONF_FLAG_FOLLOW: poll faster */
 	uint64_t	 max;		/* output_max, 0: all */

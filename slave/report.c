@@ -203,7 +203,7 @@ report_group_cpu_us(pid_t self, pid_t pgid)
 static uint64_t
 report_cpu(struct uplink *up, pid_t pgid)
 {
-	struct sc_report	*r = &up->rep;
+	struct uplink_report	*r = &up->rep;
 	uint64_t		 now = mono_ns();
 
 	if (r->cpu_pgid != pgid ||
@@ -253,7 +253,7 @@ report_stop(struct uplink *up)
 static void
 report_refill(struct uplink *up)
 {
-	struct sc_report	*r = &up->rep;
+	struct uplink_report	*r = &up->rep;
 	ev_tstamp		 now = ev_now(up->env.loop);
 
 	r->tokens += (now - r->tokens_at) * 1000. / REPORT_MIN_MS;
@@ -265,7 +265,7 @@ report_refill(struct uplink *up)
 void
 report_ask(struct uplink *up)
 {
-	struct sc_report *r = &up->rep;
+	struct uplink_report *r = &up->rep;
 
 	/* An answer is due already: it answers this request too. */
 	if (ev_is_active(&r->ask))

@@ -21,7 +21,7 @@
 /* Bound on /proc entries looked at for one CPU figure. */
 #define REPORT_PROC_MAX		200000
 
-struct sc_report {
+struct uplink_report {
 	ev_timer	 timer;		/* every report_ms while a task is ours */
 	uint32_t	 report_ms;	/* 0: only on REPORT_REQ */
 	uint64_t	 sent;

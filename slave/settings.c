@@ -140,7 +140,7 @@ settings_fault(const struct opt_origin *org, const char *key,
 }
 
 /*
- * -T: a writable directory, with room for the payload file's name (slave.h),
+ * -T: a writable directory, with room for the payload file's name (payload.h),
  * whose files nobody but us, root or the task's user can replace.
  */
 static int

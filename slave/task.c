@@ -49,7 +49,7 @@
  *
  * The clock decides one thing only: a SCHEDULED task whose instant has come
  * runs, as far as anyone asking is concerned (task_due), before our timer
- * for it marks it RUNNING (slave.h: that timer fires a little after the
+ * for it marks it RUNNING (uplink.h: that timer fires a little after the
  * instant).  Its result is judged once, by task_judge, when its first
  * process is reaped: it ran if it was RUNNING or STOPPING then, or if it said
  * it woke for its exec; every later question (FINISHD, REPORT, the exit code

@@ -208,7 +208,7 @@ uplink_connected(struct uplink *up)
 	ev_io_stop(up->env.loop, &up->connect_io);
 	ev_timer_stop(up->env.loop, &up->connect_timer);
 	conn_init(&up->conn, up->env.loop, up->connect_fd, &up->peer,
-	    up->env.opts->c.session, SLAVE_OUT_LIMIT, up, uplink_frame,
+	    up->env.opts->c.session, UPLINK_OUT_LIMIT, up, uplink_frame,
 	    uplink_error, uplink_drain);
 	up->connect_fd = -1;
 	up->conn_open = true;
@@ -256,7 +256,7 @@ uplink_open(struct uplink *up, const struct uplink_env *env,
 	net_addr_str(sa, up->peer_str, sizeof(up->peer_str));
 	ev_io_init(&up->connect_io, uplink_connect_cb, -1, EV_WRITE);
 	ev_timer_init(&up->connect_timer, uplink_connect_timeout_cb,
-	    SLAVE_CONNECT_TIMEOUT, 0);
+	    UPLINK_CONNECT_TIMEOUT, 0);
 	ev_timer_init(&up->start_timer, uplink_start_cb, 0, 0);
 	up->state = UPLINK_CONNECTING;
 
@@ -553,16 +553,16 @@ uplink_start_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	uint64_t	   now = mono_ns();
 
 	(void)revents;
-	if (up->start_mono_ns + SLAVE_RELEASE_AFTER_NS > now) {
+	if (up->start_mono_ns + UPLINK_RELEASE_AFTER_NS > now) {
 		/* Woken early (the loop rounds its timeouts): wait again. */
 		ev_timer_set(w, (double)(up->start_mono_ns +
-		    SLAVE_RELEASE_AFTER_NS - now) / 1e9, 0);
+		    UPLINK_RELEASE_AFTER_NS - now) / 1e9, 0);
 		ev_timer_start(loop, w);
 		return;
 	}
 	/*
 	 * The task woke at the instant by itself (task_schedule): this timer,
-	 * set a little after it (slave.h), only marks it running and reads
+	 * set a little after it (uplink.h), only marks it running and reads
 	 * when it really started.
 	 */
 	uplink_release(up, up->start_mono_ns);
@@ -635,7 +635,7 @@ uplink_start(struct uplink *up, const uint8_t *p, size_t len,
 		    (double)(st.slave_mono_ns - now) / 1e6);
 		ev_now_update(up->env.loop);
 		ev_timer_set(&up->start_timer, (double)(st.slave_mono_ns +
-		    SLAVE_RELEASE_AFTER_NS - now) / 1e9, 0);
+		    UPLINK_RELEASE_AFTER_NS - now) / 1e9, 0);
 		ev_timer_start(up->env.loop, &up->start_timer);
 	}
 	return 0;

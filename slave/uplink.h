@@ -22,8 +22,8 @@
 #include "safefile.h"
 #include "task.h"
 
-#define SLAVE_OUT_LIMIT		(256 * 1024)	/* queued output to the master */
-#define SLAVE_CONNECT_TIMEOUT	5.0		/* seconds for a TCP connect */
+#define UPLINK_OUT_LIMIT	(256 * 1024)	/* queued output to the master */
+#define UPLINK_CONNECT_TIMEOUT	5.0		/* seconds for a TCP connect */
 /*
  * The slave's own timer for the start instant fires this long after it: the
  * task wakes at the instant by itself (task.c), and what the timer does
@@ -32,7 +32,7 @@
  * by many slaves their wake-ups at the instant took 4-5 ms of CPU at 128
  * slaves (bench/README.md).  A report in between says "running" anyway.
  */
-#define SLAVE_RELEASE_AFTER_NS	(50 * NSEC_PER_MSEC)
+#define UPLINK_RELEASE_AFTER_NS	(50 * NSEC_PER_MSEC)
 
 enum uplink_state {
 	UPLINK_IDLE,		/* no connection */
@@ -102,8 +102,8 @@ struct uplink {
 	uint64_t		 start_mono_ns;
 	char			 refusal[PROTO_REASON_MAX + 1];
 	/* reports and output (report.c, output.c) */
-	struct sc_report	 rep;
-	struct sc_output	 out;
+	struct uplink_report	 rep;
+	struct uplink_output	 out;
 	bool			 finish_wait;	/* FINISHD after the last OUTPUT */
 };
 
