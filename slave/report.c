@@ -31,7 +31,8 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "uplink.h"
+#include "clock.h"
+#include "report.h"
 
 static void	report_timer_cb(struct ev_loop *, ev_timer *, int);
 static void	report_ask_cb(struct ev_loop *, ev_timer *, int);
@@ -201,14 +202,13 @@ report_group_cpu_us(pid_t self, pid_t pgid)
 
 /* The figure of the task's group, walked at most once per REPORT_MIN_MS. */
 static uint64_t
-report_cpu(struct uplink *up, pid_t pgid)
+report_cpu(struct uplink_report *r, pid_t pgid)
 {
-	struct uplink_report	*r = &up->rep;
-	uint64_t		 now = mono_ns();
+	uint64_t now = mono_ns();
 
 	if (r->cpu_pgid != pgid ||
 	    now - r->cpu_mono_ns >= REPORT_MIN_MS * NSEC_PER_MSEC) {
-		r->cpu_us = report_group_cpu_us(up->env.pid, pgid);
+		r->cpu_us = report_group_cpu_us(r->self, pgid);
 		r->cpu_pgid = pgid;
 		r->cpu_mono_ns = now;
 	}
@@ -216,45 +216,51 @@ report_cpu(struct uplink *up, pid_t pgid)
 }
 
 void
-report_init(struct uplink *up)
+report_init(struct uplink_report *r, struct ev_loop *loop,
+    const struct task *task, pid_t self)
 {
-	ev_timer_init(&up->rep.timer, report_timer_cb, 0, 0);
-	ev_timer_init(&up->rep.ask, report_ask_cb, 0, 0);
-	up->rep.report_ms = 0;
-	up->rep.sent = 0;
-	up->rep.tokens = REPORT_ASK_BURST;
-	up->rep.tokens_at = ev_now(up->env.loop);
-	up->rep.cpu_pgid = 0;
+	memset(r, 0, sizeof(*r));
+	r->loop = loop;
+	r->task = task;
+	r->self = self;
+	ev_timer_init(&r->timer, report_timer_cb, 0, 0);
+	ev_timer_init(&r->ask, report_ask_cb, 0, 0);
+	r->tokens = REPORT_ASK_BURST;
+	r->tokens_at = ev_now(loop);
 }
 
 void
-report_start(struct uplink *up)
+report_open(struct uplink_report *r, struct conn *conn)
+{
+	r->conn = conn;
+}
+
+void
+report_start(struct uplink_report *r, uint32_t report_ms)
 {
 	double secs;
 
-	if (!up->ext || up->cb.report_ms == 0)
+	if (r->conn == NULL || report_ms == 0)
 		return;
-	up->rep.report_ms = up->cb.report_ms < REPORT_MIN_MS ? REPORT_MIN_MS :
-	    up->cb.report_ms;
-	secs = up->rep.report_ms / 1000.;
-	ev_timer_stop(up->env.loop, &up->rep.timer);
-	ev_timer_set(&up->rep.timer, secs, secs);
-	ev_timer_start(up->env.loop, &up->rep.timer);
+	r->report_ms = report_ms < REPORT_MIN_MS ? REPORT_MIN_MS : report_ms;
+	secs = r->report_ms / 1000.;
+	ev_timer_stop(r->loop, &r->timer);
+	ev_timer_set(&r->timer, secs, secs);
+	ev_timer_start(r->loop, &r->timer);
 }
 
 void
-report_stop(struct uplink *up)
+report_stop(struct uplink_report *r)
 {
-	ev_timer_stop(up->env.loop, &up->rep.timer);
-	ev_timer_stop(up->env.loop, &up->rep.ask);
+	ev_timer_stop(r->loop, &r->timer);
+	ev_timer_stop(r->loop, &r->ask);
 }
 
 /* Tokens earned since they were last counted: one per REPORT_MIN_MS. */
 static void
-report_refill(struct uplink *up)
+report_refill(struct uplink_report *r)
 {
-	struct uplink_report	*r = &up->rep;
-	ev_tstamp		 now = ev_now(up->env.loop);
+	ev_tstamp now = ev_now(r->loop);
 
 	r->tokens += (now - r->tokens_at) * 1000. / REPORT_MIN_MS;
 	if (r->tokens > REPORT_ASK_BURST)
@@ -263,69 +269,68 @@ report_refill(struct uplink *up)
 }
 
 void
-report_ask(struct uplink *up)
+report_ask(struct uplink_report *r)
 {
-	struct uplink_report *r = &up->rep;
-
 	/* An answer is due already: it answers this request too. */
 	if (ev_is_active(&r->ask))
 		return;
-	report_refill(up);
+	report_refill(r);
 	if (r->tokens >= 1.) {
 		r->tokens -= 1.;
-		report_send(up);
+		report_send(r);
 		return;
 	}
 	ev_timer_set(&r->ask, (1. - r->tokens) * REPORT_MIN_MS / 1000., 0.);
-	ev_timer_start(up->env.loop, &r->ask);
+	ev_timer_start(r->loop, &r->ask);
 }
 
 static void
 report_ask_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct uplink *up = (struct uplink *)((char *)w -
-	    offsetof(struct uplink, rep.ask));
+	struct uplink_report *r = (struct uplink_report *)((char *)w -
+	    offsetof(struct uplink_report, ask));
 
 	(void)loop;
 	(void)revents;
-	report_refill(up);
-	up->rep.tokens = up->rep.tokens >= 1. ? up->rep.tokens - 1. : 0.;
-	report_send(up);
+	report_refill(r);
+	r->tokens = r->tokens >= 1. ? r->tokens - 1. : 0.;
+	report_send(r);
 }
 
 void
-report_send(struct uplink *up)
+report_send(struct uplink_report *rep)
 {
-	const struct task	*t = up->env.task;
+	const struct task	*t = rep->task;
 	struct proto_report	 r;
 	uint8_t			 buf[32 + PROTO_PROGRESS_MAX];
 	size_t			 len;
 
-	if (!up->ext || !up->conn_open || up->conn.failed)
+	/* Not yet (a 2014 master knows no REPORT), or not any more. */
+	if (rep->conn == NULL || rep->conn->fd == -1 || rep->conn->failed)
 		return;
 	/* Whatever its cause, this REPORT answers the requests waiting. */
-	ev_timer_stop(up->env.loop, &up->rep.ask);
+	ev_timer_stop(rep->loop, &rep->ask);
 	memset(&r, 0, sizeof(r));
 	r.state = task_report_state(t);
 	r.elapsed_ns = task_elapsed_ns(t);
 	r.output_bytes = task_output_bytes(t);
 	if (r.state == TASK_STATE_RUNNING)
-		r.cpu_us = report_cpu(up, t->pid);
+		r.cpu_us = report_cpu(rep, t->pid);
 	else if (r.state == TASK_STATE_FINISHED)
 		r.cpu_us = t->result.utime_us + t->result.stime_us;
 	snprintf(r.progress, sizeof(r.progress), "%s", t->prog.line);
 	if ((len = proto_report_encode(buf, sizeof(buf), &r)) == 0)
 		return;	/* cannot happen: every field is bounded above */
-	up->rep.sent++;
+	rep->sent++;
 	/* A failure (queue full, socket error) comes back through on_error. */
-	(void)conn_send(&up->conn, CMD_REPORT, buf, len);
+	(void)conn_send(rep->conn, CMD_REPORT, buf, len);
 }
 
 static void
 report_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct uplink *up = (struct uplink *)((char *)w -
-	    offsetof(struct uplink, rep.timer));
+	struct uplink_report *r = (struct uplink_report *)((char *)w -
+	    offsetof(struct uplink_report, timer));
 
 	(void)loop;
 	(void)revents;
@@ -333,5 +338,5 @@ report_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	 * Always room: output.c stops queueing at half the queue's limit,
 	 * which leaves more than a frame and a report free.
 	 */
-	report_send(up);
+	report_send(r);
 }

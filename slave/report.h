@@ -11,6 +11,9 @@
 #include <ev.h>
 #include <stdint.h>
 
+#include "conn.h"
+#include "task.h"
+
 /*
  * Never report more often than this, whatever a master asks (ms): the
  * shortest report_ms, the pace of answers to REPORT_REQ beyond a burst of
@@ -21,7 +24,15 @@
 /* Bound on /proc entries looked at for one CPU figure. */
 #define REPORT_PROC_MAX		200000
 
+/*
+ * The uplink's REPORT stream; report.c knows the connection and the task,
+ * not the link.
+ */
 struct uplink_report {
+	struct ev_loop	*loop;
+	const struct task *task;	/* what it reports */
+	pid_t		 self;		/* ours: the top of the /proc walk */
+	struct conn	*conn;		/* from report_open; NULL: none */
 	ev_timer	 timer;		/* every report_ms while a task is ours */
 	uint32_t	 report_ms;	/* 0: only on REPORT_REQ */
 	uint64_t	 sent;
@@ -35,25 +46,26 @@ struct uplink_report {
 	uint64_t	 cpu_mono_ns;
 };
 
-struct uplink;
-
 /*
  * CPU so far (us) of the processes of group pgid that are in our process
  * tree (the task's, and what it left behind to us, its subreaper); from
  * every process in /proc on a kernel without /proc/PID/task/TID/children.
  */
 uint64_t report_group_cpu_us(pid_t self, pid_t pgid);
-void	report_init(struct uplink *);
-/* Periodic REPORTs from now (the task is armed). */
-void	report_start(struct uplink *);
+void	report_init(struct uplink_report *, struct ev_loop *,
+	    const struct task *, pid_t self);
+/* The master speaks our extensions (WELCOME): REPORTs go over conn. */
+void	report_open(struct uplink_report *, struct conn *conn);
+/* Periodic REPORTs from now (the task is armed); 0: none. */
+void	report_start(struct uplink_report *, uint32_t report_ms);
 /* No more REPORTs: neither periodic ones nor a deferred answer. */
-void	report_stop(struct uplink *);
+void	report_stop(struct uplink_report *);
 /*
  * REPORT_REQ: a REPORT now, or, past a burst, when the pace allows (one per
  * REPORT_MIN_MS); requests meanwhile are answered by that one.
  */
-void	report_ask(struct uplink *);
+void	report_ask(struct uplink_report *);
 /* One REPORT now (the last one before FINISHD); it answers any request. */
-void	report_send(struct uplink *);
+void	report_send(struct uplink_report *);
 
 #endif

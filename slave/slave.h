@@ -1,17 +1,27 @@
 /*
- * slave.h - private header of synexec_slave.
+ * slave.h - synexec_slave, the process (slave.c), and the map of its files.
  *
  * One process, one libev loop, at most one master connection and one task at
- * a time:
- *   listen.c     finds a master: UDP probes, or -m HOST with retries
- *   uplink.c     the link to its master: the protocol, as a state machine
- *   task.c       the task's process: arm (created, blocked), release, reap,
- *                stop
- *   cmdline.c    the task's command line (pure, unit-tested)
- *   slave.c      the glue: session and task life cycles, signals, exit
- *   settings.c   what the options mean on this host (start-up and SIGHUP)
- *   reload.c     SIGHUP: the configuration read again
+ * a time.  Each file has a header of its own, named after it; the arrows
+ * below are calls, and none goes back up (slave.c gets news of the lower
+ * ones through the callbacks it gives them: listen.h, uplink.h):
+ *
  *   main.c       options, configuration, daemon, start-up
+ *   slave.c      the process: its sessions, its task, signals, SIGHUP, exit
+ *    |-- listen.c    finds a master: UDP probes, or -m HOST with retries
+ *    |-- uplink.c    its link to its master: the protocol, as a state
+ *    |    |          machine (uplink.h: UPLINK_*)
+ *    |    |-- report.c    REPORT frames
+ *    |    |-- output.c    OUTPUT frames: the task's output file streamed
+ *    |    |-- cmdline.c   the task's command line (pure, unit-tested)
+ *    |-- task.c      the task's process, as a state machine (task.h: TASK_*)
+ *    |    |-- child.c     the process from its creation to its exec: raw
+ *    |    |               system calls only (rawsys.h), its rules at its top
+ *    |    |-- progress.c  its progress channel
+ *    |-- payload.c   the payload file: named, created, written, removed
+ *    |-- safefile.c  the output file (-o), opened safely
+ *    |-- settings.c  what the options mean on this host (start-up, SIGHUP)
+ *    |-- reload.c    SIGHUP: the configuration read again, checked
  */
 #ifndef SYNEXEC_SLAVE_H
 #define SYNEXEC_SLAVE_H
@@ -48,7 +58,7 @@ struct slave {
 	pid_t			 pid;
 	struct listener		 listen;	/* finding a master */
 	/* the one master connection and the one task */
-	struct uplink	 up;
+	struct uplink		 up;
 	struct task		 task;
 	struct payload		 payload;	/* while its session or task is */
 	bool			 session_configured; /* for -1 */
@@ -58,7 +68,7 @@ struct slave {
 	ev_signal		 sigchld;
 	ev_signal		 sigterm;
 	ev_signal		 sigint;
-	ev_signal		 sighup;	/* reload.c */
+	ev_signal		 sighup;	/* reload.c reads, slave.c applies */
 	bool			 stopping;
 	int			 exit_code;
 };

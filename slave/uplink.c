@@ -35,6 +35,7 @@ static int	uplink_frame(struct conn *, const struct proto_hdr *,
 static void	uplink_error(struct conn *, const char *);
 static void	uplink_drain(struct conn *);
 static void	uplink_lost(struct live *, const char *);
+static void	uplink_output_done(void *);
 
 static const char *const uplink_state_names[] = {
 	[UPLINK_IDLE] = "idle",
@@ -81,8 +82,8 @@ uplink_end(struct uplink *up, const char *error_reason)
 	ev_timer_stop(up->env.loop, &up->start_timer);
 	ev_timer_stop(up->env.loop, &up->connect_timer);
 	ev_io_stop(up->env.loop, &up->connect_io);
-	report_stop(up);
-	output_close(up);
+	report_stop(&up->rep);
+	output_close(&up->out);
 	up->finish_wait = false;
 	live_stop(&up->live);
 	if (up->connect_fd != -1) {
@@ -250,8 +251,8 @@ uplink_open(struct uplink *up, const struct uplink_env *env,
 	up->env = *env;
 	up->connect_fd = -1;
 	live_init(&up->live, up, uplink_lost);
-	report_init(up);
-	output_init(up);
+	report_init(&up->rep, up->env.loop, up->env.task, up->env.pid);
+	output_init(&up->out, up->env.loop, up, uplink_output_done);
 	up->peer = *sa;
 	net_addr_str(sa, up->peer_str, sizeof(up->peer_str));
 	ev_io_init(&up->connect_io, uplink_connect_cb, -1, EV_WRITE);
@@ -407,8 +408,9 @@ uplink_arm(struct uplink *up)
 		return;
 	}
 	/* The task stays armed; the session's end kills it. */
-	if (up->ext && output_open(up, up->cb.flags, up->cb.output_max,
-	    up->refusal, sizeof(up->refusal)) == -1) {
+	if (up->ext && output_open(&up->out, &up->conn, UPLINK_OUT_LIMIT,
+	    up->env.task->out_fd, up->env.output->used, up->cb.flags,
+	    up->cb.output_max, up->refusal, sizeof(up->refusal)) == -1) {
 		uplink_refuse(up);
 		return;
 	}
@@ -417,7 +419,7 @@ uplink_arm(struct uplink *up)
 	log_info("master %s: configured (%llu payload bytes); task armed",
 	    up->peer_str, (unsigned long long)up->payload_size);
 	uplink_send(up, CMD_CONF_OK, NULL, 0);
-	report_start(up);
+	report_start(&up->rep, up->cb.report_ms);
 }
 
 /* CONF from a 2014 master: the whole session file in one frame. */
@@ -532,7 +534,7 @@ uplink_release(struct uplink *up, uint64_t sched_mono_ns)
 
 	task_release(up->env.task, sched_mono_ns);
 	up->state = UPLINK_RUNNING;
-	output_running(up);
+	output_running(&up->out);
 	/* Not RUNNING: stopped meanwhile (ABORT), or over (below). */
 	if (up->env.task->state == TASK_RUNNING && up->env.task->started)
 		log_info("task %d started (%+.3f ms from the instant asked "
@@ -691,8 +693,8 @@ uplink_finished(struct uplink *up)
 		task_result(up->env.task, &r);
 		len = proto_result_encode(p, sizeof(p), &r);
 		/* Its final state, CPU and progress line, whatever the pace. */
-		report_stop(up);
-		report_send(up);
+		report_stop(&up->rep);
+		report_send(&up->rep);
 	} else {
 		task_v1_result(up->env.task, &v1);
 		len = proto_v1_result_encode(p, sizeof(p), &v1);
@@ -735,7 +737,8 @@ uplink_task_done(struct uplink *up)
 	 * (output.c calls uplink_output_done when it is all queued).
 	 */
 	up->finish_wait = true;
-	if (!up->ext || output_finish(up))
+	if (!up->ext || output_finish(&up->out,
+	    up->env.task->result.output_bytes))
 		uplink_finished(up);
 	else if (up->finish_wait)
 		log_debug("task %d ended: sending the rest of its output "
@@ -744,9 +747,12 @@ uplink_task_done(struct uplink *up)
 		    (unsigned long long)up->out.end);
 }
 
-void
-uplink_output_done(struct uplink *up)
+/* output.c queued the last OUTPUT: FINISHD may go. */
+static void
+uplink_output_done(void *owner)
 {
+	struct uplink *up = owner;
+
 	if (up->finish_wait && up->conn_open)
 		uplink_finished(up);
 }
@@ -815,6 +821,7 @@ uplink_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 			    "WELCOME with extension version 0");
 		up->ext = true;
 		up->conn.peer_ext_version = w.ext_version;
+		report_open(&up->rep, &up->conn);
 		up->state = UPLINK_JOINED;
 		log_info("master %s: joined (extension version %u)",
 		    up->peer_str, w.ext_version);
@@ -872,7 +879,7 @@ uplink_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 		return 0;
 	case CMD_REPORT_REQ:
 		/* In any state (idle: no task); at once, or paced (report.c). */
-		report_ask(up);
+		report_ask(&up->rep);
 		return 0;
 	default:
 		return uplink_out_of_phase(up, h);
@@ -897,7 +904,9 @@ uplink_error(struct conn *c, const char *why)
 static void
 uplink_drain(struct conn *c)
 {
-	output_pump(c->owner);
+	struct uplink *up = c->owner;
+
+	output_pump(&up->out);
 }
 
 /* live.c: the master has been silent (or not reading) too long. */

@@ -115,8 +115,6 @@ bool	uplink_open(struct uplink *, const struct uplink_env *env,
 	    const struct sockaddr_in *);
 /* The task's process was reaped: report it if this session owns it. */
 void	uplink_task_done(struct uplink *);
-/* output.c sent the last OUTPUT: FINISHD may go. */
-void	uplink_output_done(struct uplink *);
 /* End the session from outside (signal): ERROR to an ext master, close. */
 void	uplink_abort(struct uplink *, const char *why);
 bool	uplink_active(const struct uplink *);
