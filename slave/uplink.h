@@ -1,5 +1,9 @@
 /*
- * uplink.h - the slave's link to its master (uplink.c).
+ * uplink.h - the slave's link to its master (uplink.c): one session at a
+ * time, the protocol as a state machine (UPLINK_*).  It works on what its
+ * owner gives it for the session (struct uplink_env: the task, the payload
+ * and output files...), not on the slave, and tells the owner its end; its
+ * REPORT and OUTPUT streams are report.c's and output.c's.
  */
 #ifndef SYNEXEC_SLAVE_UPLINK_H
 #define SYNEXEC_SLAVE_UPLINK_H
