@@ -686,7 +686,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "swarm: -a: bad address %s\n", addr);
 		return 1;
 	}
-	log_init("swarm", LOG_TO_STDERR, NULL);
+	log_init("swarm", LOG_TO_STDERR);
 	signal(SIGPIPE, SIG_IGN);
 	nofile = net_raise_nofile();
 	if (nofile < (long)sw.k + 16) {

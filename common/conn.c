@@ -1,5 +1,6 @@
 /*
- * conn.c - framed, buffered TCP connection on libev.
+ * conn.c - framed, buffered TCP connection on libev.  A keyed connection's
+ * handshake and sealed records are seal.c's: here only their bytes move.
  */
 #include <errno.h>
 #include <sodium.h>
@@ -14,12 +15,15 @@
 
 #include "conn.h"
 #include "log.h"
+#include "seal.h"
 
 /*
  * One read lands here first; only a trailing partial frame is copied into the
  * connection's own buffer, so thousands of idle peers hold no input memory.
  */
 static uint8_t	conn_scratch[2 * PROTO_MAX_FRAME];
+/* One frame being sealed (header and payload). */
+static uint8_t	conn_frame_out[PROTO_MAX_FRAME];
 
 static void	conn_read_cb(struct ev_loop *, ev_io *, int);
 static void	conn_write_cb(struct ev_loop *, ev_io *, int);
@@ -28,7 +32,6 @@ static int	conn_send_plain(struct conn *, uint8_t, const void *, size_t);
 static int	conn_keyed_frame(struct conn *, const uint8_t *,
 		    const struct proto_hdr *, const uint8_t *);
 static void	conn_keyed_free(struct conn *);
-static bool	conn_cmd_keyed(uint8_t);
 static int	conn_judge(struct conn *, const struct proto_hdr *, bool);
 
 void
@@ -184,7 +187,7 @@ conn_dispatch(struct conn *c, const uint8_t *p, size_t len, bool sealed)
 		case PROTO_FRAME:
 			break;
 		}
-		if (sealed && conn_cmd_keyed(hdr.command)) {
+		if (sealed && seal_own(hdr.command)) {
 			snprintf(why, sizeof(why), "%s inside a sealed record",
 			    proto_cmd_name(hdr.command));
 			conn_fail(c, why);
@@ -192,8 +195,8 @@ conn_dispatch(struct conn *c, const uint8_t *p, size_t len, bool sealed)
 		}
 		if (conn_judge(c, &hdr, sealed) == -1)
 			return -1;
-		/* Outside the seal of a keyed connection: auth's business. */
-		if (!sealed && c->keyed != NULL) {
+		/* Outside the seal of a keyed connection: seal.c's business. */
+		if (!sealed && c->seal != NULL) {
 			used += framelen;
 			if (conn_keyed_frame(c, p + used - framelen, &hdr,
 			    payload) == -1)
@@ -273,7 +276,7 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	/* A partial frame is held: read only what completes the window. */
 	n = conn_read(c, conn_scratch + held, sizeof(conn_scratch) - held);
 	if (n == 0) {
-		if (c->keyed != NULL && !conn_authenticated(c))
+		if (c->seal != NULL && !conn_authenticated(c))
 			conn_fail_as(c, CONN_FAULT_KEY, "connection closed by "
 			    "the peer during the key handshake (key mismatch? "
 			    "the peer may have another key, no key, or be a "
@@ -393,89 +396,57 @@ conn_cork(struct conn *c, bool on)
 		(void)conn_flush(c);	/* a failure arrives through on_error */
 }
 
-/* ---- keyed connections (NOTES section 10; the cryptography is auth.c) ---- */
-
-struct conn_keyed {
-	struct conn		*c;
-	struct auth_session	 as;
-	ev_timer		 timer;		/* the handshake's deadline */
-	struct buf		 held;		/* frames sent before it ended */
-	struct buf		 inner;		/* opened bytes: a partial frame */
-};
-
-/* One opened record; one frame being sealed (header and payload). */
-static uint8_t	conn_plain[AUTH_RECORD_MAX];
-static uint8_t	conn_frame_out[PROTO_MAX_FRAME];
+/* ---- keyed connections (NOTES section 10; seal.c, auth.c) ---- */
 
 static void	conn_keyed_timer_cb(struct ev_loop *, ev_timer *, int);
-
-static bool
-conn_cmd_keyed(uint8_t cmd)
-{
-	return cmd == CMD_AUTH_HELLO || cmd == CMD_AUTH_PROOF ||
-	    cmd == CMD_SEALED;
-}
 
 void
 conn_set_key(struct conn *c, const struct auth_key *key, enum auth_role role)
 {
-	struct conn_keyed *k;
+	char why[160];
 
-	if (c->fd == -1 || c->failed || c->keyed != NULL)
+	if (c->fd == -1 || c->failed || c->seal != NULL)
 		return;
-	if ((k = calloc(1, sizeof(*k))) == NULL) {
-		conn_fail(c, "out of memory for the key handshake");
-		return;
-	}
-	k->c = c;
-	if (auth_session_init(&k->as, key, role, c->session) == -1) {
-		free(k);
-		conn_fail(c, "libsodium cannot be initialised");
+	if ((c->seal = seal_new(key, role, c->session, c->out.limit, why,
+	    sizeof(why))) == NULL) {
+		conn_fail(c, why);
 		return;
 	}
-	buf_init(&k->held, c->out.limit);
-	/* A partial frame, plus the record that completes it. */
-	buf_init(&k->inner, PROTO_MAX_FRAME + AUTH_RECORD_MAX);
-	c->keyed = k;
-	ev_timer_init(&k->timer, conn_keyed_timer_cb, AUTH_HANDSHAKE_SECS, 0.);
-	ev_timer_start(c->loop, &k->timer);
-	(void)conn_send_plain(c, CMD_AUTH_HELLO, k->as.my_hello,
-	    sizeof(k->as.my_hello));
+	ev_timer_init(&c->seal_timer, conn_keyed_timer_cb, AUTH_HANDSHAKE_SECS,
+	    0.);
+	ev_timer_start(c->loop, &c->seal_timer);
+	(void)conn_send_plain(c, CMD_AUTH_HELLO, seal_hello(c->seal),
+	    AUTH_HELLO_LEN);
 }
 
 bool
 conn_authenticated(const struct conn *c)
 {
-	return c->keyed != NULL && c->keyed->as.established;
+	return seal_proved(c->seal);
 }
 
 static void
 conn_keyed_free(struct conn *c)
 {
-	struct conn_keyed *k = c->keyed;
-
-	if (k == NULL)
+	if (c->seal == NULL)
 		return;
-	ev_timer_stop(c->loop, &k->timer);
-	buf_free(&k->held);
-	buf_free(&k->inner);
-	auth_session_wipe(&k->as);
-	free(k);
-	c->keyed = NULL;
+	ev_timer_stop(c->loop, &c->seal_timer);
+	seal_free(c->seal);
+	c->seal = NULL;
 }
 
 static void
 conn_keyed_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct conn_keyed *k = (struct conn_keyed *)((char *)w -
-	    offsetof(struct conn_keyed, timer));
+	struct conn *c = (struct conn *)((char *)w -
+	    offsetof(struct conn, seal_timer));
 	char why[160];
 
 	(void)loop;
 	(void)revents;
 	snprintf(why, sizeof(why), "key mismatch? no key handshake within "
 	    "%.0f s: the peer has no key, or is a 2014 peer", AUTH_HANDSHAKE_SECS);
-	conn_fail_as(k->c, CONN_FAULT_KEY, why);
+	conn_fail_as(c, CONN_FAULT_KEY, why);
 }
 
 /*
@@ -493,47 +464,29 @@ conn_keyed_refuse(struct conn *c, enum conn_fault fault, const char *why,
 
 /*
  * Judge a frame by its header alone, as soon as its 11 bytes are there and
- * before its payload is awaited (NOTES section 10).  Until the peer has
- * proved the key, a keyed connection takes nothing but the handshake's own
- * frames, whose bounds proto.c fixed (AUTH_HELLO 44 bytes, AUTH_PROOF 32,
- * ERROR up to 1024): so whoever lacks the key makes us hold no more than
- * that.  A connection without a key refuses the handshake's frames.  Then
- * the owner's rule (on_header) for the frames it would see.  It may judge
- * one frame more than once (a header read before its payload): a rule has
- * no effect but refusing.  0: go on; -1: refused, the connection failed
- * or was closed.
+ * before its payload is awaited (NOTES section 10): outside the seal, by
+ * seal.c's rule (a keyed connection takes only the handshake's frames until
+ * the peer proved the key; one without a key refuses them), then by the
+ * owner's rule (on_header) for the frames it would see: those of a
+ * connection without a key, those inside the seal of one with a key.  It may judge one
+ * frame more than once (a header read before its payload): a rule has no
+ * effect but refusing.  0: go on; -1: refused, the connection failed or
+ * was closed.
  */
 static int
 conn_judge(struct conn *c, const struct proto_hdr *h, bool sealed)
 {
-	char why[sizeof(c->fail_why)];
+	char		 why[sizeof(c->fail_why)];
+	const char	*to_peer;
+	bool		 mismatch = false;
 
-	if (!sealed && c->keyed != NULL) {
-		if (c->keyed->as.established)
-			return 0;	/* SEALED, or refused once read */
-		switch (h->command) {
-		case CMD_AUTH_HELLO:
-		case CMD_AUTH_PROOF:
-		case CMD_ERROR:
-			return 0;
-		case CMD_SEALED:
-			return conn_keyed_refuse(c, CONN_FAULT_OTHER, "a sealed "
-			    "record before the key handshake ended",
-			    "key handshake refused");
-		default:
-			snprintf(why, sizeof(why), "key mismatch: the peer has "
-			    "no key (it sent %s before any key handshake: a "
-			    "peer without -k, or a 2014 peer)",
-			    proto_cmd_name(h->command));
-			return conn_keyed_refuse(c, CONN_FAULT_KEY, why,
-			    "key mismatch: a key is required here (-k FILE)");
-		}
-	}
-	if (!sealed && conn_cmd_keyed(h->command))
-		return conn_keyed_refuse(c, CONN_FAULT_KEY, "key mismatch: "
-		    "the peer wants a keyed session (it sent AUTH_HELLO) and "
-		    "we have no key (-k FILE)", "key mismatch: no key here "
-		    "(give both sides the same -k FILE)");
+	if (!sealed && seal_judge(c->seal, h, why, sizeof(why), &to_peer,
+	    &mismatch) == -1)
+		return conn_keyed_refuse(c, mismatch ? CONN_FAULT_KEY :
+		    CONN_FAULT_OTHER, why, to_peer);
+	/* Outside the seal of a keyed connection: seal.c's, not the owner's. */
+	if (!sealed && c->seal != NULL)
+		return 0;
 	return c->on_header != NULL ? c->on_header(c, h) : 0;
 }
 
@@ -547,14 +500,11 @@ conn_on_header(struct conn *c, conn_header_cb cb)
 static int
 conn_seal(struct conn *c, const uint8_t *p, size_t len)
 {
-	struct conn_keyed	*k = c->keyed;
-	size_t			 nrec, need, n, rec;
-	bool			 was_idle = buf_len(&c->out) == 0;
-	char			 why[160];
+	bool		 was_idle = buf_len(&c->out) == 0;
+	const char	*fail;
+	char		 why[160];
 
-	nrec = (len + AUTH_RECORD_MAX - 1) / AUTH_RECORD_MAX;
-	need = len + nrec * (PROTO_HDR_LEN + AUTH_TAG_LEN);
-	if (buf_room(&c->out) < need) {
+	if (buf_room(&c->out) < seal_size(len)) {
 		snprintf(why, sizeof(why),
 		    "output queue full (%zu bytes): peer is not reading",
 		    buf_len(&c->out));
@@ -563,21 +513,9 @@ conn_seal(struct conn *c, const uint8_t *p, size_t len)
 	}
 	if (was_idle)
 		c->last_tx = ev_now(c->loop);
-	while (len > 0) {
-		rec = len > AUTH_RECORD_MAX ? AUTH_RECORD_MAX : len;
-		if (buf_reserve(&c->out, PROTO_HDR_LEN + rec + AUTH_TAG_LEN) ==
-		    -1) {
-			conn_fail(c, "out of memory for output");
-			return -1;
-		}
-		n = auth_seal(&k->as, p, rec, buf_tail(&c->out));
-		if (n == 0) {
-			conn_fail(c, "cannot seal a record");
-			return -1;
-		}
-		buf_commit(&c->out, n);
-		p += rec;
-		len -= rec;
+	if (seal_records(c->seal, p, len, &c->out, &fail) == -1) {
+		conn_fail(c, fail);
+		return -1;
 	}
 	if (was_idle && !c->corked)
 		(void)conn_flush(c);	/* a failure arrives through on_error */
@@ -589,8 +527,8 @@ static int
 conn_keyed_send(struct conn *c, uint8_t command, const void *payload,
     size_t len)
 {
-	struct conn_keyed	*k = c->keyed;
-	size_t			 n;
+	bool	proved = seal_proved(c->seal);
+	size_t	n;
 
 	n = proto_encode(conn_frame_out, sizeof(conn_frame_out), c->session,
 	    command, payload, len);
@@ -599,11 +537,11 @@ conn_keyed_send(struct conn *c, uint8_t command, const void *payload,
 		return -1;
 	}
 	log_trace("%s: sent %s (%zu bytes)%s", c->peer_str,
-	    proto_cmd_name(command), len, k->as.established ? ", sealed" :
+	    proto_cmd_name(command), len, proved ? ", sealed" :
 	    ", held until the key is proved");
-	if (k->as.established)
+	if (proved)
 		return conn_seal(c, conn_frame_out, n);
-	if (buf_append(&k->held, conn_frame_out, n) == -1) {
+	if (seal_hold(c->seal, conn_frame_out, n) == -1) {
 		conn_fail(c, "output queue full during the key handshake");
 		return -1;
 	}
@@ -615,7 +553,7 @@ conn_send(struct conn *c, uint8_t command, const void *payload, size_t len)
 {
 	if (c->failed || c->fd == -1)
 		return -1;
-	if (c->keyed != NULL)
+	if (c->seal != NULL)
 		return conn_keyed_send(c, command, payload, len);
 	return conn_send_plain(c, command, payload, len);
 }
@@ -625,68 +563,40 @@ static int
 conn_keyed_handshake(struct conn *c, const struct proto_hdr *h,
     const uint8_t *p)
 {
-	struct conn_keyed	*k = c->keyed;
-	uint8_t			 proof[AUTH_PROOF_LEN];
-	char			 why[sizeof(c->fail_why)];
-	char			 text[PROTO_REASON_MAX + 1];
+	struct seal	*s = c->seal;
+	uint8_t		 proof[AUTH_PROOF_LEN];
+	char		 why[sizeof(c->fail_why)];
+	const char	*to_peer = NULL;
+	bool		 mismatch = false;
 
-	switch (h->command) {
-	case CMD_AUTH_HELLO:
-		if (auth_hello_receive(&k->as, p, h->datalen, why,
-		    sizeof(why)) == -1)
-			return conn_keyed_refuse(c, k->as.mismatch ?
-			    CONN_FAULT_KEY : CONN_FAULT_OTHER, why,
-			    k->as.mismatch ? "key mismatch: the keys differ" :
-			    "key handshake refused");
-		auth_proof_make(&k->as, proof);
+	switch (seal_handshake(s, h, p, proof, why, sizeof(why), &to_peer,
+	    &mismatch)) {
+	case SEAL_REPLY:
 		(void)conn_send_plain(c, CMD_AUTH_PROOF, proof, sizeof(proof));
 		sodium_memzero(proof, sizeof(proof));
 		return c->failed ? -1 : 0;
-	case CMD_AUTH_PROOF:
-		if (auth_proof_check(&k->as, p, h->datalen, why,
-		    sizeof(why)) == -1)
-			return conn_keyed_refuse(c, k->as.mismatch ?
-			    CONN_FAULT_KEY : CONN_FAULT_OTHER, why,
-			    "key mismatch: your proof does not match our key");
-		ev_timer_stop(c->loop, &k->timer);
+	case SEAL_PROVED:
+		ev_timer_stop(c->loop, &c->seal_timer);
 		log_debug("%s: the peer proved the key; frames sealed from now "
 		    "on", c->peer_str);
 		/* What the owner sent meanwhile goes first, sealed. */
-		if (buf_len(&k->held) > 0) {
-			if (conn_seal(c, buf_head(&k->held),
-			    buf_len(&k->held)) == -1)
+		if (buf_len(&s->held) > 0) {
+			if (conn_seal(c, buf_head(&s->held),
+			    buf_len(&s->held)) == -1)
 				return -1;
-			buf_consume(&k->held, buf_len(&k->held));
+			buf_consume(&s->held, buf_len(&s->held));
 		}
-		buf_free(&k->held);
+		buf_free(&s->held);
 		return c->failed ? -1 : 0;
-	case CMD_ERROR:
-		proto_reason_copy(text, sizeof(text), p, h->datalen);
-		snprintf(why, sizeof(why), "the peer refused the key handshake: "
-		    "%.140s", h->datalen > 0 ? text : "no reason given");
-		/* Its reason is its own to say, not ours to read. */
-		conn_fail_as(c, CONN_FAULT_KEY, why);
-		return -1;
-	default:
-		/* conn_judge() let nothing else through. */
-		return conn_keyed_refuse(c, CONN_FAULT_OTHER,
-		    "key handshake: unexpected frame",
-		    "key handshake refused");
+	case SEAL_REFUSED:
+		return conn_keyed_refuse(c, mismatch ? CONN_FAULT_KEY :
+		    CONN_FAULT_OTHER, why, to_peer);
+	case SEAL_FAILED:
+		break;
 	}
-}
-
-/* Hand the whole frames of the opened stream to the owner.  0 or -1. */
-static int
-conn_keyed_inner(struct conn *c)
-{
-	struct conn_keyed	*k = c->keyed;
-	ssize_t			 used;
-
-	used = conn_dispatch(c, buf_head(&k->inner), buf_len(&k->inner), true);
-	if (used == -1)
-		return -1;
-	buf_consume(&k->inner, (size_t)used);
-	return 0;
+	/* Its reason is its own to say, not ours to read. */
+	conn_fail_as(c, CONN_FAULT_KEY, why);
+	return -1;
 }
 
 /*
@@ -698,35 +608,20 @@ static int
 conn_keyed_frame(struct conn *c, const uint8_t *hdrbytes,
     const struct proto_hdr *h, const uint8_t *p)
 {
-	struct conn_keyed	*k = c->keyed;
-	char			 why[sizeof(c->fail_why)];
-	char			 text[PROTO_REASON_MAX + 1];
-	ssize_t			 n;
+	struct seal	*s = c->seal;
+	char		 why[sizeof(c->fail_why)];
+	ssize_t		 used;
 
-	if (!k->as.established)
+	if (!seal_proved(s))
 		return conn_keyed_handshake(c, h, p);
-	if (h->command != CMD_SEALED) {
-		/* Anyone on the path can inject this: say so, and go. */
-		proto_reason_copy(text, sizeof(text), p,
-		    h->command == CMD_ERROR ? h->datalen : 0);
-		snprintf(why, sizeof(why), "unsealed %s after the key handshake"
-		    "%s%.80s: closing", proto_cmd_name(h->command),
-		    h->command == CMD_ERROR ? ", unauthenticated text: " : "",
-		    text);
+	if (seal_open(s, hdrbytes, h, p, why, sizeof(why)) == -1) {
 		conn_fail(c, why);
 		return -1;
 	}
-	n = auth_open(&k->as, hdrbytes, p, h->datalen, conn_plain);
-	if (n <= 0) {
-		snprintf(why, sizeof(why), "sealed record %llu does not "
-		    "authenticate (altered, replayed, reordered or forged): "
-		    "closing", (unsigned long long)k->as.rx_count + 1);
-		conn_fail(c, why);
+	/* Hand the whole frames of the opened stream to the owner. */
+	used = conn_dispatch(c, buf_head(&s->inner), buf_len(&s->inner), true);
+	if (used == -1)
 		return -1;
-	}
-	if (buf_append(&k->inner, conn_plain, (size_t)n) == -1) {
-		conn_fail(c, "out of memory for input");
-		return -1;
-	}
-	return conn_keyed_inner(c);
+	buf_consume(&s->inner, (size_t)used);
+	return 0;
 }

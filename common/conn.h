@@ -22,7 +22,7 @@
 #include "proto.h"
 
 struct conn;
-struct conn_keyed;	/* conn.c: a keyed connection's handshake and records */
+struct seal;		/* seal.h: a keyed connection's handshake and records */
 
 /* What kind of failure a connection's error is (conn->fault). */
 enum conn_fault {
@@ -69,7 +69,8 @@ struct conn {
 	uint64_t		 frames_in;
 	/* The peer's extension version (hello, WELCOME); 0: not known. */
 	uint16_t		 peer_ext_version;
-	struct conn_keyed	*keyed;		/* conn_set_key(); NULL: no key */
+	struct seal		*seal;		/* conn_set_key(); NULL: no key */
+	ev_timer		 seal_timer;	/* the key handshake's deadline */
 	/* For live.c: loop time of the last read, of the last write progress. */
 	ev_tstamp		 last_rx;
 	ev_tstamp		 last_tx;

@@ -13,6 +13,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "place.h"
 
 int
 daemon_start(bool print_pid)
@@ -66,44 +67,14 @@ daemon_ready(int *fd)
 int
 daemon_pidfile_open(const char *path, char *why, size_t whylen)
 {
-	struct stat	st;
-	int		fd, flags;
+	int fd;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
-	    O_NOCTTY | O_CLOEXEC, 0644);
-	if (fd == -1) {
-		snprintf(why, whylen, "%s: %s%s", path, strerror(errno),
-		    errno == ELOOP ? " (a symbolic link: never followed)" :
-		    errno == ENXIO ? " (a FIFO or socket)" : "");
+	if ((fd = place_open_own(path, 0, 0644, why, whylen)) == -1)
 		return -1;
-	}
-	if (fstat(fd, &st) == -1) {
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(why, whylen, "%s: not a regular file: refused", path);
-		goto fail;
-	}
-	if (st.st_uid != geteuid()) {
-		snprintf(why, whylen, "%s is owned by uid %ld, not by us: "
-		    "refused (remove it)", path, (long)st.st_uid);
-		goto fail;
-	}
-	if (st.st_nlink != 1) {
-		snprintf(why, whylen, "%s has %ld hard links: refused (it may "
-		    "be another file's name; remove it)", path,
-		    (long)st.st_nlink);
-		goto fail;
-	}
 	if (ftruncate(fd, 0) == -1) {
 		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		goto fail;
+		close(fd);
+		return -1;
 	}
-	if ((flags = fcntl(fd, F_GETFL)) != -1)
-		(void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
 	return fd;
-fail:
-	close(fd);
-	return -1;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "place.h"
 #include "text.h"
 
 /* A formatted message is cut here (before it is made inert). */
@@ -23,35 +24,35 @@ static const char	*log_ident = "synexec";
 static FILE		*log_file;
 static void		(*log_stderr_hook)(void);
 
-int
-log_init(const char *ident, enum log_target target, const char *file)
+void
+log_init(const char *ident, enum log_target target)
 {
-	/*
-	 * A file that cannot be opened changes nothing: the caller's
-	 * complaint about it goes where the log went so far.
-	 */
-	if (target == LOG_TO_FILE) {
-		FILE	*f;
-		int	 fd;
-
-		/* Not through a planted symlink; not for other users' eyes. */
-		fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
-		    O_CLOEXEC, 0600);
-		if (fd == -1)
-			return -1;
-		if ((f = fdopen(fd, "a")) == NULL) {
-			close(fd);
-			return -1;
-		}
-		setvbuf(f, NULL, _IOLBF, 0);
-		if (log_file != NULL)
-			fclose(log_file);
-		log_file = f;
-	}
 	log_ident = ident;
 	log_target = target;
 	if (target == LOG_TO_SYSLOG)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+int
+log_to_file(const char *ident, const char *path, char *why, size_t whylen)
+{
+	FILE	*f;
+	int	 fd;
+
+	/* Not through a planted symlink, a FIFO, a link; not for others. */
+	if ((fd = place_open_own(path, O_APPEND, 0600, why, whylen)) == -1)
+		return -1;
+	if ((f = fdopen(fd, "a")) == NULL) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	setvbuf(f, NULL, _IOLBF, 0);
+	if (log_file != NULL)
+		fclose(log_file);
+	log_file = f;
+	log_ident = ident;
+	log_target = LOG_TO_FILE;
 	return 0;
 }
 
@@ -119,6 +120,8 @@ log_write(int priority, const char *raw, size_t len)
 		    ts.tv_nsec / 1000000, log_ident, (long)getpid(), msg);
 		break;
 	}
+	case LOG_TO_NONE:
+		break;
 	case LOG_TO_STDERR:
 	default:
 		if (log_stderr_hook != NULL)

@@ -18,11 +18,21 @@
 enum log_target {
 	LOG_TO_STDERR,
 	LOG_TO_SYSLOG,
-	LOG_TO_FILE,
+	LOG_TO_FILE,		/* log_to_file() */
+	LOG_TO_NONE,		/* nowhere (test harnesses) */
 };
 
-/* ident: program name; returns -1 (errno set) if a log file cannot be opened. */
-int	log_init(const char *ident, enum log_target target, const char *file);
+/* ident: the program's name, on every line; not LOG_TO_FILE. */
+void	log_init(const char *ident, enum log_target target);
+/*
+ * --log FILE: append to it from now on (a new one is made 0600).  Refused
+ * unless it is a regular file of ours with one name: not through a
+ * symlink, never a FIFO (which would block us), nor another user's file or
+ * a link to one (place_open_own).  -1 with the reason, naming the file, in
+ * why: the log then stays where it was.
+ */
+int	log_to_file(const char *ident, const char *path, char *why,
+	    size_t whylen);
 void	log_set_verbose(int level);
 int	log_get_verbose(void);
 void	log_close(void);

@@ -164,31 +164,21 @@ opt_free(const struct opt *t, void *opts)
 
 /* ---- checking one value ---- */
 
-/* The same alphabet as the hello's name (proto.c): names end up in tables. */
-static bool
-opt_name_char_ok(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-	    c == ':' || c == '@' || c == '+';
-}
-
 static int
 opt_check_name(const char *s, char *err, size_t errlen)
 {
-	size_t i, n = strlen(s);
+	size_t n = strlen(s);
 
 	if (n == 0 || n > PROTO_NAME_MAX) {
 		snprintf(err, errlen, "a name has 1..%d characters, not %zu",
 		    PROTO_NAME_MAX, n);
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		if (!opt_name_char_ok(s[i]) || (i == 0 && s[i] == '.')) {
-			snprintf(err, errlen, "'%.300s' has a character outside "
-			    "[A-Za-z0-9._:@+-] or starts with '.'", s);
-			return -1;
-		}
+	/* The hello's alphabet (proto.c): names end up in tables. */
+	if (!proto_name_ok(s, n)) {
+		snprintf(err, errlen, "'%.300s' has a character outside "
+		    PROTO_NAME_CHARS " or starts with '.'", s);
+		return -1;
 	}
 	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * place.c - can a file be written where an option says, or a directory be
- * used?  Only stat() and faccessat(): nothing is made, opened or left
- * behind, so -n may ask as often as it likes.
+ * used?  place_check: only stat() and faccessat(), nothing is made, opened
+ * or left behind, so -n may ask as often as it likes.  place_open_own: the
+ * file opened, and checked on its descriptor.
  */
 #include <sys/stat.h>
 
@@ -106,4 +107,46 @@ place_check(const char *path, enum place_kind kind, char *err, size_t errlen)
 	if (place_dir_writable(dir) == -1)
 		return place_say_dir("directory", dir, err, errlen);
 	return 0;
+}
+
+int
+place_open_own(const char *path, int flags, mode_t mode, char *why,
+    size_t whylen)
+{
+	struct stat	st;
+	int		fd, fl;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC | flags, mode);
+	if (fd == -1) {
+		snprintf(why, whylen, "%s: %s%s", path, strerror(errno),
+		    errno == ELOOP ? " (a symbolic link: never followed)" :
+		    errno == ENXIO ? " (a FIFO or socket)" : "");
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "%s: not a regular file: refused", path);
+		goto fail;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(why, whylen, "%s is owned by uid %ld, not by us: "
+		    "refused (remove it)", path, (long)st.st_uid);
+		goto fail;
+	}
+	if (st.st_nlink != 1) {
+		snprintf(why, whylen, "%s has %ld hard links: refused (it may "
+		    "be another file's name; remove it)", path,
+		    (long)st.st_nlink);
+		goto fail;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) != -1)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
+fail:
+	close(fd);
+	return -1;
 }

@@ -212,20 +212,33 @@ proto_hello_encode(uint8_t *out, size_t outlen, const struct proto_hello *h)
 	return HELLO_FIXED + namelen;
 }
 
-/* Names are shown in tables and used as file names: keep them tame. */
-static int
-name_char_ok(uint8_t c)
+bool
+proto_name_char(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
 	    c == ':' || c == '@' || c == '+';
 }
 
+bool
+proto_name_ok(const void *name, size_t len)
+{
+	const uint8_t	*p = name;
+	size_t		 i;
+
+	if (len == 0 || len > PROTO_NAME_MAX || p[0] == '.')
+		return false;
+	for (i = 0; i < len; i++)
+		if (!proto_name_char(p[i]))
+			return false;
+	return true;
+}
+
 int
 proto_hello_decode(const uint8_t *p, size_t len, struct proto_hello *h,
     const char **why)
 {
-	size_t namelen, i;
+	size_t namelen;
 
 	if (len < HELLO_FIXED) {
 		*why = "hello too short";
@@ -247,13 +260,10 @@ proto_hello_decode(const uint8_t *p, size_t len, struct proto_hello *h,
 		*why = "hello length does not match its name length";
 		return -1;
 	}
-	for (i = 0; i < namelen; i++) {
-		if (!name_char_ok(p[HELLO_FIXED + i]) ||
-		    (i == 0 && p[HELLO_FIXED] == '.')) {
-			*why = "hello name has a character outside "
-			    "[A-Za-z0-9._:@+-] or starts with '.'";
-			return -1;
-		}
+	if (!proto_name_ok(p + HELLO_FIXED, namelen)) {
+		*why = "hello name has a character outside " PROTO_NAME_CHARS
+		    " or starts with '.'";
+		return -1;
 	}
 	memcpy(h->name, p + HELLO_FIXED, namelen);
 	h->name[namelen] = '\0';

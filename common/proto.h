@@ -15,6 +15,7 @@
 #ifndef SYNEXEC_PROTO_H
 #define SYNEXEC_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -104,6 +105,15 @@ size_t	proto_encode(uint8_t *out, size_t outlen, uint32_t session,
 
 const char *proto_cmd_name(unsigned command);	/* "PROBE", or "unknown" */
 int	proto_cmd_known(unsigned command);
+
+/*
+ * A slave's name: 1..PROTO_NAME_MAX bytes of PROTO_NAME_CHARS, not starting
+ * with '.' (names are shown in tables and used as file names).  The hello,
+ * -N and the name a slave makes of its host's all go by these two.
+ */
+#define PROTO_NAME_CHARS	"[A-Za-z0-9._:@+-]"
+bool	proto_name_char(int c);
+bool	proto_name_ok(const void *name, size_t len);
 
 /* ---- payloads of the extensions ---- */
 

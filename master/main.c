@@ -183,7 +183,7 @@ main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	nfds_start = master_nfds();
-	log_init(MASTER_NAME, LOG_TO_STDERR, NULL);
+	log_init(MASTER_NAME, LOG_TO_STDERR);
 	master_opts_defaults(&opts);
 	/* Where the file is, and what not to do at all: -h, -V, --genkey. */
 	opt_parse_early(&master_prog, argc, argv, &opts);
@@ -263,15 +263,15 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	if (opts.c.log_file != NULL && log_init(MASTER_NAME, LOG_TO_FILE,
-	    opts.c.log_file) == -1) {
-		log_warn("--log %s", opts.c.log_file);
+	if (opts.c.log_file != NULL && log_to_file(MASTER_NAME,
+	    opts.c.log_file, err, sizeof(err)) == -1) {
+		log_warnx("--log %s", err);
 		goto out;
 	}
 	if (opts.c.daemon) {
 		ready_fd = daemon_start(true);
 		if (opts.c.log_file == NULL)
-			log_init(MASTER_NAME, LOG_TO_SYSLOG, NULL);
+			log_init(MASTER_NAME, LOG_TO_SYSLOG);
 		m.out_log = true;
 	}
 	m.log_stderr = !opts.c.daemon && opts.c.log_file == NULL;

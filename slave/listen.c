@@ -24,31 +24,34 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "listen.h"
 #include "log.h"
 #include "net.h"
-#include "slave.h"
+#include "proto.h"
 
 /* Larger than any probe, so that MSG_TRUNC shows a longer datagram as such. */
 #define LISTEN_DGRAM_BUF	2048
 
 static void	listen_udp_cb(struct ev_loop *, ev_io *, int);
 static void	listen_retry_cb(struct ev_loop *, ev_timer *, int);
-static void	listen_announce_init(struct slave *);
+static void	listen_announce_init(struct listener *);
 
 int
-listen_init(struct slave *sl, char *err, size_t errlen)
+listen_init(struct listener *l, const struct slave_opts *o,
+    unsigned ifindex, char *err, size_t errlen)
 {
-	const struct slave_opts	*o = sl->opts;
 	struct sockaddr_in	 sin;
 	int			 fd, one = 1;
 
-	sl->udp_fd = -1;
-	ev_timer_init(&sl->retry_timer, listen_retry_cb, 0, 0);
-	sl->retry_delay = SLAVE_RETRY_MIN;
+	l->opts = o;
+	l->ifindex = ifindex;
+	l->udp_fd = -1;
+	ev_timer_init(&l->retry_timer, listen_retry_cb, 0, 0);
+	l->retry_delay = LISTEN_RETRY_MIN;
 	if (o->master != NULL) {
-		sl->direct = true;
+		l->direct = true;
 		/* Resolved once, here, before the loop: DNS would block it. */
-		return net_resolve(o->master, o->c.port, &sl->master_sa, err,
+		return net_resolve(o->master, o->c.port, &l->master_sa, err,
 		    errlen);
 	}
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -60,7 +63,7 @@ listen_init(struct slave *sl, char *err, size_t errlen)
 		snprintf(err, errlen, "SO_REUSEADDR: %s", strerror(errno));
 		goto fail;
 	}
-	if (sl->ifindex != 0 &&
+	if (l->ifindex != 0 &&
 	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) == -1) {
 		snprintf(err, errlen, "IP_PKTINFO: %s", strerror(errno));
 		goto fail;
@@ -74,9 +77,9 @@ listen_init(struct slave *sl, char *err, size_t errlen)
 		    strerror(errno));
 		goto fail;
 	}
-	sl->udp_fd = fd;
-	ev_io_init(&sl->udp_io, listen_udp_cb, fd, EV_READ);
-	listen_announce_init(sl);
+	l->udp_fd = fd;
+	ev_io_init(&l->udp_io, listen_udp_cb, fd, EV_READ);
+	listen_announce_init(l);
 	return 0;
 fail:
 	close(fd);
@@ -90,123 +93,123 @@ fail:
  * without an IPv4 address yet is no error: probes still reach us.
  */
 static void
-listen_announce_init(struct slave *sl)
+listen_announce_init(struct listener *l)
 {
 	struct in_addr	addr, bcast;
 	char		err[256];
 	int		one = 1;
 
-	sl->announce = false;
-	if (sl->opts->c.interface == NULL)
+	l->announce = false;
+	if (l->opts->c.interface == NULL)
 		return;
-	if (net_iface_lookup(sl->opts->c.interface, &addr, &bcast, err,
+	if (net_iface_lookup(l->opts->c.interface, &addr, &bcast, err,
 	    sizeof(err)) == -1) {
 		log_debug("no announce: %s", err);
 		return;
 	}
-	if (setsockopt(sl->udp_fd, SOL_SOCKET, SO_BROADCAST, &one,
+	if (setsockopt(l->udp_fd, SOL_SOCKET, SO_BROADCAST, &one,
 	    sizeof(one)) == -1) {
 		log_debug("no announce: SO_BROADCAST: %s", strerror(errno));
 		return;
 	}
-	memset(&sl->announce_to, 0, sizeof(sl->announce_to));
-	sl->announce_to.sin_family = AF_INET;
-	sl->announce_to.sin_addr = bcast;
-	sl->announce_to.sin_port = htons(sl->opts->c.port);
-	sl->announce = true;
+	memset(&l->announce_to, 0, sizeof(l->announce_to));
+	l->announce_to.sin_family = AF_INET;
+	l->announce_to.sin_addr = bcast;
+	l->announce_to.sin_port = htons(l->opts->c.port);
+	l->announce = true;
 }
 
 /* "Here, waiting": a best effort, the probes' back-off is the fallback. */
 static void
-listen_announce(struct slave *sl)
+listen_announce(struct listener *l)
 {
 	uint8_t	frame[PROTO_HDR_LEN];
 	char	to[NET_ADDRSTRLEN];
 
-	if (!sl->announce)
+	if (!l->announce)
 		return;
-	proto_encode_hdr(frame, sl->opts->c.session, CMD_REPLY, 0);
-	if (sendto(sl->udp_fd, frame, sizeof(frame), 0,
-	    (struct sockaddr *)&sl->announce_to, sizeof(sl->announce_to)) !=
+	proto_encode_hdr(frame, l->opts->c.session, CMD_REPLY, 0);
+	if (sendto(l->udp_fd, frame, sizeof(frame), 0,
+	    (struct sockaddr *)&l->announce_to, sizeof(l->announce_to)) !=
 	    (ssize_t)sizeof(frame))
-		log_debug("announce to %s: %s", net_addr_str(&sl->announce_to,
+		log_debug("announce to %s: %s", net_addr_str(&l->announce_to,
 		    to, sizeof(to)), strerror(errno));
 	else
-		log_trace("announced to %s", net_addr_str(&sl->announce_to, to,
+		log_trace("announced to %s", net_addr_str(&l->announce_to, to,
 		    sizeof(to)));
 }
 
 /* Start looking for a master (once the loop exists). */
 static void
-listen_connect(struct slave *sl)
+listen_connect(struct listener *l)
 {
-	if (sl->stopping || !slave_idle(sl))
+	if (!l->idle(l->owner))
 		return;
-	log_debug("connecting to master %s", sl->opts->master);
-	/* A failure comes back through slave_session_ended(): retried there. */
-	(void)slave_conn_open(&sl->sc, sl, &sl->master_sa);
+	log_debug("connecting to master %s", l->opts->master);
+	/* A failure comes back through listen_resume(): retried there. */
+	l->found(l->owner, &l->master_sa);
 }
 
 void
-listen_resume(struct slave *sl, bool after_failure)
+listen_resume(struct listener *l, bool after_failure)
 {
 	double delay;
 
-	if (sl->stopping)
+	if (!l->idle(l->owner))
 		return;
-	if (!sl->direct) {
-		if (!ev_is_active(&sl->udp_io))
-			ev_io_start(sl->loop, &sl->udp_io);
+	if (!l->direct) {
+		if (!ev_is_active(&l->udp_io))
+			ev_io_start(l->loop, &l->udp_io);
 		log_info("listening for probes of session %u on UDP port %u%s%s",
-		    sl->opts->c.session, sl->opts->c.port,
-		    sl->opts->c.interface != NULL ? ", interface " : "",
-		    sl->opts->c.interface != NULL ? sl->opts->c.interface : "");
+		    l->opts->c.session, l->opts->c.port,
+		    l->opts->c.interface != NULL ? ", interface " : "",
+		    l->opts->c.interface != NULL ? l->opts->c.interface : "");
 		return;
 	}
 	if (!after_failure) {
 		/* A session went well: start the back-off afresh. */
-		sl->retry_delay = SLAVE_RETRY_MIN;
-		sl->retry_quiet = false;
+		l->retry_delay = LISTEN_RETRY_MIN;
+		l->retry_quiet = false;
 	}
-	delay = sl->retry_delay;
-	sl->retry_delay = delay * 2 > SLAVE_RETRY_MAX ? SLAVE_RETRY_MAX :
+	delay = l->retry_delay;
+	l->retry_delay = delay * 2 > LISTEN_RETRY_MAX ? LISTEN_RETRY_MAX :
 	    delay * 2;
-	ev_timer_stop(sl->loop, &sl->retry_timer);
-	ev_timer_set(&sl->retry_timer, delay, 0);
-	ev_timer_start(sl->loop, &sl->retry_timer);
+	ev_timer_stop(l->loop, &l->retry_timer);
+	ev_timer_set(&l->retry_timer, delay, 0);
+	ev_timer_start(l->loop, &l->retry_timer);
 }
 
-/* The first look: probes, or a direct connection at once. */
 void
-listen_start(struct slave *sl)
+listen_start(struct listener *l, struct ev_loop *loop)
 {
-	if (sl->direct) {
-		listen_connect(sl);
+	l->loop = loop;
+	if (l->direct) {
+		listen_connect(l);
 		return;
 	}
-	listen_resume(sl, false);
+	listen_resume(l, false);
 	/*
 	 * Once, at start: announcing again after each session would make every
 	 * slave of a session broadcast at once, and every slave hear every
 	 * other (N^2 wake-ups); a master started later probes at once anyway.
 	 */
-	listen_announce(sl);
+	listen_announce(l);
 }
 
 static void
 listen_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct slave *sl = (struct slave *)((char *)w -
-	    offsetof(struct slave, retry_timer));
+	struct listener *l = (struct listener *)((char *)w -
+	    offsetof(struct listener, retry_timer));
 
 	(void)loop;
 	(void)revents;
-	listen_connect(sl);
+	listen_connect(l);
 }
 
 /* Did the datagram arrive on the -i interface?  (IP_PKTINFO) */
 static bool
-listen_on_our_iface(const struct slave *sl, struct msghdr *msg,
+listen_on_our_iface(const struct listener *l, struct msghdr *msg,
     unsigned *ifindex)
 {
 	struct cmsghdr *cm;
@@ -220,14 +223,14 @@ listen_on_our_iface(const struct slave *sl, struct msghdr *msg,
 			*ifindex = (unsigned)pi.ipi_ifindex;
 		}
 	}
-	return *ifindex == sl->ifindex;
+	return *ifindex == l->ifindex;
 }
 
 static void
 listen_udp_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct slave *sl = (struct slave *)((char *)w -
-	    offsetof(struct slave, udp_io));
+	struct listener *l = (struct listener *)((char *)w -
+	    offsetof(struct listener, udp_io));
 	uint8_t			 buf[LISTEN_DGRAM_BUF];
 	union {
 		struct cmsghdr	 align;
@@ -250,7 +253,7 @@ listen_udp_cb(struct ev_loop *loop, ev_io *w, int revents)
 	msg.msg_iovlen = 1;
 	msg.msg_control = ctl.space;
 	msg.msg_controllen = sizeof(ctl.space);
-	n = recvmsg(sl->udp_fd, &msg, MSG_TRUNC);
+	n = recvmsg(l->udp_fd, &msg, MSG_TRUNC);
 	if (n == -1) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			log_warn("UDP receive");
@@ -261,9 +264,9 @@ listen_udp_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	net_addr_str(&src, from, sizeof(from));
-	if (sl->ifindex != 0 && !listen_on_our_iface(sl, &msg, &ifindex)) {
+	if (l->ifindex != 0 && !listen_on_our_iface(l, &msg, &ifindex)) {
 		log_debug("ignoring a datagram from %s: arrived on interface "
-		    "index %u, not %s", from, ifindex, sl->opts->c.interface);
+		    "index %u, not %s", from, ifindex, l->opts->c.interface);
 		return;
 	}
 	/* n is the datagram's real length (MSG_TRUNC), even if longer than buf. */
@@ -283,29 +286,49 @@ listen_udp_cb(struct ev_loop *loop, ev_io *w, int revents)
 		    "(not a probe)", from, h.command, h.datalen);
 		return;
 	}
-	if (h.session != sl->opts->c.session) {
+	if (h.session != l->opts->c.session) {
 		log_debug("ignoring a probe from %s: session %u, ours is %u",
-		    from, h.session, sl->opts->c.session);
+		    from, h.session, l->opts->c.session);
 		return;
 	}
-	if (sl->stopping || !slave_idle(sl)) {
+	if (!l->idle(l->owner)) {
 		log_debug("ignoring a probe from %s: busy", from);
 		return;
 	}
 	/* Connect to the prober's address at our port, not its source port. */
 	to = src;
-	to.sin_port = htons(sl->opts->c.port);
+	to.sin_port = htons(l->opts->c.port);
 	log_debug("probe from %s", from);
-	(void)slave_conn_open(&sl->sc, sl, &to);
+	l->found(l->owner, &to);
 }
 
 void
-listen_close(struct slave *sl)
+listen_connect_failed(struct listener *l, const char *master,
+    const char *why)
 {
-	ev_timer_stop(sl->loop, &sl->retry_timer);
-	if (sl->udp_fd != -1) {
-		ev_io_stop(sl->loop, &sl->udp_io);
-		close(sl->udp_fd);
-		sl->udp_fd = -1;
+	if (!l->direct)
+		log_warnx("cannot connect to master %s: %s", master, why);
+	else if (!l->retry_quiet) {
+		log_info("cannot connect to master %s: %s; will retry",
+		    master, why);
+		l->retry_quiet = true;
+	} else
+		log_debug("cannot connect to master %s: %s", master, why);
+}
+
+void
+listen_connected(struct listener *l)
+{
+	l->retry_quiet = false;
+}
+
+void
+listen_close(struct listener *l)
+{
+	ev_timer_stop(l->loop, &l->retry_timer);
+	if (l->udp_fd != -1) {
+		ev_io_stop(l->loop, &l->udp_io);
+		close(l->udp_fd);
+		l->udp_fd = -1;
 	}
 }

@@ -97,8 +97,9 @@ main(int argc, char *argv[])
 	sigset_t		 stopsigs;
 	int			 code = 1, ready_fd = -1, pid_fd = -1, first;
 	int			 nbad;
+	unsigned		 ifindex = 0;
 
-	log_init(SLAVE_PROG, LOG_TO_STDERR, NULL);
+	log_init(SLAVE_PROG, LOG_TO_STDERR);
 	slave_opts_defaults(&o);
 	slave_init(&sl, &o);
 	opt_parse_early(&slave_prog, argc, argv, &o);
@@ -123,7 +124,7 @@ main(int argc, char *argv[])
 			sl.key = &key;
 	}
 	if (o.c.interface != NULL &&
-	    (sl.ifindex = if_nametoindex(o.c.interface)) == 0)
+	    (ifindex = if_nametoindex(o.c.interface)) == 0)
 		nbad += main_fault(&org, "interface", o.c.interface,
 		    strerror(errno));
 	/* The same checks as a SIGHUP's (reload.c). */
@@ -140,7 +141,7 @@ main(int argc, char *argv[])
 		nbad += main_fault(&org, "log", o.c.log_file, err);
 	if (nbad > 0)
 		goto out;
-	settings_use(&sl, &set);
+	slave_take_settings(&sl, &set);
 	if (o.c.check) {
 		printf("configuration OK\n");
 		code = 0;
@@ -158,7 +159,7 @@ main(int argc, char *argv[])
 	sigaddset(&stopsigs, SIGTERM);
 	sigaddset(&stopsigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stopsigs, NULL);
-	if (listen_init(&sl, err, sizeof(err)) == -1) {
+	if (listen_init(&sl.listen, &o, ifindex, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto out;
 	}
@@ -174,8 +175,8 @@ main(int argc, char *argv[])
 	 */
 	main_banner(&sl, &o, &key, user);
 	if (o.c.log_file != NULL &&
-	    log_init(SLAVE_PROG, LOG_TO_FILE, o.c.log_file) == -1) {
-		log_warn("--log %s", o.c.log_file);
+	    log_to_file(SLAVE_PROG, o.c.log_file, err, sizeof(err)) == -1) {
+		log_warnx("--log %s", err);
 		goto out;
 	}
 	/* Opened here, so that an error still shows on the terminal. */
@@ -190,7 +191,7 @@ main(int argc, char *argv[])
 	if (o.c.daemon) {
 		ready_fd = daemon_start(false);
 		if (o.c.log_file == NULL)
-			log_init(SLAVE_PROG, LOG_TO_SYSLOG, NULL);
+			log_init(SLAVE_PROG, LOG_TO_SYSLOG);
 	}
 	if (o.c.daemon || o.c.log_file != NULL)
 		main_banner(&sl, &o, &key, user);

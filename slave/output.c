@@ -8,7 +8,7 @@
  * whatever the task writes, and a slow master slows only this transfer.
  *
  * When the task is reaped its output file's size is final: the rest is sent
- * and only then FINISHD (slave_conn_output_done), so a master holds every
+ * and only then FINISHD (uplink_output_done), so a master holds every
  * byte once it sees FINISHD.  With output_max, bytes past the cap are never
  * sent; FINISHD's output_bytes tells the master how many there were.
  */
@@ -22,28 +22,34 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "slave.h"
+#include "output.h"
 
 static void	output_poll_cb(struct ev_loop *, ev_timer *, int);
 
 void
-output_init(struct slave_conn *sc)
+output_init(struct uplink_output *o, struct ev_loop *loop, void *owner,
+    void (*done)(void *))
 {
-	memset(&sc->out, 0, sizeof(sc->out));
-	sc->out.fd = -1;
-	ev_timer_init(&sc->out.poll, output_poll_cb, 0, 0);
+	memset(o, 0, sizeof(*o));
+	o->loop = loop;
+	o->owner = owner;
+	o->done = done;
+	o->fd = -1;
+	ev_timer_init(&o->poll, output_poll_cb, 0, 0);
 }
 
 int
-output_open(struct slave_conn *sc, uint32_t flags, uint64_t max, char *why,
+output_open(struct uplink_output *o, struct conn *conn, size_t limit,
+    int task_fd, const char *name, uint32_t flags, uint64_t max, char *why,
     size_t whylen)
 {
-	struct sc_output	*o = &sc->out;
-	const struct task	*t = &sc->sl->task;
-	struct stat		 a, b;
-	char			 proc[64];
+	struct stat	a, b;
+	char		proc[64];
 
-	output_close(sc);
+	output_close(o);
+	o->conn = conn;
+	o->limit = limit;
+	o->name = name;
 	o->sent = o->end = 0;
 	o->final = o->capped_said = false;
 	o->max = max;
@@ -58,20 +64,20 @@ output_open(struct slave_conn *sc, uint32_t flags, uint64_t max, char *why,
 	 * name after all, but O_NONBLOCK (a FIFO cannot block us) and
 	 * checked to be that very file (device and inode).
 	 */
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->out_fd);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", task_fd);
 	o->fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (o->fd == -1 && errno == ENOENT)
-		o->fd = open(sc->sl->output_used, O_RDONLY | O_NONBLOCK |
+		o->fd = open(o->name, O_RDONLY | O_NONBLOCK |
 		    O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
 	if (o->fd == -1) {
 		snprintf(why, whylen, "%.512s: cannot read it back: %s",
-		    sc->sl->output_used, strerror(errno));
+		    o->name, strerror(errno));
 		return -1;
 	}
-	if (fstat(o->fd, &a) == -1 || fstat(t->out_fd, &b) == -1 ||
+	if (fstat(o->fd, &a) == -1 || fstat(task_fd, &b) == -1 ||
 	    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
 		snprintf(why, whylen, "%.512s: replaced while the task was "
-		    "armed", sc->sl->output_used);
+		    "armed", o->name);
 		close(o->fd);
 		o->fd = -1;
 		return -1;
@@ -81,25 +87,23 @@ output_open(struct slave_conn *sc, uint32_t flags, uint64_t max, char *why,
 }
 
 void
-output_running(struct slave_conn *sc)
+output_running(struct uplink_output *o)
 {
-	struct sc_output	*o = &sc->out;
 	double			 secs = o->follow ? OUTPUT_POLL_FOLLOW :
 				    OUTPUT_POLL;
 
 	if (!o->on)
 		return;
 	ev_timer_set(&o->poll, secs, secs);
-	ev_timer_start(sc->sl->loop, &o->poll);
+	ev_timer_start(o->loop, &o->poll);
 }
 
 /* Bytes there are to send now: the file's size (final at reap), capped. */
 static uint64_t
-output_avail(struct slave_conn *sc)
+output_avail(struct uplink_output *o)
 {
-	struct sc_output	*o = &sc->out;
-	struct stat		 st;
-	uint64_t		 n;
+	struct stat	st;
+	uint64_t	n;
 
 	if (o->final)
 		n = o->end;
@@ -122,27 +126,31 @@ output_avail(struct slave_conn *sc)
 
 /* Everything there is to send was sent: FINISHD may follow. */
 static void
-output_done(struct slave_conn *sc)
+output_done(struct uplink_output *o)
 {
-	struct sc_output *o = &sc->out;
-
-	ev_timer_stop(sc->sl->loop, &o->poll);
+	ev_timer_stop(o->loop, &o->poll);
 	o->on = o->final = false;	/* say it once */
-	slave_conn_output_done(sc);
+	o->done(o->owner);
+}
+
+/* Is the connection there, and has its queue room for more? */
+static bool
+output_room(const struct uplink_output *o)
+{
+	return o->conn != NULL && !o->conn->failed &&
+	    conn_pending(o->conn) < o->limit / 2;
 }
 
 void
-output_pump(struct slave_conn *sc)
+output_pump(struct uplink_output *o)
 {
 	static uint8_t		 chunk[PROTO_MAX_PAYLOAD];
-	struct sc_output	*o = &sc->out;
 	uint64_t		 avail;
 	ssize_t			 n;
 	size_t			 want;
 
-	while (o->on && sc->conn_open && !sc->conn.failed &&
-	    conn_pending(&sc->conn) < SLAVE_OUT_LIMIT / 2) {
-		avail = output_avail(sc);
+	while (o->on && output_room(o)) {
+		avail = output_avail(o);
 		if (o->sent >= avail)
 			break;
 		want = avail - o->sent > sizeof(chunk) ? sizeof(chunk) :
@@ -154,11 +162,11 @@ output_pump(struct slave_conn *sc)
 		if (n == -1) {
 			/* The master sees fewer bytes than FINISHD says. */
 			log_warn("%s: reading the task's output; no more of it "
-			    "is sent", sc->sl->output_used);
+			    "is sent", o->name);
 			if (o->final)
-				output_done(sc);
+				output_done(o);
 			else
-				output_close(sc);
+				output_close(o);
 			return;
 		}
 		if (n == 0) {
@@ -166,60 +174,57 @@ output_pump(struct slave_conn *sc)
 			if (o->final) {
 				log_warnx("%s: %llu bytes at the end, fewer "
 				    "than its size at the task's end",
-				    sc->sl->output_used,
+				    o->name,
 				    (unsigned long long)o->sent);
 				o->end = o->sent;
 			}
 			break;
 		}
 		o->sent += (uint64_t)n;
-		if (conn_send(&sc->conn, CMD_OUTPUT, chunk, (size_t)n) == -1)
+		if (conn_send(o->conn, CMD_OUTPUT, chunk, (size_t)n) == -1)
 			return;	/* the error comes through on_error */
 	}
-	if (o->on && o->final && sc->conn_open && !sc->conn.failed &&
-	    o->sent >= output_avail(sc))
-		output_done(sc);
+	if (o->on && o->final && o->conn != NULL && !o->conn->failed &&
+	    o->sent >= output_avail(o))
+		output_done(o);
 }
 
 bool
-output_finish(struct slave_conn *sc)
+output_finish(struct uplink_output *o, uint64_t end)
 {
-	struct sc_output *o = &sc->out;
-
 	if (!o->on)
 		return true;
-	ev_timer_stop(sc->sl->loop, &o->poll);
+	ev_timer_stop(o->loop, &o->poll);
 	o->final = true;
-	o->end = sc->sl->task.output_bytes;
-	if (o->sent >= output_avail(sc)) {
+	o->end = end;
+	if (o->sent >= output_avail(o)) {
 		o->on = o->final = false;
 		return true;
 	}
-	/* May send the rest at once and call slave_conn_output_done(). */
-	output_pump(sc);
+	/* May send the rest at once and call done(). */
+	output_pump(o);
 	return false;
 }
 
 void
-output_close(struct slave_conn *sc)
+output_close(struct uplink_output *o)
 {
-	struct sc_output *o = &sc->out;
-
-	ev_timer_stop(sc->sl->loop, &o->poll);
+	ev_timer_stop(o->loop, &o->poll);
 	if (o->fd != -1) {
 		close(o->fd);
 		o->fd = -1;
 	}
 	o->on = o->final = false;
+	o->conn = NULL;
 }
 
 static void
 output_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct slave_conn *sc = (struct slave_conn *)((char *)w -
-	    offsetof(struct slave_conn, out.poll));
+	struct uplink_output *o = (struct uplink_output *)((char *)w -
+	    offsetof(struct uplink_output, poll));
 
 	(void)loop;
 	(void)revents;
-	output_pump(sc);
+	output_pump(o);
 }

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "slave.h"
+#include "progress.h"
 
 /* Reads per wake-up: the loop serves the master between them. */
 #define PROGRESS_READS	16

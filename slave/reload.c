@@ -11,29 +11,24 @@
  *
  * Settings bound to a socket or to the process (the port, the key...: the
  * rows of opt_slave marked OPTF_RESTART) are not changed by a reload: a
- * warning says that a restart is needed.  The log
- * file is opened again, so that a rotated log is followed.
+ * warning says that a restart is needed.  slave.c puts a good one in force
+ * (reload_take) and opens the log file again, so that a rotated log is
+ * followed.
  */
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
-#include "slave.h"
-
-/* What the next session will use; NULL: no reload pending. */
-struct reload_pending {
-	struct slave_opts	 opts;
-	struct slave_settings	 set;
-};
+#include "reload.h"
 
 static const struct opt_prog	 *reload_prog;
 static int			  reload_argc;
 static char			**reload_argv;
-static struct reload_pending	 *reload_next;
+/* What the next session will use; NULL: no reload pending. */
+static struct reload		 *reload_next;
 /* What a previous reload installed (freed when replaced or at exit). */
-static struct reload_pending	 *reload_current;
+static struct reload		 *reload_current;
 
 void
 reload_init(int argc, char **argv, const struct opt_prog *prog)
@@ -44,7 +39,7 @@ reload_init(int argc, char **argv, const struct opt_prog *prog)
 }
 
 static void
-reload_pending_free(struct reload_pending *p)
+reload_pending_free(struct reload *p)
 {
 	if (p == NULL)
 		return;
@@ -81,24 +76,20 @@ reload_keep_fixed(struct slave_opts *n, const struct slave_opts *o)
 	}
 }
 
-void
-reload_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
+bool
+reload_read(const struct slave_opts *running)
 {
-	struct slave		*sl = (struct slave *)((char *)w -
-				    offsetof(struct slave, sighup));
-	const char		*config = sl->opts->c.config;
-	struct reload_pending	*p;
+	const char		*config = running->c.config;
+	struct reload		*p;
 	struct opt_origin	 org;
 
-	(void)loop;
-	(void)revents;
 	if (reload_prog == NULL)
-		return;		/* not started by main(): nothing to re-read */
+		return false;	/* not started by main(): nothing to re-read */
 	log_info("SIGHUP: reading the configuration again (%s)",
 	    config != NULL ? config : CONF_DEFAULT_FILE);
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		log_warn("SIGHUP: configuration not reloaded");
-		return;
+		return false;
 	}
 	slave_opts_defaults(&p->opts);
 	memset(&org, 0, sizeof(org));
@@ -107,7 +98,7 @@ reload_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		log_warnx("SIGHUP: configuration not reloaded: the file has "
 		    "errors; going on as before");
 		reload_pending_free(p);
-		return;
+		return false;
 	}
 	/* The command line was valid at start-up: it still is. */
 	opt_parse(reload_prog, reload_argc, reload_argv, &p->opts, &org);
@@ -115,46 +106,27 @@ reload_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		log_warnx("SIGHUP: configuration not reloaded: options that "
 		    "have no effect; going on as before");
 		reload_pending_free(p);
-		return;
+		return false;
 	}
-	reload_keep_fixed(&p->opts, sl->opts);
+	reload_keep_fixed(&p->opts, running);
 	if (settings_resolve(&p->opts, &org, &p->set) > 0) {
 		log_warnx("SIGHUP: configuration not reloaded: the faults "
 		    "above; going on as before");
 		reload_pending_free(p);
-		return;
+		return false;
 	}
 	reload_pending_free(reload_next);	/* a newer HUP wins */
 	reload_next = p;
-	if (!sl->stopping && slave_idle(sl))
-		reload_apply(sl);
-	else
-		log_info("SIGHUP: the new configuration applies when the "
-		    "current session ends");
+	return true;
 }
 
-void
-reload_apply(struct slave *sl)
+const struct reload *
+reload_take(void)
 {
-	struct reload_pending	*p = reload_next;
-
-	if (p == NULL)
-		return;
-	reload_next = NULL;
-	/* The payload file of the old -T is gone (the session ended). */
-	slave_remove_conf_file(sl);
-	settings_use(sl, &p->set);
-	sl->opts = &p->opts;
-	log_set_verbose(p->opts.c.verbose);
-	if (p->opts.c.log_file != NULL &&
-	    log_init(SLAVE_PROG, LOG_TO_FILE, p->opts.c.log_file) == -1)
-		log_warn("SIGHUP: --log %s (still logging where it was)",
-		    p->opts.c.log_file);
+	if (reload_next == NULL)
+		return NULL;
 	reload_pending_free(reload_current);
-	reload_current = p;
-	log_info("configuration reloaded: name %s, output %s, conf dir %s, "
-	    "kill grace %.3g s%s, heartbeat timeout %.3g s", sl->name,
-	    sl->output, sl->conf_dir, (double)p->opts.kill_grace_ns / 1e9,
-	    p->opts.keep_task ? ", keep task" : "",
-	    (double)p->opts.c.heartbeat_timeout_ns / 1e9);
+	reload_current = reload_next;
+	reload_next = NULL;
+	return reload_current;
 }

@@ -31,7 +31,8 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "slave.h"
+#include "clock.h"
+#include "report.h"
 
 static void	report_timer_cb(struct ev_loop *, ev_timer *, int);
 static void	report_ask_cb(struct ev_loop *, ev_timer *, int);
@@ -201,14 +202,13 @@ report_group_cpu_us(pid_t self, pid_t pgid)
 
 /* The figure of the task's group, walked at most once per REPORT_MIN_MS. */
 static uint64_t
-report_cpu(struct slave_conn *sc, pid_t pgid)
+report_cpu(struct uplink_report *r, pid_t pgid)
 {
-	struct sc_report	*r = &sc->rep;
-	uint64_t		 now = mono_ns();
+	uint64_t now = mono_ns();
 
 	if (r->cpu_pgid != pgid ||
 	    now - r->cpu_mono_ns >= REPORT_MIN_MS * NSEC_PER_MSEC) {
-		r->cpu_us = report_group_cpu_us(sc->sl->pid, pgid);
+		r->cpu_us = report_group_cpu_us(r->self, pgid);
 		r->cpu_pgid = pgid;
 		r->cpu_mono_ns = now;
 	}
@@ -216,45 +216,51 @@ report_cpu(struct slave_conn *sc, pid_t pgid)
 }
 
 void
-report_init(struct slave_conn *sc)
+report_init(struct uplink_report *r, struct ev_loop *loop,
+    const struct task *task, pid_t self)
 {
-	ev_timer_init(&sc->rep.timer, report_timer_cb, 0, 0);
-	ev_timer_init(&sc->rep.ask, report_ask_cb, 0, 0);
-	sc->rep.report_ms = 0;
-	sc->rep.sent = 0;
-	sc->rep.tokens = REPORT_ASK_BURST;
-	sc->rep.tokens_at = ev_now(sc->sl->loop);
-	sc->rep.cpu_pgid = 0;
+	memset(r, 0, sizeof(*r));
+	r->loop = loop;
+	r->task = task;
+	r->self = self;
+	ev_timer_init(&r->timer, report_timer_cb, 0, 0);
+	ev_timer_init(&r->ask, report_ask_cb, 0, 0);
+	r->tokens = REPORT_ASK_BURST;
+	r->tokens_at = ev_now(loop);
 }
 
 void
-report_start(struct slave_conn *sc)
+report_open(struct uplink_report *r, struct conn *conn)
+{
+	r->conn = conn;
+}
+
+void
+report_start(struct uplink_report *r, uint32_t report_ms)
 {
 	double secs;
 
-	if (!sc->ext || sc->cb.report_ms == 0)
+	if (r->conn == NULL || report_ms == 0)
 		return;
-	sc->rep.report_ms = sc->cb.report_ms < REPORT_MIN_MS ? REPORT_MIN_MS :
-	    sc->cb.report_ms;
-	secs = sc->rep.report_ms / 1000.;
-	ev_timer_stop(sc->sl->loop, &sc->rep.timer);
-	ev_timer_set(&sc->rep.timer, secs, secs);
-	ev_timer_start(sc->sl->loop, &sc->rep.timer);
+	r->report_ms = report_ms < REPORT_MIN_MS ? REPORT_MIN_MS : report_ms;
+	secs = r->report_ms / 1000.;
+	ev_timer_stop(r->loop, &r->timer);
+	ev_timer_set(&r->timer, secs, secs);
+	ev_timer_start(r->loop, &r->timer);
 }
 
 void
-report_stop(struct slave_conn *sc)
+report_stop(struct uplink_report *r)
 {
-	ev_timer_stop(sc->sl->loop, &sc->rep.timer);
-	ev_timer_stop(sc->sl->loop, &sc->rep.ask);
+	ev_timer_stop(r->loop, &r->timer);
+	ev_timer_stop(r->loop, &r->ask);
 }
 
 /* Tokens earned since they were last counted: one per REPORT_MIN_MS. */
 static void
-report_refill(struct slave_conn *sc)
+report_refill(struct uplink_report *r)
 {
-	struct sc_report	*r = &sc->rep;
-	ev_tstamp		 now = ev_now(sc->sl->loop);
+	ev_tstamp now = ev_now(r->loop);
 
 	r->tokens += (now - r->tokens_at) * 1000. / REPORT_MIN_MS;
 	if (r->tokens > REPORT_ASK_BURST)
@@ -263,104 +269,68 @@ report_refill(struct slave_conn *sc)
 }
 
 void
-report_ask(struct slave_conn *sc)
+report_ask(struct uplink_report *r)
 {
-	struct sc_report *r = &sc->rep;
-
 	/* An answer is due already: it answers this request too. */
 	if (ev_is_active(&r->ask))
 		return;
-	report_refill(sc);
+	report_refill(r);
 	if (r->tokens >= 1.) {
 		r->tokens -= 1.;
-		report_send(sc);
+		report_send(r);
 		return;
 	}
 	ev_timer_set(&r->ask, (1. - r->tokens) * REPORT_MIN_MS / 1000., 0.);
-	ev_timer_start(sc->sl->loop, &r->ask);
+	ev_timer_start(r->loop, &r->ask);
 }
 
 static void
 report_ask_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct slave_conn *sc = (struct slave_conn *)((char *)w -
-	    offsetof(struct slave_conn, rep.ask));
+	struct uplink_report *r = (struct uplink_report *)((char *)w -
+	    offsetof(struct uplink_report, ask));
 
 	(void)loop;
 	(void)revents;
-	report_refill(sc);
-	sc->rep.tokens = sc->rep.tokens >= 1. ? sc->rep.tokens - 1. : 0.;
-	report_send(sc);
-}
-
-static uint64_t
-report_out_bytes(const struct task *t)
-{
-	struct stat st;
-
-	if (t->state == TASK_DONE)
-		return t->output_bytes;
-	if (t->out_fd != -1 && fstat(t->out_fd, &st) == 0 && st.st_size > 0)
-		return (uint64_t)st.st_size;
-	return 0;
+	report_refill(r);
+	r->tokens = r->tokens >= 1. ? r->tokens - 1. : 0.;
+	report_send(r);
 }
 
 void
-report_send(struct slave_conn *sc)
+report_send(struct uplink_report *rep)
 {
-	const struct task	*t = &sc->sl->task;
+	const struct task	*t = rep->task;
 	struct proto_report	 r;
-	struct proto_result	 res;
 	uint8_t			 buf[32 + PROTO_PROGRESS_MAX];
 	size_t			 len;
 
-	if (!sc->ext || !sc->conn_open || sc->conn.failed)
+	/* Not yet (a 2014 master knows no REPORT), or not any more. */
+	if (rep->conn == NULL || rep->conn->fd == -1 || rep->conn->failed)
 		return;
 	/* Whatever its cause, this REPORT answers the requests waiting. */
-	ev_timer_stop(sc->sl->loop, &sc->rep.ask);
+	ev_timer_stop(rep->loop, &rep->ask);
 	memset(&r, 0, sizeof(r));
-	switch (t->state) {
-	case TASK_ARMED:
-		if (!task_due(t)) {
-			r.state = TASK_STATE_ARMED;
-			break;
-		}
-		/* Its instant came; our timer marks it later (slave.h). */
-		r.state = TASK_STATE_RUNNING;
-		r.elapsed_ns = mono_ns() - t->sched_mono_ns;
-		r.cpu_us = report_cpu(sc, t->pid);
-		break;
-	case TASK_RUNNING:
-		r.state = TASK_STATE_RUNNING;
-		r.elapsed_ns = mono_ns() - t->start_mono_ns;
-		r.cpu_us = report_cpu(sc, t->pid);
-		break;
-	case TASK_DONE:
-		r.state = TASK_STATE_FINISHED;
-		task_result(t, &res);
-		r.elapsed_ns = res.finish_real_ns - res.start_real_ns;
-		r.cpu_us = res.utime_us + res.stime_us;
-		break;
-	case TASK_IDLE:
-	default:
-		r.state = TASK_STATE_IDLE;
-		break;
-	}
-	if (t->state != TASK_IDLE)
-		r.output_bytes = report_out_bytes(t);
+	r.state = task_report_state(t);
+	r.elapsed_ns = task_elapsed_ns(t);
+	r.output_bytes = task_output_bytes(t);
+	if (r.state == TASK_STATE_RUNNING)
+		r.cpu_us = report_cpu(rep, t->pid);
+	else if (r.state == TASK_STATE_FINISHED)
+		r.cpu_us = t->result.utime_us + t->result.stime_us;
 	snprintf(r.progress, sizeof(r.progress), "%s", t->prog.line);
 	if ((len = proto_report_encode(buf, sizeof(buf), &r)) == 0)
 		return;	/* cannot happen: every field is bounded above */
-	sc->rep.sent++;
+	rep->sent++;
 	/* A failure (queue full, socket error) comes back through on_error. */
-	(void)conn_send(&sc->conn, CMD_REPORT, buf, len);
+	(void)conn_send(rep->conn, CMD_REPORT, buf, len);
 }
 
 static void
 report_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct slave_conn *sc = (struct slave_conn *)((char *)w -
-	    offsetof(struct slave_conn, rep.timer));
+	struct uplink_report *r = (struct uplink_report *)((char *)w -
+	    offsetof(struct uplink_report, timer));
 
 	(void)loop;
 	(void)revents;
@@ -368,5 +338,5 @@ report_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	 * Always room: output.c stops queueing at half the queue's limit,
 	 * which leaves more than a frame and a report free.
 	 */
-	report_send(sc);
+	report_send(r);
 }

@@ -25,13 +25,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "log.h"
-#include "slave.h"
+#include "safefile.h"
 
 /* What became of an attempt: the name may be held by somebody else. */
 enum safefile_verdict {
@@ -139,6 +141,36 @@ ok:
 fail:
 	close(fd);
 	return v;
+}
+
+void
+safefile_set(struct safefile *sf, const char *path)
+{
+	/* The file made in place of a taken default serves while -o stays. */
+	if (strcmp(path, sf->path) != 0)
+		sf->fallback[0] = '\0';
+	snprintf(sf->path, sizeof(sf->path), "%s", path);
+	/* Ours to cope with when someone else takes it. */
+	sf->is_default = strcmp(sf->path, CONF_DEFAULT_OUTPUT) == 0;
+	sf->used = sf->path;
+}
+
+int
+safefile_open(struct safefile *sf, const struct task_runas *ra, char *why,
+    size_t whylen)
+{
+	bool	fell_back = false;
+	int	fd;
+
+	/* No symlink followed, nobody else's file, mode 0600. */
+	if (!sf->is_default)
+		fd = safefile_output(sf->path, ra, why, whylen);
+	else
+		fd = safefile_output_default(sf->path, sf->fallback,
+		    sizeof(sf->fallback), &fell_back, ra, why, whylen);
+	/* Which one it is, for what output.c says. */
+	sf->used = fell_back ? sf->fallback : sf->path;
+	return fd;
 }
 
 int

@@ -22,7 +22,8 @@
 
 #include "log.h"
 #include "place.h"
-#include "slave.h"
+#include "payload.h"
+#include "settings.h"
 
 int
 settings_abs_path(const char *path, char *out, size_t outlen)
@@ -111,6 +112,23 @@ settings_runas(const char *user, struct task_runas *ra, char *err,
 	return 0;
 }
 
+/* The host's name made a slave name (proto.h), in place. */
+static void
+settings_host_name(char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n > PROTO_NAME_MAX)
+		name[n = PROTO_NAME_MAX] = '\0';
+	for (i = 0; i < n; i++)
+		if (!proto_name_char((unsigned char)name[i]))
+			name[i] = '-';
+	if (name[0] == '.')
+		name[0] = '_';
+	if (n == 0)
+		snprintf(name, PROTO_NAME_MAX + 1, "slave");
+}
+
 /* Row key's fault, said: 1. */
 static int
 settings_fault(const struct opt_origin *org, const char *key,
@@ -122,7 +140,7 @@ settings_fault(const struct opt_origin *org, const char *key,
 }
 
 /*
- * -T: a writable directory, with room for the payload file's name (slave.h),
+ * -T: a writable directory, with room for the payload file's name (payload.h),
  * whose files nobody but us, root or the task's user can replace.
  */
 static int
@@ -131,12 +149,12 @@ settings_conf_dir(const char *dir, const struct opt_origin *org,
 {
 	char err[512];
 
-	if (settings_abs_path(dir, out, outlen - 1 - SLAVE_CONF_NAME_MAX) == -1)
+	if (settings_abs_path(dir, out, outlen - 1 - PAYLOAD_NAME_MAX) == -1)
 		return settings_fault(org, "conf_dir", dir, "path too long");
 	/* Found now rather than at the first session's CONF_NO. */
 	if (place_check(out, PLACE_DIR, err, sizeof(err)) == -1)
 		return settings_fault(org, "conf_dir", out, err);
-	if (slave_conf_dir_check(out, ra, err, sizeof(err)) == -1)
+	if (payload_dir_check(out, ra, err, sizeof(err)) == -1)
 		return settings_fault(org, "conf_dir", out, err);
 	return 0;
 }
@@ -199,7 +217,7 @@ settings_resolve(const struct slave_opts *o, const struct opt_origin *org,
 			host[0] = '\0';
 		host[sizeof(host) - 1] = '\0';
 		snprintf(s->name, sizeof(s->name), "%s", host);
-		slave_name_sanitise(s->name);
+		settings_host_name(s->name);
 	}
 	/* A local lookup (NSS): may take a moment, but once per SIGHUP. */
 	if (o->run_as != NULL) {
@@ -215,14 +233,6 @@ settings_resolve(const struct slave_opts *o, const struct opt_origin *org,
 	    sizeof(s->output));
 	bad += settings_allow(&o->allow, org);
 	return bad;
-}
-
-void
-settings_use(struct slave *sl, const struct slave_settings *s)
-{
-	snprintf(sl->name, sizeof(sl->name), "%s", s->name);
-	slave_set_files(sl, s->conf_dir, s->output);
-	sl->runas = s->have_runas ? &s->runas : NULL;
 }
 
 void

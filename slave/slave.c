@@ -7,7 +7,6 @@
  * The payload file lives until both its session and its task are gone.
  */
 #include <sys/prctl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -22,6 +21,10 @@
 #include "slave.h"
 
 static void	slave_sigchld_cb(struct ev_loop *, ev_signal *, int);
+static void	slave_sighup_cb(struct ev_loop *, ev_signal *, int);
+static bool	slave_may_connect(void *);
+static void	slave_session_ended(void *, const struct uplink_end *);
+static void	slave_connect(void *, const struct sockaddr_in *);
 static void	slave_sigterm_cb(struct ev_loop *, ev_signal *, int);
 
 void
@@ -29,9 +32,13 @@ slave_init(struct slave *sl, const struct slave_opts *opts)
 {
 	memset(sl, 0, sizeof(*sl));
 	sl->opts = opts;
-	sl->udp_fd = -1;
-	sl->sc.state = SC_IDLE;
-	sl->sc.connect_fd = sl->sc.conf_fd = -1;
+	sl->listen.udp_fd = -1;
+	sl->listen.owner = sl;
+	sl->listen.idle = slave_may_connect;
+	sl->listen.found = slave_connect;
+	sl->up.state = UPLINK_IDLE;
+	sl->up.connect_fd = -1;
+	payload_init(&sl->payload);
 	sl->exit_code = 0;
 	sl->task_code = 1;
 }
@@ -60,133 +67,108 @@ slave_start(struct slave *sl, struct ev_loop *loop)
 	ev_signal_init(&sl->sigchld, slave_sigchld_cb, SIGCHLD);
 	ev_signal_init(&sl->sigterm, slave_sigterm_cb, SIGTERM);
 	ev_signal_init(&sl->sigint, slave_sigterm_cb, SIGINT);
-	ev_signal_init(&sl->sighup, reload_hup_cb, SIGHUP);
+	ev_signal_init(&sl->sighup, slave_sighup_cb, SIGHUP);
 	ev_signal_start(loop, &sl->sighup);
 	ev_signal_start(loop, &sl->sigchld);
 	ev_signal_start(loop, &sl->sigterm);
 	ev_signal_start(loop, &sl->sigint);
 	task_note_signals(&sl->task);
-	listen_start(sl);
+	listen_start(&sl->listen, loop);
+}
+
+void
+slave_take_settings(struct slave *sl, const struct slave_settings *s)
+{
+	snprintf(sl->name, sizeof(sl->name), "%s", s->name);
+	payload_set_dir(&sl->payload, s->conf_dir);
+	safefile_set(&sl->output, s->output);
+	sl->runas = s->have_runas ? &s->runas : NULL;
 }
 
 bool
 slave_idle(const struct slave *sl)
 {
-	return !slave_conn_active(&sl->sc) && sl->task.state == TASK_IDLE;
+	return !uplink_active(&sl->up) && sl->task.state == TASK_IDLE;
 }
 
-int
-slave_conf_dir_check(const char *dir, const struct task_runas *ra, char *err,
-    size_t errlen)
+/* listen.c asks: may a master be taken now? */
+static bool
+slave_may_connect(void *owner)
 {
-	struct stat	st;
+	struct slave *sl = owner;
 
-	if (stat(dir, &st) == -1) {
-		snprintf(err, errlen, "-T %.300s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "-T %.300s: not a directory", dir);
-		return -1;
-	}
-	/*
-	 * The task reads its payload by name (:CONF:): whoever may rename
-	 * files there could give it another one.
-	 */
-	if (st.st_uid != 0 && st.st_uid != geteuid() &&
-	    (ra == NULL || st.st_uid != ra->uid)) {
-		snprintf(err, errlen, "-T %.300s is owned by uid %ld, not by "
-		    "this slave's user or root: refused (its owner could "
-		    "replace the task's payload file)", dir, (long)st.st_uid);
-		return -1;
-	}
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
-	    (st.st_mode & S_ISVTX) == 0) {
-		snprintf(err, errlen, "-T %.300s is writable by group or others "
-		    "without the sticky bit (mode %04o): refused (they could "
-		    "replace the task's payload file; chmod +t or go-w)", dir,
-		    (unsigned)(st.st_mode & 07777));
-		return -1;
-	}
-	return 0;
+	return !sl->stopping && slave_idle(sl);
 }
 
-void
-slave_set_files(struct slave *sl, const char *conf_dir, const char *output)
+/* listen.c found a master at addr. */
+static void
+slave_connect(void *owner, const struct sockaddr_in *addr)
 {
-	snprintf(sl->conf_dir, sizeof(sl->conf_dir), "%s", conf_dir);
-	/* The file made in place of a taken default serves while -o stays. */
-	if (strcmp(output, sl->output) != 0)
-		sl->output_fallback[0] = '\0';
-	snprintf(sl->output, sizeof(sl->output), "%s", output);
-	/* Ours to cope with when someone else takes it (safefile.c). */
-	sl->output_default = strcmp(sl->output, CONF_DEFAULT_OUTPUT) == 0;
-	sl->output_used = sl->output;
+	(void)slave_session_open(owner, addr);
 }
 
-int
-slave_conf_path_new(struct slave *sl, char *why, size_t whylen)
+bool
+slave_session_open(struct slave *sl, const struct sockaddr_in *addr)
 {
-	static const char	 set[] = "abcdefghijklmnopqrstuvwxyz"
-				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	unsigned char		 rnd[SLAVE_CONF_RANDOM];
-	char			 sfx[SLAVE_CONF_RANDOM + 1];
-	size_t			 n = strlen(sl->conf_dir), got = 0, i;
-	ssize_t			 r;
-	int			 rc;
+	struct uplink_env env = {
+		.loop = sl->loop,
+		.opts = sl->opts,
+		.name = sl->name,
+		.pid = sl->pid,
+		.key = sl->key,
+		.runas = sl->runas,
+		.task = &sl->task,
+		.payload = &sl->payload,
+		.output = &sl->output,
+		.owner = sl,
+		.ended = slave_session_ended,
+	};
 
-	/* The last one is gone at a session's end; never lose track of it. */
-	slave_remove_conf_file(sl);
-	while (got < sizeof(rnd)) {
-		r = getrandom(rnd + got, sizeof(rnd) - got, 0);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			snprintf(why, whylen, "getrandom: %s", strerror(errno));
-			return -1;
-		}
-		got += (size_t)r;
-	}
-	for (i = 0; i < sizeof(rnd); i++)
-		sfx[i] = set[rnd[i] % (sizeof(set) - 1)];
-	sfx[sizeof(rnd)] = '\0';
-	rc = snprintf(sl->conf_path, sizeof(sl->conf_path), "%s%s%s%ld.%s",
-	    sl->conf_dir, n > 0 && sl->conf_dir[n - 1] == '/' ? "" : "/",
-	    SLAVE_CONF_PREFIX, (long)sl->pid, sfx);
-	if (rc < 0 || (size_t)rc >= sizeof(sl->conf_path)) {
-		/* main() and reload.c leave room for it. */
-		snprintf(why, whylen, "-T %.300s: path too long", sl->conf_dir);
-		return -1;
-	}
-	return 0;
+	/* A failure comes back through slave_session_ended(). */
+	return uplink_open(&sl->up, &env, addr);
 }
 
-int
-slave_output_open(struct slave *sl, char *why, size_t whylen)
+/* Between sessions: the configuration read on SIGHUP, if any, in force. */
+static void
+slave_reload(struct slave *sl)
 {
-	bool	fell_back = false;
-	int	fd;
+	const struct reload	*r = reload_take();
+	char			 why[512];
 
-	/* No symlink followed, nobody else's file, mode 0600 (safefile.c). */
-	if (!sl->output_default)
-		fd = safefile_output(sl->output, sl->runas, why, whylen);
-	else
-		fd = safefile_output_default(sl->output, sl->output_fallback,
-		    sizeof(sl->output_fallback), &fell_back, sl->runas, why,
-		    whylen);
-	/* Which one it is, for what output.c says. */
-	sl->output_used = fell_back ? sl->output_fallback : sl->output;
-	return fd;
-}
-
-void
-slave_remove_conf_file(struct slave *sl)
-{
-	if (!sl->conf_file)
+	if (r == NULL)
 		return;
-	if (unlink(sl->conf_path) == -1 && errno != ENOENT)
-		log_warn("remove %s", sl->conf_path);
-	sl->conf_file = false;
+	/* The payload file of the old -T is gone (the session ended). */
+	payload_remove(&sl->payload);
+	slave_take_settings(sl, &r->set);
+	sl->opts = &r->opts;
+	sl->listen.opts = sl->opts;
+	log_set_verbose(r->opts.c.verbose);
+	if (r->opts.c.log_file != NULL && log_to_file(SLAVE_PROG,
+	    r->opts.c.log_file, why, sizeof(why)) == -1)
+		log_warnx("SIGHUP: --log %s (still logging where it was)", why);
+	log_info("configuration reloaded: name %s, output %s, conf dir %s, "
+	    "kill grace %.3g s%s, heartbeat timeout %.3g s", sl->name,
+	    sl->output.path, sl->payload.dir,
+	    (double)r->opts.kill_grace_ns / 1e9,
+	    r->opts.keep_task ? ", keep task" : "",
+	    (double)r->opts.c.heartbeat_timeout_ns / 1e9);
+}
+
+static void
+slave_sighup_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct slave *sl = (struct slave *)((char *)w -
+	    offsetof(struct slave, sighup));
+
+	(void)loop;
+	(void)revents;
+	if (!reload_read(sl->opts))
+		return;
+	if (!sl->stopping && slave_idle(sl))
+		slave_reload(sl);
+	else
+		log_info("SIGHUP: the new configuration applies when the "
+		    "current session ends");
 }
 
 /*
@@ -196,7 +178,7 @@ slave_remove_conf_file(struct slave *sl)
 static void
 slave_check_idle(struct slave *sl, bool after_failure)
 {
-	if (slave_conn_active(&sl->sc))
+	if (uplink_active(&sl->up))
 		return;
 	if (task_alive(&sl->task)) {
 		/* Being stopped, or kept (--keep-task): wait for its reap... */
@@ -211,7 +193,7 @@ slave_check_idle(struct slave *sl, bool after_failure)
 		task_clear(&sl->task);
 	}
 	sl->task_kept = false;
-	slave_remove_conf_file(sl);
+	payload_remove(&sl->payload);
 	if (sl->stopping) {
 		ev_break(sl->loop, EVBREAK_ALL);
 		return;
@@ -224,43 +206,57 @@ slave_check_idle(struct slave *sl, bool after_failure)
 		return;
 	}
 	/* Settings read on SIGHUP take effect here, between sessions. */
-	reload_apply(sl);
-	listen_resume(sl, after_failure);
+	slave_reload(sl);
+	listen_resume(&sl->listen, after_failure);
 }
 
-void
-slave_session_ended(struct slave *sl, bool configured, bool progressed)
+/*
+ * Its session is over and the task still alive: one never started goes at
+ * once; one that runs is stopped (its grace, then SIGKILL), or left to run
+ * with --keep-task.
+ */
+static void
+slave_task_unowned(struct slave *sl)
 {
-	char grace[32];
+	struct task	*t = &sl->task;
+	char		 grace[32];
 
-	if (configured)
-		sl->session_configured = true;
-	snprintf(grace, sizeof(grace), "%.3g",
-	    (double)sl->opts->kill_grace_ns / 1e9);
 	/* Its instant came, though our timer has not marked it yet. */
-	task_catch_up(&sl->task);
-	switch (sl->task.state) {
-	case TASK_ARMED:
+	task_catch_up(t);
+	if (!task_alive(t))
+		return;
+	if (!task_due(t)) {
 		log_debug("killing task %d, armed but never started",
-		    (int)sl->task.pid);
-		task_stop(&sl->task, 0);
-		break;
-	case TASK_RUNNING:
-		if (sl->opts->keep_task) {
-			log_info("no master any more; task %d runs on "
-			    "(--keep-task), unreported", (int)sl->task.pid);
-			sl->task_kept = true;
-		} else if (!sl->task.stopping) {
-			log_info("no master any more: stopping task %d "
-			    "(SIGTERM, SIGKILL after %s s)", (int)sl->task.pid,
-			    grace);
-			task_stop(&sl->task, sl->opts->kill_grace_ns);
-		}
-		break;
-	default:
-		break;
+		    (int)t->pid);
+		task_stop(t, 0);
+	} else if (sl->opts->keep_task) {
+		log_info("no master any more; task %d runs on (--keep-task), "
+		    "unreported", (int)t->pid);
+		sl->task_kept = true;
+	} else if (!task_stopping(t)) {
+		snprintf(grace, sizeof(grace), "%.3g",
+		    (double)sl->opts->kill_grace_ns / 1e9);
+		log_info("no master any more: stopping task %d (SIGTERM, "
+		    "SIGKILL after %s s)", (int)t->pid, grace);
+		task_stop(t, sl->opts->kill_grace_ns);
 	}
-	slave_check_idle(sl, !progressed);
+}
+
+/* The link's session is over (uplink.c). */
+static void
+slave_session_ended(void *owner, const struct uplink_end *end)
+{
+	struct slave *sl = owner;
+
+	if (end->connect_error != NULL)
+		listen_connect_failed(&sl->listen, end->master,
+		    end->connect_error);
+	else if (end->connected)
+		listen_connected(&sl->listen);
+	if (end->configured)
+		sl->session_configured = true;
+	slave_task_unowned(sl);
+	slave_check_idle(sl, !end->progressed);
 }
 
 /*
@@ -277,8 +273,7 @@ slave_reap_orphans(struct slave *sl)
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1 ||
 		    si.si_pid == 0)
 			return;
-		if (task_alive(&sl->task) && !sl->task.leader_reaped &&
-		    si.si_pid == sl->task.pid)
+		if (task_is_leader(&sl->task, si.si_pid))
 			return;	/* died just now: the next SIGCHLD reaps it */
 		if (waitpid(si.si_pid, NULL, WNOHANG) <= 0)
 			return;
@@ -302,8 +297,8 @@ slave_sigchld_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	/* The last of a stopped task's group may have been reaped just now. */
 	if (!reaped && !task_reap(&sl->task))
 		return;
-	if (slave_conn_active(&sl->sc)) {
-		slave_conn_task_done(&sl->sc);
+	if (uplink_active(&sl->up)) {
+		uplink_task_done(&sl->up);
 		return;
 	}
 	task_describe(&sl->task, desc, sizeof(desc));
@@ -334,22 +329,24 @@ slave_sigterm_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	log_info("signal %d: shutting down", w->signum);
 	sl->stopping = true;
 	sl->exit_code = 0;
-	listen_close(sl);
-	if (slave_conn_active(&sl->sc)) {
+	listen_close(&sl->listen);
+	if (uplink_active(&sl->up)) {
 		/* Ends the session like a lost master; its end checks idle. */
-		slave_conn_abort(&sl->sc, "slave shutting down");
+		uplink_abort(&sl->up, "slave shutting down");
 		return;
 	}
-	slave_session_ended(sl, false, true);
+	/* No session: the task's end, or ours, is waited for as after one. */
+	slave_task_unowned(sl);
+	slave_check_idle(sl, false);
 }
 
 void
 slave_cleanup(struct slave *sl)
 {
-	if (slave_conn_active(&sl->sc))
-		slave_conn_abort(&sl->sc, "slave exiting");
-	listen_close(sl);
-	slave_remove_conf_file(sl);
+	if (uplink_active(&sl->up))
+		uplink_abort(&sl->up, "slave exiting");
+	listen_close(&sl->listen);
+	payload_remove(&sl->payload);
 	if (sl->loop != NULL) {
 		ev_signal_stop(sl->loop, &sl->sigchld);
 		ev_signal_stop(sl->loop, &sl->sigterm);
@@ -357,30 +354,4 @@ slave_cleanup(struct slave *sl)
 		ev_signal_stop(sl->loop, &sl->sighup);
 		ev_timer_stop(sl->loop, &sl->task.kill_timer);
 	}
-}
-
-/* Names are shown in tables and used as file names: keep them tame. */
-static bool
-slave_name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-	    c == ':' || c == '@' || c == '+';
-}
-
-/* Make a host name acceptable as a slave name (in place, at most 255 bytes). */
-void
-slave_name_sanitise(char *name)
-{
-	size_t i, n = strlen(name);
-
-	if (n > PROTO_NAME_MAX)
-		name[n = PROTO_NAME_MAX] = '\0';
-	for (i = 0; i < n; i++)
-		if (!slave_name_char(name[i]))
-			name[i] = '-';
-	if (name[0] == '.')
-		name[0] = '_';
-	if (n == 0)
-		snprintf(name, PROTO_NAME_MAX + 1, "slave");
 }

@@ -1,20 +1,21 @@
 /*
- * task.c - the task's process.
+ * task.c - the task's process, as a state machine.
  *
  * Arming does all the slow work ahead of time: take the output file (opened
- * by safefile.c), build the environment, create the task's process (task_spawn: a clone sharing our
- * memory until its exec, or a fork), switch user, set up descriptors.  The
- * child then blocks reading its start pipe.
+ * by safefile.c), build the environment, create the task's process (child.c:
+ * a clone sharing our memory until its exec, or a fork), switch user, set up
+ * descriptors.  The child then blocks reading its start pipe.
  *
  * What the pipe carries is the start instant (8 bytes, CLOCK_MONOTONIC; one
  * already past: now), written as soon as START arrives: the child sleeps until
- * the instant itself and execs.  So at the instant nothing stands between a task and its
- * exec, not even its slave: the tasks of a session wake from their own timers
- * at T like processes released by one event, instead of each waiting for its
- * slave to be scheduled and to write to it.  On a busy host (many slaves
- * sharing CPUs with tasks already exec'ing) that hop made some slaves 1-3 ms
- * late (bench/README.md).  The child then says when it really started on
- * its error pipe, which is how the slave learns the lateness.
+ * the instant itself and execs.  So at the instant nothing stands between a
+ * task and its exec, not even its slave: the tasks of a session wake from
+ * their own timers at T like processes released by one event, instead of
+ * each waiting for its slave to be scheduled and to write to it.  On a busy
+ * host (many slaves sharing CPUs with tasks already exec'ing) that hop made
+ * some slaves 1-3 ms late (bench/README.md).  The child then says when it
+ * really started on its error pipe, which is how the slave learns the
+ * lateness.
  *
  * The child is the leader of its own session and process group (setsid): so
  * that stopping the task reaches whatever it started, and so that the task has
@@ -22,9 +23,39 @@
  * (run as another user with --run-as, or an allowed program following its
  * payload) can neither open /dev/tty nor push input into the terminal of the
  * shell that started the slave (TIOCSTI), nor read what is typed there.
+ *
+ * States (task.h) and the one function that makes each transition:
+ *
+ *   IDLE      -> ARMED      task_arm        its process created, blocked
+ *   ARMED     -> SCHEDULED  task_schedule   its instant written to its pipe
+ *   SCHEDULED -> RUNNING    task_release    our timer for the instant fired,
+ *                                           or task_catch_up: the instant
+ *                                           passed, or it said it woke
+ *   ARMED     -> RUNNING    task_release    start now (2014 EXEC), through
+ *                                           SCHEDULED
+ *   ARMED,
+ *   SCHEDULED -> CANCELLED  task_cancel     stopped before its instant:
+ *                                           pipe closed, SIGKILL; never runs
+ *   RUNNING   -> STOPPING   task_terminate  SIGTERM, SIGKILL on kill_timer
+ *                                           after the grace
+ *   CANCELLED,
+ *   STOPPING  -> REAPED     task_await_group  its first process reaped, the
+ *                                           rest of its group killed and
+ *                                           awaited (kill_timer: 1 s)
+ *   any alive -> DONE       task_finish     reaped and, if it was stopped,
+ *                                           nothing left of its group (or
+ *                                           1 s gone): the result is final
+ *   DONE      -> IDLE       task_clear      its result used
+ *
+ * The clock decides one thing only: a SCHEDULED task whose instant has come
+ * runs, as far as anyone asking is concerned (task_due), before our timer
+ * for it marks it RUNNING (uplink.h: that timer fires a little after the
+ * instant).  Its result is judged once, by task_judge, when its first
+ * process is reaped: it ran if it was RUNNING or STOPPING then, or if it said
+ * it woke for its exec; every later question (FINISHD, REPORT, the exit code
+ * of -1, the log) reads that judgement.
  */
 #include <sys/types.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -32,39 +63,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "child.h"
+#include "clock.h"
 #include "log.h"
-#include "rawsys.h"
-#include "slave.h"
+#include "task.h"
 
 extern char **environ;
-
-/*
- * What the child writes to its error pipe: when it started (just before its
- * exec), and why, if it cannot run the command.  One record per write, well
- * under PIPE_BUF: never mixed.
- */
-enum { TASK_MSG_STARTED = 1, TASK_MSG_FAILED = 2 };
-struct task_err {
-	int		kind;		/* TASK_MSG_* */
-	int		setup;		/* 1: failed before exec (descriptors, user) */
-	int		err;		/* errno */
-	uint64_t	mono_ns;	/* STARTED: CLOCK_MONOTONIC at its wake-up */
-	uint64_t	real_ns;	/* STARTED: CLOCK_REALTIME, the same moment */
-};
-
-/* Descriptors of the child, in the order the child expects them. */
-enum { TASK_FD_START = 3, TASK_FD_ERR = 4, TASK_FD_PROGRESS = PROGRESS_FD,
-    TASK_FD_FIRST_FREE = PROGRESS_FD + 1 };
 
 static const char *const task_env_names[] = {
 	"SYNEXEC_SESSION", "SYNEXEC_SLAVE_NAME", "SYNEXEC_SLAVE_INDEX",
@@ -72,7 +83,27 @@ static const char *const task_env_names[] = {
 };
 #define TASK_NENV	(sizeof(task_env_names) / sizeof(task_env_names[0]))
 
+static const char *const task_state_names[] = {
+	[TASK_IDLE] = "idle",
+	[TASK_ARMED] = "armed",
+	[TASK_SCHEDULED] = "scheduled",
+	[TASK_RUNNING] = "running",
+	[TASK_CANCELLED] = "cancelled",
+	[TASK_STOPPING] = "stopping",
+	[TASK_REAPED] = "reaped",
+	[TASK_DONE] = "done",
+};
+
 static void	task_kill_cb(struct ev_loop *, ev_timer *, int);
+
+/* Every change of state goes through here: one place to watch them. */
+static void
+task_enter(struct task *t, enum task_state next)
+{
+	log_trace("task %d: %s -> %s", (int)t->pid, task_state_names[t->state],
+	    task_state_names[next]);
+	t->state = next;
+}
 
 void
 task_init(struct task *t, struct ev_loop *loop)
@@ -91,31 +122,7 @@ task_init(struct task *t, struct ev_loop *loop)
 void
 task_note_signals(struct task *t)
 {
-	/* Ours, should a watcher of them start after this look. */
-	static const int always[] = { SIGPIPE, SIGTERM, SIGINT, SIGCHLD,
-	    SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-	long	 old[8];
-	size_t	 i;
-	int	 sig;
-
-	t->reset_signals = 0;
-	for (i = 0; i < sizeof(always) / sizeof(always[0]); i++)
-		t->reset_signals |= 1ULL << (always[i] - 1);
-	/*
-	 * The kernel's own view, so that libc's reserved signals (32, 33),
-	 * which sigaction() will not show, are seen too: anything but an
-	 * all-zero entry (SIG_DFL, no flags, no mask) is reset.
-	 */
-	for (sig = 1; sig <= 64 && sig < _NSIG; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP)
-			continue;
-		memset(old, 0, sizeof(old));
-		if (rawsys4(SYS_rt_sigaction, sig, 0, old, (_NSIG - 1) / 8) != 0)
-			continue;
-		for (i = 0; i < sizeof(old) / sizeof(old[0]); i++)
-			if (old[i] != 0)
-				t->reset_signals |= 1ULL << (sig - 1);
-	}
+	t->reset_signals = child_signals_to_reset();
 }
 
 static void
@@ -164,7 +171,7 @@ task_environ(const struct task_spec *sp)
 	rc |= asprintf(&env[k++], "SYNEXEC_SLAVE_INDEX=%u", sp->index) < 0;
 	rc |= asprintf(&env[k++], "SYNEXEC_SLAVES=%u", sp->nslaves) < 0;
 	rc |= asprintf(&env[k++], "SYNEXEC_MASTER=%s", sp->master) < 0;
-	rc |= asprintf(&env[k++], "SYNEXEC_PROGRESS_FD=%d", TASK_FD_PROGRESS) < 0;
+	rc |= asprintf(&env[k++], "SYNEXEC_PROGRESS_FD=%d", CHILD_FD_PROGRESS) < 0;
 	if (rc) {
 		/* asprintf leaves the pointer undefined on failure. */
 		for (i = 0; i < TASK_NENV; i++)
@@ -191,197 +198,8 @@ task_environ_free(char **env)
 	free(env);
 }
 
-/*
- * What the task's process reads between its creation and its exec.  Until its
- * exec that process shares our memory (task_spawn), so this is built before
- * it exists, never changed, and freed only once it has been reaped.
- */
-struct task_launch {
-	int		 devnull, out, start_rd, err_wr, prog_wr; /* ours */
-	char		*path;
-	char		**argv;
-	char		**env;		/* task_environ() */
-	bool		 runas;
-	uid_t		 uid;
-	gid_t		 gid;
-	gid_t		*groups;
-	int		 ngroups;
-	pid_t		 slave;
-	long		 timerslack_ns;	/* <= 0: leave it */
-	long		 open_max;	/* for closing without close_range */
-	uint64_t	 reset;		/* bit N-1: give signal N its default */
-};
-
-/*
- * The task's process until its exec runs on a stack of its own in our
- * memory: 64 KiB, the lowest page a guard.  It needs a few hundred bytes.
- * Mapped at the first task and kept: one task at a time uses it, and
- * unmapping it after each would cost a TLB flush on the CPUs that ran it.
- */
-#define TASK_STACK_LEN	(64 * 1024)
-
-/*
- * Code run by the task's process before its exec: raw system calls only
- * (rawsys.h), no libc, no sanitizer instrumentation, since it runs on our
- * memory at the same time as we do.
- */
-#define TASK_CHILD_FN	__attribute__((no_sanitize("address", "undefined")))
-
-TASK_CHILD_FN static void __attribute__((noreturn))
-task_child_exit(int code)
-{
-	for (;;)
-		(void)rawsys1(SYS_exit_group, code);
-}
-
-/* In the child: report why the command cannot run (err: -errno), give up. */
-TASK_CHILD_FN static void __attribute__((noreturn))
-task_child_fail(int fd, int setup, long err)
-{
-	struct task_err te;
-
-	__builtin_memset(&te, 0, sizeof(te));
-	te.kind = TASK_MSG_FAILED;
-	te.setup = setup;
-	te.err = (int)-err;
-	if (fd != -1)
-		(void)rawsys3(SYS_write, fd, &te, sizeof(te));
-	task_child_exit(127);
-}
-
-TASK_CHILD_FN static uint64_t
-task_child_clock(clockid_t clock)
-{
-	struct timespec ts;
-
-	if (rawsys2(SYS_clock_gettime, clock, &ts) != 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-/* fcntl(fd, F_DUPFD_CLOEXEC, above the task's own descriptors), or fail. */
-TASK_CHILD_FN static int
-task_child_lift(int fd, int err_wr)
-{
-	long r = rawsys3(SYS_fcntl, fd, F_DUPFD_CLOEXEC, TASK_FD_FIRST_FREE);
-
-	if (r < 0)
-		task_child_fail(err_wr, 1, r);
-	return (int)r;
-}
-
-TASK_CHILD_FN static void
-task_child_dup(int from, int to, int flags, int err_wr)
-{
-	long r = rawsys3(SYS_dup3, from, to, flags);
-
-	if (r < 0)
-		task_child_fail(err_wr, 1, r);
-}
-
-/*
- * The task's process, from its creation to its exec.  Created with every
- * signal blocked: until the dispositions are back to their defaults a signal
- * would run one of our handlers, on our memory.
- */
-TASK_CHILD_FN static int
-task_child(void *arg)
-{
-	const struct task_launch *tl = arg;
-	/* A kernel sigaction of SIG_DFL, whatever the architecture's layout. */
-	long		 dfl[8] = { 0 };
-	uint64_t	 none[2] = { 0, 0 }, when = 0;
-	struct timespec	 ts;
-	struct task_err	 te;
-	int		 sig, devnull, out, start_rd, err_wr, prog_wr;
-	long		 r, fd;
-
-	/* A fresh process's dispositions (an ignored SIGPIPE survives exec). */
-	for (sig = 1; sig <= 64; sig++)
-		if (tl->reset & (1ULL << (sig - 1)))
-			(void)rawsys4(SYS_rt_sigaction, sig, dfl, 0,
-			    (_NSIG - 1) / 8);
-	(void)rawsys4(SYS_rt_sigprocmask, SIG_SETMASK, none, 0,
-	    (_NSIG - 1) / 8);
-	err_wr = tl->err_wr;
-	/*
-	 * A session of its own, hence a process group of its own too (both
-	 * ids are its pid) and no controlling terminal.  Only here, never by
-	 * the parent as well: a group leader cannot make a session.
-	 */
-	if ((r = rawsys0(SYS_setsid)) < 0)
-		task_child_fail(err_wr, 1, r);
-
-	/* Lift our descriptors above 0..5 first, so that no dup clobbers one. */
-	devnull = task_child_lift(tl->devnull, err_wr);
-	out = task_child_lift(tl->out, err_wr);
-	start_rd = task_child_lift(tl->start_rd, err_wr);
-	prog_wr = task_child_lift(tl->prog_wr, err_wr);
-	err_wr = task_child_lift(err_wr, err_wr);
-	/*
-	 * The pipes stay close-on-exec: the task itself sees only 0, 1, 2
-	 * and its progress channel.
-	 */
-	task_child_dup(devnull, STDIN_FILENO, 0, err_wr);
-	task_child_dup(out, STDOUT_FILENO, 0, err_wr);
-	task_child_dup(out, STDERR_FILENO, 0, err_wr);
-	task_child_dup(start_rd, TASK_FD_START, O_CLOEXEC, err_wr);
-	task_child_dup(err_wr, TASK_FD_ERR, O_CLOEXEC, err_wr);
-	task_child_dup(prog_wr, TASK_FD_PROGRESS, 0, err_wr);
-	err_wr = TASK_FD_ERR;
-	/* Nothing of the slave (sockets, loop, log) may leak into the task. */
-#ifdef SYS_close_range
-	if (rawsys3(SYS_close_range, TASK_FD_FIRST_FREE, ~0U, 0) < 0)
-#endif
-		for (fd = TASK_FD_FIRST_FREE; fd < tl->open_max; fd++)
-			(void)rawsys1(SYS_close, fd);
-
-	/* Become the --run-as user before waiting, so release is only exec. */
-	if (tl->runas &&
-	    ((r = rawsys2(SYS_setgroups, tl->ngroups, tl->groups)) < 0 ||
-	    (r = rawsys1(SYS_setgid, tl->gid)) < 0 ||
-	    (r = rawsys1(SYS_setuid, tl->uid)) < 0))
-		task_child_fail(err_wr, 1, r);
-
-	/*
-	 * Once told its instant, the child would exec at it on its own: if the
-	 * slave dies first (kill -9), it must die too, not run unsupervised.
-	 * Set after the user switch (which clears it); the parent check
-	 * covers a slave that died before.  Cleared again before the exec.
-	 */
-	if ((r = rawsys2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL)) < 0)
-		task_child_fail(err_wr, 1, r);
-	if (rawsys0(SYS_getppid) != tl->slave)
-		task_child_exit(126);
-	do {
-		r = rawsys3(SYS_read, TASK_FD_START, &when, sizeof(when));
-	} while (r == -EINTR);
-	if (r != (long)sizeof(when))
-		task_child_exit(126);	/* never released: the slave gave up */
-	/* The slave's timer slack (1 ns) is still ours: wake precisely. */
-	if (when != 0) {
-		ts.tv_sec = (time_t)(when / NSEC_PER_SEC);
-		ts.tv_nsec = (long)(when % NSEC_PER_SEC);
-		while (rawsys4(SYS_clock_nanosleep, CLOCK_MONOTONIC,
-		    TIMER_ABSTIME, &ts, 0) == -EINTR)
-			;
-	}
-	__builtin_memset(&te, 0, sizeof(te));
-	te.kind = TASK_MSG_STARTED;
-	te.mono_ns = task_child_clock(CLOCK_MONOTONIC);
-	te.real_ns = task_child_clock(CLOCK_REALTIME);
-	/* The slave's precise timer slack was for the start; not the task's. */
-	if (tl->timerslack_ns > 0)
-		(void)rawsys2(SYS_prctl, PR_SET_TIMERSLACK, tl->timerslack_ns);
-	/* Started, the task outlives its slave as it always did. */
-	(void)rawsys2(SYS_prctl, PR_SET_PDEATHSIG, 0);
-	(void)rawsys3(SYS_write, err_wr, &te, sizeof(te));
-	r = rawsys3(SYS_execve, tl->path, tl->argv, tl->env);
-	task_child_fail(err_wr, 0, r);
-}
-
 static void
-task_launch_free(struct task_launch *tl)
+task_launch_free(struct child_launch *tl)
 {
 	int i;
 
@@ -397,10 +215,10 @@ task_launch_free(struct task_launch *tl)
 }
 
 /* Copies of what the child needs: it may outlive the session's own. */
-static struct task_launch *
+static struct child_launch *
 task_launch_new(const struct task *t, const struct task_spec *sp)
 {
-	struct task_launch	*tl;
+	struct child_launch	*tl;
 	size_t			 argc = 0, i;
 	long			 open_max = sysconf(_SC_OPEN_MAX);
 
@@ -443,84 +261,14 @@ fail:
 
 bool task_force_fork;
 
-/*
- * Create the task's process, which runs task_child() until its exec.
- *
- * It is cloned with our memory (CLONE_VM), not forked: a fork copies our
- * page tables for the child, and its exec, at the start instant, must tear
- * down that copy again.  With 128 tasks starting at once on 2 CPUs that
- * teardown was a fifth of the start spread (bench/README.md).  Sharing our
- * memory is safe because the child only reads tl, writes on its own stack
- * and makes raw system calls (rawsys.h); every signal is blocked around the
- * clone, so that none of our handlers can run in it before it has reset
- * them.  A plain fork where rawsys.h has no native system calls, under
- * valgrind, or where the clone is refused.
- */
-static pid_t
-task_spawn(struct task_launch *tl)
-{
-	static bool	 clone_refused, clone_checked;
-	static char	*stack;
-	const char	*preload;
-	sigset_t	 all, old;
-	pid_t		 pid = -1;
-	int		 saved;
-	long		 page = sysconf(_SC_PAGESIZE);
-	bool		 clone_vm;
-
-	/* valgrind does not survive such a clone: it exits at once. */
-	if (!clone_checked) {
-		clone_checked = true;
-		preload = getenv("LD_PRELOAD");
-		if (preload != NULL && strstr(preload, "/vgpreload_") != NULL) {
-			log_debug("under valgrind: tasks are forked");
-			clone_refused = true;
-		}
-	}
-	clone_vm = RAWSYS_NATIVE && !task_force_fork && !clone_refused;
-
-	if (clone_vm && stack == NULL) {
-		stack = mmap(NULL, TASK_STACK_LEN, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-		if (stack == MAP_FAILED) {
-			stack = NULL;
-			return -1;
-		}
-		/* An overflow faults in the child instead of writing on ours. */
-		(void)mprotect(stack, page > 0 ? (size_t)page : 4096,
-		    PROT_NONE);
-	}
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
-	if (clone_vm) {
-		pid = clone(task_child, stack + TASK_STACK_LEN,
-		    CLONE_VM | SIGCHLD, tl);
-		/*
-		 * Refused outright (a seccomp filter may forbid it): fork,
-		 * now and from now on.
-		 */
-		if (pid == -1 && errno != EAGAIN && errno != ENOMEM) {
-			log_info("clone(CLONE_VM) refused (%s): tasks are "
-			    "forked instead", strerror(errno));
-			clone_refused = true;
-			clone_vm = false;
-		}
-	}
-	if (!clone_vm && (pid = fork()) == 0)
-		task_child(tl);
-	saved = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	errno = saved;
-	return pid;
-}
-
+/* IDLE -> ARMED: its process created, blocked on its start pipe. */
 int
 task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 {
 	int			 start[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	int			 out = sp->output_fd, devnull = -1, prog_wr = -1;
 	int			 rc = -1;
-	struct task_launch	*tl = NULL;
+	struct child_launch	*tl = NULL;
 	pid_t			 pid;
 
 	if (t->state != TASK_IDLE) {
@@ -549,7 +297,7 @@ task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 	tl->start_rd = start[0];
 	tl->err_wr = errp[1];
 	tl->prog_wr = prog_wr;
-	if ((pid = task_spawn(tl)) == -1) {
+	if ((pid = child_spawn(tl, task_force_fork)) == -1) {
 		snprintf(why, whylen, "cannot create the task's process: %s",
 		    strerror(errno));
 		goto out;
@@ -570,15 +318,12 @@ task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 	(void)fcntl(t->err_fd, F_SETFL, O_NONBLOCK);
 	t->out_fd = out;
 	out = -1;
-	t->state = TASK_ARMED;
-	t->released = t->stopping = false;
-	t->leader_reaped = t->group_late = false;
-	t->scheduled = t->started = false;
+	t->started = false;
 	t->exec_errno = 0;
 	t->exec_setup = false;
-	t->output_bytes = 0;
 	t->sched_mono_ns = t->start_mono_ns = t->start_real_ns = 0;
-	t->finish_real_ns = 0;
+	memset(&t->result, 0, sizeof(t->result));
+	task_enter(t, TASK_ARMED);
 	log_debug("task armed: pid %d, %s", (int)pid, sp->path);
 	rc = 0;
 out:
@@ -600,46 +345,51 @@ out:
 static void
 task_read_msgs(struct task *t)
 {
-	struct task_err te;
+	struct child_msg msg;
 
 	if (t->err_fd == -1)
 		return;
-	while (read(t->err_fd, &te, sizeof(te)) == (ssize_t)sizeof(te)) {
-		if (te.kind == TASK_MSG_STARTED && !t->started) {
+	while (read(t->err_fd, &msg, sizeof(msg)) == (ssize_t)sizeof(msg)) {
+		if (msg.kind == CHILD_MSG_STARTED && !t->started) {
 			t->started = true;
-			t->start_mono_ns = te.mono_ns;
-			t->start_real_ns = te.real_ns;
-		} else if (te.kind == TASK_MSG_FAILED && te.err != 0) {
-			t->exec_errno = te.err;
-			t->exec_setup = te.setup != 0;
+			t->start_mono_ns = msg.mono_ns;
+			t->start_real_ns = msg.real_ns;
+		} else if (msg.kind == CHILD_MSG_FAILED && msg.err != 0) {
+			t->exec_errno = msg.err;
+			t->exec_setup = msg.setup != 0;
 		}
 	}
 }
 
+/* ARMED -> SCHEDULED: its instant written to it; it sleeps until then. */
 void
 task_schedule(struct task *t, uint64_t when_mono_ns)
 {
+	if (t->state != TASK_ARMED)
+		return;
 	t->sched_mono_ns = when_mono_ns;
-	t->scheduled = true;
-	if (t->start_fd != -1) {
-		/* EPIPE: the child died meanwhile; its reap will tell. */
-		if (write(t->start_fd, &when_mono_ns, sizeof(when_mono_ns)) !=
-		    (ssize_t)sizeof(when_mono_ns))
-			log_warn("release of task %d", (int)t->pid);
-		task_close_fd(&t->start_fd);
-	}
+	/* EPIPE: the child died meanwhile; its reap will tell. */
+	if (write(t->start_fd, &when_mono_ns, sizeof(when_mono_ns)) !=
+	    (ssize_t)sizeof(when_mono_ns))
+		log_warn("release of task %d", (int)t->pid);
+	task_close_fd(&t->start_fd);
+	task_enter(t, TASK_SCHEDULED);
 }
 
+/*
+ * SCHEDULED -> RUNNING: its instant has come.  ARMED -> RUNNING: start now,
+ * through SCHEDULED, the instant asked for being sched_mono_ns.
+ */
 void
 task_release(struct task *t, uint64_t sched_mono_ns)
 {
 	uint64_t now = mono_ns();
 
-	if (!t->scheduled)
-		task_schedule(t, sched_mono_ns);	/* past or now: at once */
-	t->released = true;
 	if (t->state == TASK_ARMED)
-		t->state = TASK_RUNNING;
+		task_schedule(t, sched_mono_ns);	/* past or now: at once */
+	if (t->state != TASK_SCHEDULED)
+		return;
+	task_enter(t, TASK_RUNNING);
 	task_read_msgs(t);
 	if (!t->started) {
 		/* Its own record is on the way: until then, the instant. */
@@ -649,124 +399,227 @@ task_release(struct task *t, uint64_t sched_mono_ns)
 	}
 }
 
+bool
+task_due(const struct task *t)
+{
+	switch (t->state) {
+	case TASK_SCHEDULED:
+		return mono_ns() >= t->sched_mono_ns;
+	case TASK_RUNNING:
+	case TASK_STOPPING:
+	case TASK_REAPED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* SCHEDULED -> RUNNING when its instant has passed or it said it woke. */
+void
+task_catch_up(struct task *t)
+{
+	if (t->state != TASK_SCHEDULED)
+		return;
+	task_read_msgs(t);
+	if (t->started || task_due(t))
+		task_release(t, t->sched_mono_ns);
+}
+
+uint8_t
+task_report_state(const struct task *t)
+{
+	switch (t->state) {
+	case TASK_IDLE:
+		return TASK_STATE_IDLE;
+	case TASK_ARMED:
+	case TASK_CANCELLED:
+		return TASK_STATE_ARMED;
+	case TASK_SCHEDULED:
+		/* Its instant came; our timer marks it later (uplink.h). */
+		return task_due(t) ? TASK_STATE_RUNNING : TASK_STATE_ARMED;
+	case TASK_RUNNING:
+	case TASK_STOPPING:
+	case TASK_REAPED:
+		return TASK_STATE_RUNNING;
+	case TASK_DONE:
+		return TASK_STATE_FINISHED;
+	}
+	return TASK_STATE_IDLE;
+}
+
+uint64_t
+task_elapsed_ns(const struct task *t)
+{
+	switch (task_report_state(t)) {
+	case TASK_STATE_RUNNING:
+		return mono_ns() - (t->state == TASK_SCHEDULED ?
+		    t->sched_mono_ns : t->start_mono_ns);
+	case TASK_STATE_FINISHED:
+		return t->result.finish_real_ns - t->result.start_real_ns;
+	default:
+		return 0;
+	}
+}
+
+uint64_t
+task_output_bytes(const struct task *t)
+{
+	struct stat st;
+
+	/* Reaped: its size then (and its descriptor closed). */
+	if (t->state == TASK_REAPED || t->state == TASK_DONE)
+		return t->result.output_bytes;
+	if (t->out_fd != -1 && fstat(t->out_fd, &st) == 0 && st.st_size > 0)
+		return (uint64_t)st.st_size;
+	return 0;
+}
+
+bool
+task_alive(const struct task *t)
+{
+	return t->state != TASK_IDLE && t->state != TASK_DONE;
+}
+
+bool
+task_stopping(const struct task *t)
+{
+	return t->state == TASK_CANCELLED || t->state == TASK_STOPPING ||
+	    t->state == TASK_REAPED;
+}
+
+bool
+task_is_leader(const struct task *t, pid_t pid)
+{
+	return task_alive(t) && t->state != TASK_REAPED && pid == t->pid;
+}
+
 static void
 task_signal(struct task *t, int sig)
 {
 	/* The group first; the leader too, in case it left the group. */
 	if (kill(-t->pid, sig) == -1 && errno != ESRCH)
 		log_warn("kill -%d -%d", sig, (int)t->pid);
-	if (!t->leader_reaped)
+	if (t->state != TASK_REAPED)
 		(void)kill(t->pid, sig);
 }
 
+/*
+ * ARMED, SCHEDULED -> CANCELLED: never started, and never will: EOF on its
+ * pipe (or it sleeps until an instant still to come), and SIGKILL for good
+ * measure.
+ */
 static void
-task_kill_cb(struct ev_loop *loop, ev_timer *w, int revents)
+task_cancel(struct task *t)
 {
-	struct task *t = (struct task *)((char *)w -
-	    offsetof(struct task, kill_timer));
-
-	(void)revents;
-	if (!task_alive(t))
-		return;
-	if (t->leader_reaped) {
-		/* Unkillable (uninterruptible sleep?): report without them. */
-		log_warnx("task %d: processes of its group still there 1 s "
-		    "after SIGKILL; reporting the task anyway", (int)t->pid);
-		t->group_late = true;
-		ev_feed_signal_event(loop, SIGCHLD);	/* task_reap again */
-		return;
-	}
-	log_info("task %d still there after the grace period: SIGKILL",
-	    (int)t->pid);
+	task_close_fd(&t->start_fd);
 	task_signal(t, SIGKILL);
+	task_enter(t, TASK_CANCELLED);
 }
 
-void
-task_stop(struct task *t, uint64_t grace_ns)
+/*
+ * RUNNING -> STOPPING: SIGTERM, and SIGKILL once grace_ns have gone
+ * (kill_timer); at once if grace_ns is 0.
+ */
+static void
+task_terminate(struct task *t, uint64_t grace_ns)
 {
-	if (!task_alive(t))
-		return;
-	task_read_msgs(t);	/* its instant may have come already */
-	/* Past its instant, stopped now, it was stopped: not "never started". */
-	task_catch_up(t);
-	if (!task_due(t) && !t->started) {
-		/*
-		 * Never started: EOF on its pipe (or it sleeps until an
-		 * instant still to come), and SIGKILL for good measure.
-		 */
-		task_close_fd(&t->start_fd);
+	task_enter(t, TASK_STOPPING);
+	if (grace_ns == 0) {
 		task_signal(t, SIGKILL);
-		t->stopping = true;
-		return;
-	}
-	if (t->stopping || grace_ns == 0) {
-		task_signal(t, SIGKILL);
-		t->stopping = true;
 		return;
 	}
 	task_signal(t, SIGTERM);
-	t->stopping = true;
 	ev_timer_set(&t->kill_timer, (double)grace_ns / 1e9, 0);
 	ev_timer_start(t->loop, &t->kill_timer);
 }
 
 void
-task_catch_up(struct task *t)
+task_stop(struct task *t, uint64_t grace_ns)
 {
-	if (t->state == TASK_ARMED && task_due(t))
-		task_release(t, t->sched_mono_ns);
-}
-
-bool
-task_alive(const struct task *t)
-{
-	return t->state == TASK_ARMED || t->state == TASK_RUNNING;
-}
-
-bool
-task_due(const struct task *t)
-{
-	return t->released || (t->state == TASK_ARMED && t->scheduled &&
-	    mono_ns() >= t->sched_mono_ns);
-}
-
-bool
-task_reap(struct task *t)
-{
-	struct stat	st;
-	pid_t		r;
-	uint64_t	finish_mono;
-
-	if (!task_alive(t))
-		return false;
-	if (t->leader_reaped)
-		goto group;
-	do {
-		r = wait4(t->pid, &t->status, WNOHANG, &t->ru);
-	} while (r == -1 && errno == EINTR);
-	if (r == 0)
-		return false;
-	finish_mono = mono_ns();
-	t->finish_real_ns = real_ns();
-	if (r == -1) {
-		/* Not ours any more (cannot happen unless someone reaped it). */
-		log_warn("wait4 %d", (int)t->pid);
-		memset(&t->ru, 0, sizeof(t->ru));
-		t->status = -1;
+	/* Past its instant, stopped now, it was stopped: not "never started". */
+	task_catch_up(t);
+	switch (t->state) {
+	case TASK_ARMED:
+	case TASK_SCHEDULED:
+		task_cancel(t);
+		break;
+	case TASK_RUNNING:
+		task_terminate(t, grace_ns);
+		break;
+	case TASK_CANCELLED:
+	case TASK_STOPPING:
+	case TASK_REAPED:
+		/* Asked again: no more grace. */
+		task_signal(t, SIGKILL);
+		break;
+	case TASK_IDLE:
+	case TASK_DONE:
+		break;
 	}
-	/* Did it start (it may have, before our timer for its instant)? */
+}
+
+/*
+ * Its result, judged once, when its first process has been reaped: status
+ * and ru from wait4 (status -1: unknown), finish_mono the moment.  ran: it
+ * was released (our view), or it said it woke for its exec.
+ */
+static void
+task_judge(struct task *t, int status, const struct rusage *ru,
+    uint64_t finish_mono)
+{
+	struct proto_result	*r = &t->result;
+	struct stat		 st;
+	bool			 ran;
+
+	memset(r, 0, sizeof(*r));
+	r->finish_real_ns = real_ns();
 	task_read_msgs(t);
-	if (t->started)
-		t->released = true;
-	if (t->released && finish_mono >= t->start_mono_ns)
+	ran = t->state == TASK_RUNNING || t->state == TASK_STOPPING ||
+	    t->started;
+	if (ran && finish_mono >= t->start_mono_ns)
 		/*
 		 * Finish = start + the monotonic duration, so that a step of the
 		 * wall clock during the task cannot make it end before it began.
 		 */
-		t->finish_real_ns = t->start_real_ns +
+		r->finish_real_ns = t->start_real_ns +
 		    (finish_mono - t->start_mono_ns);
+	if (!ran) {
+		t->start_real_ns = r->finish_real_ns;
+		t->start_mono_ns = finish_mono;
+	}
+	r->start_real_ns = t->start_real_ns;
+	if (r->finish_real_ns < r->start_real_ns)
+		r->finish_real_ns = r->start_real_ns;
+	r->late_ns = ran ? (int64_t)(t->start_mono_ns - t->sched_mono_ns) : 0;
+	if (t->exec_errno != 0) {
+		r->exit_kind = EXIT_KIND_NOT_STARTED;
+		r->exit_value = t->exec_errno;
+	} else if (!ran) {
+		r->exit_kind = EXIT_KIND_NOT_STARTED;	/* killed while armed */
+	} else if (status == -1) {
+		r->exit_kind = EXIT_KIND_UNKNOWN;
+	} else if (WIFEXITED(status)) {
+		r->exit_kind = EXIT_KIND_EXITED;
+		r->exit_value = WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status)) {
+		r->exit_kind = EXIT_KIND_SIGNALED;
+		r->exit_value = WTERMSIG(status);
+	} else {
+		r->exit_kind = EXIT_KIND_UNKNOWN;
+	}
+	r->utime_us = (uint64_t)ru->ru_utime.tv_sec * 1000000u +
+	    (uint64_t)ru->ru_utime.tv_usec;
+	r->stime_us = (uint64_t)ru->ru_stime.tv_sec * 1000000u +
+	    (uint64_t)ru->ru_stime.tv_usec;
+	r->maxrss_kib = ru->ru_maxrss > 0 ? (uint64_t)ru->ru_maxrss : 0;
 	if (fstat(t->out_fd, &st) == 0 && st.st_size > 0)
-		t->output_bytes = (uint64_t)st.st_size;
+		r->output_bytes = (uint64_t)st.st_size;
+}
+
+/* Its first process is gone: what it held goes, whatever comes next. */
+static void
+task_process_gone(struct task *t)
+{
 	/*
 	 * A cloned task's switch to the --run-as user made the kernel mark the
 	 * memory it shared with us as not dumpable; shared no more, we take
@@ -784,118 +637,158 @@ task_reap(struct task *t)
 	task_close_fd(&t->err_fd);
 	task_close_fd(&t->out_fd);
 	ev_timer_stop(t->loop, &t->kill_timer);
+}
+
+/* Any state of a live task -> DONE: over, its result final. */
+static bool
+task_finish(struct task *t)
+{
+	ev_timer_stop(t->loop, &t->kill_timer);
+	task_enter(t, TASK_DONE);
+	return true;
+}
+
+/*
+ * CANCELLED, STOPPING -> REAPED: its first process reaped, what it left in
+ * its group killed (its session is over) and awaited: they die of the
+ * SIGKILL and become our children (slave.c makes us their subreaper), so
+ * each death is a SIGCHLD that brings us back to task_reap; kill_timer
+ * bounds the wait.
+ */
+static bool
+task_await_group(struct task *t)
+{
+	log_debug("task %d left processes behind: SIGKILL to its group",
+	    (int)t->pid);
+	(void)kill(-t->pid, SIGKILL);
+	task_enter(t, TASK_REAPED);
+	if (kill(-t->pid, 0) != 0)
+		return task_finish(t);
+	ev_timer_set(&t->kill_timer, 1., 0);
+	ev_timer_start(t->loop, &t->kill_timer);
+	return false;
+}
+
+bool
+task_reap(struct task *t)
+{
+	struct rusage	ru;
+	pid_t		r;
+	int		status;
+	uint64_t	finish_mono;
+
+	if (!task_alive(t))
+		return false;
+	if (t->state == TASK_REAPED) {
+		/*
+		 * A task being stopped is over when its whole group is gone,
+		 * zombies included: then "stopped" (and the master's exit)
+		 * means that no process of it is left; or once kill_timer has
+		 * given up on them (task_kill_cb).
+		 */
+		if (ev_is_active(&t->kill_timer) && kill(-t->pid, 0) == 0)
+			return false;
+		return task_finish(t);
+	}
+	do {
+		r = wait4(t->pid, &status, WNOHANG, &ru);
+	} while (r == -1 && errno == EINTR);
+	if (r == 0)
+		return false;
+	finish_mono = mono_ns();
+	if (r == -1) {
+		/* Not ours any more (cannot happen unless someone reaped it). */
+		log_warn("wait4 %d", (int)t->pid);
+		memset(&ru, 0, sizeof(ru));
+		status = -1;
+	}
+	/* Did it start (it may have, before our timer for its instant)? */
+	task_judge(t, status, &ru, finish_mono);
+	task_process_gone(t);
 	/*
 	 * Only the first process is waited for.  When we were stopping the
-	 * task, what it left in its group goes too: its session is over.
+	 * task, what it left in its group goes too.
 	 */
-	if (t->stopping && kill(-t->pid, 0) == 0) {
-		log_debug("task %d left processes behind: SIGKILL to its group",
+	if ((t->state == TASK_CANCELLED || t->state == TASK_STOPPING) &&
+	    kill(-t->pid, 0) == 0)
+		return task_await_group(t);
+	return task_finish(t);
+}
+
+static void
+task_kill_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct task *t = (struct task *)((char *)w -
+	    offsetof(struct task, kill_timer));
+
+	(void)revents;
+	switch (t->state) {
+	case TASK_STOPPING:
+		log_info("task %d still there after the grace period: SIGKILL",
 		    (int)t->pid);
-		(void)kill(-t->pid, SIGKILL);
+		task_signal(t, SIGKILL);
+		break;
+	case TASK_REAPED:
+		/* Unkillable (uninterruptible sleep?): report without them. */
+		log_warnx("task %d: processes of its group still there 1 s "
+		    "after SIGKILL; reporting the task anyway", (int)t->pid);
+		ev_feed_signal_event(loop, SIGCHLD);	/* task_reap again */
+		break;
+	default:
+		break;
 	}
-	if (!t->released) {
-		t->start_real_ns = t->finish_real_ns;
-		t->start_mono_ns = finish_mono;
-	}
-	t->leader_reaped = true;
-group:
-	/*
-	 * A task being stopped is over when its whole group is gone, zombies
-	 * included: then "stopped" (and the master's exit) means that no
-	 * process of it is left.  They die of the SIGKILL above and become
-	 * our children (slave.c makes us their subreaper), so each death is
-	 * a SIGCHLD that brings us back here; kill_timer bounds the wait.
-	 */
-	if (t->stopping && !t->group_late && kill(-t->pid, 0) == 0) {
-		if (!ev_is_active(&t->kill_timer)) {
-			ev_timer_set(&t->kill_timer, 1., 0);
-			ev_timer_start(t->loop, &t->kill_timer);
-		}
-		return false;
-	}
-	ev_timer_stop(t->loop, &t->kill_timer);
-	t->state = TASK_DONE;
-	return true;
 }
 
 void
 task_result(const struct task *t, struct proto_result *r)
 {
-	memset(r, 0, sizeof(*r));
-	r->start_real_ns = t->start_real_ns;
-	r->finish_real_ns = t->finish_real_ns < t->start_real_ns ?
-	    t->start_real_ns : t->finish_real_ns;
-	r->late_ns = t->released ?
-	    (int64_t)(t->start_mono_ns - t->sched_mono_ns) : 0;
-	if (t->exec_errno != 0) {
-		r->exit_kind = EXIT_KIND_NOT_STARTED;
-		r->exit_value = t->exec_errno;
-	} else if (!t->released) {
-		r->exit_kind = EXIT_KIND_NOT_STARTED;	/* killed while armed */
-		r->exit_value = 0;
-	} else if (t->status == -1) {
-		r->exit_kind = EXIT_KIND_UNKNOWN;
-	} else if (WIFEXITED(t->status)) {
-		r->exit_kind = EXIT_KIND_EXITED;
-		r->exit_value = WEXITSTATUS(t->status);
-	} else if (WIFSIGNALED(t->status)) {
-		r->exit_kind = EXIT_KIND_SIGNALED;
-		r->exit_value = WTERMSIG(t->status);
-	} else {
-		r->exit_kind = EXIT_KIND_UNKNOWN;
-	}
-	r->utime_us = (uint64_t)t->ru.ru_utime.tv_sec * 1000000u +
-	    (uint64_t)t->ru.ru_utime.tv_usec;
-	r->stime_us = (uint64_t)t->ru.ru_stime.tv_sec * 1000000u +
-	    (uint64_t)t->ru.ru_stime.tv_usec;
-	r->maxrss_kib = t->ru.ru_maxrss > 0 ? (uint64_t)t->ru.ru_maxrss : 0;
-	r->output_bytes = t->output_bytes;
+	*r = t->result;
 }
 
 void
 task_v1_result(const struct task *t, struct proto_v1_result *r)
 {
-	uint64_t finish = t->finish_real_ns < t->start_real_ns ?
-	    t->start_real_ns : t->finish_real_ns;
-
-	r->start_sec = (int64_t)(t->start_real_ns / NSEC_PER_SEC);
-	r->start_usec = (int64_t)(t->start_real_ns % NSEC_PER_SEC / 1000);
-	r->finish_sec = (int64_t)(finish / NSEC_PER_SEC);
-	r->finish_usec = (int64_t)(finish % NSEC_PER_SEC / 1000);
+	r->start_sec = (int64_t)(t->result.start_real_ns / NSEC_PER_SEC);
+	r->start_usec = (int64_t)(t->result.start_real_ns % NSEC_PER_SEC /
+	    1000);
+	r->finish_sec = (int64_t)(t->result.finish_real_ns / NSEC_PER_SEC);
+	r->finish_usec = (int64_t)(t->result.finish_real_ns % NSEC_PER_SEC /
+	    1000);
 }
 
 int
 task_exit_code(const struct task *t)
 {
-	if (t->state != TASK_DONE || !t->released || t->exec_errno != 0 ||
-	    t->status == -1)
+	if (t->state != TASK_DONE)
 		return 1;
-	if (WIFEXITED(t->status))
-		return WEXITSTATUS(t->status);
-	if (WIFSIGNALED(t->status))
-		return 128 + WTERMSIG(t->status);
-	return 1;
+	switch (t->result.exit_kind) {
+	case EXIT_KIND_EXITED:
+		return t->result.exit_value;
+	case EXIT_KIND_SIGNALED:
+		return 128 + t->result.exit_value;
+	default:
+		return 1;
+	}
 }
 
 void
 task_describe(const struct task *t, char *buf, size_t len)
 {
-	struct proto_result r;
+	const struct proto_result *r = &t->result;
 
-	task_result(t, &r);
-	switch (r.exit_kind) {
+	switch (r->exit_kind) {
 	case EXIT_KIND_EXITED:
-		snprintf(buf, len, "exited %d", r.exit_value);
+		snprintf(buf, len, "exited %d", r->exit_value);
 		break;
 	case EXIT_KIND_SIGNALED:
-		snprintf(buf, len, "killed by signal %d (%s)", r.exit_value,
-		    strsignal(r.exit_value));
+		snprintf(buf, len, "killed by signal %d (%s)", r->exit_value,
+		    strsignal(r->exit_value));
 		break;
 	case EXIT_KIND_NOT_STARTED:
-		if (r.exit_value != 0)
+		if (r->exit_value != 0)
 			snprintf(buf, len, "not started: %s%s",
 			    t->exec_setup ? "setup: " : "",
-			    strerror(r.exit_value));
+			    strerror(r->exit_value));
 		else
 			snprintf(buf, len, "not started");
 		break;
@@ -905,6 +798,7 @@ task_describe(const struct task *t, char *buf, size_t len)
 	}
 }
 
+/* DONE (or any state, at exit) -> IDLE: what is left is closed. */
 void
 task_clear(struct task *t)
 {
@@ -913,9 +807,7 @@ task_clear(struct task *t)
 	task_close_fd(&t->err_fd);
 	task_close_fd(&t->out_fd);
 	progress_close(&t->prog);
-	t->state = TASK_IDLE;
+	task_enter(t, TASK_IDLE);
 	t->pid = 0;
-	t->released = t->stopping = false;
-	t->leader_reaped = t->group_late = false;
-	t->scheduled = t->started = false;
+	t->started = false;
 }

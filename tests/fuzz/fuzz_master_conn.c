@@ -95,10 +95,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	/* FUZZ_LOG=1: the master's log on stderr, to see how far a seed goes. */
 	if (getenv("FUZZ_LOG") != NULL) {
-		log_init("fuzz_master", LOG_TO_STDERR, NULL);
+		log_init("fuzz_master", LOG_TO_STDERR);
 		log_set_verbose(atoi(getenv("FUZZ_LOG")));
 	} else
-		log_init("fuzz_master", LOG_TO_FILE, "/dev/null");
+		log_init("fuzz_master", LOG_TO_NONE);
 	signal(SIGPIPE, SIG_IGN);
 	fuzz_peer_global_init("fuzz_master_conn");
 	fuzz_write_file(fuzz_small, sizeof(fuzz_small), 100);

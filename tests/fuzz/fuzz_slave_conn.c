@@ -1,5 +1,5 @@
 /*
- * fuzz_slave_conn.c - libFuzzer target: bytes in, the slave's state machine
+ * fuzz_uplink.c - libFuzzer target: bytes in, the slave's state machine
  * of its master connection.
  *
  * The seam is the slave's -m mode: one real struct slave, set up as main()
@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -63,8 +64,8 @@ fuzz_slave_port(void)
 {
 	struct sockaddr_in	sin;
 	socklen_t		len = sizeof(sin);
-	int			fd = sl.sc.conn_open ? sl.sc.conn.fd :
-				    sl.sc.connect_fd;
+	int			fd = sl.up.conn_open ? sl.up.conn.fd :
+				    sl.up.connect_fd;
 
 	if (fd == -1 || getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
 		return 0;
@@ -113,8 +114,8 @@ fuzz_settle(void)
 
 	while (fuzz_now_ms() < deadline) {
 		/* No retry: the harness connects it itself. */
-		if (!slave_conn_active(&sl.sc))
-			ev_timer_stop(loop, &sl.retry_timer);
+		if (!uplink_active(&sl.up))
+			ev_timer_stop(loop, &sl.listen.retry_timer);
 		if (slave_idle(&sl))
 			break;
 		fuzz_loop_wait(loop, 5);
@@ -122,15 +123,15 @@ fuzz_settle(void)
 	if (!slave_idle(&sl)) {
 		fprintf(stderr, "fuzz_slave_conn: the slave did not go back to "
 		    "idle (state %d, task %d, port %u, retry timer %d)\n",
-		    (int)sl.sc.state, (int)sl.task.state, fuzz_slave_port(),
-		    ev_is_active(&sl.retry_timer));
+		    (int)sl.up.state, (int)sl.task.state, fuzz_slave_port(),
+		    ev_is_active(&sl.listen.retry_timer));
 		if (getenv("FUZZ_DEBUG") != NULL) {
 			char cmd[128];
 
 			fprintf(stderr, "conn fd %d rio %d failed %d keyed %p "
-			    "peer fd %d\n", sl.sc.conn.fd,
-			    ev_is_active(&sl.sc.conn.rio), sl.sc.conn.failed,
-			    (void *)sl.sc.conn.keyed, peer.fd);
+			    "peer fd %d\n", sl.up.conn.fd,
+			    ev_is_active(&sl.up.conn.rio), sl.up.conn.failed,
+			    (void *)sl.up.conn.seal, peer.fd);
 			snprintf(cmd, sizeof(cmd), "ss -tanpe | grep %u >&2",
 			    fuzz_slave_port());
 			(void)system(cmd);
@@ -145,15 +146,21 @@ static pid_t		 fuzz_pid;
 static void
 fuzz_cleanup(void)
 {
-	char path[128];
+	char	pattern[128];
+	glob_t	g;
+	size_t	i;
 
 	if (getpid() != fuzz_pid)
 		return;
 	slave_cleanup(&sl);
-	unlink(sl.output);
-	snprintf(path, sizeof(path), "%s/%s%ld", dir, SLAVE_CONF_PREFIX,
-	    (long)fuzz_pid);
-	unlink(path);
+	unlink(sl.output.path);
+	/* Payload files have a new unpredictable name each session. */
+	snprintf(pattern, sizeof(pattern), "%s/%s*", dir, PAYLOAD_PREFIX);
+	if (glob(pattern, 0, NULL, &g) == 0) {
+		for (i = 0; i < g.gl_pathc; i++)
+			unlink(g.gl_pathv[i]);
+		globfree(&g);
+	}
 	rmdir(dir);
 }
 
@@ -185,10 +192,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	if (getenv("FUZZ_LOG") != NULL) {
-		log_init("fuzz_slave", LOG_TO_STDERR, NULL);
+		log_init("fuzz_slave", LOG_TO_STDERR);
 		log_set_verbose(atoi(getenv("FUZZ_LOG")));
 	} else
-		log_init("fuzz_slave", LOG_TO_FILE, "/dev/null");
+		log_init("fuzz_slave", LOG_TO_NONE);
 	signal(SIGPIPE, SIG_IGN);
 	fuzz_peer_global_init("fuzz_slave_conn");
 	fuzz_pid = getpid();
@@ -215,10 +222,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	o.kill_grace_ns = 20 * 1000000ull;
 	slave_init(&sl, &o);
 	snprintf(sl.name, sizeof(sl.name), "fuzz");
-	snprintf(sl.conf_dir, sizeof(sl.conf_dir), "%s", dir);
+	payload_set_dir(&sl.payload, dir);
 	snprintf(path, sizeof(path), "%s/out", dir);
-	snprintf(sl.output, sizeof(sl.output), "%s", path);
-	if (listen_init(&sl, err, sizeof(err)) == -1)
+	safefile_set(&sl.output, path);
+	if (listen_init(&sl.listen, &o, 0, err, sizeof(err)) == -1)
 		fuzz_trouble("%s", err);
 	if ((loop = ev_loop_new(EVFLAG_AUTO)) == NULL)
 		fuzz_trouble("ev_loop_new: %s", strerror(errno));
@@ -249,26 +256,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	flags = data[0];
 	fds = fuzz_fd_count();
 	sl.key = (flags & 3) ? &fuzz_key : NULL;
-	if (!slave_conn_open(&sl.sc, &sl, &sl.master_sa)) {
+	if (!slave_session_open(&sl, &sl.listen.master_sa)) {
 		fuzz_settle();
 		return 0;
 	}
 	if ((fd = fuzz_accept()) == -1) {
 		/* Not accepted in time (a loaded machine): not the slave's fault. */
-		slave_conn_abort(&sl.sc, "the harness did not accept");
+		uplink_abort(&sl.up, "the harness did not accept");
 		fuzz_settle();
 		return 0;
 	}
 	/* Until its hello (or AUTH_HELLO) is out. */
 	deadline = fuzz_now_ms() + FUZZ_ACCEPT_MS;
-	while (sl.sc.state == SC_CONNECTING && fuzz_now_ms() < deadline)
+	while (sl.up.state == UPLINK_CONNECTING && fuzz_now_ms() < deadline)
 		fuzz_loop_wait(loop, 2);
 	fuzz_peer_init(&peer, fd, (flags & 3) != 0, (flags & 2) != 0,
 	    AUTH_ROLE_MASTER, FUZZ_SESSION);
 	if (!(flags & 2))
 		(void)fuzz_peer_handshake(&peer, fuzz_pump);
 
-	while (slave_conn_active(&sl.sc) && !peer.closed &&
+	while (uplink_active(&sl.up) && !peer.closed &&
 	    (off = fuzz_record(data, size, off, &ctl, &bytes, &len)) != 0) {
 		memcpy(scratch, bytes, len);
 		fuzz_peer_send(&peer, scratch, len, fuzz_pump);
@@ -279,8 +286,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_loop_wait(loop, FUZZ_WAIT_MS);
 		fuzz_peer_read(&peer);
 		/* Session over: no retry behind the harness's back. */
-		if (!slave_conn_active(&sl.sc))
-			ev_timer_stop(loop, &sl.retry_timer);
+		if (!uplink_active(&sl.up))
+			ev_timer_stop(loop, &sl.listen.retry_timer);
 	}
 	fuzz_peer_reset(&peer);
 	fuzz_settle();

@@ -17,6 +17,8 @@
 #     another user, is refused at start;
 #   - --pidfile that is a FIFO, a symlink or a hard link is refused at start
 #     by both programs, without hanging or writing through;
+#   - so is --log FILE, and a FIFO with a reader, and (root) another user's
+#     file, each with exit 1 at once and the reason naming the file;
 #   - a task has no controlling terminal, even when the slave runs in one
 #     (a pty): it cannot open /dev/tty nor push input into it (TIOCSTI);
 #   - a FIFO the --run-as user renames over the output file (while strace
@@ -209,6 +211,40 @@ for pf in fifo link hard; do
 	assert_contains "$TMP/mpf.$pf.txt" "$TMP/$pf.pid"
 done
 assert_eq precious "$(cat "$TMP/pid.target")" "the links' target"
+
+note "--log: a FIFO (with or without a reader), a symlink, a hard link, another's file are refused at start, at once"
+mkfifo "$TMP/log-fifo" "$TMP/log-rfifo"
+# A reader on the second FIFO: the open itself then succeeds.
+exec 7<>"$TMP/log-rfifo"
+echo precious >"$TMP/log.target"
+ln -s "$TMP/log.target" "$TMP/log-link"
+ln "$TMP/log.target" "$TMP/log-hard"
+logs=(fifo rfifo link hard)
+whys=("a FIFO or socket" "not a regular file" "a symbolic link" "has 2 hard links")
+if [ "$(id -u)" = 0 ]; then
+	: >"$TMP/log-theirs"
+	chown nobody "$TMP/log-theirs"
+	logs+=(theirs)
+	whys+=("is owned by uid 65534")
+fi
+for i in "${!logs[@]}"; do
+	lf=${logs[$i]} why=${whys[$i]}
+	start=$(date +%s)
+	timeout -k 2 10 "$SLAVE_BIN" -i lo -p "$PORT" -N lg -T "$TMP/conf" \
+	    -o "$TMP/lg.out" --log "$TMP/log-$lf" >"$TMP/lg.$lf.txt" 2>&1
+	assert_eq 1 $? "slave --log $lf: exit code (124: it hung)"
+	assert_contains "$TMP/lg.$lf.txt" "synexec_slave: --log $TMP/log-$lf"
+	assert_contains "$TMP/lg.$lf.txt" "$why"
+	timeout -k 2 10 "$MASTER_BIN" -i lo -p "$PORT" -w 1 \
+	    --log "$TMP/log-$lf" 1 "$TMP/modes.session" >"$TMP/mlg.$lf.txt" 2>&1
+	assert_eq 1 $? "master --log $lf: exit code (124: it hung)"
+	assert_contains "$TMP/mlg.$lf.txt" "synexec_master: --log $TMP/log-$lf"
+	assert_contains "$TMP/mlg.$lf.txt" "$why"
+	[ $(($(date +%s) - start)) -le 5 ] ||
+	    fail "--log $lf: refused only after $(($(date +%s) - start)) s"
+done
+exec 7<&-
+assert_eq precious "$(cat "$TMP/log.target")" "the --log links' target"
 
 # ------------------------------------------------------------------ --run-as
 if [ "$(id -u)" != 0 ]; then

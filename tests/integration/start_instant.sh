@@ -9,8 +9,8 @@
 #   - the slave is killed (SIGKILL) before the instant: no RAN ever, and no
 #     process of the task is left sleeping
 # and with our master: the slave stopped (SIGTERM) a few ms after the
-# instant, before its own timer marks the task running (slave.h
-# SLAVE_RELEASE_AFTER_NS): the task is a started one, it gets SIGTERM.
+# instant, before its own timer marks the task running (uplink.h
+# UPLINK_RELEASE_AFTER_NS): the task is a started one, it gets SIGTERM.
 . "$(dirname "$0")/../lib.sh"
 require_bins
 

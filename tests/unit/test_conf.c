@@ -7,7 +7,7 @@
  * current directory, which is the repository's top when run by make check).
  * Each bad-*.conf starts with "# expect: :LINE: TEXT": loading it, with
  * either program, must log "PATH:LINE: TEXT".  Log lines are captured by
- * logging to a file (LOG_TO_FILE) and reading it back.
+ * logging to a file (log_to_file) and reading it back.
  *
  * Not tested: the default path (SYSCONFDIR) when no file is named, since a
  * test must not write there.
@@ -47,14 +47,15 @@ fixture(char *buf, size_t len, const char *name)
 static void
 capture_begin(void)
 {
-	FILE *f;
+	FILE	*f;
+	char	 why[512];
 
-	/* log_init appends: start from an empty file each time. */
+	/* log_to_file appends: start from an empty file each time. */
 	if ((f = fopen(logpath, "w")) == NULL)
 		fail_msg("%s: cannot truncate", logpath);
 	fclose(f);
-	if (log_init("test_conf", LOG_TO_FILE, logpath) == -1)
-		fail_msg("%s: cannot log there", logpath);
+	if (log_to_file("test_conf", logpath, why, sizeof(why)) == -1)
+		fail_msg("%s", why);
 }
 
 static void

@@ -3,8 +3,6 @@
  * in one write when uncorked; uncorked, each frame is written at once.
  * Headers are judged before their payload comes (NOTES section 10): by the
  * owner's conn_on_header(), and, until the key is proved, by conn.c itself.
- * And task_due(): the slave counts a task as running from its instant on,
- * before its own (later) timer marks it (slave.h SLAVE_RELEASE_AFTER_NS).
  */
 #include <sys/socket.h>
 
@@ -24,7 +22,6 @@
 #include "clock.h"
 #include "conn.h"
 #include "proto.h"
-#include "slave.h"
 
 static int
 no_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
@@ -228,28 +225,6 @@ test_keyed_refuses_by_header(void **state)
 	ev_loop_destroy(loop);
 }
 
-static void
-test_task_due(void **state)
-{
-	struct task t;
-
-	(void)state;
-	task_init(&t, NULL);
-	assert_false(task_due(&t));		/* idle */
-
-	t.state = TASK_ARMED;
-	assert_false(task_due(&t));		/* armed, no instant yet */
-	t.scheduled = true;
-	t.sched_mono_ns = mono_ns() + 10 * NSEC_PER_SEC;
-	assert_false(task_due(&t));		/* its instant is to come */
-	t.sched_mono_ns = mono_ns() - 1;
-	assert_true(task_due(&t));		/* it came: the task runs */
-
-	t.scheduled = false;
-	t.released = true;			/* started at once (2014 EXEC) */
-	assert_true(task_due(&t));
-}
-
 int
 main(void)
 {
@@ -257,7 +232,6 @@ main(void)
 		cmocka_unit_test(test_cork_holds_then_one_write),
 		cmocka_unit_test(test_owner_judges_header),
 		cmocka_unit_test(test_keyed_refuses_by_header),
-		cmocka_unit_test(test_task_due),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,13 @@
  * not "never started"; a failing exec must not touch the slave's errno,
  * which a cloned task shares until its exec; and a task run as another user
  * must leave the slave dumpable once it is gone.
+ *
+ * And the states of task.c's machine, each transition seen: ARMED,
+ * SCHEDULED, RUNNING; CANCELLED (stopped before its instant: it never runs,
+ * whatever comes after); STOPPING (SIGTERM, SIGKILL when the grace is
+ * over); REAPED (its first process gone, the rest of its group awaited)
+ * until its group is gone or 1 s has passed; DONE; IDLE.  task_due() by the
+ * clock alone.
  */
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -78,6 +85,8 @@ arm(struct task *t, void **state, const char *path, char *const *argv,
 
 	task_force_fork = *(bool *)*state;
 	task_init(t, loop);
+	/* A fresh output file (the --run-as test leaves nobody's). */
+	(void)unlink(outpath);
 	memset(&sp, 0, sizeof(sp));
 	sp.path = path;
 	sp.argv = argv;
@@ -114,6 +123,22 @@ read_output(char *buf, size_t len)
 	close(fd);
 	assert_true(n >= 0);
 	buf[n] = '\0';
+}
+
+/* Until the output file holds what, 5 s at most. */
+static void
+wait_output(const char *what)
+{
+	char	buf[256];
+	int	i;
+
+	for (i = 0; i < 500; i++) {
+		read_output(buf, sizeof(buf));
+		if (strstr(buf, what) != NULL)
+			return;
+		usleep(10000);
+	}
+	fail_msg("task output without '%s': %s", what, buf);
 }
 
 /*
@@ -284,6 +309,183 @@ test_runas_dumpable(void **state)
 	task_clear(&t);
 }
 
+/* Its instant alone makes a scheduled task due, before our timer marks it. */
+static void
+test_due(void **state)
+{
+	struct task t;
+
+	(void)state;
+	task_init(&t, NULL);
+	assert_false(task_due(&t));		/* idle */
+	t.state = TASK_ARMED;
+	assert_false(task_due(&t));		/* armed, no instant yet */
+	t.state = TASK_SCHEDULED;
+	t.sched_mono_ns = mono_ns() + 10 * NSEC_PER_SEC;
+	assert_false(task_due(&t));		/* its instant is to come */
+	t.sched_mono_ns = mono_ns() - 1;
+	assert_true(task_due(&t));		/* it came: the task runs */
+	t.state = TASK_RUNNING;			/* started at once (2014 EXEC) */
+	assert_true(task_due(&t));
+	t.state = TASK_CANCELLED;		/* stopped before: never runs */
+	assert_false(task_due(&t));
+}
+
+/*
+ * Each state in its turn: ARMED, SCHEDULED, RUNNING (our timer for its
+ * instant), DONE, IDLE; and its start said by its own record.
+ */
+static void
+test_states(void **state)
+{
+	static char *const argv[] = { "sh", "-c", "exit 3", NULL };
+	struct task		 t;
+	uint64_t		 when;
+
+	arm(&t, state, "/bin/sh", argv, NULL);
+	assert_int_equal(t.state, TASK_ARMED);
+	assert_true(task_alive(&t));
+	when = mono_ns() + 20 * NSEC_PER_MSEC;
+	task_schedule(&t, when);
+	assert_int_equal(t.state, TASK_SCHEDULED);
+	task_schedule(&t, when + NSEC_PER_SEC);	/* once only */
+	assert_true(t.sched_mono_ns == when);
+	while (mono_ns() < when + 50 * NSEC_PER_MSEC)
+		usleep(5000);
+	task_release(&t, when);
+	assert_int_equal(t.state, TASK_RUNNING);
+	assert_false(task_stopping(&t));
+	reap(&t);
+	assert_true(t.started);
+	assert_true(t.start_mono_ns >= when);
+	assert_int_equal(task_exit_code(&t), 3);
+	assert_false(task_alive(&t));
+	task_clear(&t);
+	assert_int_equal(t.state, TASK_IDLE);
+}
+
+/*
+ * Stopped while scheduled, before its instant: CANCELLED, and it never runs,
+ * even once its instant has passed; a START that comes after it (a master
+ * that sent ABORT first) changes nothing.
+ */
+static void
+test_cancel_scheduled(void **state)
+{
+	static char *const argv[] = { "sh", "-c", "echo ran", NULL };
+	struct task		 t;
+	char			 buf[256];
+
+	arm(&t, state, "/bin/sh", argv, NULL);
+	task_schedule(&t, mono_ns() + 200 * NSEC_PER_MSEC);
+	task_stop(&t, NSEC_PER_SEC);
+	assert_int_equal(t.state, TASK_CANCELLED);
+	assert_true(task_stopping(&t));
+	task_schedule(&t, 0);
+	task_release(&t, 0);
+	assert_int_equal(t.state, TASK_CANCELLED);
+	assert_false(task_due(&t));
+	reap(&t);
+	assert_false(t.started);
+	task_describe(&t, buf, sizeof(buf));
+	assert_string_equal(buf, "not started");
+	assert_int_equal(task_exit_code(&t), 1);
+	usleep(300000);				/* past its instant */
+	read_output(buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	task_clear(&t);
+}
+
+/*
+ * Stopped while running, it ignores SIGTERM: STOPPING until the grace is
+ * over, then SIGKILL (kill_timer).
+ */
+static void
+test_grace(void **state)
+{
+	static char *const argv[] = { "sh", "-c",
+	    "trap '' TERM; echo ready; exec sleep 30", NULL };
+	struct task		 t;
+	char			 buf[256];
+	int			 i;
+
+	arm(&t, state, "/bin/sh", argv, NULL);
+	task_release(&t, 0);
+	wait_output("ready");
+	task_stop(&t, 100 * NSEC_PER_MSEC);
+	assert_int_equal(t.state, TASK_STOPPING);
+	assert_true(task_stopping(&t));
+	usleep(50000);
+	assert_false(task_reap(&t));		/* SIGTERM is ignored */
+	for (i = 0; i < 100 && ev_is_active(&t.kill_timer); i++)
+		ev_run(loop, EVRUN_ONCE);	/* the grace is over: SIGKILL */
+	reap(&t);
+	task_describe(&t, buf, sizeof(buf));
+	assert_string_equal(buf, "killed by signal 9 (Killed)");
+	task_clear(&t);
+}
+
+/*
+ * Stopped while running, its first process dies of SIGTERM and leaves a
+ * process in its group that ignores it: REAPED, its result already judged,
+ * until nothing of its group is left, zombies included (here the test
+ * reaps the orphan, as the slave, their subreaper, does), or until 1 s has
+ * passed (late: then it is reported anyway).
+ */
+static void
+test_reaped(void **state, bool late)
+{
+	static char *const argv[] = { "sh", "-c",
+	    "(trap '' TERM; echo ready; exec sleep 30) & wait", NULL };
+	struct task		 t;
+	char			 buf[256];
+	int			 i;
+
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0, 0, 0), 0);
+	arm(&t, state, "/bin/sh", argv, NULL);
+	task_release(&t, 0);
+	wait_output("ready");
+	task_stop(&t, 5 * NSEC_PER_SEC);
+	for (i = 0; i < 5000 && t.state == TASK_STOPPING; i++) {
+		assert_false(task_reap(&t));
+		usleep(1000);
+	}
+	assert_int_equal(t.state, TASK_REAPED);
+	assert_true(task_alive(&t));
+	assert_true(task_stopping(&t));
+	assert_false(task_is_leader(&t, t.pid));
+	assert_false(task_reap(&t));		/* the orphan, a zombie of ours */
+	task_describe(&t, buf, sizeof(buf));
+	assert_string_equal(buf, "killed by signal 15 (Terminated)");
+	if (late)			/* 1 s: given up on */
+		for (i = 0; i < 100 && ev_is_active(&t.kill_timer); i++)
+			ev_run(loop, EVRUN_ONCE);
+	else
+		for (i = 0; i < 5000 && waitpid(-t.pid, NULL, WNOHANG) <= 0;
+		    i++)
+			usleep(1000);
+	assert_true(task_reap(&t));
+	assert_int_equal(t.state, TASK_DONE);
+	if (late)
+		for (i = 0; i < 5000 && waitpid(-t.pid, NULL, WNOHANG) <= 0;
+		    i++)
+			usleep(1000);
+	task_clear(&t);
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0UL, 0, 0, 0), 0);
+}
+
+static void
+test_reaped_group_gone(void **state)
+{
+	test_reaped(state, false);
+}
+
+static void
+test_reaped_group_late(void **state)
+{
+	test_reaped(state, true);
+}
+
 /* Each test twice: its process cloned (the default), then forked. */
 #define BOTH_WAYS(f) \
 	{ #f " (cloned)", f, NULL, NULL, &way_clone }, \
@@ -299,6 +501,12 @@ main(void)
 		BOTH_WAYS(test_stop_armed),
 		BOTH_WAYS(test_stop_due),
 		BOTH_WAYS(test_runas_dumpable),
+		cmocka_unit_test(test_due),
+		BOTH_WAYS(test_states),
+		BOTH_WAYS(test_cancel_scheduled),
+		BOTH_WAYS(test_grace),
+		BOTH_WAYS(test_reaped_group_gone),
+		BOTH_WAYS(test_reaped_group_late),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
