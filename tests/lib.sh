@@ -105,6 +105,7 @@ teardown() {
 		echo "---- $TEST_NAME failed ($FAILS failed assertions):"
 		for i in "${FAILED_MSGS[@]}"; do echo "FAIL: $i"; done
 	fi
+	[ -n "${SLAVE_BIN_ALL_DIR:-}" ] && rm -rf "$SLAVE_BIN_ALL_DIR"
 	if [ $rc != 0 ] && [ $rc != 77 ] && [ "${SYNEXEC_KEEP:-0}" = 1 ]; then
 		echo "kept $TMP"
 	else
@@ -144,6 +145,20 @@ mkdir -p "$TMP/conf"
 require_bins() {
 	[ -x "$MASTER_BIN" ] || { fail "no $MASTER_BIN (build first)"; exit 1; }
 	[ -x "$SLAVE_BIN" ] || { fail "no $SLAVE_BIN (build first)"; exit 1; }
+}
+
+# The slave binary where any user can run it, for tests that start it as
+# another user (setpriv): the checkout may be where other users cannot go
+# (/root/...).  A copy in a directory of its own, made once per test and
+# removed by the teardown; sets SLAVE_BIN_ALL.
+slave_bin_for_all() {
+	[ -n "${SLAVE_BIN_ALL:-}" ] && return 0
+	SLAVE_BIN_ALL_DIR=$(mktemp -d "${TMPDIR:-/tmp}/synexec-bin.XXXXXX") ||
+	    return 1
+	chmod 755 "$SLAVE_BIN_ALL_DIR"
+	cp "$SLAVE_BIN" "$SLAVE_BIN_ALL_DIR/synexec_slave" || return 1
+	chmod 755 "$SLAVE_BIN_ALL_DIR/synexec_slave"
+	SLAVE_BIN_ALL=$SLAVE_BIN_ALL_DIR/synexec_slave
 }
 
 # ---------------------------------------------------------------- ports

@@ -370,10 +370,14 @@ fi
 # first: neither can be removed by the slave, and sessions must still run.
 if command -v unshare >/dev/null; then
 	note "a slave that is not root: payload and output names taken first in /tmp"
+	# The new /tmp hides whatever path the binary had there (a checkout in
+	# /tmp): it runs from the descriptor opened before the mount.
+	slave_bin_for_all
 	unshare -m --propagation private -- /bin/sh -c \
 	    'mount -t tmpfs -o mode=1777 synexec-test /tmp &&
-	    exec setpriv --reuid nobody --regid nogroup --clear-groups -- "$@"' \
-	    sh "$SLAVE_BIN" -i lo -p "$PORT" -N squat >"$TMP/squat.log" 2>&1 &
+	    exec setpriv --reuid nobody --regid nogroup --clear-groups -- \
+	    /proc/self/fd/9 "$@"' \
+	    sh -i lo -p "$PORT" -N squat 9<"$SLAVE_BIN_ALL" >"$TMP/squat.log" 2>&1 &
 	SLAVE_PID[squat]=$!
 	track $!
 	wait_slaves_ready
@@ -415,7 +419,8 @@ fi
 note "a slave that is not root, --run-as its own user: the tasks run"
 mkdir -m 700 "$TMP/nb"
 chown nobody:nogroup "$TMP/nb"
-setpriv --reuid nobody --regid nogroup --clear-groups -- "$SLAVE_BIN" \
+slave_bin_for_all
+setpriv --reuid nobody --regid nogroup --clear-groups -- "$SLAVE_BIN_ALL" \
     -i lo -p "$PORT" -N self -o "$TMP/nb/self.out" -T "$TMP/nb" \
     --run-as nobody -1 >"$TMP/self.log" 2>&1 &
 SLAVE_PID[self]=$!
@@ -430,7 +435,7 @@ wait_pid "${SLAVE_PID[self]}" 10
 
 note "a slave that is not root refuses --run-as of another user at start"
 setpriv --reuid nobody --regid nogroup --clear-groups -- \
-    "$SLAVE_BIN" -n --run-as root >"$TMP/notroot.txt" 2>&1
+    "$SLAVE_BIN_ALL" -n --run-as root >"$TMP/notroot.txt" 2>&1
 assert_eq 1 $? "exit code"
 assert_contains "$TMP/notroot.txt" "needs the slave to run as root"
 

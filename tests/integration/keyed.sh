@@ -88,8 +88,9 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 &&
 	cp "$TMP/key" "$TMP/nb/key.own"
 	chown nobody "$TMP/nb/key.own"
 	chmod 600 "$TMP/nb/key.own"
+	slave_bin_for_all
 	setpriv --reuid nobody --regid nogroup --clear-groups -- \
-	    "$SLAVE_BIN" -n -k "$TMP/nb/key.own" >"$TMP/own.slave" 2>&1
+	    "$SLAVE_BIN_ALL" -n -k "$TMP/nb/key.own" >"$TMP/own.slave" 2>&1
 	assert_eq 0 $? "slave -n (nobody) with its own key file: exit code"
 	chmod 700 "$TMP"
 else
