@@ -8,7 +8,9 @@
  * class; and a bracket that holds only digits, '-' and ',' is a numeric
  * range as pdsh writes it: "[1-4,7]" is 1, 2, 3, 4 and 7, "[01-16]" is 01
  * to 16, zero-padded to the width of its first bound when that starts with
- * a 0.  A range matches exactly the numbers it would be written out as:
+ * a 0; digits alone are one number, as in pdsh ("vm[12]" is vm12: a class
+ * of digits is "[1,2]" or "[1-2]").  A range matches exactly the numbers it
+ * would be written out as:
  * "vm[01-16]" matches vm07 and vm16, not vm7 or vm17; "vm[1-16]" matches
  * vm7, not vm07.  Outside brackets a pattern holds the characters of a
  * slave's name (PROTO_NAME_CHARS), '*' and '?'.

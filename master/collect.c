@@ -320,6 +320,8 @@ collect_prepare(struct master *m)
 	struct peer	*s;
 	bool		 collect = collect_conf_flags(m) != 0;
 
+	/* This run's: a campaign's earlier run's fault is in its results. */
+	m->v.out_error = false;
 	if (!collect)
 		return;
 	if (m->v.out_top_open && collect_run_dir(m) == -1) {

@@ -181,7 +181,6 @@ status_run_begin(struct master *m)
 	for (p = 0; p < VIEW_PHASES; p++)
 		m->v.phase_seen[p] = false;
 	m->v.run_mono_ns = mono_ns();
-	m->v.out_error = false;
 	if (!m->v.tty && log_get_verbose() >= 1) {
 		double secs = (double)m->opts->report_interval_ns / 1e9;
 

@@ -11,7 +11,9 @@
 #     with Python's csv module (header, 12 rows, values); -O DIR/<run>/;
 #     a -1 slave serves the whole campaign, then exits 0
 #   - a task that fails does not stop the campaign (exit 2), --pause waits
-#     between runs; --fail-fast stops after the first failing run
+#     between runs; a run refused by a slave neither (the armed tasks of
+#     the others go at RUN_END; exit 3); --fail-fast stops after the first
+#     failing run
 #   - a slave killed in run 1: the campaign ends after it (exit 3); with
 #     --keep-going the next runs go on without it (indexes 0..N-2,
 #     SYNEXEC_SLAVES N-1)
@@ -167,6 +169,20 @@ if [ -n "$gap" ] && [ "$gap" -ge 1000 ]; then
 else
 	fail "--pause 1: expected the runs to start >= 1000 ms apart, got '$gap'"
 fi
+
+note "a run refused by one slave: the others' armed tasks go, the next run runs"
+start_slave vm2 --allow /bin/sh
+wait_slaves_ready
+make_conf "$TMP/true.session" '/bin/true'
+: >"$ENVLOG"
+run_master -w 20 --slaves 'vm[1-2]' 2 "$TMP/true.session" "$TMP/a.session"
+assert_exit 3 "a campaign with a refused run"
+assert_contains "$MASTER_OUT" "refused: vm2 ("
+assert_contains "$MASTER_OUT" "run 1 of 2 (true.session, repeat 1 of 1): slave failed (exit 3); no task ran"
+assert_contains "$MASTER_OUT" "run 2 of 2 (a.session, repeat 1 of 1): complete (exit 0)"
+assert_eq "1 0 a.session vm1 0 2 2|1 0 a.session vm2 1 2 2" \
+    "$(sort -k5,5n "$ENVLOG" | tr '\n' '|' | sed 's/|$//')" "run 2's tasks"
+stop_slave vm2
 
 note "--fail-fast: the campaign stops after the first failing run"
 run_master --repeat 3 --fail-fast 3 "$TMP/fail.session"

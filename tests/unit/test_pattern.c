@@ -96,6 +96,9 @@ test_ranges(void **state)
 	    L("vm01", "vm0", "vm17", "vm160"));
 	matches("vm[1-4,7]", L("vm1", "vm4", "vm7"), L("vm5", "vm6", "vm8"));
 	matches("vm[7]", L("vm7"), L("vm07", "vm77"));
+	/* Digits alone are a number, as pdsh has it: vm12, not vm1 or vm2. */
+	matches("vm[12]", L("vm12"), L("vm1", "vm2"));
+	matches("vm[1,2]", L("vm1", "vm2"), L("vm12"));
 	matches("vm[001-100]", L("vm001", "vm099", "vm100"),
 	    L("vm1", "vm99", "vm0100"));
 	matches("vm[0-9]", L("vm0", "vm9"), L("vm10", "vma"));
