@@ -827,6 +827,7 @@ uplink_run_end(struct uplink *up, const uint8_t *p, size_t len,
 	    text);
 	ev_timer_stop(up->env.loop, &up->start_timer);
 	report_stop(&up->rep);
+	report_new_run(&up->rep);
 	output_close(&up->out);
 	up->finish_wait = false;
 	up->arm_waiting = false;
