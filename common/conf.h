@@ -51,6 +51,12 @@ struct master_opts {
 	bool		follow;			/* --follow */
 	bool		fail_fast;		/* --fail-fast */
 	char		*genkey;		/* --genkey: only that, then exit */
+	uint32_t	repeat;			/* --repeat */
+	uint64_t	pause_ns;		/* --pause */
+	char		*slaves;		/* --slaves LIST */
+	char		*exclude;		/* --exclude LIST */
+	bool		keep_going;		/* --keep-going */
+	char		*csv_file;		/* --csv */
 };
 
 #define CONF_ALLOW_MAX	64

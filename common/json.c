@@ -204,15 +204,43 @@ json_useconds(struct json *j, const char *key, uint64_t ns)
 		    ns % NSEC_PER_SEC_J);
 }
 
-void
-json_seconds(struct json *j, const char *key, int64_t ns)
+const char *
+json_seconds_text(int64_t ns, char *buf, size_t len)
 {
 	/* Magnitude in unsigned arithmetic: -INT64_MIN does not overflow. */
 	uint64_t mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
 
+	snprintf(buf, len, "%s%" PRIu64 ".%09" PRIu64, ns < 0 ? "-" : "",
+	    mag / NSEC_PER_SEC_J, mag % NSEC_PER_SEC_J);
+	return buf;
+}
+
+void
+json_seconds(struct json *j, const char *key, int64_t ns)
+{
+	char buf[32];
+
 	if (json_prefix(j, key))
-		fprintf(j->f, "%s%" PRIu64 ".%09" PRIu64, ns < 0 ? "-" : "",
-		    mag / NSEC_PER_SEC_J, mag % NSEC_PER_SEC_J);
+		fputs(json_seconds_text(ns, buf, sizeof(buf)), j->f);
+}
+
+void
+json_raw(struct json *j, const char *key, const char *text, size_t len)
+{
+	size_t	i;
+	int	k;
+
+	while (len > 0 && text[len - 1] == '\n')
+		len--;
+	if (!json_prefix(j, key))
+		return;
+	/* Indented as a value at this depth would be. */
+	for (i = 0; i < len; i++) {
+		fputc(text[i], j->f);
+		if (text[i] == '\n')
+			for (k = 0; k < j->depth; k++)
+				fputs("  ", j->f);
+	}
 }
 
 int

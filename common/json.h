@@ -44,6 +44,14 @@ void	json_bool(struct json *, const char *key, bool);
 void	json_null(struct json *, const char *key);
 /* Nanoseconds as seconds with nine decimals: 1.500000000, -0.000000002. */
 void	json_seconds(struct json *, const char *key, int64_t ns);
+/* The same number as text, for another format (the CSV file). */
+const char *json_seconds_text(int64_t ns, char *buf, size_t len);
+/*
+ * A value written already, whole and valid (a document json_finish()
+ * ended), put in as it is but for its indentation.
+ */
+void	json_raw(struct json *, const char *key, const char *text,
+	    size_t len);
 void	json_useconds(struct json *, const char *key, uint64_t ns);
 /* Ends the document with a newline.  0, or -1 if it was unbalanced/too deep. */
 int	json_finish(struct json *);

@@ -20,6 +20,7 @@ struct cmd_info {
 #define REPORT_FIXED	(1 + 8 + 8 + 8 + 1)
 #define HELLO_FIXED	(4 + 2 + 2 + 4 + 1)
 #define CONF_BEGIN_FIXED (8 + 4 + 4 + 4 + 4 + 8 + 2 + 2)
+#define RUN_FIXED	(4 + 4 + 4 + 4 + 1)
 
 static const struct cmd_info cmd_table[] = {
 	[CMD_REPLY]	 = { "REPLY",      0, 1024 },
@@ -50,10 +51,13 @@ static const struct cmd_info cmd_table[] = {
 	[CMD_HEARTBEAT]	 = { "HEARTBEAT",  0, 0 },
 	[CMD_ERROR]	 = { "ERROR",      0, PROTO_REASON_MAX },
 	[CMD_KILL_GRACE] = { "KILL_GRACE", 4, 4 },
+	[CMD_RUN]	 = { "RUN",        RUN_FIXED + 1,
+			     RUN_FIXED + PROTO_NAME_MAX },
 	/* keyed sessions (auth.c): exact sizes, a record holds >= 1 byte */
 	[CMD_AUTH_HELLO] = { "AUTH_HELLO", 44, 44 },
 	[CMD_AUTH_PROOF] = { "AUTH_PROOF", 32, 32 },
 	[CMD_SEALED]	 = { "SEALED",     17, PROTO_MAX_PAYLOAD },
+	[CMD_RUN_END]	 = { "RUN_END",    0, PROTO_REASON_MAX },
 };
 #define CMD_TABLE_LEN	(sizeof(cmd_table) / sizeof(cmd_table[0]))
 
@@ -438,6 +442,72 @@ proto_conf_begin_decode(const uint8_t *p, size_t len,
 			return -1;
 		}
 	}
+	return 0;
+}
+
+bool
+proto_run_conf_char(int c)
+{
+	return c >= 0x20 && c != 0x7f && c != '/' && c < 0x100;
+}
+
+size_t
+proto_run_encode(uint8_t *out, size_t outlen, const struct proto_run *r)
+{
+	size_t len = strnlen(r->conf, sizeof(r->conf)), i;
+
+	if (len == 0 || len > PROTO_NAME_MAX || outlen < RUN_FIXED + len ||
+	    r->runs == 0 || r->run >= r->runs || r->repeats == 0 ||
+	    r->repeat >= r->repeats)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!proto_run_conf_char((unsigned char)r->conf[i]))
+			return 0;
+	put_u32(out, r->run);
+	put_u32(out + 4, r->runs);
+	put_u32(out + 8, r->repeat);
+	put_u32(out + 12, r->repeats);
+	out[16] = (uint8_t)len;
+	memcpy(out + RUN_FIXED, r->conf, len);
+	return RUN_FIXED + len;
+}
+
+int
+proto_run_decode(const uint8_t *p, size_t len, struct proto_run *r,
+    const char **why)
+{
+	size_t clen, i;
+
+	if (len < RUN_FIXED) {
+		*why = "RUN too short";
+		return -1;
+	}
+	r->run = get_u32(p);
+	r->runs = get_u32(p + 4);
+	r->repeat = get_u32(p + 8);
+	r->repeats = get_u32(p + 12);
+	clen = p[16];
+	if (clen == 0 || len != RUN_FIXED + clen) {
+		*why = "RUN length does not match its session file name's";
+		return -1;
+	}
+	if (r->runs == 0 || r->run >= r->runs) {
+		*why = "RUN run not below the run count";
+		return -1;
+	}
+	if (r->repeats == 0 || r->repeat >= r->repeats) {
+		*why = "RUN repeat not below the repeat count";
+		return -1;
+	}
+	for (i = 0; i < clen; i++) {
+		if (!proto_run_conf_char(p[RUN_FIXED + i])) {
+			*why = "RUN session file name holds '/', a control "
+			    "byte or DEL";
+			return -1;
+		}
+	}
+	memcpy(r->conf, p + RUN_FIXED, clen);
+	r->conf[clen] = '\0';
 	return 0;
 }
 

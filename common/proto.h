@@ -60,9 +60,11 @@ enum proto_cmd {
 	CMD_HEARTBEAT	= 44,	/* both ways; empty */
 	CMD_ERROR	= 45,	/* both ways, before closing; reason text */
 	CMD_KILL_GRACE	= 46,	/* S->M asked by WELCOME: u32 --kill-grace, ms */
+	CMD_RUN		= 47,	/* M->S a campaign's run begins; proto_run */
 	CMD_AUTH_HELLO	= 48,	/* both, keyed: version, key id, nonce (auth.h) */
 	CMD_AUTH_PROOF	= 49,	/* both, keyed: HMAC over both hellos */
 	CMD_SEALED	= 50,	/* both, keyed: one encrypted record */
+	CMD_RUN_END	= 51,	/* M->S this run is over, stay; reason text */
 };
 
 struct proto_hdr {
@@ -120,10 +122,17 @@ bool	proto_name_ok(const void *name, size_t len);
 /* REPLY from our slave: the hello. */
 struct proto_hello {
 	uint16_t	ext_version;
-	uint16_t	flags;			/* none defined yet */
+	uint16_t	flags;			/* HELLO_CAP_*: what it can do */
 	uint32_t	pid;
 	char		name[PROTO_NAME_MAX + 1];	/* NUL-terminated, 1..255 bytes */
 };
+
+/*
+ * The hello's flags are the slave's capabilities: a master uses a feature
+ * with a slave only if its bit is set, and ignores the bits it does not know.
+ */
+#define HELLO_CAP_CAMPAIGN	0x1	/* several runs on one connection:
+					   RUN and RUN_END */
 
 /* WELCOME: the master accepted the hello. */
 struct proto_welcome {
@@ -160,6 +169,21 @@ struct proto_conf_begin {
 	uint16_t	master_addr_len;	/* 0..255 */
 };
 #define PROTO_COMMAND_MAX	4096
+
+/*
+ * RUN: the run that the next CONF_BEGIN configures, to a slave with
+ * HELLO_CAP_CAMPAIGN (the task's SYNEXEC_RUN, SYNEXEC_RUNS, SYNEXEC_REPEAT,
+ * SYNEXEC_CONF).
+ */
+struct proto_run {
+	uint32_t	run;		/* 0..runs-1, over the whole campaign */
+	uint32_t	runs;		/* 1.. */
+	uint32_t	repeat;		/* 0..repeats-1: of this session file */
+	uint32_t	repeats;	/* 1..: --repeat */
+	char		conf[PROTO_NAME_MAX + 1];	/* its base name, NUL-
+					   terminated, 1..255 bytes: no NUL,
+					   '/', control byte or DEL */
+};
 
 struct proto_start {
 	uint64_t	slave_mono_ns;	/* release the task at this slave CLOCK_MONOTONIC */
@@ -233,6 +257,11 @@ size_t	proto_conf_begin_encode(uint8_t *out, size_t outlen,
 	    const struct proto_conf_begin *);
 int	proto_conf_begin_decode(const uint8_t *p, size_t len,
 	    struct proto_conf_begin *, const char **why);
+size_t	proto_run_encode(uint8_t *out, size_t outlen, const struct proto_run *);
+int	proto_run_decode(const uint8_t *p, size_t len, struct proto_run *,
+	    const char **why);
+/* May c be a byte of proto_run's conf (a file's base name)? */
+bool	proto_run_conf_char(int c);
 size_t	proto_start_encode(uint8_t *out, size_t outlen, const struct proto_start *);
 int	proto_start_decode(const uint8_t *p, size_t len, struct proto_start *,
 	    const char **why);

@@ -127,17 +127,24 @@ admit_init(struct master *m)
 }
 
 /* The caps for a session of m->nslaves slaves. */
+/* SLAVES all, not by name: as many as come, so the floors. */
+static uint32_t
+admit_slaves(const struct master *m)
+{
+	return m->pool.open ? 0 : m->nslaves;
+}
+
 static uint32_t
 admit_max(const struct master *m)
 {
-	return m->nslaves > MASTER_UNAUTH_MAX / 2 ? 2 * m->nslaves :
+	return admit_slaves(m) > MASTER_UNAUTH_MAX / 2 ? 2 * admit_slaves(m) :
 	    MASTER_UNAUTH_MAX;
 }
 
 static uint32_t
 admit_max_per_addr(const struct master *m)
 {
-	return m->nslaves > MASTER_UNAUTH_PER_ADDR ? m->nslaves :
+	return admit_slaves(m) > MASTER_UNAUTH_PER_ADDR ? admit_slaves(m) :
 	    MASTER_UNAUTH_PER_ADDR;
 }
 

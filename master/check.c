@@ -45,6 +45,7 @@ check_local(const struct master_opts *o, const struct opt_origin *org)
 		bad++;
 	}
 	bad += check_place(org, "results", o->results_file, PLACE_FILE_BESIDE);
+	bad += check_place(org, "csv", o->csv_file, PLACE_FILE_BESIDE);
 	bad += check_place(org, "output_dir", o->output_dir, PLACE_DIR_OR_NEW);
 	bad += check_place(org, "log", o->c.log_file, PLACE_FILE);
 	bad += check_place(org, "pidfile", o->c.pidfile, PLACE_FILE);

@@ -52,21 +52,70 @@ collect_init(struct master *m, char *err, size_t errlen)
 		return -1;
 	}
 	/* A descriptor, so that -d's chdir("/") does not matter. */
-	m->v.out_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (m->v.out_dirfd == -1) {
+	m->v.out_topfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (m->v.out_topfd == -1) {
 		snprintf(err, errlen, "-O %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	m->v.out_dir_open = true;
-	if (faccessat(m->v.out_dirfd, ".", W_OK | X_OK, AT_EACCESS) == -1) {
+	m->v.out_top_open = true;
+	if (faccessat(m->v.out_topfd, ".", W_OK | X_OK, AT_EACCESS) == -1) {
 		snprintf(err, errlen, "-O %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if ((m->v.out_dir = strdup(dir)) == NULL) {
+	if ((m->v.out_top = strdup(dir)) == NULL) {
 		snprintf(err, errlen, "-O %s: out of memory", dir);
 		return -1;
 	}
 	return 0;
+}
+
+/* This run's directory closed (DIR itself is kept). */
+static void
+collect_run_dir_close(struct master *m)
+{
+	if (m->v.out_dir_open && m->v.out_dirfd != m->v.out_topfd)
+		close(m->v.out_dirfd);
+	m->v.out_dir_open = false;
+	free(m->v.out_dir);
+	m->v.out_dir = NULL;
+}
+
+/*
+ * This run's directory: DIR, or in a campaign of several runs DIR/<run>
+ * (0-based, as SYNEXEC_RUN), made if missing, never through a symlink.
+ * 0, or -1 said (every slave's output is then this run's error).
+ */
+static int
+collect_run_dir(struct master *m)
+{
+	char	 sub[16];
+	int	 fd;
+
+	collect_run_dir_close(m);
+	if (m->campaign.runs <= 1) {
+		m->v.out_dirfd = m->v.out_topfd;
+		m->v.out_dir_open = true;
+		if ((m->v.out_dir = strdup(m->v.out_top)) == NULL)
+			fatal("-O");
+		return 0;
+	}
+	snprintf(sub, sizeof(sub), "%u", m->campaign.run);
+	if (asprintf(&m->v.out_dir, "%s/%s", m->v.out_top, sub) == -1)
+		fatal("-O");
+	if (mkdirat(m->v.out_topfd, sub, 0777) == -1 && errno != EEXIST)
+		goto fail;
+	fd = openat(m->v.out_topfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1)
+		goto fail;
+	m->v.out_dirfd = fd;
+	m->v.out_dir_open = true;
+	return 0;
+fail:
+	summary_err(m, "-O: cannot make %s: %s; the tasks' output of this run "
+	    "is not stored", m->v.out_dir, strerror(errno));
+	m->v.out_error = true;
+	return -1;
 }
 
 uint32_t
@@ -271,8 +320,17 @@ collect_prepare(struct master *m)
 	struct peer	*s;
 	bool		 collect = collect_conf_flags(m) != 0;
 
+	/* This run's: a campaign's earlier run's fault is in its results. */
+	m->v.out_error = false;
 	if (!collect)
 		return;
+	if (m->v.out_top_open && collect_run_dir(m) == -1) {
+		TAILQ_FOREACH(s, &m->joined, entry) {
+			s->v.out_on = s->kind == PEER_KIND_OURS;
+			collect_set_error(s, "%s: not made", m->v.out_dir);
+		}
+		return;
+	}
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		if (s->kind != PEER_KIND_OURS) {
 			log_warnx("%s: a 2014 slave cannot send its output "
@@ -498,15 +556,19 @@ collect_peer_free(struct peer *s)
 	free(s->v.out_error);
 	free(s->v.line);
 	s->v.out_path = s->v.out_error = s->v.line = NULL;
+	s->v.line_len = 0;
+	s->v.out_on = s->v.out_capped = false;
+	s->v.out_bytes = 0;
 }
 
 void
 collect_cleanup(struct master *m)
 {
-	if (m->v.out_dir_open) {
-		close(m->v.out_dirfd);
-		m->v.out_dir_open = false;
+	collect_run_dir_close(m);
+	if (m->v.out_top_open) {
+		close(m->v.out_topfd);
+		m->v.out_top_open = false;
 	}
-	free(m->v.out_dir);
-	m->v.out_dir = NULL;
+	free(m->v.out_top);
+	m->v.out_top = NULL;
 }

@@ -49,6 +49,17 @@ control_init(struct master *m)
 	ev_signal_init(&m->usr1, control_usr1_cb, SIGUSR1);
 }
 
+/* A campaign's next run: no abort under way. */
+void
+control_run_begin(struct master *m)
+{
+	control_stop(m);
+	m->aborting = false;
+	m->abort_cause = END_ABORTED;
+	m->abort_why[0] = '\0';
+	m->abort_end = 0;
+}
+
 /* The loop exists: SIGUSR1 is ours (its default would end the master). */
 void
 control_start(struct master *m)
@@ -329,6 +340,9 @@ control_signal(struct master *m, int signum)
 		return;
 	}
 	snprintf(why, sizeof(why), "interrupted by %s", name);
+	/* Between a campaign's runs nothing runs: its end, at once. */
+	if (campaign_interrupt(m, why))
+		return;
 	control_abort(m, END_ABORTED, why);
 }
 

@@ -127,6 +127,8 @@ dialog_drop(struct peer *s, const char *why)
 	case PEER_NOSTART:
 	case PEER_LOST:
 		/* Its outcome is known; only the connection goes. */
+		if (m->campaign.between && s->state != PEER_LOST)
+			log_warnx("%s: lost between runs: %s", s->label, why);
 		peer_close(s);
 		return;
 	case PEER_CONF:
@@ -195,25 +197,27 @@ dialog_hello(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 	struct proto_hello	 hello;
 	struct proto_welcome	 welcome;
 	const char		*why;
-	char			 ip[INET_ADDRSTRLEN], reason[96];
+	char			 ip[INET_ADDRSTRLEN], reason[PROTO_REASON_MAX];
+	char			 label[sizeof(s->label) + PROTO_NAME_MAX + 32];
+	enum turn_away		 turn;
 	uint8_t			 buf[8];
 	int			 rc;
 
 	/* dialog_header_cb() let nothing but a REPLY through. */
 	if (h->datalen == 0) {
 		/* A 2014 slave: no extension, no clock sync, named by its IP. */
-		if (!session_has_room(m)) {
-			log_info("%s: 2014 slave turned away: session full "
-			    "(%u of %u slaves joined)", s->label, m->nslaves,
-			    m->nslaves);
-			dialog_drop(s, "session full");
+		net_ip_str(s->conn.peer.sin_addr, ip, sizeof(ip));
+		if ((turn = pool_judge(m, ip, reason, sizeof(reason))) !=
+		    TURN_AWAY_NONE) {
+			/* It knows no FULL: closing says it all. */
+			pool_turned_away(m, s->label, ip, turn, reason);
+			dialog_drop(s, reason);
 			return -1;
 		}
 		s->kind = PEER_KIND_2014;
 		peer_admitted_end(s);
 		conn_rx_stamps(&s->conn, false);
-		dialog_set_name(s, net_ip_str(s->conn.peer.sin_addr, ip,
-		    sizeof(ip)));
+		dialog_set_name(s, ip);
 		/*
 		 * No heartbeats: it answers our PROBE once a second until the
 		 * session starts (session_configure stops this check), and
@@ -236,12 +240,12 @@ dialog_hello(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 		dialog_drop(s, why);
 		return -1;
 	}
-	if (!session_has_room(m)) {
-		snprintf(reason, sizeof(reason),
-		    "session full: %u of %u slaves joined", m->nslaves,
-		    m->nslaves);
-		log_info("%s: %s (pid %u) turned away: %s", s->label,
-		    hello.name, hello.pid, reason);
+	/* The one decision: its name, the room left (pool.c). */
+	if ((turn = pool_judge(m, hello.name, reason, sizeof(reason))) !=
+	    TURN_AWAY_NONE) {
+		snprintf(label, sizeof(label), "%s (%s, pid %u)", hello.name,
+		    s->addr, hello.pid);
+		pool_turned_away(m, label, hello.name, turn, reason);
 		peer_send_text(s, CMD_FULL, reason);
 		dialog_drop(s, reason);
 		return -1;
@@ -249,6 +253,8 @@ dialog_hello(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 	s->kind = PEER_KIND_OURS;
 	peer_admitted_end(s);
 	s->pid = hello.pid;
+	/* What it can do; the bits we do not know are ignored. */
+	s->caps = hello.flags;
 	s->v.ext_version = hello.ext_version;
 	s->conn.peer_ext_version = hello.ext_version;
 	dialog_set_name(s, hello.name);
@@ -473,6 +479,8 @@ dialog_report(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 	const char		*why;
 	char			 buf[160];
 
+	bool			 stale = false;
+
 	switch (s->state) {
 	case PEER_READY:
 	case PEER_STARTING:
@@ -480,6 +488,18 @@ dialog_report(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 	case PEER_FINISHED:
 	case PEER_NOSTART:
 		break;
+	case PEER_JOINED:
+	case PEER_CONF:
+		/*
+		 * A campaign's slave may have sent a REPORT of the last run
+		 * before it saw RUN_END: it comes before its answer to this
+		 * run's configuration, and says nothing of this run.
+		 */
+		if (s->m->campaign.run > 0 && s->kind == PEER_KIND_OURS) {
+			stale = true;
+			break;
+		}
+		return dialog_unexpected(s, h);
 	default:
 		return dialog_unexpected(s, h);
 	}
@@ -487,7 +507,8 @@ dialog_report(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 		snprintf(buf, sizeof(buf), "bad REPORT: %s", why);
 		return dialog_reject(s, buf);
 	}
-	status_report(s, &r);
+	if (!stale)
+		status_report(s, &r);
 	control_answered(s);
 	end_answered(s);
 	return 0;

@@ -414,8 +414,12 @@ discovery_waitlog_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	log_info("waiting for %u more slaves (%u/%u joined)",
-	    m->nslaves - m->njoined, m->njoined, m->nslaves);
+	if (m->pool.open)
+		log_info("waiting for slaves until -w expires (SLAVES all): "
+		    "%u joined", m->njoined);
+	else
+		log_info("waiting for %u more slaves (%u/%u joined)",
+		    m->nslaves - m->njoined, m->njoined, m->nslaves);
 }
 
 static void
@@ -429,24 +433,57 @@ discovery_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	discovery_timed_out(m);
 }
 
+/*
+ * SLAVES all, not by name: -w is over, whoever has joined is the pool.
+ * Those still on their way (hello, clock sync) are told so and dropped.
+ */
+static void
+discovery_take_all(struct master *m)
+{
+	struct peer	*s;
+	char		 secs[32];
+
+	while ((s = TAILQ_FIRST(&m->pending)) != NULL) {
+		if (s->kind == PEER_KIND_OURS)
+			peer_send_text(s, CMD_FULL, "too late: -w expired "
+			    "and the master took the slaves that had joined "
+			    "(SLAVES all)");
+		dialog_drop(s, "too late: -w expired (SLAVES all)");
+	}
+	m->nslaves = m->njoined;
+	log_info("-w expired after %s s: %u slave%s joined (SLAVES all)",
+	    format_seconds(m->opts->wait_ns, secs, sizeof(secs)), m->njoined,
+	    m->njoined == 1 ? "" : "s");
+	session_run_begin(m);
+}
+
 /* -w expired: say who came, release everyone, exit 5. */
 static void
 discovery_timed_out(struct master *m)
 {
 	struct peer	*s;
-	char		*list = NULL, secs[32];
+	char		*list = NULL, *missing, secs[32];
 	size_t		 len = 0;
 	FILE		*f;
 
+	if (m->pool.open && m->njoined > 0) {
+		discovery_take_all(m);
+		return;
+	}
 	f = open_memstream(&list, &len);
 	if (f != NULL) {
 		const char *sep = ": ";
 
-		if (m->njoined == 0)
+		if (m->njoined == 0 && !m->pool.open)
 			fputs(": none", f);
 		TAILQ_FOREACH(s, &m->joined, entry) {
 			fprintf(f, "%s%s (%s)", sep, s->name, s->addr);
 			sep = ", ";
+		}
+		/* SLAVES all, by name: the names that never came. */
+		if ((missing = pool_missing(m)) != NULL) {
+			fprintf(f, "; never joined: %s", missing);
+			free(missing);
 		}
 		if (m->nmismatch > 0)
 			fprintf(f, "; %u connection%s refused for key mismatch "
@@ -454,9 +491,15 @@ discovery_timed_out(struct master *m)
 			    m->nmismatch == 1 ? "" : "s", m->mismatch_addr);
 		fclose(f);
 	}
-	summary_err(m, "discovery timed out after %s s: %u of %u slaves joined%s",
-	    format_seconds(m->opts->wait_ns, secs, sizeof(secs)), m->njoined,
-	    m->nslaves, list != NULL ? list : "");
+	if (m->pool.open)
+		summary_err(m, "discovery timed out after %s s: no slave "
+		    "joined (SLAVES all)%s", format_seconds(m->opts->wait_ns,
+		    secs, sizeof(secs)), list != NULL ? list : "");
+	else
+		summary_err(m, "discovery timed out after %s s: %u of %u "
+		    "slaves joined%s", format_seconds(m->opts->wait_ns, secs,
+		    sizeof(secs)), m->njoined, m->nslaves, list != NULL ?
+		    list : "");
 	free(list);
 	session_end(m, END_DISCOVERY, "discovery timed out", NULL);
 }

@@ -46,6 +46,16 @@ display_log_hook(void)
 		display_erase(display_master);
 }
 
+/* The block is kept up to date from now on. */
+static void
+display_on(struct master *m)
+{
+	m->v.tty_on = true;
+	display_master = m;
+	if (m->log_stderr && isatty(STDERR_FILENO))
+		log_set_stderr_hook(display_log_hook);
+}
+
 void
 display_init(struct master *m)
 {
@@ -54,12 +64,16 @@ display_init(struct master *m)
 	ev_init(&m->v.draw_timer, display_timer_cb);
 	m->v.tty = !m->out_log && isatty(STDOUT_FILENO) &&
 	    (term == NULL || strcmp(term, "dumb") != 0);
-	if (!m->v.tty)
-		return;
-	m->v.tty_on = true;
-	display_master = m;
-	if (m->log_stderr && isatty(STDERR_FILENO))
-		log_set_stderr_hook(display_log_hook);
+	if (m->v.tty)
+		display_on(m);
+}
+
+void
+display_run_begin(struct master *m)
+{
+	if (m->v.tty && !m->v.tty_on)
+		display_on(m);
+	display_update(m);
 }
 
 static void
@@ -117,8 +131,9 @@ display_draw(struct master *m)
 	int			 wname = 4;
 	char			*frame = NULL, st[32];
 	size_t			 flen = 0;
-	uint64_t		 t0 = m->v.phase_mono_ns[PHASE_DISCOVERY];
+	uint64_t		 t0 = m->v.run_mono_ns;
 	uint64_t		 now = mono_ns();
+	char			 words[PROTO_NAME_MAX + 64], joined[32];
 	FILE			*f;
 
 	if (!m->v.tty_on)
@@ -132,10 +147,21 @@ display_draw(struct master *m)
 	verdict_count(m, &c);
 	if (m->v.drawn > 0)
 		fprintf(f, "\r\033[%uA", m->v.drawn);
-	display_line(f, width, "synexec %s %.1f s | joined %u/%u | running %u "
+	/* A campaign's run first: "run 3 of 10 (fio-4k.session, ...)". */
+	if (m->campaign.runs > 1 && lines + 1 < room) {
+		display_line(f, width, "%s", view_run_words(m, words,
+		    sizeof(words)));
+		lines++;
+	}
+	if (m->pool.open && m->phase == PHASE_DISCOVERY)
+		snprintf(joined, sizeof(joined), "%u (all)", c.joined);
+	else
+		snprintf(joined, sizeof(joined), "%u/%u", c.joined,
+		    m->nslaves);
+	display_line(f, width, "synexec %s %.1f s | joined %s | running %u "
 	    "| finished %u | failed %u", view_phase_name((int)m->phase),
-	    now > t0 ? (double)(now - t0) / 1e9 : 0., c.joined, m->nslaves,
-	    c.running, c.finished, c.failed);
+	    now > t0 ? (double)(now - t0) / 1e9 : 0., joined, c.running,
+	    c.finished, c.failed);
 	lines++;
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		int l = (int)strlen(s->name);

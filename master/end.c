@@ -13,13 +13,15 @@
  *	3. the summary, where the cause of the end has one to print
  *	4. the run's exit code (end_code(): the cause, the verdicts, whether
  *	   everything was stored), then the results file
- *	5. campaign_end(): BYE to every slave, every connection closed, the
- *	   loop broken, the campaign's exit code
+ *	5. campaign.c: the run's record and line, and whether another run
+ *	   follows; the results file and the CSV (atomically, each time)
+ *	6. the next run (campaign_next(): RUN_END, --pause, the next run's
+ *	   configuration), or campaign_end(): the campaign's tables, BYE to
+ *	   every slave, every connection closed, the loop broken, the
+ *	   campaign's exit code
  *
- * A run is one campaign for now; several runs over the same slaves will put
- * RUN_END between 4 and the next run, and call campaign_end() after the last.
- * Only the views and the peers' own connections are called from here: the
- * session, discovery and control call in, never the other way.
+ * Only the views, campaign.c and the peers' own connections are called
+ * from here: the session, discovery and control call in.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -42,6 +44,7 @@ static const struct end_row {
 	[END_TOO_LARGE]	= { 3, false },
 	[END_DISCOVERY]	= { 5, false },
 	[END_LOCAL]	= { 1, false },
+	[END_INCAPABLE]	= { 3, false },
 };
 
 static void	end_round_cb(struct ev_loop *, ev_timer *, int);
@@ -52,6 +55,20 @@ end_init(struct master *m)
 {
 	m->end.step = END_NONE;
 	ev_init(&m->end.round_timer, end_round_cb);
+}
+
+void
+end_run_begin(struct master *m)
+{
+	struct end *e = &m->end;
+
+	ev_timer_stop(m->loop, &e->round_timer);
+	e->step = END_NONE;
+	e->cause = END_COMPLETE;
+	e->why[0] = e->bye[0] = '\0';
+	e->code = 0;
+	e->outcome = NULL;
+	e->waiting = 0;
 }
 
 /*
@@ -207,13 +224,16 @@ end_finish(struct master *m)
 {
 	struct end	*e = &m->end;
 	size_t		 n;
+	bool		 failed;
 
 	e->step = END_OVER;
 	m->phase = PHASE_DONE;
 	display_end(m);
 	collect_end(m);
 	status_end(m, e->why);
-	if (end_rows[e->cause].summary && !TAILQ_EMPTY(&m->joined))
+	/* A campaign's: once, for its last run, at its end. */
+	if (end_rows[e->cause].summary && !TAILQ_EMPTY(&m->joined) &&
+	    !campaign_multi(m))
 		summary_print(m);
 	if (m->v.out_error) {
 		/* The results' reason says why a good run exits 1. */
@@ -224,16 +244,32 @@ end_finish(struct master *m)
 	}
 	e->code = end_code(m, e->cause, !m->v.out_error);
 	e->outcome = end_outcome(e->code);
-	if (results_write(m) == -1)
+	campaign_run_ended(m);
+	/* Both, whatever the other did. */
+	failed = results_write(m) == -1;
+	failed |= csvfile_write(m) == -1;
+	if (failed) {
 		e->code = end_code(m, e->cause, false);
-	campaign_end(m);
+		e->outcome = end_outcome(e->code);
+		campaign_store_failed(m);
+	}
+	if (m->campaign.over)
+		campaign_end(m);
+	else
+		campaign_next(m);
+}
+
+const char *
+end_outcome_word(int code)
+{
+	return end_outcome(code);
 }
 
 /*
  * The campaign's exit code from its runs': a local error (1) first, then
  * a discovery that timed out (5), then the most severe: 4, 3, 2, 0.
  */
-static int
+int
 end_campaign_code(int so_far, int run)
 {
 	static const int rank[] = { 0, 5, 1, 2, 3, 4 };	/* by exit code */
@@ -252,13 +288,22 @@ campaign_end(struct master *m)
 	struct peer		*s;
 	size_t			 i;
 
-	m->exit_code = end_campaign_code(-1, m->end.code);
+	m->exit_code = m->campaign.code >= 0 ? m->campaign.code :
+	    end_campaign_code(-1, m->end.code);
+	/* A campaign's tables: its last run's slaves, then one line a run. */
+	if (campaign_multi(m) && m->campaign.nrecords > 0) {
+		if (end_rows[m->end.cause].summary &&
+		    !TAILQ_EMPTY(&m->joined))
+			summary_print(m);
+		summary_campaign(m);
+	}
 	ev_io_stop(m->loop, &m->accept_io);
 	ev_signal_stop(m->loop, &m->sigint);
 	ev_signal_stop(m->loop, &m->sigterm);
 	ev_signal_stop(m->loop, &m->sighup);
 	ev_signal_stop(m->loop, &m->usr1);
 	ev_timer_stop(m->loop, &m->ask_timer);
+	ev_timer_stop(m->loop, &m->campaign.pause_timer);
 	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		TAILQ_FOREACH(s, lists[i], entry) {
 			if (!peer_is_open(s))

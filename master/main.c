@@ -2,7 +2,7 @@
  * main.c - synexec_master: command line, configuration, daemon, the loop.
  *
  *	synexec_master [-hvdbVn] [-i IFACE] [-p PORT] [-s SESSION] [-c FILE]
- *	    [-w SECONDS] ... SLAVES CONF
+ *	    [-w SECONDS] ... SLAVES CONF [CONF...]
  *
  * Options come from the built-in defaults, then the configuration file, then
  * the command line; each is a row of opt_master (common/opt_master.c).
@@ -33,18 +33,22 @@ static void
 master_usage_end(FILE *f)
 {
 	fprintf(f,
-"  SLAVES                   number of slaves to wait for, 1..%u\n"
+"  SLAVES                   number of slaves to wait for, 1..%u, or\n"
+"                           all: those of --slaves (names), or whoever\n"
+"                           has joined when -w expires\n"
 "  CONF                     session file: the command on its first line,\n"
-"                           the payload after it\n"
+"                           the payload after it; several: one run each\n"
+"                           (x --repeat), in turn, over the same slaves\n"
 "exit: 0 all tasks exited 0, 1 usage or local error, 2 a task failed,\n"
 "      3 a slave refused, could not start or was lost, 4 aborted,\n"
-"      5 discovery timed out\n", MASTER_SLAVES_MAX);
+"      5 discovery timed out; a campaign: the most severe of its runs'\n",
+	    MASTER_SLAVES_MAX);
 }
 
 static const struct opt_prog master_prog = {
 	.name = MASTER_NAME,
 	.opts = opt_master,
-	.operands = "SLAVES CONF",
+	.operands = "SLAVES CONF [CONF...]",
 	.help_col = 27,
 	.epilogue = master_usage_end,
 };
@@ -64,23 +68,31 @@ master_genkey(const char *path)
 	return 0;
 }
 
-/* SLAVES and CONF: how many, and the session file (not read here). */
+/*
+ * SLAVES and CONF [CONF...]: how many ("all": *all, nslaves 0), and the
+ * session files (opened later).
+ */
 static void
 master_operands(int argc, char **argv, const struct master_opts *o,
-    uint64_t *nslaves)
+    uint64_t *nslaves, bool *all)
 {
 	char err[256];
 
+	*all = false;
 	if (argc == 0 && !o->c.check)
 		opt_usage_error(&master_prog, "missing SLAVES and CONF");
-	if (argc >= 1 && parse_u64(argv[0], 1, MASTER_SLAVES_MAX, nslaves,
-	    err, sizeof(err)) == -1)
-		opt_usage_error(&master_prog, "SLAVES: %s", err);
+	if (argc >= 1 && strcmp(argv[0], "all") == 0)
+		*all = true;
+	else if (argc >= 1 && parse_u64(argv[0], 1, MASTER_SLAVES_MAX,
+	    nslaves, err, sizeof(err)) == -1)
+		opt_usage_error(&master_prog, "SLAVES: %s (or all)", err);
 	if (argc == 1 && !o->c.check)
 		opt_usage_error(&master_prog, "missing CONF");
-	if (argc > 2)
-		opt_usage_error(&master_prog, "too many arguments: %s",
-		    argv[2]);
+	/* One run at least; the campaign's runs are bounded. */
+	if (argc > 1 && (uint64_t)(argc - 1) * o->repeat > MASTER_RUNS_MAX)
+		opt_usage_error(&master_prog, "%d session files x --repeat "
+		    "%u: more than %u runs", argc - 1, o->repeat,
+		    MASTER_RUNS_MAX);
 }
 
 static void
@@ -176,7 +188,8 @@ main(int argc, char **argv)
 	static struct opt_origin	 org;	/* zeroed: static */
 	char				 err[4096];
 	uint64_t			 nslaves = 0;
-	int				 first, code = 1, nbad;
+	bool				 all;
+	int				 first, code = 1, nbad, i;
 	int				 ready_fd = -1;
 	int				 nfds_start;
 	sigset_t			 stopsigs;
@@ -196,7 +209,7 @@ main(int argc, char **argv)
 	argc -= first;
 	argv += first;
 	log_set_verbose(opts.c.verbose);
-	master_operands(argc, argv, &opts, &nslaves);
+	master_operands(argc, argv, &opts, &nslaves, &all);
 
 	/*
 	 * What a start would find wrong here, all of it said, not only the
@@ -204,6 +217,11 @@ main(int argc, char **argv)
 	 */
 	master_init(&m, &opts, (uint32_t)nslaves);
 	nbad = opt_requires_check(opt_master, &opts, &org);
+	/* --slaves, --exclude and SLAVES all: usage errors, said at once. */
+	if (argc >= 1 && pool_init(&m, all, err, sizeof(err)) == -1)
+		opt_usage_error(&master_prog, "%s", err);
+	if (argc == 0 && pool_check_opts(&opts, err, sizeof(err)) == -1)
+		opt_usage_error(&master_prog, "%s", err);
 	if (opts.c.key_file != NULL) {
 		if (auth_key_load(opts.c.key_file, &key, err, sizeof(err)) ==
 		    -1) {
@@ -213,10 +231,18 @@ main(int argc, char **argv)
 		} else
 			m.key = &key;
 	}
-	if (argc == 2 && sessfile_open(&m.sf, argv[1], err,
-	    sizeof(err)) == -1) {
-		/* Inert already (master.h); before -d, so on stderr. */
-		fprintf(stderr, "%s: %s\n", MASTER_NAME, err);
+	/* Each CONF, checked as a start will (every fault said). */
+	for (i = 1; i < argc; i++) {
+		if (campaign_add_file(&m, argv[i], err, sizeof(err)) == -1) {
+			/* Inert already (master.h); before -d, on stderr. */
+			fprintf(stderr, "%s: %s\n", MASTER_NAME, err);
+			nbad++;
+		}
+	}
+	if (opts.csv_file != NULL && opts.results_file != NULL &&
+	    strcmp(opts.csv_file, opts.results_file) == 0) {
+		log_warnx("--csv %s: the results file (-r) has that name; "
+		    "give each its own", opts.csv_file);
 		nbad++;
 	}
 	nbad += check_local(&opts, &org);
@@ -297,9 +323,10 @@ main(int argc, char **argv)
 	ev_signal_start(m.loop, &m.sighup);
 	sigprocmask(SIG_UNBLOCK, &stopsigs, NULL);
 	daemon_ready(&ready_fd);
-	log_debug("session %u: %u slaves, command '%s', %llu payload bytes",
-	    opts.c.session, m.nslaves, m.sf.command,
-	    (unsigned long long)m.sf.payload_size);
+	log_debug("session %u: %u slaves, command '%s', %llu payload bytes, "
+	    "%u run%s", opts.c.session, m.nslaves, m.sf.command,
+	    (unsigned long long)m.sf.payload_size, m.campaign.runs,
+	    m.campaign.runs == 1 ? "" : "s");
 
 	master_begin(&m);
 	ev_run(m.loop, 0);

@@ -2,7 +2,8 @@
  * master.c - the master's life, from its parts set up to everything freed.
  *
  *	master_init()	 the struct, nothing open: master_free() is safe
- *	master_prepare() what may fail before -d: -O's and -r's directories
+ *	master_prepare() what may fail before -d: -O's, -r's and --csv's
+ *			 directories; the campaign's runs
  *	master_start()	 the loop and every part that lives on it
  *	master_begin()	 "phase discovery", discovery starts
  *	master_free()	 whatever phase the session ended in
@@ -27,14 +28,20 @@ master_init(struct master *m, struct master_opts *opts, uint32_t nslaves)
 	m->listen_fd = m->udp_fd = m->spare_fd = m->announce_fd = -1;
 	TAILQ_INIT(&m->pending);
 	TAILQ_INIT(&m->joined);
+	atomic_file_none(&m->v.res);
+	atomic_file_none(&m->v.csv);
+	m->campaign.code = -1;
 	control_init(m);
 }
 
 int
 master_prepare(struct master *m, char *err, size_t errlen)
 {
+	/* The CONFs are open: the runs are known. */
+	campaign_init(m);
 	if (collect_init(m, err, errlen) == -1 ||
-	    results_init(m, err, errlen) == -1)
+	    results_init(m, err, errlen) == -1 ||
+	    csvfile_init(m, err, errlen) == -1)
 		return -1;
 	return 0;
 }
@@ -80,10 +87,16 @@ master_free(struct master *m)
 	status_cleanup(m);
 	collect_cleanup(m);
 	results_cleanup(m);
+	csvfile_cleanup(m);
+	/* m->sf is one of the campaign's files, when it has them. */
+	if (m->campaign.nfiles > 0)
+		m->sf.fd = -1;
+	campaign_free(m);
 	if (m->loop != NULL)
 		ev_loop_destroy(m->loop);
 	m->loop = NULL;
 	sessfile_close(&m->sf);
+	pool_free(m);
 	names_clear(&m->names);
 	free(m->v1_conf);
 	m->v1_conf = NULL;

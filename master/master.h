@@ -1,31 +1,37 @@
 /*
  * master.h - synexec_master's private header.
  *
- * The master is one libev loop driving one session through its phases:
+ * The master is one libev loop driving a campaign of one run or more over
+ * one pool of slaves, each run through its phases:
  *
  *	discovery	UDP PROBE broadcasts, TCP hellos, clock sync (discovery.c,
- *			dialog.c)
- *	configuration	CONF_BEGIN + CONF_DATA streamed, or CONF (session.c)
+ *			dialog.c); who may join (pool.c); the first run only
+ *	configuration	RUN, CONF_BEGIN + CONF_DATA streamed, or CONF (session.c)
  *	run		START / EXEC at one instant, results (session.c)
- *	done		the last reports, summary, results file, BYE (end.c)
+ *	done		the last reports, summary, results file (end.c), then
+ *			RUN_END and the next run (campaign.c), or BYE
  *
  * Every slave is a struct peer with an explicit state; the session counts
  * slaves as they pass from state to state and moves on when all have.
  *
- * The files, each calling only those below it but for the engine's four,
- * which call one another (the one circle of files, kept to four):
+ * The files, each calling only those below it but for the engine's five,
+ * which call one another (the one circle of files, kept to five), and
+ * end.c, which hands a run's end to campaign.c:
  *
  *	main.c		options, the sockets, -d, the signals that end a session
  *	master.c	a master set up, begun and freed (main and the fuzz harness)
  *	session.c	the engine: the phases, and session_end(), the one door
  *	dialog.c	out of a run; what each frame of a slave means; abort,
  *	control.c	-t, --fail-fast and SIGUSR1; PROBEs, accepted connections
- *	discovery.c	and -w
+ *	discovery.c	and -w; the runs of a campaign: what each came to,
+ *	campaign.c	whether another follows, RUN_END, --pause, the next run
  *	end.c		the end of a run (its last report round, phase done, the
  *			summary, the exit code, the results), then the campaign's
- *	status.c display.c summary.c collect.c results.c view.c
+ *	status.c display.c summary.c collect.c results.c csvfile.c view.c
  *			the views (view.h): they observe, the engine calls them
  *	verdict.c	how a slave stands: one judgement, one table of its words
+ *	pool.c		who may join (turn-away reasons), and the slaves' one
+ *			order (peer_order())
  *	peer.c		a slave as we hold it: sending, closing, its deadline
  *	admit.c names.c sessfile.c check.c
  *
@@ -33,7 +39,10 @@
  * peer_verdict(), a verdict and its row in verdict.c (words, counts, exit
  * code).  A cause for a run to end: enum end_cause, its row in end.c (exit
  * code, summary), one session_end() where it happens.  A member of the
- * results: results.c, and README's "Results file".
+ * results: results.c, and README's "Results file"; a column of the CSV:
+ * csvfile_run_rows(); a figure across a campaign's runs: struct
+ * run_record (campaign_record()) and results_campaign_statistics().  A
+ * reason to turn a slave away: enum turn_away and pool_judge().
  */
 #ifndef SYNEXEC_MASTER_H
 #define SYNEXEC_MASTER_H
@@ -50,12 +59,14 @@
 #include "conn.h"
 #include "live.h"
 #include "net.h"
+#include "pattern.h"
 #include "proto.h"
 #include "view.h"
 
 #define MASTER_NAME		"synexec_master"
 #define MASTER_BACKLOG		1024
 #define MASTER_SLAVES_MAX	1000000
+#define MASTER_RUNS_MAX		1000000	/* a campaign's: CONFs x --repeat */
 #define MASTER_HELLO_SECS	5.0	/* a new connection must say hello by then */
 #define MASTER_SYNC_PINGS	4	/* PING/PONG exchanges per slave */
 #define MASTER_OUT_LIMIT	(512 * 1024)	/* output queue per slave */
@@ -143,6 +154,71 @@ void	names_add(struct names *, const char *base, const char *name);
 void	names_del(struct names *, const char *base, const char *name);
 void	names_clear(struct names *);
 
+/* ---- pool.c: which slaves may join, and their one order ---- */
+
+struct master;
+struct peer;
+
+/*
+ * Why a slave is turned away.  pool_judge() is the one decision for a slave
+ * that said its hello (its name, the room left); the others are found where
+ * they happen (conn.c: a frame of another session, the key handshake) and
+ * are named here so that one list says every reason.
+ */
+enum turn_away {
+	TURN_AWAY_NONE,		/* it may join */
+	TURN_AWAY_NAME,		/* its name matches no pattern of --slaves */
+	TURN_AWAY_EXCLUDED,	/* its name matches --exclude */
+	TURN_AWAY_FULL,		/* no place left: SLAVES have joined, or a
+				   slave of its name has (SLAVES all by name) */
+	TURN_AWAY_SESSION,	/* another session id (-s): not judged here */
+	TURN_AWAY_KEY,		/* key mismatch: not judged here */
+	TURN_AWAY_COUNT
+};
+
+struct pool {
+	struct pattern_list	 slaves;	/* --slaves; empty: any name */
+	struct pattern_list	 exclude;	/* --exclude */
+	bool			 all;		/* SLAVES was "all" */
+	bool			 open;		/* all, and not by name: whoever
+						   has joined when -w expires */
+	char			**names;	/* all by name: the names waited
+						   for, in --slaves's order */
+	size_t			 nnames;
+	struct names		 told;		/* turned away and logged */
+};
+
+/*
+ * SLAVES ("all": nslaves 0), --slaves and --exclude: the patterns parsed,
+ * "all" by name expanded (m->nslaves set).  0, or -1 with err (a usage
+ * error: the option and the fault).
+ */
+int	pool_init(struct master *, bool all, char *err, size_t errlen);
+/* Their syntax alone, for -n: 0, or -1 with err. */
+int	pool_check_opts(const struct master_opts *, char *err, size_t errlen);
+/* May a slave of this name (as it gave it; a 2014 slave's IP) join now? */
+enum turn_away pool_judge(const struct master *, const char *name, char *why,
+	    size_t whylen);
+/* "its name matches no --slaves pattern", for a list of reasons. */
+const char *turn_away_word(enum turn_away);
+/* Said in the log with -v once per name and reason (-vv: each time). */
+void	pool_turned_away(struct master *, const char *label, const char *name,
+	    enum turn_away, const char *why);
+/*
+ * THE order of the slaves: SYNEXEC_SLAVE_INDEX, the summary, the display,
+ * the results and the CSV all follow m->joined, kept in this order as
+ * slaves join (pool_insert).  The natural order of their names (vm2
+ * before vm10), the same in every run and every session with the same
+ * names.  <0, 0, >0 as strcmp.
+ */
+int	peer_order(const struct peer *, const struct peer *);
+/* s into m->joined at its place in peer_order (from the end: slaves that
+ * join in order cost one comparison each). */
+void	pool_insert(struct master *, struct peer *);
+/* "vm3, vm5": the names waited for (all by name) that have not joined. */
+char	*pool_missing(const struct master *);
+void	pool_free(struct master *);
+
 /* ---- one slave ---- */
 
 enum peer_kind {
@@ -185,7 +261,8 @@ struct peer {
 	char			 label[PROTO_NAME_MAX + 16 + NET_ADDRSTRLEN + 4];
 						/* "name (ip:port)" for logs */
 	uint32_t		 pid;
-	uint32_t		 index;		/* join order, from 0 */
+	uint16_t		 caps;		/* its hello's HELLO_CAP_* */
+	uint32_t		 index;		/* place in peer_order, from 0 */
 
 	/* clock sync (ours only) */
 	int			 pings;		/* exchanges done */
@@ -238,6 +315,7 @@ enum end_cause {
 	END_TOO_LARGE,	/* the session file too large for a 2014 slave: 3 */
 	END_DISCOVERY,	/* -w expired before SLAVES joined: 5 */
 	END_LOCAL,	/* a local error (the session file unreadable): 1 */
+	END_INCAPABLE,	/* a campaign with slaves that serve one run: 3 */
 };
 
 enum end_step {
@@ -266,13 +344,65 @@ enum master_phase {
 	PHASE_DONE,
 };
 
+/* ---- campaign.c: the runs of a campaign ---- */
+
+/* A session file of the campaign (CONF), opened at start. */
+struct campaign_file {
+	struct sessfile		 sf;
+	char			 base[PROTO_NAME_MAX + 1];	/* its name
+						   without its directory, for
+						   RUN and SYNEXEC_CONF */
+	bool			 have_sha256;
+	uint8_t			 sha256[32];
+};
+
+/*
+ * What a run came to: its line after it, its row in the campaign's table
+ * (summary.c), and what the campaign's document says of it.  Per-run
+ * figures for the campaign's statistics go here too (campaign_record()).
+ */
+struct run_record {
+	uint32_t		 run;
+	uint32_t		 repeat;
+	size_t			 file;		/* in campaign.files */
+	int			 code;		/* the run's exit code */
+	const char		*outcome;
+	unsigned		 slaves;	/* in the run */
+	unsigned		 ran;		/* tasks that ran (times known) */
+	unsigned		 ok, failed, lost;
+	uint64_t		 spread_ns;	/* start spread (ran > 0) */
+	uint64_t		 dur_min_ns, dur_med_ns, dur_max_ns;
+};
+
+struct campaign {
+	struct campaign_file	*files;		/* CONF [CONF...], in order */
+	size_t			 nfiles;
+	uint32_t		 repeat;	/* --repeat K */
+	uint32_t		 runs;		/* nfiles x K */
+	uint32_t		 run;		/* the current run, from 0 */
+	size_t			 file;		/* its file */
+	uint32_t		 file_repeat;	/* its repeat of that file */
+	struct run_record	*records;	/* one per run ended */
+	uint32_t		 nrecords;
+	bool			 over;		/* no run follows */
+	int			 code;		/* the campaign's exit code (-1:
+						   no run ended yet) */
+	const char		*outcome;	/* its words (the results') */
+	char			 why[320];	/* the campaign's reason */
+	bool			 between;	/* after RUN_END, before the next */
+	ev_timer		 pause_timer;	/* --pause, then the next run */
+};
+
 struct master {
 	struct ev_loop		*loop;
 	struct master_opts	*opts;
 	const struct auth_key	*key;		/* -k: keyed sessions; NULL: none */
-	struct sessfile		 sf;
+	struct sessfile		 sf;		/* this run's (campaign.c) */
 	struct names		 names;		/* slave names in use (names.c) */
-	uint32_t		 nslaves;	/* SLAVES */
+	uint32_t		 nslaves;	/* SLAVES; after a loss with
+						   --keep-going, those left */
+	struct pool		 pool;		/* pool.c */
+	struct campaign		 campaign;	/* campaign.c */
 	enum master_phase	 phase;
 	int			 exit_code;	/* the campaign's (end.c) */
 	bool			 log_stderr;	/* errors go to our stderr */
@@ -298,7 +428,7 @@ struct master {
 
 	/* slaves */
 	struct peer_list	 pending;	/* HELLO and SYNC */
-	struct peer_list	 joined;	/* in join order */
+	struct peer_list	 joined;	/* in peer_order() (pool.c) */
 	uint32_t		 njoined;
 	uint32_t		 nsyncing;
 	/* Refused for "key mismatch" before their hello: named at -w's end. */
@@ -346,6 +476,34 @@ int	master_start(struct master *);
 void	master_begin(struct master *);
 /* Whatever phase the session ended in. */
 void	master_free(struct master *);
+
+/* ---- campaign.c ---- */
+
+/* A CONF of the campaign, opened and checked (main.c): 0, or -1 + err. */
+int	campaign_add_file(struct master *, const char *path, char *err,
+	    size_t errlen);
+/* The files in place (the fuzz harness opens m->sf alone): runs known. */
+void	campaign_init(struct master *);
+/* More than one run: the campaign's documents, lines and tables. */
+bool	campaign_multi(const struct master *);
+/*
+ * Session.c, configuration begins: the slaves that cannot serve several
+ * runs refuse the campaign here (true: it ended), else RUN to each slave
+ * of ours that serves runs.
+ */
+bool	campaign_refused(struct master *);
+void	campaign_send_run(struct peer *);
+/*
+ * End.c, the run's exit code known: its record and line, and whether the
+ * campaign goes on (m->campaign.over, .code).  After the results:
+ * campaign_next() (RUN_END, --pause, the next run) unless it is over.
+ */
+void	campaign_run_ended(struct master *);
+void	campaign_store_failed(struct master *);
+void	campaign_next(struct master *);
+/* A signal between runs: the campaign ends (exit 4).  True if it was. */
+bool	campaign_interrupt(struct master *, const char *why);
+void	campaign_free(struct master *);
 
 /* ---- verdict.c: how a slave stands, judged in one place ---- */
 
@@ -413,8 +571,17 @@ void	run_end(struct master *, enum end_cause, const char *why,
 	    const char *bye);
 /* A slave answered its last REPORT_REQ, or will not (its connection went). */
 void	end_answered(struct peer *);
+/* A campaign's run after the first: its end's state afresh. */
+void	end_run_begin(struct master *);
 /* BYE to every slave, every connection closed, the loop broken. */
 void	campaign_end(struct master *);
+/*
+ * The campaign's exit code so far (-1: none yet) with a run's: a local
+ * error (1) first, then 5, then the most severe of 4, 3, 2, 0.
+ */
+int	end_campaign_code(int so_far, int run);
+/* The results' outcome of an exit code: "complete", "task failed"... */
+const char *end_outcome_word(int code);
 
 /* discovery.c */
 int	discovery_open(struct master *, char *err, size_t errlen);
@@ -444,6 +611,8 @@ void	peer_close(struct peer *);
 bool	peer_is_open(const struct peer *);
 /* Past its hello (or gone): no longer counted by admit.c's caps. */
 void	peer_admitted_end(struct peer *);
+/* A campaign's next run: the last run's state of it goes, it is JOINED. */
+void	peer_run_reset(struct peer *);
 /*
  * It owes us an answer within secs (its state says which; 0: it owes
  * nothing now).  Past that it is dropped (discovery) or lost, with why.
@@ -460,6 +629,8 @@ struct peer *dialog_accept(struct master *, int fd, const struct sockaddr_in *);
 void	dialog_drop(struct peer *, const char *why);
 
 /* session.c */
+/* A run after the first (campaign.c): configure the pool as it is. */
+void	session_run_begin(struct master *);
 void	session_joined(struct master *, struct peer *);
 void	session_unjoined(struct master *, struct peer *);
 void	session_stream(struct peer *);
@@ -483,6 +654,8 @@ void	control_init(struct master *);
 void	control_start(struct master *);
 /* The run ends: -t and the abort's wait stop. */
 void	control_stop(struct master *);
+/* A campaign's run after the first: no abort under way. */
+void	control_run_begin(struct master *);
 void	control_cleanup(struct master *);
 /* A slave answered SIGUSR1's REPORT_REQ, or will not (it is gone). */
 void	control_answered(struct peer *);

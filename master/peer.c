@@ -78,6 +78,23 @@ peer_admitted_end(struct peer *s)
 }
 
 void
+peer_run_reset(struct peer *s)
+{
+	peer_deadline(s, 0);
+	s->state = PEER_JOINED;
+	s->conf_sent = 0;
+	s->lost_in = PEER_HELLO;
+	s->why[0] = '\0';
+	s->have_result = false;
+	memset(&s->res, 0, sizeof(s->res));
+	s->abort_sent = false;
+	s->report_due = false;
+	/* The views' state of it (its reports, its output file). */
+	status_peer_reset(s);
+	collect_peer_free(s);
+}
+
+void
 peer_free(struct peer *s)
 {
 	peer_admitted_end(s);

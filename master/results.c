@@ -1,12 +1,14 @@
 /*
  * results.c - the results file (-r FILE): one JSON document describing the
- * session and every slave, written whatever way the session ends.
+ * session and every slave, written whatever way the session ends.  A
+ * campaign of several runs writes its own document instead, after each
+ * run: the campaign's outcome and settings, and each run's document as a
+ * session's is (its "runs"), so that an aborted campaign keeps the runs
+ * that were done.
  *
- * The file is replaced atomically: the document goes to a temporary file in
- * the same directory (created O_EXCL|O_NOFOLLOW), is flushed to disk, and is
- * renamed over FILE; the directory is synced too.  A reader sees the old
- * document or the new one, never a part.  The directory is opened and tried
- * at start-up, so an unwritable path fails before the session, not after.
+ * The file is replaced atomically (common/atomic.h): a reader sees the old
+ * document or the new one, never a part; the directory is tried at
+ * start-up, so an unwritable path fails before the session, not after.
  * README ("Results file") documents every member; bump RESULTS_FORMAT when
  * one changes meaning or goes away (adding members keeps the number).
  */
@@ -16,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -34,41 +35,15 @@
 #endif
 
 #define RESULTS_FORMAT		1
+#define RESULTS_CAMPAIGN_FORMAT	1	/* synexec_campaign: likewise */
 #define RESULTS_HASH_CHUNK	(256 * 1024)
 #define RESULTS_HASH_SAY	(64ull * 1024 * 1024)	/* say we hash */
 
-/* ".NAME.tmp.PID": the temporary file, next to the real one. */
-static int
-results_tmpname(const struct master *m, char *buf, size_t len)
-{
-	int n = snprintf(buf, len, ".%s.tmp.%ld", m->v.res_base,
-	    (long)getpid());
-
-	return n < 0 || (size_t)n >= len || (size_t)n > NAME_MAX ? -1 : 0;
-}
-
-/* Create the temporary file afresh: -1 with errno. */
-static int
-results_create_tmp(const struct master *m, const char *tmp)
-{
-	int fd;
-
-	fd = openat(m->v.res_dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0666);
-	if (fd == -1 && errno == EEXIST) {
-		/* A leftover of a crashed master with our pid. */
-		if (unlinkat(m->v.res_dirfd, tmp, 0) == -1)
-			return -1;
-		fd = openat(m->v.res_dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, 0666);
-	}
-	return fd;
-}
-
 /* SHA-256 of the whole session file, read in chunks (any size). */
 static int
-results_hash(struct master *m, char *err, size_t errlen)
+results_hash(struct campaign_file *cf, char *err, size_t errlen)
 {
+	const struct sessfile		*sf = &cf->sf;
 	crypto_hash_sha256_state	 st;
 	uint8_t				*chunk;
 	uint64_t			 off = 0;
@@ -83,21 +58,20 @@ results_hash(struct master *m, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (m->sf.size >= RESULTS_HASH_SAY)
+	if (sf->size >= RESULTS_HASH_SAY)
 		log_info("computing the SHA-256 of %s (%llu MiB) for the "
-		    "results", m->sf.path,
-		    (unsigned long long)(m->sf.size >> 20));
+		    "results", sf->path, (unsigned long long)(sf->size >> 20));
 	crypto_hash_sha256_init(&st);
-	while (off < m->sf.size) {
-		n = m->sf.size - off > RESULTS_HASH_CHUNK ? RESULTS_HASH_CHUNK :
-		    (size_t)(m->sf.size - off);
-		if (sessfile_pread(&m->sf, off, chunk, n, err, errlen) == -1)
+	while (off < sf->size) {
+		n = sf->size - off > RESULTS_HASH_CHUNK ? RESULTS_HASH_CHUNK :
+		    (size_t)(sf->size - off);
+		if (sessfile_pread(sf, off, chunk, n, err, errlen) == -1)
 			goto out;
 		crypto_hash_sha256_update(&st, chunk, n);
 		off += n;
 	}
-	crypto_hash_sha256_final(&st, m->v.sha256);
-	m->v.have_sha256 = true;
+	crypto_hash_sha256_final(&st, cf->sha256);
+	cf->have_sha256 = true;
 	rc = 0;
 out:
 	free(chunk);
@@ -107,56 +81,21 @@ out:
 int
 results_init(struct master *m, char *err, size_t errlen)
 {
-	const char	*path = m->opts->results_file;
-	char		*d = NULL, *b = NULL, tmp[NAME_MAX + 1];
-	struct stat	 st;
-	int		 fd, rc = -1;
+	struct campaign	*c = &m->campaign;
+	size_t		 i;
 
-	if (path == NULL)
+	if (m->opts->results_file == NULL)
 		return 0;
-	if ((d = strdup(path)) == NULL || (b = strdup(path)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	if ((m->v.res_shown = strdup(path)) == NULL ||
-	    (m->v.res_base = strdup(basename(b))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	if (path[strlen(path) - 1] == '/' || strcmp(m->v.res_base, ".") == 0 ||
-	    strcmp(m->v.res_base, "..") == 0 ||
-	    (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
-		snprintf(err, errlen, "-r %s: is a directory; name a file",
-		    path);
-		goto out;
-	}
-	/* A descriptor, so that -d's chdir("/") does not matter. */
-	m->v.res_dirfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (m->v.res_dirfd == -1) {
-		snprintf(err, errlen, "-r %s: %s: %s", path, d,
-		    strerror(errno));
-		goto out;
-	}
-	m->v.res_dir_open = true;
-	/* Try now what the end of the session will do. */
-	if (results_tmpname(m, tmp, sizeof(tmp)) == -1) {
-		snprintf(err, errlen, "-r %s: name too long", path);
-		goto out;
-	}
-	if ((fd = results_create_tmp(m, tmp)) == -1) {
-		snprintf(err, errlen, "-r %s: cannot create a file in its "
-		    "directory: %s", path, strerror(errno));
-		goto out;
-	}
-	close(fd);
-	(void)unlinkat(m->v.res_dirfd, tmp, 0);
-	if (results_hash(m, err, errlen) == -1)
-		goto out;
-	rc = 0;
-out:
-	free(d);
-	free(b);
-	return rc;
+	if (atomic_file_init(&m->v.res, "-r", m->opts->results_file, err,
+	    errlen) == -1)
+		return -1;
+	/* Each CONF's, once: a campaign's repeats share it. */
+	for (i = 0; i < c->nfiles; i++)
+		if (results_hash(&c->files[i], err, errlen) == -1)
+			return -1;
+	m->v.have_sha256 = c->files[c->file].have_sha256;
+	memcpy(m->v.sha256, c->files[c->file].sha256, sizeof(m->v.sha256));
+	return 0;
 }
 
 /* Wall-clock time of a master CLOCK_MONOTONIC instant (for T). */
@@ -341,8 +280,12 @@ results_json(struct json *j, const struct master *m)
 	const struct peer		*s;
 	struct view_spread		 sp;
 	char				 host[256], addr[64], hex[65];
+	uint32_t			 expected;
 
 	view_spread(m, &sp);
+	/* SLAVES all, -w not over: those that joined are all there are. */
+	expected = m->pool.open && m->nslaves == MASTER_SLAVES_MAX ?
+	    m->njoined : m->nslaves;
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
@@ -352,6 +295,10 @@ results_json(struct json *j, const struct master *m)
 	json_u64(j, "synexec_results", RESULTS_FORMAT);
 	json_string(j, "synexec_version", SYNEXEC_VERSION);
 	json_u64(j, "session", o->c.session);
+	/* Which run of the campaign (one run: 0 of 1). */
+	json_u64(j, "run", m->campaign.run);
+	json_u64(j, "runs", m->campaign.runs);
+	json_u64(j, "repeat", m->campaign.file_repeat);
 	json_string(j, "outcome", m->phase == PHASE_DONE ? m->end.outcome :
 	    "running");
 	if (m->phase == PHASE_DONE)
@@ -383,7 +330,8 @@ results_json(struct json *j, const struct master *m)
 	json_end_object(j);
 
 	json_begin_object(j, "settings");
-	json_u64(j, "slaves", m->nslaves);
+	json_u64(j, "slaves", expected);
+	json_bool(j, "slaves_all", m->pool.all);
 	json_seconds(j, "report_interval_s", (int64_t)o->report_interval_ns);
 	json_string(j, "output_dir", o->output_dir);
 	json_u64(j, "output_max", o->output_max);
@@ -400,7 +348,7 @@ results_json(struct json *j, const struct master *m)
 		json_seconds(j, "start_spread_s", (int64_t)(sp.last - sp.first));
 	else
 		json_null(j, "start_spread_s");
-	json_u64(j, "slaves_expected", m->nslaves);
+	json_u64(j, "slaves_expected", expected);
 	json_u64(j, "slaves_joined", m->njoined);
 	json_begin_array(j, "slaves");
 	TAILQ_FOREACH(s, &m->joined, entry)
@@ -409,74 +357,166 @@ results_json(struct json *j, const struct master *m)
 	json_end_object(j);
 }
 
+/* A run's document (format 1), on f. */
+static int
+results_run_fill(FILE *f, void *arg)
+{
+	struct json j;
+
+	json_init(&j, f);
+	results_json(&j, arg);
+	return json_finish(&j);
+}
+
+/*
+ * The run that has just ended, rendered while its slaves are as it left
+ * them and kept (in a temporary file, not in memory: a campaign of many
+ * runs of many slaves), for every campaign document written after it.
+ */
+static int
+results_keep_run(struct master *m)
+{
+	struct master_view	*v = &m->v;
+	uint64_t		*len;
+	long			 start, end;
+
+	if (v->res_nruns >= m->campaign.nrecords)
+		return 0;
+	if (v->res_runs == NULL && (v->res_runs = tmpfile()) == NULL)
+		return -1;
+	if ((len = realloc(v->res_run_len, (v->res_nruns + 1) *
+	    sizeof(*len))) == NULL)
+		return -1;
+	v->res_run_len = len;
+	if (fseek(v->res_runs, 0, SEEK_END) == -1 ||
+	    (start = ftell(v->res_runs)) == -1)
+		return -1;
+	if (results_run_fill(v->res_runs, m) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (fflush(v->res_runs) == EOF || (end = ftell(v->res_runs)) == -1)
+		return -1;
+	v->res_run_len[v->res_nruns++] = (uint64_t)(end - start);
+	return 0;
+}
+
+/*
+ * The campaign's statistics across its runs: the one place for them
+ * (design: per figure, the runs' totals and means with their mean, stddev,
+ * cv, min and max), from m->campaign.records.  None yet.
+ */
+static void
+results_campaign_statistics(struct json *j, const struct master *m)
+{
+	(void)m;
+	json_begin_object(j, "statistics");
+	json_end_object(j);
+}
+
+/* A campaign's document: its outcome, settings, and every run's. */
+static int
+results_campaign_fill(FILE *f, void *arg)
+{
+	const struct master		*m = arg;
+	const struct master_opts	*o = m->opts;
+	const struct campaign		*c = &m->campaign;
+	const struct master_view	*v = &m->v;
+	struct json			 j;
+	char				*doc;
+	size_t				 i;
+	int				 rc = 0;
+
+	json_init(&j, f);
+	json_begin_object(&j, NULL);
+	json_u64(&j, "synexec_campaign", RESULTS_CAMPAIGN_FORMAT);
+	json_string(&j, "synexec_version", SYNEXEC_VERSION);
+	json_u64(&j, "session", o->c.session);
+	json_string(&j, "outcome", c->over ? c->outcome :
+	    "running");
+	if (c->over)
+		json_i64(&j, "exit_code", c->code);
+	else
+		json_null(&j, "exit_code");
+	json_string(&j, "reason", c->over ? c->why : NULL);
+	json_useconds(&j, "written_at", real_ns());
+	json_u64(&j, "runs_planned", c->runs);
+	json_u64(&j, "runs_done", v->res_nruns);
+
+	json_begin_object(&j, "settings");
+	if (m->pool.all)
+		json_string(&j, "slaves", "all");
+	else
+		json_u64(&j, "slaves", c->nrecords > 0 ?
+		    c->records[0].slaves : m->nslaves);
+	json_string(&j, "slaves_patterns", o->slaves);
+	json_string(&j, "exclude", o->exclude);
+	json_u64(&j, "repeat", c->repeat);
+	json_seconds(&j, "pause_s", (int64_t)o->pause_ns);
+	json_bool(&j, "keep_going", o->keep_going);
+	json_bool(&j, "fail_fast", o->fail_fast);
+	json_begin_array(&j, "session_files");
+	for (i = 0; i < c->nfiles; i++)
+		json_string(&j, NULL, c->files[i].sf.path);
+	json_end_array(&j);
+	json_seconds(&j, "report_interval_s", (int64_t)o->report_interval_ns);
+	json_string(&j, "output_dir", o->output_dir);
+	json_u64(&j, "output_max", o->output_max);
+	json_bool(&j, "follow", o->follow);
+	json_end_object(&j);
+
+	json_begin_array(&j, "runs");
+	if (v->res_nruns > 0 && fseek(v->res_runs, 0, SEEK_SET) == -1)
+		rc = -1;
+	for (i = 0; rc == 0 && i < v->res_nruns; i++) {
+		if ((doc = malloc(v->res_run_len[i] + 1)) == NULL ||
+		    fread(doc, 1, v->res_run_len[i], v->res_runs) !=
+		    v->res_run_len[i]) {
+			free(doc);
+			rc = -1;
+			break;
+		}
+		json_raw(&j, NULL, doc, v->res_run_len[i]);
+		free(doc);
+	}
+	json_end_array(&j);
+	results_campaign_statistics(&j, m);
+	json_end_object(&j);
+	if (json_finish(&j) == -1)
+		rc = -1;
+	return rc;
+}
+
 int
 results_write(struct master *m)
 {
-	struct json	 j;
-	char		 tmp[NAME_MAX + 1];
-	FILE		*f = NULL;
-	int		 fd = -1, saved;
-	const char	*what = "write";
+	const char	*step = "write";
+	int		 rc;
 
-	tmp[0] = '\0';
-	if (!m->v.res_dir_open)
+	if (!atomic_file_on(&m->v.res))
 		return 0;
-	if (results_tmpname(m, tmp, sizeof(tmp)) == -1) {
-		errno = ENAMETOOLONG;
-		goto fail;
+	if (!campaign_multi(m))
+		rc = atomic_file_write(&m->v.res, results_run_fill, m, &step);
+	else if ((rc = results_keep_run(m)) == 0)
+		rc = atomic_file_write(&m->v.res, results_campaign_fill, m,
+		    &step);
+	if (rc == -1) {
+		summary_err(m, "cannot %s the results file %s: %s", step,
+		    m->v.res.shown, strerror(errno));
+		return -1;
 	}
-	what = "create";
-	if ((fd = results_create_tmp(m, tmp)) == -1)
-		goto fail;
-	if ((f = fdopen(fd, "w")) == NULL)
-		goto fail;
-	fd = -1;
-	what = "write";
-	json_init(&j, f);
-	results_json(&j, m);
-	if (json_finish(&j) == -1) {
-		errno = EINVAL;	/* a bug of ours: say so, keep nothing */
-		goto fail;
-	}
-	if (fflush(f) == EOF || ferror(f))
-		goto fail;
-	what = "sync";
-	if (fsync(fileno(f)) == -1)
-		goto fail;
-	what = "close";
-	if (fclose(f) == EOF) {
-		f = NULL;
-		goto fail;
-	}
-	f = NULL;
-	what = "rename";
-	if (renameat(m->v.res_dirfd, tmp, m->v.res_dirfd, m->v.res_base) == -1)
-		goto fail;
-	/* The rename itself is on disk once the directory is. */
-	(void)fsync(m->v.res_dirfd);
-	log_info("results written to %s", m->v.res_shown);
+	log_info("results written to %s", m->v.res.shown);
 	return 0;
-fail:
-	saved = errno;
-	if (f != NULL)
-		fclose(f);
-	if (fd != -1)
-		close(fd);
-	if (tmp[0] != '\0')
-		(void)unlinkat(m->v.res_dirfd, tmp, 0);
-	summary_err(m, "cannot %s the results file %s: %s", what,
-	    m->v.res_shown, strerror(saved));
-	return -1;
 }
 
 void
 results_cleanup(struct master *m)
 {
-	if (m->v.res_dir_open) {
-		close(m->v.res_dirfd);
-		m->v.res_dir_open = false;
-	}
-	free(m->v.res_base);
-	free(m->v.res_shown);
-	m->v.res_base = m->v.res_shown = NULL;
+	atomic_file_free(&m->v.res);
+	if (m->v.res_runs != NULL)
+		fclose(m->v.res_runs);
+	m->v.res_runs = NULL;
+	free(m->v.res_run_len);
+	m->v.res_run_len = NULL;
+	m->v.res_nruns = 0;
 }

@@ -72,11 +72,16 @@ void
 session_joined(struct master *m, struct peer *s)
 {
 	s->state = PEER_JOINED;
-	TAILQ_INSERT_TAIL(&m->joined, s, entry);
+	/* At its place in the one order of the slaves (pool.c). */
+	pool_insert(m, s);
 	m->njoined++;
 	status_joined(m, s);
-	log_info("joined %u/%u: %s (%s, %s)", m->njoined, m->nslaves, s->name,
-	    s->addr, peer_kind_name(s->kind));
+	if (m->pool.open)
+		log_info("joined %u (SLAVES all): %s (%s, %s)", m->njoined,
+		    s->name, s->addr, peer_kind_name(s->kind));
+	else
+		log_info("joined %u/%u: %s (%s, %s)", m->njoined, m->nslaves,
+		    s->name, s->addr, peer_kind_name(s->kind));
 	if (m->njoined == m->nslaves)
 		session_configure(m);
 }
@@ -133,6 +138,8 @@ session_conf_begin(struct peer *s)
 	if (n == 0)	/* sessfile_open checked the command: cannot happen */
 		fatalx("cannot encode CONF_BEGIN for %s", s->label);
 	s->conf_sent = 0;
+	/* Which run this is, to a slave that serves several. */
+	campaign_send_run(s);
 	peer_send(s, CMD_CONF_BEGIN, buf, n);
 	session_stream(s);
 }
@@ -202,11 +209,15 @@ session_configure(struct master *m)
 {
 	struct peer	*s;
 	uint32_t	 i = 0;
-	char		 err[256];
+	char		 err[256], words[PROTO_NAME_MAX + 64];
 
 	discovery_stop(m);
+	view_run_words(m, words, sizeof(words));
+	if (campaign_multi(m))
+		summary_out(m, "%s", words);
 	m->phase = PHASE_CONFIG;
 	status_phase(m);
+	/* Indexes in the slaves' one order (pool.c), the same every run. */
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		s->index = i++;
 		if (s->kind == PEER_KIND_2014) {
@@ -217,9 +228,18 @@ session_configure(struct master *m)
 		else if (s->rtt_ns > m->max_rtt_ns)
 			m->max_rtt_ns = s->rtt_ns;
 	}
-	log_info("all %u slaves joined: configuring (%llu payload bytes; "
-	    "each slave's answer due within %.1f s)", m->nslaves,
-	    (unsigned long long)m->sf.payload_size, session_conf_secs(m));
+	if (m->campaign.run == 0)
+		log_info("all %u slaves joined: configuring (%llu payload "
+		    "bytes; each slave's answer due within %.1f s)",
+		    m->nslaves, (unsigned long long)m->sf.payload_size,
+		    session_conf_secs(m));
+	else
+		log_info("%s: configuring %u slaves (%llu payload bytes; "
+		    "each slave's answer due within %.1f s)", words,
+		    m->nslaves, (unsigned long long)m->sf.payload_size,
+		    session_conf_secs(m));
+	if (campaign_refused(m))
+		return;
 	if (m->nv1 > 0) {
 		if (m->sf.size > MASTER_V1_CONF_MAX) {
 			session_v1_too_large(m);
@@ -248,6 +268,12 @@ session_configure(struct master *m)
 		if (m->phase != PHASE_CONFIG)
 			return;
 	}
+}
+
+void
+session_run_begin(struct master *m)
+{
+	session_configure(m);
 }
 
 /*

@@ -23,11 +23,11 @@
 
 static void	status_timer_cb(struct ev_loop *, ev_timer *, int);
 
-/* Seconds since the session began (discovery), "1.234". */
+/* Seconds since the run began (discovery, for the first), "1.234". */
 static const char *
 status_since_start(const struct master *m, char *buf, size_t len)
 {
-	uint64_t now = mono_ns(), t0 = m->v.phase_mono_ns[PHASE_DISCOVERY];
+	uint64_t now = mono_ns(), t0 = m->v.run_mono_ns;
 
 	snprintf(buf, len, "%.3f", now > t0 ? (double)(now - t0) / 1e9 : 0.);
 	return buf;
@@ -50,8 +50,13 @@ status_phase(struct master *m)
 	verdict_count(m, &c);
 	switch (m->phase) {
 	case PHASE_DISCOVERY:
-		summary_out(m, "phase discovery: waiting for %u slave%s",
-		    m->nslaves, m->nslaves == 1 ? "" : "s");
+		m->v.run_mono_ns = m->v.phase_mono_ns[p];
+		if (m->pool.open)
+			summary_out(m, "phase discovery: waiting for slaves "
+			    "until -w expires (SLAVES all)");
+		else
+			summary_out(m, "phase discovery: waiting for %u "
+			    "slave%s", m->nslaves, m->nslaves == 1 ? "" : "s");
 		/* On a terminal the live display says as much and more. */
 		if (!m->v.tty && log_get_verbose() >= 1) {
 			secs_r = (double)m->opts->report_interval_ns / 1e9;
@@ -60,9 +65,13 @@ status_phase(struct master *m)
 		}
 		break;
 	case PHASE_CONFIG:
-		summary_out(m, "phase configuration: %u of %u slaves joined "
-		    "after %s s", c.joined, m->nslaves,
-		    status_since_start(m, secs, sizeof(secs)));
+		if (m->campaign.run > 0)
+			summary_out(m, "phase configuration: %u slave%s",
+			    c.joined, c.joined == 1 ? "" : "s");
+		else
+			summary_out(m, "phase configuration: %u of %u slaves "
+			    "joined after %s s", c.joined, m->nslaves,
+			    status_since_start(m, secs, sizeof(secs)));
 		break;
 	case PHASE_RUN:
 		/* Those armed: ours got START, 2014 ones wait for EXEC. */
@@ -114,13 +123,18 @@ status_show(struct master *m, bool per_slave)
 {
 	struct verdict_counts	 c;
 	struct peer		*s;
-	char			 secs[32], st[32];
+	char			 secs[32], st[32], joined[32];
 
 	verdict_count(m, &c);
-	summary_out(m, "status: %s %s s: %u/%u joined, %u armed, %u running, "
+	if (m->pool.open && m->phase == PHASE_DISCOVERY)
+		snprintf(joined, sizeof(joined), "%u (all)", c.joined);
+	else
+		snprintf(joined, sizeof(joined), "%u/%u", c.joined,
+		    m->nslaves);
+	summary_out(m, "status: %s %s s: %s joined, %u armed, %u running, "
 	    "%u finished, %u failed", view_phase_name((int)m->phase),
-	    status_since_start(m, secs, sizeof(secs)), c.joined, m->nslaves,
-	    c.armed, c.running, c.finished, c.failed);
+	    status_since_start(m, secs, sizeof(secs)), joined, c.armed,
+	    c.running, c.finished, c.failed);
 	if (!per_slave)
 		return;
 	TAILQ_FOREACH(s, &m->joined, entry)
@@ -156,6 +170,33 @@ status_end(struct master *m, const char *why)
 	ev_timer_stop(m->loop, &m->v.status_timer);
 	summary_out(m, "phase done: %s after %s s", why,
 	    status_since_start(m, secs, sizeof(secs)));
+}
+
+void
+status_run_begin(struct master *m)
+{
+	int p;
+
+	/* No discovery in this run: its phases are its own. */
+	for (p = 0; p < VIEW_PHASES; p++)
+		m->v.phase_seen[p] = false;
+	m->v.run_mono_ns = mono_ns();
+	if (!m->v.tty && log_get_verbose() >= 1) {
+		double secs = (double)m->opts->report_interval_ns / 1e9;
+
+		ev_timer_set(&m->v.status_timer, secs, secs);
+		ev_timer_start(m->loop, &m->v.status_timer);
+	}
+	display_run_begin(m);
+}
+
+void
+status_peer_reset(struct peer *s)
+{
+	s->v.have_report = false;
+	memset(&s->v.last, 0, sizeof(s->v.last));
+	s->v.last_mono_ns = 0;
+	s->v.nreports = 0;
 }
 
 void

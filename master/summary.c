@@ -146,3 +146,76 @@ summary_print(struct master *m)
 	    c.failed - c.of[VERDICT_LOST], c.of[VERDICT_LOST],
 	    (uint64_t)((sp.last - sp.first) / NSEC_PER_USEC), tail);
 }
+
+/* "1.234567": nanoseconds as seconds with microseconds. */
+static char *
+summary_secs(uint64_t ns, char *buf, size_t len)
+{
+	uint64_t us = ns / NSEC_PER_USEC;
+
+	snprintf(buf, len, "%" PRIu64 ".%06" PRIu64, us / 1000000,
+	    us % 1000000);
+	return buf;
+}
+
+void
+summary_run_line(struct master *m, const struct run_record *r)
+{
+	char	words[PROTO_NAME_MAX + 64], a[32], b[32], c[32];
+
+	view_run_words(m, words, sizeof(words));
+	if (r->ran == 0) {
+		summary_out(m, "%s: %s (exit %d); no task ran", words,
+		    r->outcome, r->code);
+		return;
+	}
+	summary_out(m, "%s: %s (exit %d); start spread %" PRIu64 " us; "
+	    "duration min %s s, median %s s, max %s s", words, r->outcome,
+	    r->code, (uint64_t)(r->spread_ns / NSEC_PER_USEC),
+	    summary_secs(r->dur_min_ns, a, sizeof(a)),
+	    summary_secs(r->dur_med_ns, b, sizeof(b)),
+	    summary_secs(r->dur_max_ns, c, sizeof(c)));
+}
+
+void
+summary_campaign(struct master *m)
+{
+	const struct campaign	*cp = &m->campaign;
+	const struct run_record	*r;
+	uint32_t		 i;
+	int			 wfile = 12, wout = 7, l;
+	char			 rep[32], spread[32], mn[32], md[32], mx[32];
+
+	for (i = 0; i < cp->nrecords; i++) {
+		r = &cp->records[i];
+		if ((l = (int)strlen(cp->files[r->file].base)) > wfile)
+			wfile = l;
+		if ((l = (int)strlen(r->outcome)) > wout)
+			wout = l;
+	}
+	summary_out(m, "%-4s  %-*s  %-7s  %-*s  %4s  %6s  %10s  %12s  %12s  "
+	    "%12s", "RUN", wfile, "SESSION_FILE", "REPEAT", wout, "OUTCOME",
+	    "EXIT", "SLAVES", "SPREAD(us)", "MIN(s)", "MEDIAN(s)", "MAX(s)");
+	for (i = 0; i < cp->nrecords; i++) {
+		r = &cp->records[i];
+		snprintf(rep, sizeof(rep), "%u/%u", r->repeat + 1, cp->repeat);
+		snprintf(spread, sizeof(spread), "-");
+		snprintf(mn, sizeof(mn), "-");
+		snprintf(md, sizeof(md), "-");
+		snprintf(mx, sizeof(mx), "-");
+		if (r->ran > 0) {
+			snprintf(spread, sizeof(spread), "%" PRIu64,
+			    (uint64_t)(r->spread_ns / NSEC_PER_USEC));
+			summary_secs(r->dur_min_ns, mn, sizeof(mn));
+			summary_secs(r->dur_med_ns, md, sizeof(md));
+			summary_secs(r->dur_max_ns, mx, sizeof(mx));
+		}
+		summary_out(m, "%-4u  %-*s  %-7s  %-*s  %4d  %6u  %10s  %12s  "
+		    "%12s  %12s", r->run + 1, wfile, cp->files[r->file].base,
+		    rep, wout, r->outcome, r->code, r->slaves, spread, mn, md,
+		    mx);
+	}
+	summary_out(m, "campaign: %u of %u runs: %s (exit %d): %s",
+	    cp->nrecords, cp->runs, cp->outcome, cp->code,
+	    cp->why);
+}

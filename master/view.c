@@ -3,6 +3,7 @@
  * its phases, how long a task has run, the tasks' starts on the master's
  * clock and their spread.  Pure reading of the session, for the views.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "clock.h"
@@ -49,6 +50,17 @@ view_aligned(const struct peer *s, uint64_t slave_real)
 	if (s->kind != PEER_KIND_OURS)
 		return slave_real;
 	return slave_real - (uint64_t)s->off_real_ns;
+}
+
+const char *
+view_run_words(const struct master *m, char *buf, size_t len)
+{
+	const struct campaign *c = &m->campaign;
+
+	snprintf(buf, len, "run %u of %u (%s, repeat %u of %u)", c->run + 1,
+	    c->runs, c->nfiles > 0 ? c->files[c->file].base : "?",
+	    c->file_repeat + 1, c->repeat);
+	return buf;
 }
 
 void

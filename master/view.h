@@ -5,7 +5,9 @@
  *   display.c  the live status block on a terminal
  *   summary.c  the finish lines, the summary table, lines to the user
  *   collect.c  task output: -O DIR/<name>.out, --follow, --output-max
- *   results.c  the -r results file (JSON, written atomically)
+ *   results.c  the -r results file (JSON, written atomically): a run's
+ *              document, or a campaign's with every run's
+ *   csvfile.c  the --csv file: a row per slave per run
  *   view.c     what they share: phase names, elapsed times, the spread
  *
  * The views observe the session: they read it and keep their own state
@@ -24,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "atomic.h"
+#include "csv.h"
 #include "proto.h"
 
 #define VIEW_PHASES		8	/* room for every enum master_phase */
@@ -62,20 +66,32 @@ struct master_view {
 	uint64_t		 phase_real_ns[VIEW_PHASES];
 	uint64_t		 phase_mono_ns[VIEW_PHASES];
 	bool			 phase_seen[VIEW_PHASES];
+	uint64_t		 run_mono_ns;	/* the run began: its discovery,
+						   or a campaign's later run's
+						   configuration */
 	ev_timer		 status_timer;	/* -v status lines */
 	/* output (collect.c) */
-	int			 out_dirfd;	/* -O, valid while out_dir_open */
+	int			 out_topfd;	/* -O DIR, while out_top_open */
+	bool			 out_top_open;
+	char			*out_top;
+	int			 out_dirfd;	/* this run's: DIR, or DIR/<run>
+						   in a campaign; while
+						   out_dir_open */
 	bool			 out_dir_open;
 	char			*out_dir;
 	bool			 out_error;	/* a file could not be written */
 	unsigned		 follow_text;	/* --follow lines: text.h flags */
 	/* results (results.c) */
-	int			 res_dirfd;	/* -r's directory */
-	bool			 res_dir_open;
-	char			*res_base;	/* -r's file name in it */
-	char			*res_shown;	/* -r as given, for messages */
-	bool			 have_sha256;
+	struct atomic_file	 res;		/* -r */
+	bool			 have_sha256;	/* of this run's CONF */
 	uint8_t			 sha256[32];
+	FILE			*res_runs;	/* a campaign's run documents */
+	uint64_t		*res_run_len;	/* each one's length there */
+	uint32_t		 res_nruns;
+	/* the CSV file (csvfile.c) */
+	struct atomic_file	 csv;		/* --csv */
+	struct csv_table	 csv_rows;
+	uint32_t		 csv_nruns;	/* runs in csv_rows */
 	/* the live display (display.c) */
 	bool			 tty;		/* stdout is a terminal */
 	bool			 tty_on;	/* the block is kept up to date */
@@ -90,6 +106,8 @@ const char *view_phase_name(int phase);
 uint64_t view_elapsed(const struct peer *);
 /* A slave's realtime clock reading on the master's realtime clock. */
 uint64_t view_aligned(const struct peer *, uint64_t slave_real);
+/* "run 3 of 10 (fio-4k.session, repeat 2 of 5)": a campaign's run. */
+const char *view_run_words(const struct master *, char *buf, size_t len);
 /* The tasks that ran: their first and last start on the master's clock. */
 struct view_spread {
 	uint64_t	first;
@@ -112,6 +130,10 @@ void	status_report(struct peer *, const struct proto_report *);
 void	status_show(struct master *, bool per_slave);
 /* The run is over (why: how): "phase done: WHY after S s". */
 void	status_end(struct master *, const char *why);
+/* A campaign's run after the first begins: its phases afresh, shown. */
+void	status_run_begin(struct master *);
+/* A campaign's next run: the last run's reports of this slave go. */
+void	status_peer_reset(struct peer *);
 void	status_cleanup(struct master *);
 
 /* summary.c */
@@ -125,6 +147,11 @@ void	summary_err(struct master *, const char *fmt, ...)
 void	summary_finish_line(struct master *, struct peer *);
 /* The table, one row per slave, and the totals with the start spread. */
 void	summary_print(struct master *);
+/* A campaign's run is over: one line (outcome, spread, durations). */
+struct run_record;
+void	summary_run_line(struct master *, const struct run_record *);
+/* A campaign is over: one line per run, then the campaign's. */
+void	summary_campaign(struct master *);
 
 /* display.c */
 void	display_init(struct master *);
@@ -132,8 +159,10 @@ void	display_init(struct master *);
 void	display_update(struct master *);
 /* Take the block off the screen before a line is printed. */
 void	display_erase(struct master *);
-/* For good: the session is over. */
+/* The run is over (for good but in a campaign, until the next run). */
 void	display_end(struct master *);
+/* A campaign's next run: the block again, if there was one. */
+void	display_run_begin(struct master *);
 
 /* collect.c */
 /* At start-up (before -d): -O DIR exists or is made, and is writable. */
@@ -152,6 +181,7 @@ int	collect_received(struct peer *, const uint8_t *, size_t, char *why,
 void	collect_finished(struct peer *);
 /* The session ends: the last --follow lines, every file closed. */
 void	collect_end(struct master *);
+/* Its output's state goes (freed, or a campaign's next run: afresh). */
 void	collect_peer_free(struct peer *);
 void	collect_cleanup(struct master *);
 
@@ -160,10 +190,24 @@ void	collect_cleanup(struct master *);
 int	results_init(struct master *, char *err, size_t errlen);
 /*
  * Write the results file now, atomically, with every slave as it is: safe
- * in any phase, and again (the last call wins).  run_end() calls it.  0,
- * or -1 if it could not be written (said).
+ * in any phase, and again (the last call wins).  run_end() calls it.  A
+ * campaign's (several runs): the campaign's document, with the run that
+ * has just ended (m->campaign's last record) rendered and kept, and every
+ * earlier one.  0, or -1 if it could not be written (said).
  */
 int	results_write(struct master *);
 void	results_cleanup(struct master *);
+
+/* csvfile.c */
+/* At start-up (before -d): --csv's directory is writable. */
+int	csvfile_init(struct master *, char *err, size_t errlen);
+/*
+ * The run that has just ended (m->campaign's last record) adds its rows,
+ * and the whole table is written, atomically.  0, or -1 (said).
+ */
+int	csvfile_write(struct master *);
+/* The rows of the run as it stands: one per slave, in its order. */
+void	csvfile_run_rows(const struct master *, struct csv_table *);
+void	csvfile_cleanup(struct master *);
 
 #endif

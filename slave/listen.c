@@ -323,6 +323,26 @@ listen_connected(struct listener *l)
 }
 
 void
+listen_turned_away(struct listener *l, const char *master, const char *why)
+{
+	if (strcmp(l->full_master, master) == 0 &&
+	    strcmp(l->full_why, why) == 0) {
+		log_debug("master %s turned us away again: %s", master, why);
+		return;
+	}
+	snprintf(l->full_master, sizeof(l->full_master), "%s", master);
+	snprintf(l->full_why, sizeof(l->full_why), "%s", why);
+	/* A warning: it will not serve that master until this changes. */
+	log_warnx("master %s turned us away: %s; listening on", master, why);
+}
+
+void
+listen_progressed(struct listener *l)
+{
+	l->full_master[0] = l->full_why[0] = '\0';
+}
+
+void
 listen_close(struct listener *l)
 {
 	ev_timer_stop(l->loop, &l->retry_timer);

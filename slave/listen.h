@@ -12,6 +12,8 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "net.h"
+#include "proto.h"
 
 #define LISTEN_RETRY_MIN	0.1		/* -m: first retry, seconds */
 #define LISTEN_RETRY_MAX	5.0		/* -m: retries double up to this */
@@ -29,6 +31,9 @@ struct listener {
 	ev_timer		 retry_timer;
 	double			 retry_delay;
 	bool			 retry_quiet;	/* first failure already logged */
+	/* The last FULL, said once while the same master says the same. */
+	char			 full_master[NET_ADDRSTRLEN];
+	char			 full_why[PROTO_REASON_MAX + 1];
 	/* The owner's: may a master be taken now?  Take this one. */
 	void			*owner;
 	bool			(*idle)(void *owner);
@@ -54,6 +59,14 @@ void	listen_connect_failed(struct listener *, const char *master,
 	    const char *why);
 /* One was made: its next failure is said again. */
 void	listen_connected(struct listener *);
+/*
+ * The master turned us away (FULL, why): said once while it says the same
+ * (at each probe, or -m retry, it would say it again), then only with -vv;
+ * a session that gets further forgets it.
+ */
+void	listen_turned_away(struct listener *, const char *master,
+	    const char *why);
+void	listen_progressed(struct listener *);
 void	listen_close(struct listener *);
 
 #endif

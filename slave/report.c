@@ -256,6 +256,13 @@ report_stop(struct uplink_report *r)
 	ev_timer_stop(r->loop, &r->ask);
 }
 
+void
+report_new_run(struct uplink_report *r)
+{
+	r->tokens = REPORT_ASK_BURST;
+	r->tokens_at = ev_now(r->loop);
+}
+
 /* Tokens earned since they were last counted: one per REPORT_MIN_MS. */
 static void
 report_refill(struct uplink_report *r)

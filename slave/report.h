@@ -61,6 +61,13 @@ void	report_start(struct uplink_report *, uint32_t report_ms);
 /* No more REPORTs: neither periodic ones nor a deferred answer. */
 void	report_stop(struct uplink_report *);
 /*
+ * A campaign's next run (RUN_END): the answers' bucket full again, as for a
+ * new session, which a master could have by connecting again anyway; a run
+ * costs it a configuration and a task, so no flood comes of it.  Without
+ * this, each run's last round of reports waited for a token (100 ms).
+ */
+void	report_new_run(struct uplink_report *);
+/*
  * REPORT_REQ: a REPORT now, or, past a burst, when the pace allows (one per
  * REPORT_MIN_MS); requests meanwhile are answered by that one.
  */

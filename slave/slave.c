@@ -24,6 +24,8 @@ static void	slave_sigchld_cb(struct ev_loop *, ev_signal *, int);
 static void	slave_sighup_cb(struct ev_loop *, ev_signal *, int);
 static bool	slave_may_connect(void *);
 static void	slave_session_ended(void *, const struct uplink_end *);
+static void	slave_run_ended(void *);
+static void	slave_task_clear(struct slave *);
 static void	slave_connect(void *, const struct sockaddr_in *);
 static void	slave_sigterm_cb(struct ev_loop *, ev_signal *, int);
 
@@ -122,6 +124,7 @@ slave_session_open(struct slave *sl, const struct sockaddr_in *addr)
 		.output = &sl->output,
 		.owner = sl,
 		.ended = slave_session_ended,
+		.run_ended = slave_run_ended,
 	};
 
 	/* A failure comes back through slave_session_ended(). */
@@ -188,10 +191,7 @@ slave_check_idle(struct slave *sl, bool after_failure)
 		log_info("leaving task %d running (--keep-task)",
 		    (int)sl->task.pid);
 	}
-	if (sl->task.state == TASK_DONE) {
-		sl->task_code = task_exit_code(&sl->task);
-		task_clear(&sl->task);
-	}
+	slave_task_clear(sl);
 	sl->task_kept = false;
 	payload_remove(&sl->payload);
 	if (sl->stopping) {
@@ -242,6 +242,46 @@ slave_task_unowned(struct slave *sl)
 	}
 }
 
+/* A task that is over: its exit code kept for -1, its slot freed. */
+static void
+slave_task_clear(struct slave *sl)
+{
+	if (sl->task.state != TASK_DONE)
+		return;
+	sl->task_code = task_exit_code(&sl->task);
+	task_clear(&sl->task);
+}
+
+/*
+ * A campaign's run is over, its link stays (uplink.c, RUN_END): the run's
+ * task goes as at a session's end, but for --keep-task, which is for a
+ * master that is gone: this one is there, and its next run needs the slot.
+ * One still being stopped is cleared when reaped (slave_sigchld_cb).
+ */
+static void
+slave_run_ended(void *owner)
+{
+	struct slave	*sl = owner;
+	struct task	*t = &sl->task;
+	char		 grace[32];
+
+	task_catch_up(t);
+	if (task_alive(t) && !task_stopping(t)) {
+		if (!task_due(t)) {
+			log_debug("run over: killing task %d, armed but never "
+			    "started", (int)t->pid);
+			task_stop(t, 0);
+		} else {
+			snprintf(grace, sizeof(grace), "%.3g",
+			    (double)sl->opts->kill_grace_ns / 1e9);
+			log_info("run over: stopping task %d (SIGTERM, SIGKILL "
+			    "after %s s)", (int)t->pid, grace);
+			task_stop(t, sl->opts->kill_grace_ns);
+		}
+	}
+	slave_task_clear(sl);
+}
+
 /* The link's session is over (uplink.c). */
 static void
 slave_session_ended(void *owner, const struct uplink_end *end)
@@ -253,6 +293,11 @@ slave_session_ended(void *owner, const struct uplink_end *end)
 		    end->connect_error);
 	else if (end->connected)
 		listen_connected(&sl->listen);
+	if (end->turned_away != NULL)
+		listen_turned_away(&sl->listen, end->master,
+		    end->turned_away);
+	else if (end->progressed)
+		listen_progressed(&sl->listen);
 	if (end->configured)
 		sl->session_configured = true;
 	slave_task_unowned(sl);
@@ -298,7 +343,14 @@ slave_sigchld_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	if (!reaped && !task_reap(&sl->task))
 		return;
 	if (uplink_active(&sl->up)) {
-		uplink_task_done(&sl->up);
+		if (uplink_task_done(&sl->up))
+			return;
+		/* An earlier run's of this campaign (or one never started). */
+		task_describe(&sl->task, desc, sizeof(desc));
+		log_debug("task %d %s (its run is over)", (int)sl->task.pid,
+		    desc);
+		slave_task_clear(sl);
+		uplink_task_free(&sl->up);
 		return;
 	}
 	task_describe(&sl->task, desc, sizeof(desc));

@@ -80,6 +80,7 @@ extern char **environ;
 static const char *const task_env_names[] = {
 	"SYNEXEC_SESSION", "SYNEXEC_SLAVE_NAME", "SYNEXEC_SLAVE_INDEX",
 	"SYNEXEC_SLAVES", "SYNEXEC_MASTER", "SYNEXEC_PROGRESS_FD",
+	"SYNEXEC_RUN", "SYNEXEC_RUNS", "SYNEXEC_REPEAT", "SYNEXEC_CONF",
 };
 #define TASK_NENV	(sizeof(task_env_names) / sizeof(task_env_names[0]))
 
@@ -172,6 +173,11 @@ task_environ(const struct task_spec *sp)
 	rc |= asprintf(&env[k++], "SYNEXEC_SLAVES=%u", sp->nslaves) < 0;
 	rc |= asprintf(&env[k++], "SYNEXEC_MASTER=%s", sp->master) < 0;
 	rc |= asprintf(&env[k++], "SYNEXEC_PROGRESS_FD=%d", CHILD_FD_PROGRESS) < 0;
+	rc |= asprintf(&env[k++], "SYNEXEC_RUN=%u", sp->run) < 0;
+	rc |= asprintf(&env[k++], "SYNEXEC_RUNS=%u", sp->runs) < 0;
+	rc |= asprintf(&env[k++], "SYNEXEC_REPEAT=%u", sp->repeat) < 0;
+	rc |= asprintf(&env[k++], "SYNEXEC_CONF=%s", sp->conf != NULL ?
+	    sp->conf : "") < 0;
 	if (rc) {
 		/* asprintf leaves the pointer undefined on failure. */
 		for (i = 0; i < TASK_NENV; i++)

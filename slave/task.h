@@ -48,6 +48,12 @@ struct task_spec {
 	uint32_t		 index;
 	uint32_t		 nslaves;
 	const char		*master;
+	/* The campaign's run (RUN; 0, 1, 0 and "" from a master that
+	   does not say). */
+	uint32_t		 run;
+	uint32_t		 runs;
+	uint32_t		 repeat;
+	const char		*conf;		/* the session file's base name */
 };
 
 struct child_launch;

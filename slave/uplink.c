@@ -75,6 +75,7 @@ uplink_end(struct uplink *up, const char *error_reason)
 	end.connected = up->connected;
 	end.connect_error = up->connect_error[0] != '\0' ?
 	    up->connect_error : NULL;
+	end.turned_away = up->full[0] != '\0' ? up->full : NULL;
 	/* ERROR is ours: a 2014 master would take it for an unknown command. */
 	if (error_reason != NULL && up->ext && up->conn_open)
 		(void)conn_send(&up->conn, CMD_ERROR, error_reason,
@@ -101,6 +102,7 @@ uplink_end(struct uplink *up, const char *error_reason)
 	cmdline_free(&up->cmd);
 	up->state = UPLINK_IDLE;
 	up->ext = up->configured = false;
+	up->have_run = up->arm_waiting = false;
 	up->env.ended(up->env.owner, &end);
 }
 
@@ -231,7 +233,8 @@ uplink_connected(struct uplink *up)
 
 	memset(&h, 0, sizeof(h));
 	h.ext_version = PROTO_EXT_VERSION;
-	h.flags = 0;
+	/* What we can do; a master ignores the bits it does not know. */
+	h.flags = HELLO_CAP_CAMPAIGN;
 	h.pid = (uint32_t)up->env.pid;
 	snprintf(h.name, sizeof(h.name), "%s", up->env.name);
 	len = proto_hello_encode(p, sizeof(p), &h);
@@ -377,6 +380,15 @@ uplink_arm(struct uplink *up)
 	struct task_spec	 sp;
 	char			 ip[INET_ADDRSTRLEN];
 
+	/* The last run's task is still being stopped: when it is gone. */
+	if (task_alive(up->env.task)) {
+		up->arm_waiting = true;
+		log_debug("master %s: the last run's task %d is not over yet: "
+		    "arming when it is", up->peer_str,
+		    (int)up->env.task->pid);
+		return;
+	}
+	up->arm_waiting = false;
 	if (payload_close(up->env.payload, up->refusal,
 	    sizeof(up->refusal)) == -1) {
 		uplink_refuse(up);
@@ -403,6 +415,17 @@ uplink_arm(struct uplink *up)
 	}
 	sp.master = up->master_addr[0] != '\0' ? up->master_addr :
 	    net_ip_str(up->peer.sin_addr, ip, sizeof(ip));
+	if (up->have_run) {
+		sp.run = up->run.run;
+		sp.runs = up->run.runs;
+		sp.repeat = up->run.repeat;
+		sp.conf = up->run.conf;
+	} else {
+		/* A master that does not say: one run. */
+		sp.run = sp.repeat = 0;
+		sp.runs = 1;
+		sp.conf = "";
+	}
 	if (task_arm(up->env.task, &sp, up->refusal, sizeof(up->refusal)) == -1) {
 		uplink_refuse(up);
 		return;
@@ -544,7 +567,7 @@ uplink_release(struct uplink *up, uint64_t sched_mono_ns)
 		log_info("task %d released at its instant", (int)up->env.task->pid);
 	/* It died before it was released: report that now. */
 	if (up->env.task->state == TASK_DONE)
-		uplink_task_done(up);
+		(void)uplink_task_done(up);
 }
 
 static void
@@ -706,7 +729,7 @@ uplink_finished(struct uplink *up)
 	conn_cork(&up->conn, false);
 }
 
-void
+bool
 uplink_task_done(struct uplink *up)
 {
 	char		 desc[256];
@@ -717,7 +740,7 @@ uplink_task_done(struct uplink *up)
 		task_describe(up->env.task, desc, sizeof(desc));
 		log_warnx("task %d ended before its start: %s",
 		    (int)up->env.task->pid, desc);
-		return;
+		return true;
 	case UPLINK_SCHEDULED:
 		/*
 		 * Killed (ABORT) or dead before its instant: never started.
@@ -729,7 +752,8 @@ uplink_task_done(struct uplink *up)
 	case UPLINK_RUNNING:
 		break;
 	default:
-		return;
+		/* Not this run's: an earlier run's, or one never started. */
+		return false;
 	}
 	/*
 	 * A master that collects output holds every byte once it sees
@@ -745,6 +769,77 @@ uplink_task_done(struct uplink *up)
 		    "(%llu of %llu bytes sent) before its result",
 		    (int)up->env.task->pid, (unsigned long long)up->out.sent,
 		    (unsigned long long)up->out.end);
+	return true;
+}
+
+void
+uplink_task_free(struct uplink *up)
+{
+	if (up->arm_waiting && up->state == UPLINK_CONFIGURING)
+		uplink_arm(up);
+}
+
+/* ---- campaigns: several runs on one connection ---- */
+
+/* RUN: what the next CONF_BEGIN configures (SYNEXEC_RUN ...). */
+static int
+uplink_run(struct uplink *up, const uint8_t *p, size_t len,
+    const struct proto_hdr *h)
+{
+	const char *why;
+
+	if (up->state != UPLINK_JOINED || up->have_run)
+		return uplink_out_of_phase(up, h);
+	if (proto_run_decode(p, len, &up->run, &why) == -1)
+		return uplink_violation(up, "%s", why);
+	up->have_run = true;
+	log_info("master %s: run %u of %u (%s, repeat %u of %u)",
+	    up->peer_str, up->run.run + 1, up->run.runs, up->run.conf,
+	    up->run.repeat + 1, up->run.repeats);
+	return 0;
+}
+
+/*
+ * RUN_END: the run is over, the campaign goes on.  What the run held goes
+ * as at the end of a session (its reports, its output, its payload file;
+ * its task is the owner's to let go), and the link is JOINED again,
+ * waiting for the next RUN, or BYE.
+ */
+static int
+uplink_run_end(struct uplink *up, const uint8_t *p, size_t len,
+    const struct proto_hdr *h)
+{
+	char text[PROTO_REASON_MAX + 1];
+
+	switch (up->state) {
+	case UPLINK_CONFIGURING:
+	case UPLINK_REFUSED:
+	case UPLINK_ARMED:
+	case UPLINK_SCHEDULED:
+	case UPLINK_RUNNING:
+	case UPLINK_FINISHED:
+		break;
+	default:
+		return uplink_out_of_phase(up, h);
+	}
+	proto_reason_copy(text, sizeof(text), p, len);
+	log_info("master %s: run over%s%s", up->peer_str, len > 0 ? ": " : "",
+	    text);
+	ev_timer_stop(up->env.loop, &up->start_timer);
+	report_stop(&up->rep);
+	report_new_run(&up->rep);
+	output_close(&up->out);
+	up->finish_wait = false;
+	up->arm_waiting = false;
+	payload_abandon(up->env.payload);
+	payload_remove(up->env.payload);
+	cmdline_free(&up->cmd);
+	up->have_run = false;
+	up->payload_size = up->payload_left = 0;
+	up->refusal[0] = '\0';
+	up->state = UPLINK_JOINED;
+	up->env.run_ended(up->env.owner);
+	return 0;
 }
 
 /* output.c queued the last OUTPUT: FINISHD may go. */
@@ -793,9 +888,10 @@ uplink_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 		uplink_end(up, NULL);
 		return -1;
 	case CMD_FULL:
-		proto_reason_copy(text, sizeof(text), p, len);
-		log_info("master %s turned us away: %s", up->peer_str,
-		    len > 0 ? text : "no reason given");
+		/* Said by the owner, once for the same reason (listen.c). */
+		proto_reason_copy(up->full, sizeof(up->full), p, len);
+		if (len == 0)
+			snprintf(up->full, sizeof(up->full), "no reason given");
 		uplink_end(up, NULL);
 		return -1;
 	case CMD_ERROR:
@@ -852,6 +948,10 @@ uplink_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 		len = proto_pong_encode(out, sizeof(out), &pong);
 		uplink_send(up, CMD_PONG, out, len);
 		return 0;
+	case CMD_RUN:
+		return uplink_run(up, p, len, h);
+	case CMD_RUN_END:
+		return uplink_run_end(up, p, len, h);
 	case CMD_CONF_BEGIN:
 		if (up->state != UPLINK_JOINED)
 			return uplink_out_of_phase(up, h);

@@ -51,6 +51,15 @@ enum uplink_state {
 	UPLINK_RUNNING,		/* task released */
 	UPLINK_FINISHED,	/* FINISHD sent */
 };
+/*
+ * A campaign (a master that saw HELLO_CAP_CAMPAIGN) runs several times on
+ * one connection: RUN comes in JOINED, before CONF_BEGIN; RUN_END, from
+ * CONFIGURING on, lets the run's task go (as at a session's end: one armed
+ * and never started is killed, a finished one's result is kept for -1) and
+ * removes its payload file, and the link is JOINED again.  BYE ends the
+ * campaign.  A task of the last run that is still being stopped when the
+ * next one is configured is waited for (uplink_task_free) before arming.
+ */
 
 /* How a session ended, for the link's owner. */
 struct uplink_end {
@@ -59,6 +68,7 @@ struct uplink_end {
 	bool		 progressed;	/* a WELCOME came, or a CONF */
 	bool		 connected;	/* the TCP connection was made */
 	const char	*connect_error;	/* it could not be: why; NULL */
+	const char	*turned_away;	/* FULL's reason; NULL: no FULL */
 };
 
 /*
@@ -78,6 +88,8 @@ struct uplink_env {
 	/* Once per uplink_open(): the session is over. */
 	void			*owner;
 	void			(*ended)(void *owner, const struct uplink_end *);
+	/* RUN_END: this run's task is the owner's to let go, the link stays. */
+	void			(*run_ended)(void *owner);
 };
 
 struct uplink {
@@ -101,10 +113,14 @@ struct uplink {
 	struct proto_conf_begin	 cb;		/* its pointers are NULLed */
 	struct cmdline		 cmd;		/* checked at CONF_BEGIN */
 	char			 master_addr[PROTO_NAME_MAX + 1];
+	bool			 have_run;	/* RUN came for this run */
+	struct proto_run	 run;
+	bool			 arm_waiting;	/* for the last run's task */
 	/* start */
 	ev_timer		 start_timer;
 	uint64_t		 start_mono_ns;
 	char			 refusal[PROTO_REASON_MAX + 1];
+	char			 full[PROTO_REASON_MAX + 1]; /* FULL's text */
 	/* reports and output (report.c, output.c) */
 	struct uplink_report	 rep;
 	struct uplink_output	 out;
@@ -117,8 +133,14 @@ struct uplink {
  */
 bool	uplink_open(struct uplink *, const struct uplink_env *env,
 	    const struct sockaddr_in *);
-/* The task's process was reaped: report it if this session owns it. */
-void	uplink_task_done(struct uplink *);
+/*
+ * The task's process was reaped: report it if this run owns it (true); a
+ * task of an earlier run (false) is the owner's to clear, and then to say
+ * so with uplink_task_free().
+ */
+bool	uplink_task_done(struct uplink *);
+/* The task slot is free again: a run waiting to arm its task does. */
+void	uplink_task_free(struct uplink *);
 /* End the session from outside (signal): ERROR to an ext master, close. */
 void	uplink_abort(struct uplink *, const char *why);
 bool	uplink_active(const struct uplink *);

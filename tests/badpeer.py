@@ -4,7 +4,7 @@
   badpeer.py probe-slave --port P --session S --pid PID --name NAME
       Bad PROBE datagrams to the slave at 127.0.0.1:P must not make it
       connect; a good one must, with a well-formed hello (REPLY: magic SYNX,
-      ext_version 1, flags 0, PID, NAME).
+      ext_version 1, flags 1 (HELLO_CAP_CAMPAIGN), PID, NAME).
   badpeer.py poke-slave --port P --session S
       Plays a master that sends the slave bad frames after its hello; the
       slave must close each connection and come back on the next probe.
@@ -21,13 +21,16 @@
       EXEC_NO reason), error (an ERROR once joined), run (CONF_OK, EXEC_OK,
       REPORTs whose progress text, and OUTPUT whose bytes, are EVIL, then
       FINISHD).  The test checks that none of it reaches the master's
-      terminal, log or results raw.
+      terminal, log or results raw.  Its hello's flags have every bit set
+      but HELLO_CAP_CAMPAIGN: bits the master does not know, which it must
+      ignore (a single session goes on as with flags 0).
   badpeer.py evil-master --port P --session S [--allowed PATH]
       Plays a master to our slave (probes 127.0.0.1:P) that puts EVIL in
       every text it sends: the command of CONF_BEGIN and of a 2014 CONF
       (the slave refuses them: CONF_NO), CONF_BEGIN's master address (the
       slave drops us), the reasons of ABORT, BYE, FULL and ERROR.  The test
-      checks the slave's log.
+      checks the slave's log.  Its WELCOME has every flag bit set but bit 0:
+      bits the slave does not know, which it must ignore.
 
 Prints one line per check ("ok: ..." or "FAIL: ...") and exits 1 if any
 check failed.  Every wait is bounded.  Python 3 standard library only.
@@ -142,7 +145,8 @@ def probe_slave(a):
     magic, extv, flags, pid, nlen = struct.unpack_from('!IHHIB', p)
     name = p[13:].decode('latin-1')
     check(magic == MAGIC, 'hello magic 0x%08x' % magic)
-    check(extv == 1 and flags == 0, 'hello ext_version %d flags %d' % (extv, flags))
+    check(extv == 1 and flags == 1,
+          'hello ext_version %d flags %d (HELLO_CAP_CAMPAIGN)' % (extv, flags))
     check(pid == a.pid, 'hello pid %d (slave pid %d)' % (pid, a.pid))
     check(nlen == len(name) == len(p) - 13 and name == a.name,
           'hello name %r (len %d), expected %r' % (name, nlen, a.name))
@@ -285,8 +289,9 @@ class Peer:
                 return f
 
 
-def hello(name):
-    return struct.pack('!IHHIB', MAGIC, 1, 0, os.getpid(), len(name)) + name
+def hello(name, flags=0xfffe):
+    # Unknown capability bits (not HELLO_CAP_CAMPAIGN): ignored by a master.
+    return struct.pack('!IHHIB', MAGIC, 1, flags, os.getpid(), len(name)) + name
 
 
 def report(state, text):
@@ -379,7 +384,8 @@ def evil_master(a):
     s = a.session
     lsock = listener(a.port)
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    welcome = frame(s, WELCOME, struct.pack('!HHI', 1, 0, 1000))
+    # Flags the slave does not know (not bit 0): ignored.
+    welcome = frame(s, WELCOME, struct.pack('!HHI', 1, 0xfffe, 1000))
     # The command: an absolute path that does not exist, or one not in
     # --allow; "/bin/true" with an evil master address.
     path = (a.allowed or '/nonexistent').encode() + b'/' + EVIL

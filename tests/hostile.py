@@ -175,7 +175,7 @@ def slave(a):
         ('a truncated header (5 bytes), then close', frame(s, PING)[:5],
          'close_after'),
         ('unknown command 11', frame(s, 11), 'close'),
-        ('unknown command 47', frame(s, 47), 'close'),
+        ('unknown command 57', frame(s, 57), 'close'),
         ('unknown command 99', frame(s, 99), 'close'),
         ('unknown command 255', frame(s, 255, b'x' * 100), 'close'),
         ('EXEC before CONF (2014 mode)', frame(s, EXEC), 'exec_no'),

@@ -23,6 +23,7 @@ FINISHD = 10
 WELCOME, FULL, PING, PONG, CONF_BEGIN, CONF_DATA, START = range(32, 39)
 REPORT, REPORT_REQ, OUTPUT, ABORT, BYE, HEARTBEAT, ERROR = range(39, 46)
 KILL_GRACE = 46
+RUN, RUN_END = 47, 51
 AUTH_HELLO, AUTH_PROOF, SEALED = 48, 49, 50
 # The harnesses' key (fuzz_peer.c) and its id (NOTES section 10), so that a
 # raw AUTH_HELLO of ours gets past the key id check.
@@ -46,8 +47,12 @@ def rec(data, ctl=0):
     return struct.pack('<BH', ctl, len(data)) + data
 
 
-def hello(name=b'fz', pid=4242):
-    return struct.pack('!IHHIB', 0x53594e58, 1, 0, pid, len(name)) + name
+def hello(name=b'fz', pid=4242, flags=0):
+    return struct.pack('!IHHIB', 0x53594e58, 1, flags, pid, len(name)) + name
+
+
+def run(i=0, n=2, rep=0, reps=2, conf=b'a.session'):
+    return struct.pack('!IIIIB', i, n, rep, reps, len(conf)) + conf
 
 
 def pong():
@@ -172,6 +177,12 @@ def master_seeds():
         rec(frame(KILL_GRACE, struct.pack('!I', 0xffffffff)))
     s['slave_sends_report_req'] = bytes([0x00]) + b''.join(ours[:6]) + \
         rec(frame(REPORT_REQ) * 100)
+    # A slave that serves campaigns (HELLO_CAP_CAMPAIGN): RUN comes before
+    # CONF_BEGIN; one with unknown capability bits too.
+    s['ours_campaign_cap'] = bytes([0x00]) + \
+        rec(frame(REPLY, hello(flags=1))) + b''.join(ours[1:])
+    s['ours_unknown_caps'] = bytes([0x00]) + \
+        rec(frame(REPLY, hello(flags=0xfffe))) + b''.join(ours[1:])
     return s
 
 
@@ -250,6 +261,45 @@ def slave_seeds():
     s['welcome_grace'] = bytes([0x00]) + \
         rec(frame(WELCOME, struct.pack('!HHI', 1, 1, 1000))) + \
         b''.join(ours[1:])
+    # ... and sets flags it does not know.
+    s['welcome_unknown_flags'] = bytes([0x00]) + \
+        rec(frame(WELCOME, struct.pack('!HHI', 1, 0xfffe, 1000))) + \
+        b''.join(ours[1:])
+    # Campaigns: two runs on one connection; a run ended while its task is
+    # armed (killed), the next configured at once (armed once it is gone);
+    # RUN and RUN_END out of place, twice, malformed.
+    wait = b''.join(rec(b'', WAIT) for _ in range(6))
+    one = [rec(frame(CONF_BEGIN, conf_begin())), rec(frame(CONF_DATA, b'hello')),
+           rec(frame(START, struct.pack('!Q', 0)))]
+    s['campaign_two_runs'] = bytes([0x00]) + welcome + ping + \
+        rec(frame(RUN, run(0))) + b''.join(one) + wait + \
+        rec(frame(RUN_END, b'complete (run 1 of 2)')) + \
+        rec(frame(RUN, run(1, rep=1))) + b''.join(one) + wait + \
+        rec(frame(BYE, b'session complete'))
+    s['campaign_run_end_armed'] = bytes([0x00]) + welcome + \
+        rec(frame(RUN, run(0))) + one[0] + one[1] + \
+        rec(frame(RUN_END, b'run over')) + rec(frame(RUN, run(1, rep=1))) + \
+        rec(frame(CONF_BEGIN, conf_begin(size=0))) + \
+        rec(b'', WAIT) + rec(frame(START, bytes(8))) + wait
+    s['campaign_run_end_running'] = bytes([0x00]) + welcome + \
+        rec(frame(RUN, run(0))) + b''.join(one) + \
+        rec(frame(RUN_END, b'run over')) + \
+        rec(frame(RUN, run(1, rep=1))) + one[0] + one[1] + wait
+    s['run_end_before_run'] = bytes([0x00]) + welcome + \
+        rec(frame(RUN_END))
+    s['run_twice'] = bytes([0x00]) + welcome + rec(frame(RUN, run(0))) + \
+        rec(frame(RUN, run(0)))
+    s['run_after_conf'] = bytes([0x00]) + welcome + one[0] + \
+        rec(frame(RUN, run(0)))
+    s['run_v1_mode'] = bytes([0x00]) + rec(frame(RUN, run(0)))
+    s['run_bad_name'] = bytes([0x00]) + welcome + \
+        rec(frame(RUN, run(conf=b'dir/x')))
+    s['run_bad_index'] = bytes([0x00]) + welcome + \
+        rec(frame(RUN, run(2, 2)))
+    s['evil_run'] = bytes([0x00]) + welcome + \
+        rec(frame(RUN, run(conf=b'x' + EVIL.replace(b'\x1b', b'E')
+                            .replace(b'\x07', b'G').replace(b'\r', b'R')))) + \
+        one[0] + one[1]
     return s
 
 

@@ -206,8 +206,18 @@ UE_EXPECT="unknown option -a in '-allow'; did you mean --allow?" \
     usage_error "slave -allow" "$SLAVE_BIN" -allow /bin/true
 UE_EXPECT="missing SLAVES and CONF" \
     usage_error "master with no argument" "$MASTER_BIN"
-UE_EXPECT=extra usage_error "master with a third argument" "$MASTER_BIN" \
-    1 "$TMP/ok.session" extra
+# A third argument is another session file (a campaign): checked as one.
+run_master_cmd "$MASTER_BIN" -n 1 "$TMP/ok.session" extra
+assert_exit 1 "master with a third argument that is no file"
+assert_contains "$MASTER_ERR" "extra: No such file or directory" \
+    "master with a third argument that is no file"
+UE_EXPECT="--repeat: 0 is out of range 1..1000000" \
+    usage_error "master --repeat 0" "$MASTER_BIN" --repeat 0 1 "$TMP/ok.session"
+UE_EXPECT="SLAVES all takes whoever has joined when -w expires" \
+    usage_error "master all without -w" "$MASTER_BIN" all "$TMP/ok.session"
+UE_EXPECT="--slaves vm[1-: pattern 'vm[1-': '[' without ']'" \
+    usage_error "master --slaves vm[1-" "$MASTER_BIN" --slaves 'vm[1-' 1 \
+    "$TMP/ok.session"
 UE_EXPECT=extra usage_error "slave with an argument" "$SLAVE_BIN" extra
 
 note "-h and -V"

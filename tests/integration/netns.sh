@@ -10,6 +10,8 @@
 #   - master -i eth0 -b (255.255.255.255): all four join
 #   - master without -i (all addresses, 255.255.255.255): all four join
 #   - slaves with -m 198.18.0.1: all four join
+#   - a campaign (issue 17) with -b, SLAVES all by name --slaves 's[1-4]'
+#     --exclude s4: s1..s3 only, 4 runs, in order, indexed by name
 . "$(dirname "$0")/../lib.sh"
 require_root
 command -v ip >/dev/null || skip "no ip(8) for network namespaces"
@@ -105,6 +107,28 @@ session "$TMP/b.session" b
 master_ns -i eth0 -b 4 "$TMP/b.session"
 assert_exit 0
 check_session b $slaves
+
+note "a campaign over s1..s3 by name (SLAVES all): 2 files x --repeat 2"
+# s4 hears 255.255.255.255 (-b) but --exclude turns it away; each task
+# logs its run, repeat, file, name and index.
+make_conf "$TMP/e.session" '/bin/sh :CONF:' \
+    "echo \"\$SYNEXEC_RUN \$SYNEXEC_REPEAT \$SYNEXEC_CONF \$SYNEXEC_SLAVE_NAME \$SYNEXEC_SLAVE_INDEX \$SYNEXEC_SLAVES\" >>$TMP/campaign.log"
+cp "$TMP/e.session" "$TMP/f.session"
+master_ns -i eth0 -b --slaves 's[1-4]' --exclude s4 --repeat 2 \
+    --csv "$TMP/campaign.csv" all "$TMP/e.session" "$TMP/f.session"
+assert_exit 0 "campaign in namespaces"
+assert_contains "$MASTER_OUT" "campaign: 4 of 4 runs: complete (exit 0)"
+want=""
+for r in 0 1 2 3; do
+	f=e
+	[ $r -ge 2 ] && f=f
+	for i in 1 2 3; do
+		want="$want$r $((r % 2)) $f.session s$i $((i - 1)) 3|"
+	done
+done
+assert_eq "$want" "$(sort -k1,1n -k5,5n "$TMP/campaign.log" | tr '\n' '|')" \
+    "each run's tasks: run, repeat, file, name, index, slaves"
+assert_eq 13 "$(wc -l <"$TMP/campaign.csv")" "the CSV: a header and 12 rows"
 
 note "master without -i (255.255.255.255, default route in its namespace)"
 # Without -i the limited broadcast follows the routing table, as on any

@@ -10,7 +10,12 @@
 #   - collecting outputs: -O DIR --output-max 10M --follow, and jq over the
 #     collected files;
 #   - keyed sessions: --genkey, key_file in the slave's section, -k on the
-#     master; a wrong key fails with "key mismatch" on both sides.
+#     master; a wrong key fails with "key mismatch" on both sides;
+#   - a block-size sweep with fio: the README's loop makes three session
+#     files, one campaign runs them, -O keeps each run apart, jq sums each
+#     run's IOPS (a fake fio here, on loopback: examples.sh is fio's);
+#   - five repeats, statistics from the CSV: --repeat 5 --csv, then the
+#     README's Python over the file.
 . "$(dirname "$0")/../lib.sh"
 require_bins
 
@@ -88,6 +93,59 @@ if [ $have_jq = 1 ]; then
 	assert_eq "1234 1234" "$(jq -r '.jobs[0].read.iops' "$TMP"/out/*.out | tr '\n' ' ' | sed 's/ $//')" \
 	    "jq over the collected outputs"
 fi
+
+# ---- a block-size sweep with fio (a fake fio: its IOPS from the job's bs)
+cat >"$TMP/fio" <<'EOF'
+#!/bin/sh
+bs=$(sed -n 's/^bs=//p' "$2")
+case $bs in 4k) n=1000 ;; 64k) n=200 ;; *) n=20 ;; esac
+echo "{\"jobs\": [{\"read\": {\"iops\": $n}}]}"
+EOF
+chmod 755 "$TMP/fio"
+cd "$TMP" || exit 1
+for bs in 4k 64k 1m; do
+	printf '%s\n' '/usr/bin/fio --output-format=json :CONF:' \
+	    '[randread]' 'filename=/var/tmp/fio.dat' 'size=1g' \
+	    'rw=randread' "bs=$bs" 'direct=1' 'runtime=30' \
+	    'time_based=1' >fio-$bs.session
+	sed -i "1s|/usr/bin/fio|$TMP/fio|" fio-$bs.session
+done
+run_master -w 120 -O sweep 2 fio-4k.session fio-64k.session fio-1m.session
+assert_exit 0 "sweep recipe: master exit code"
+assert_contains "$MASTER_OUT" "campaign: 3 of 3 runs: complete (exit 0)" "sweep recipe"
+for run in 0 1 2; do
+	for n in vm1 vm2; do
+		assert_file "$TMP/sweep/$run/$n.out" "sweep recipe: run $run's output of $n"
+	done
+done
+if [ $have_jq = 1 ]; then
+	for run in 0 1 2; do
+		echo "run $run: $(jq -s 'map(.jobs[0].read.iops) | add' sweep/$run/*.out) IOPS in all"
+	done >"$TMP/sweep.txt"
+	cat "$TMP/sweep.txt"
+	assert_eq "run 0: 2000 IOPS in all|run 1: 400 IOPS in all|run 2: 40 IOPS in all" \
+	    "$(tr '\n' '|' <"$TMP/sweep.txt" | sed 's/|$//')" "sweep recipe: jq by run"
+fi
+
+# ---- five repeats, statistics from the CSV
+run_master -w 120 --repeat 5 --csv runs.csv 2 fio-4k.session
+assert_exit 0 "repeats recipe: master exit code"
+"$PYTHON" - runs.csv >"$TMP/stats.txt" 2>&1 <<'EOF'
+import csv, statistics, sys
+by = {}
+for row in csv.DictReader(open(sys.argv[1], newline='')):
+    if row['duration_s']:
+        by.setdefault(row['name'], []).append(float(row['duration_s']))
+for name, d in by.items():
+    print(f'{name}: {len(d)} runs, mean {statistics.mean(d):.3f} s, '
+          f'stdev {statistics.stdev(d):.3f} s')
+EOF
+cat "$TMP/stats.txt"
+for n in vm1 vm2; do
+	assert_matches "$TMP/stats.txt" "^$n: 5 runs, mean [0-9]+\.[0-9]{3} s, stdev [0-9]+\.[0-9]{3} s\$" \
+	    "repeats recipe: $n's statistics"
+done
+cd "$SYNEXEC_TOP" || exit 1
 stop_slave vm1
 stop_slave vm2
 

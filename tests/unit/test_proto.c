@@ -50,9 +50,11 @@ static const struct {
 	{ 44, "HEARTBEAT", 0, 0 },
 	{ 45, "ERROR", 0, 1024 },
 	{ 46, "KILL_GRACE", 4, 4 },
+	{ 47, "RUN", 18, 272 },
 	{ 48, "AUTH_HELLO", 44, 44 },
 	{ 49, "AUTH_PROOF", 32, 32 },
 	{ 50, "SEALED", 17, 65535 },
+	{ 51, "RUN_END", 0, 1024 },
 };
 #define NCMDS	(sizeof(notes_cmds) / sizeof(notes_cmds[0]))
 
@@ -420,8 +422,8 @@ test_bad_version_session_command(void **state)
 	    "unknown command 11");
 	expect_malformed_hdr(PROTO_VERSION, SESSION, 31, 0,
 	    "unknown command 31");
-	expect_malformed_hdr(PROTO_VERSION, SESSION, 47, 0,
-	    "unknown command 47");
+	expect_malformed_hdr(PROTO_VERSION, SESSION, 57, 0,
+	    "unknown command 57");
 	expect_malformed_hdr(PROTO_VERSION, SESSION, 255, 0,
 	    "unknown command 255");
 }
@@ -594,6 +596,100 @@ test_welcome_ping_pong_start(void **state)
 	assert_int_equal(proto_start_decode(b, 16, &st2, &w), -1);
 	assert_has(w, "START");
 	assert_int_equal(proto_start_encode(b, 7, &st), 0);
+}
+
+/*
+ * RUN: four u32 and the session file's base name (a length byte, then its
+ * bytes); run below runs, repeat below repeats, no '/', NUL or control.
+ */
+static void
+test_run(void **state)
+{
+	static const uint8_t want[] = {
+		0, 0, 0, 2,  0, 0, 0, 10,  0, 0, 0, 1,  0, 0, 0, 5,
+		6, 'a', '.', 's', 0xc3, 0xa9, ' ',
+	};
+	struct proto_run	 r = { .run = 2, .runs = 10, .repeat = 1,
+				    .repeats = 5 }, r2;
+	uint8_t			 b[300];
+	const char		*w = NULL;
+
+	(void)state;
+	memcpy(r.conf, "a.s\xc3\xa9 ", 7);
+	assert_int_equal(proto_run_encode(b, sizeof(b), &r), sizeof(want));
+	assert_memory_equal(b, want, sizeof(want));
+	memset(&r2, 0xff, sizeof(r2));
+	assert_int_equal(proto_run_decode(b, sizeof(want), &r2, &w), 0);
+	assert_int_equal(r2.run, 2);
+	assert_int_equal(r2.runs, 10);
+	assert_int_equal(r2.repeat, 1);
+	assert_int_equal(r2.repeats, 5);
+	assert_string_equal(r2.conf, "a.s\xc3\xa9 ");
+	/* Lengths: the name's must match, and be 1..255. */
+	assert_int_equal(proto_run_decode(b, sizeof(want) - 1, &r2, &w), -1);
+	assert_has(w, "RUN length");
+	assert_int_equal(proto_run_decode(b, 16, &r2, &w), -1);
+	assert_has(w, "RUN too short");
+	b[16] = 0;
+	assert_int_equal(proto_run_decode(b, 17, &r2, &w), -1);
+	b[16] = 6;
+	/* Indexes within their counts. */
+	b[3] = 10;
+	assert_int_equal(proto_run_decode(b, sizeof(want), &r2, &w), -1);
+	assert_has(w, "run not below");
+	b[3] = 2;
+	b[15] = 1;
+	assert_int_equal(proto_run_decode(b, sizeof(want), &r2, &w), -1);
+	assert_has(w, "repeat not below");
+	b[15] = 5;
+	/* No '/', control byte or DEL in the name. */
+	b[17] = '/';
+	assert_int_equal(proto_run_decode(b, sizeof(want), &r2, &w), -1);
+	assert_has(w, "'/'");
+	b[17] = 0x1b;
+	assert_int_equal(proto_run_decode(b, sizeof(want), &r2, &w), -1);
+	b[17] = 0x7f;
+	assert_int_equal(proto_run_decode(b, sizeof(want), &r2, &w), -1);
+	b[17] = 0;
+	assert_int_equal(proto_run_decode(b, sizeof(want), &r2, &w), -1);
+	/* The encoder refuses what the decoder would. */
+	assert_int_equal(proto_run_encode(b, sizeof(want) - 1, &r), 0);
+	r.run = 10;
+	assert_int_equal(proto_run_encode(b, sizeof(b), &r), 0);
+	r.run = 2;
+	r.repeat = 5;
+	assert_int_equal(proto_run_encode(b, sizeof(b), &r), 0);
+	r.repeat = 1;
+	strcpy(r.conf, "dir/x");
+	assert_int_equal(proto_run_encode(b, sizeof(b), &r), 0);
+	r.conf[0] = '\0';
+	assert_int_equal(proto_run_encode(b, sizeof(b), &r), 0);
+	memset(r.conf, 'x', PROTO_NAME_MAX);
+	r.conf[PROTO_NAME_MAX] = '\0';
+	assert_int_equal(proto_run_encode(b, sizeof(b), &r), 17 +
+	    PROTO_NAME_MAX);
+	assert_int_equal(proto_run_decode(b, 17 + PROTO_NAME_MAX, &r2, &w), 0);
+	assert_int_equal(strlen(r2.conf), PROTO_NAME_MAX);
+}
+
+/* Unknown hello flag bits are kept for the caller, who ignores them. */
+static void
+test_hello_caps(void **state)
+{
+	struct proto_hello	 h = { .ext_version = 1, .flags = 0xffff,
+				    .pid = 7 }, h2;
+	uint8_t			 b[300];
+	const char		*w = NULL;
+	size_t			 n;
+
+	(void)state;
+	strcpy(h.name, "vm1");
+	n = proto_hello_encode(b, sizeof(b), &h);
+	assert_int_equal(b[6], 0xff);
+	assert_int_equal(b[7], 0xff);
+	assert_int_equal(proto_hello_decode(b, n, &h2, &w), 0);
+	assert_int_equal(h2.flags, 0xffff);
+	assert_true(h2.flags & HELLO_CAP_CAMPAIGN);
 }
 
 static struct proto_conf_begin
@@ -992,6 +1088,8 @@ main(void)
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_v1_result),
 		cmocka_unit_test(test_reason_copy),
+		cmocka_unit_test(test_run),
+		cmocka_unit_test(test_hello_caps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
