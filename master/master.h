@@ -362,6 +362,7 @@ enum verdict {
 	VERDICT_EXIT,		/* its task exited non-zero */
 	VERDICT_SIGNAL,		/* its task was killed by a signal */
 	VERDICT_ABORTED,	/* its task ended after our ABORT, not with 0 */
+	VERDICT_CANCELLED,	/* our ABORT stopped its task before its start */
 	VERDICT_EXEC_FAILED,	/* its task could not be started (FINISHD) */
 	VERDICT_NOSTART,	/* it could not start its task (EXEC_NO) */
 	VERDICT_REFUSED,	/* it refused the configuration (CONF_NO) */

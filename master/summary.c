@@ -102,9 +102,9 @@ summary_print(struct master *m)
 	struct peer	*s;
 	struct verdict_counts c;
 	struct view_spread sp;
-	unsigned	 n = 0, unknown;
+	unsigned	 n = 0, unknown, aborted;
 	int		 wname = 4, waddr = 7;
-	char		 start[32], dur[32], status[32], tail[96];
+	char		 start[32], dur[32], status[32], tail[96], words[32];
 
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		int l;
@@ -141,8 +141,13 @@ summary_print(struct master *m)
 	if (c.running > 0)
 		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail),
 		    "; %u still running", c.running);
-	summary_out(m, "%u slaves: %u exited 0, %u failed, %u lost; start spread "
-	    "%" PRIu64 " us%s", n, c.of[VERDICT_EXIT_0],
-	    c.failed - c.of[VERDICT_LOST], c.of[VERDICT_LOST],
+	/* Stopped by an abort: "aborted", not "failed" (said if any). */
+	aborted = c.of[VERDICT_ABORTED] + c.of[VERDICT_CANCELLED];
+	words[0] = '\0';
+	if (aborted > 0)
+		snprintf(words, sizeof(words), ", %u aborted", aborted);
+	summary_out(m, "%u slaves: %u exited 0, %u failed%s, %u lost; start "
+	    "spread %" PRIu64 " us%s", n, c.of[VERDICT_EXIT_0],
+	    c.failed - c.of[VERDICT_LOST] - aborted, words, c.of[VERDICT_LOST],
 	    (uint64_t)((sp.last - sp.first) / NSEC_PER_USEC), tail);
 }

@@ -109,13 +109,21 @@ static const struct verdict_row verdict_rows[VERDICT_COUNT] = {
 		.blame = T("was killed by signal", TAIL_VALUE),
 	},
 	/*
-	 * Stopped by our ABORT.  No words of its own yet: said as its exit
-	 * status says ("exit N", "signal N"), as before the verdict existed.
-	 * Giving it words is one line: .shown = T("aborted", TAIL_NONE).
+	 * Stopped by our ABORT: "aborted" in the display, the summary and
+	 * the results' exit_status (its exit_code or signal members say
+	 * how); its finish line and blame say its exit status.
 	 */
 	[VERDICT_ABORTED] = {
+		.shown = T("aborted", TAIL_NONE),
 		.state = "finished", .ended = true, .ran = true,
 		.count = COUNT_FAILED, .severity = 2,
+	},
+	/* Stopped by our ABORT before its instant came: it never ran. */
+	[VERDICT_CANCELLED] = {
+		.shown = T("aborted", TAIL_NONE), .state = "finished",
+		.ended = true, .count = COUNT_FAILED, .severity = 2,
+		.finish = T("aborted before its start", TAIL_NONE),
+		.blame = T("was aborted before its start", TAIL_NONE),
 	},
 	[VERDICT_EXEC_FAILED] = {
 		.shown = T("not started", TAIL_NONE), .state = "finished",
@@ -185,6 +193,9 @@ peer_verdict(const struct peer *s)
 	/* Ended otherwise than well after we told it to stop. */
 	if (s->abort_sent && (v == VERDICT_EXIT || v == VERDICT_SIGNAL))
 		return VERDICT_ABORTED;
+	/* Never released: not an exec that failed (no errno). */
+	if (s->abort_sent && v == VERDICT_EXEC_FAILED && s->res.exit_value == 0)
+		return VERDICT_CANCELLED;
 	return v;
 }
 
@@ -240,6 +251,8 @@ verdict_say(const struct peer *s, enum verdict_form form, char *buf,
 		snprintf(buf, len, "%s (%.1000s)", t->w, s->why);
 		return buf;
 	case TAIL_ERRNO:
+		if (s->res.exit_value == 0)
+			return t->w;
 		snprintf(buf, len, "%s: %s", t->w, strerror(s->res.exit_value));
 		return buf;
 	case TAIL_2014:

@@ -62,13 +62,20 @@ static const struct want wants[] = {
 	{ "signal 9", PEER_FINISHED, EXIT_KIND_SIGNALED, 9, false, false,
 	    VERDICT_SIGNAL, "signal 9", "signal 9", "finished",
 	    "killed by signal 9", "was killed by signal 9", 2, true },
-	/* Stopped by our ABORT: said as its exit status says, for now. */
+	/*
+	 * Stopped by our ABORT: "aborted" in the display, the summary and the
+	 * results (issue 20); its finish line says its exit status.
+	 */
 	{ "aborted, signal", PEER_FINISHED, EXIT_KIND_SIGNALED, 15, true, false,
-	    VERDICT_ABORTED, "signal 15", "signal 15", "finished",
+	    VERDICT_ABORTED, "aborted", "aborted", "finished",
 	    "killed by signal 15", "was killed by signal 15", 2, true },
 	{ "aborted, exit", PEER_FINISHED, EXIT_KIND_EXITED, 143, true, false,
-	    VERDICT_ABORTED, "exit 143", "exit 143", "finished", "exit 143",
+	    VERDICT_ABORTED, "aborted", "aborted", "finished", "exit 143",
 	    "exited 143", 2, true },
+	{ "aborted before its start", PEER_FINISHED, EXIT_KIND_NOT_STARTED, 0,
+	    true, false, VERDICT_CANCELLED, "aborted", "aborted", "finished",
+	    "aborted before its start", "was aborted before its start", 2,
+	    false },
 	{ "exit 0 after ABORT", PEER_FINISHED, EXIT_KIND_EXITED, 0, true, false,
 	    VERDICT_EXIT_0, "exit 0", "exit 0", "finished", "exit 0", NULL, 0,
 	    true },
