@@ -100,7 +100,7 @@ uplink_end(struct uplink *up, const char *error_reason)
 	}
 	cmdline_free(&up->cmd);
 	up->state = UPLINK_IDLE;
-	up->ext = up->configured = false;
+	up->ext = up->configured = up->stderr_ok = false;
 	up->env.ended(up->env.owner, &end);
 }
 
@@ -231,7 +231,8 @@ uplink_connected(struct uplink *up)
 
 	memset(&h, 0, sizeof(h));
 	h.ext_version = PROTO_EXT_VERSION;
-	h.flags = 0;
+	/* What we can do: a master of ours uses each only if told here. */
+	h.flags = HELLO_CAP_STDERR | HELLO_CAP_PREFLIGHT;
 	h.pid = (uint32_t)up->env.pid;
 	snprintf(h.name, sizeof(h.name), "%s", up->env.name);
 	len = proto_hello_encode(p, sizeof(p), &h);
@@ -383,8 +384,16 @@ uplink_arm(struct uplink *up)
 		return;
 	}
 	memset(&sp, 0, sizeof(sp));
+	sp.stderr_fd = -1;
 	if ((sp.output_fd = safefile_open(up->env.output, up->env.runas, up->refusal,
 	    sizeof(up->refusal))) == -1) {
+		uplink_refuse(up);
+		return;
+	}
+	if (up->env.errout != NULL && (sp.stderr_fd =
+	    safefile_open(up->env.errout, up->env.runas, up->refusal,
+	    sizeof(up->refusal))) == -1) {
+		close(sp.output_fd);
 		uplink_refuse(up);
 		return;
 	}
@@ -409,11 +418,19 @@ uplink_arm(struct uplink *up)
 	}
 	/* The task stays armed; the session's end kills it. */
 	if (up->ext && output_open(&up->out, &up->conn, UPLINK_OUT_LIMIT,
-	    up->env.task->out_fd, up->env.output->used, up->cb.flags,
-	    up->cb.output_max, up->refusal, sizeof(up->refusal)) == -1) {
+	    up->env.task->out_fd, up->env.output->used, up->stderr_ok ?
+	    up->env.task->stderr_fd : -1, up->env.errout != NULL ?
+	    up->env.errout->used : NULL, up->cb.flags, up->cb.output_max,
+	    up->refusal, sizeof(up->refusal)) == -1) {
 		uplink_refuse(up);
 		return;
 	}
+	/* An older master of ours takes stdout only: stderr stays here. */
+	if (up->ext && !up->stderr_ok && up->env.errout != NULL &&
+	    (up->cb.flags & CONF_FLAG_COLLECT_OUTPUT))
+		log_info("master %s takes no stderr (it is older than this "
+		    "slave): only the task's stdout is sent; its stderr stays "
+		    "in %s", up->peer_str, up->env.errout->used);
 	cmdline_free(&up->cmd);
 	up->state = UPLINK_ARMED;
 	log_info("master %s: configured (%llu payload bytes); task armed",
@@ -578,14 +595,14 @@ static bool
 uplink_unarmed(struct uplink *up, const char *what)
 {
 	const struct task	*t = up->env.task;
-	char			 desc[256], reason[PROTO_REASON_MAX + 1];
+	char			 desc[PROTO_REASON_MAX], reason[PROTO_REASON_MAX + 1];
 
 	if (t->state == TASK_ARMED)
 		return false;
 	if (t->state == TASK_DONE) {
 		task_describe(t, desc, sizeof(desc));
 		snprintf(reason, sizeof(reason),
-		    "the task's process ended before its start: %s", desc);
+		    "the task's process ended before its start: %.900s", desc);
 	} else
 		snprintf(reason, sizeof(reason),
 		    "the task was stopped before its start");
@@ -675,6 +692,32 @@ uplink_v1_exec(struct uplink *up)
 	return 0;
 }
 
+/*
+ * STDERR_TAIL, to a master that takes it (WELCOME_FLAG_STDERR), before
+ * FINISHD: its stderr's size, and for a task that failed why it did not
+ * start and the last lines of its stderr (task.c found them at the reap).
+ */
+static void
+uplink_stderr_tail(struct uplink *up)
+{
+	const struct task	*t = up->env.task;
+	struct proto_stderr_tail tl;
+	static uint8_t		 p[11 + PROTO_REASON_MAX + PROTO_TAIL_MAX];
+
+	memset(&tl, 0, sizeof(tl));
+	tl.stderr_bytes = task_stderr_bytes(t);
+	tl.flags = up->env.errout == NULL ? STDERR_TAIL_MERGED : 0;
+	if (t->result.exit_kind == EXIT_KIND_NOT_STARTED) {
+		tl.reason = t->start_error;
+		tl.reason_len = (uint16_t)strnlen(t->start_error,
+		    PROTO_REASON_MAX);
+	}
+	tl.tail = t->tail;
+	tl.tail_len = (uint16_t)t->tail_len;
+	uplink_send(up, CMD_STDERR_TAIL, p, proto_stderr_tail_encode(p,
+	    sizeof(p), &tl));
+}
+
 /* The task's result, after its last OUTPUT and a last REPORT. */
 static void
 uplink_finished(struct uplink *up)
@@ -683,12 +726,14 @@ uplink_finished(struct uplink *up)
 	struct proto_v1_result	 v1;
 	uint8_t			 p[128];
 	size_t			 len;
-	char			 desc[256];
+	char			 desc[PROTO_REASON_MAX];
 
 	up->finish_wait = false;
 	task_describe(up->env.task, desc, sizeof(desc));
 	/* REPORT and FINISHD leave together: one segment, one wake-up. */
 	conn_cork(&up->conn, true);
+	if (up->stderr_ok)
+		uplink_stderr_tail(up);
 	if (up->ext) {
 		task_result(up->env.task, &r);
 		len = proto_result_encode(p, sizeof(p), &r);
@@ -709,7 +754,8 @@ uplink_finished(struct uplink *up)
 void
 uplink_task_done(struct uplink *up)
 {
-	char		 desc[256];
+	char		 desc[PROTO_REASON_MAX];
+	uint64_t	 end[OUTPUT_STREAMS];
 
 	switch (up->state) {
 	case UPLINK_ARMED:
@@ -737,14 +783,18 @@ uplink_task_done(struct uplink *up)
 	 * (output.c calls uplink_output_done when it is all queued).
 	 */
 	up->finish_wait = true;
-	if (!up->ext || output_finish(&up->out,
-	    up->env.task->result.output_bytes))
+	end[OUTPUT_STDOUT] = up->env.task->result.output_bytes;
+	end[OUTPUT_STDERR] = task_stderr_bytes(up->env.task);
+	if (!up->ext || output_finish(&up->out, end))
 		uplink_finished(up);
 	else if (up->finish_wait)
 		log_debug("task %d ended: sending the rest of its output "
-		    "(%llu of %llu bytes sent) before its result",
-		    (int)up->env.task->pid, (unsigned long long)up->out.sent,
-		    (unsigned long long)up->out.end);
+		    "(%llu of %llu bytes sent, stderr %llu of %llu) before its "
+		    "result", (int)up->env.task->pid,
+		    (unsigned long long)up->out.s[OUTPUT_STDOUT].sent,
+		    (unsigned long long)up->out.s[OUTPUT_STDOUT].end,
+		    (unsigned long long)up->out.s[OUTPUT_STDERR].sent,
+		    (unsigned long long)up->out.s[OUTPUT_STDERR].end);
 }
 
 /* output.c queued the last OUTPUT: FINISHD may go. */
@@ -820,6 +870,7 @@ uplink_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 			return uplink_violation(up,
 			    "WELCOME with extension version 0");
 		up->ext = true;
+		up->stderr_ok = (w.flags & WELCOME_FLAG_STDERR) != 0;
 		up->conn.peer_ext_version = w.ext_version;
 		report_open(&up->rep, &up->conn);
 		up->state = UPLINK_JOINED;

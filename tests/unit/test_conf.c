@@ -368,7 +368,9 @@ assert_slave_defaults(const struct slave_opts *s)
 	assert_null(s->name);
 	assert_null(s->master);
 	assert_string_equal(s->conf_dir, "/tmp");
-	assert_string_equal(s->output, "/tmp/synexec.out");
+	assert_null(s->output);		/* /tmp/synexec.NAME.out */
+	assert_null(s->stderr_file);	/* -o's FILE.err */
+	assert_false(s->merge_stderr);
 	assert_false(s->once);
 	assert_int_equal(s->kill_grace_ns, 10 * NS);
 	assert_false(s->keep_task);
