@@ -249,6 +249,7 @@ dialog_hello(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 	s->kind = PEER_KIND_OURS;
 	peer_admitted_end(s);
 	s->pid = hello.pid;
+	s->caps = hello.flags;
 	s->v.ext_version = hello.ext_version;
 	s->conn.peer_ext_version = hello.ext_version;
 	dialog_set_name(s, hello.name);
@@ -261,6 +262,9 @@ dialog_hello(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 	welcome.ext_version = PROTO_EXT_VERSION;
 	/* Its --kill-grace, for the wait after an ABORT (dialog_grace). */
 	welcome.flags = WELCOME_FLAG_GRACE;
+	/* Its task's stderr apart, and the tail of a failed one's. */
+	if (s->caps & HELLO_CAP_STDERR)
+		welcome.flags |= WELCOME_FLAG_STDERR;
 	welcome.heartbeat_ms = (uint32_t)(m->hb_interval * 1000 + 0.5);
 	peer_send(s, CMD_WELCOME, buf, proto_welcome_encode(buf, sizeof(buf),
 	    &welcome));
@@ -440,6 +444,10 @@ dialog_finished(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 			snprintf(buf, sizeof(buf), "bad FINISHD: %s", why);
 			return dialog_reject(s, buf);
 		}
+		/* We asked for it (WELCOME_FLAG_STDERR): it comes first. */
+		if ((s->caps & HELLO_CAP_STDERR) && !s->v.have_tail)
+			return dialog_reject(s, "FINISHD without STDERR_TAIL "
+			    "before it");
 		log_debug("%s: started %lld ns after the instant", s->label,
 		    (long long)s->res.late_ns);
 	} else {
@@ -493,14 +501,40 @@ dialog_report(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 	return 0;
 }
 
-/* Task output, between EXEC_OK and FINISHD. */
+/* Task output (OUTPUT_ERR: its stderr), between EXEC_OK and FINISHD. */
 static int
 dialog_output(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 {
 	char why[160];
 
-	if (collect_received(s, p, h->datalen, why, sizeof(why)) == -1)
+	if (collect_received(s, h->command == CMD_OUTPUT_ERR ? VIEW_STDERR :
+	    VIEW_STDOUT, p, h->datalen, why, sizeof(why)) == -1)
 		return dialog_reject(s, why);
+	return 0;
+}
+
+/*
+ * STDERR_TAIL, right before FINISHD: its stderr's size, why its task did
+ * not start (the results' error, the finish line), the last lines of a
+ * failed task's stderr (the summary, the results).
+ */
+static int
+dialog_stderr_tail(struct peer *s, const struct proto_hdr *h,
+    const uint8_t *p)
+{
+	struct proto_stderr_tail	 t;
+	const char			*why;
+	char				 buf[160];
+
+	if (proto_stderr_tail_decode(p, h->datalen, &t, &why) == -1) {
+		snprintf(buf, sizeof(buf), "bad STDERR_TAIL: %s", why);
+		return dialog_reject(s, buf);
+	}
+	if (collect_tail(s, &t, buf, sizeof(buf)) == -1)
+		return dialog_reject(s, buf);
+	if (t.reason_len > 0)
+		proto_reason_copy(s->why, sizeof(s->why),
+		    (const uint8_t *)t.reason, t.reason_len);
 	return 0;
 }
 
@@ -575,6 +609,13 @@ dialog_frame_cb(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 			return dialog_finished(s, h, p);
 		if (h->command == CMD_OUTPUT && s->kind == PEER_KIND_OURS)
 			return dialog_output(s, h, p);
+		if ((h->command == CMD_OUTPUT_ERR ||
+		    h->command == CMD_STDERR_TAIL) &&
+		    (s->caps & HELLO_CAP_STDERR)) {
+			if (h->command == CMD_OUTPUT_ERR)
+				return dialog_output(s, h, p);
+			return dialog_stderr_tail(s, h, p);
+		}
 		break;
 	default:
 		break;

@@ -186,6 +186,7 @@ struct peer {
 						/* "name (ip:port)" for logs */
 	uint32_t		 pid;
 	uint32_t		 index;		/* join order, from 0 */
+	uint16_t		 caps;		/* its hello's HELLO_CAP_* */
 
 	/* clock sync (ours only) */
 	int			 pings;		/* exchanges done */

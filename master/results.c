@@ -314,15 +314,32 @@ results_slave(struct json *j, const struct master *m, const struct peer *s,
 		json_null(j, "reported_cpu_s");
 		json_null(j, "reported_elapsed_s");
 	}
-	json_string(j, "output_file", s->v.out_path);
-	if (s->v.out_on)
-		json_u64(j, "output_collected_bytes", s->v.out_bytes);
+	json_string(j, "output_file", s->v.stream[VIEW_STDOUT].path);
+	if (s->v.stream[VIEW_STDOUT].on)
+		json_u64(j, "output_collected_bytes",
+		    s->v.stream[VIEW_STDOUT].bytes);
 	else
 		json_null(j, "output_collected_bytes");
-	json_bool(j, "output_capped", s->v.out_capped);
+	json_bool(j, "output_capped", s->v.stream[VIEW_STDOUT].capped ||
+	    s->v.stream[VIEW_STDERR].capped);
 	json_string(j, "progress", s->v.have_report ? s->v.last.progress :
 	    NULL);
 	json_u64(j, "reports", s->v.nreports);
+	/* Its stderr apart (issue 20): null where not known or merged. */
+	json_string(j, "output_file_err", s->v.stream[VIEW_STDERR].path);
+	if (s->v.stream[VIEW_STDERR].on)
+		json_u64(j, "stderr_collected_bytes",
+		    s->v.stream[VIEW_STDERR].bytes);
+	else
+		json_null(j, "stderr_collected_bytes");
+	if (s->v.have_tail && !s->v.merged)
+		json_u64(j, "stderr_bytes", s->v.stderr_bytes);
+	else
+		json_null(j, "stderr_bytes");
+	if (s->v.tail_len > 0)
+		json_string_len(j, "stderr_tail", s->v.tail, s->v.tail_len);
+	else
+		json_null(j, "stderr_tail");
 	/* Why it failed, then what went wrong with its output. */
 	err[0] = '\0';
 	if (s->why[0] != '\0')

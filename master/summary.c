@@ -96,6 +96,37 @@ summary_finish_line(struct master *m, struct peer *s)
 		summary_out(m, "finished: %s: %s", s->label, words);
 }
 
+/*
+ * Under a failed task's row, the last lines of its stderr (STDERR_TAIL;
+ * its output's, when its slave merges them), "    stderr: LINE", made
+ * inert as --follow lines are: tabs kept, UTF-8 where the terminal takes
+ * it.
+ */
+static void
+summary_tail(struct master *m, const struct peer *s)
+{
+	const uint8_t	*p = s->v.tail, *nl;
+	size_t		 left = s->v.tail_len, n;
+	const char	*prefix = s->v.merged ? "    output: " : "    stderr: ";
+
+	while (left > 0) {
+		nl = memchr(p, '\n', left);
+		n = nl != NULL ? (size_t)(nl - p) : left;
+		if (m->out_log)
+			log_info_data(prefix, p, n);
+		else {
+			fputs(prefix, stdout);
+			text_inert_put(stdout, p, n, m->v.follow_text);
+			fputc('\n', stdout);
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+		left -= n + 1;
+	}
+	fflush(stdout);
+}
+
 void
 summary_print(struct master *m)
 {
@@ -131,6 +162,7 @@ summary_print(struct master *m)
 		summary_out(m, "%-*s  %-*s  %10s  %14s  %s", wname, s->name,
 		    waddr, s->addr, start, dur,
 		    verdict_summary_word(s, status, sizeof(status)));
+		summary_tail(m, s);
 	}
 	verdict_count(m, &c);
 	unknown = c.of[VERDICT_UNKNOWN];

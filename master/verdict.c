@@ -20,7 +20,8 @@ enum verdict_tail {
 	TAIL_NONE,
 	TAIL_VALUE,	/* " N": the exit code or the signal */
 	TAIL_WHY,	/* " (why)": the reason it gave or we found */
-	TAIL_ERRNO,	/* ": strerror(N)": why its task could not start */
+	TAIL_ERRNO,	/* ": why": its task could not start (the slave's
+			   words, STDERR_TAIL; else strerror(N)) */
 	TAIL_2014,	/* " (2014 slave)" if it is one */
 };
 
@@ -251,9 +252,14 @@ verdict_say(const struct peer *s, enum verdict_form form, char *buf,
 		snprintf(buf, len, "%s (%.1000s)", t->w, s->why);
 		return buf;
 	case TAIL_ERRNO:
-		if (s->res.exit_value == 0)
+		/* The slave's own words: "/opt/x/run: Permission denied". */
+		if (s->why[0] != '\0')
+			snprintf(buf, len, "%s: %.1000s", t->w, s->why);
+		else if (s->res.exit_value == 0)
 			return t->w;
-		snprintf(buf, len, "%s: %s", t->w, strerror(s->res.exit_value));
+		else
+			snprintf(buf, len, "%s: %s", t->w,
+			    strerror(s->res.exit_value));
 		return buf;
 	case TAIL_2014:
 		snprintf(buf, len, "%s%s", t->w, s->kind == PEER_KIND_2014 ?

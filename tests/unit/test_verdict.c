@@ -79,9 +79,10 @@ static const struct want wants[] = {
 	{ "exit 0 after ABORT", PEER_FINISHED, EXIT_KIND_EXITED, 0, true, false,
 	    VERDICT_EXIT_0, "exit 0", "exit 0", "finished", "exit 0", NULL, 0,
 	    true },
+	/* Its why: the slave's words (STDERR_TAIL), "/x: Exec format error". */
 	{ "exec failed", PEER_FINISHED, EXIT_KIND_NOT_STARTED, 8, false, false,
 	    VERDICT_EXEC_FAILED, "not started", "not started", "finished",
-	    "did not start: Exec format error", "did not start", 3, false },
+	    "did not start: why", "did not start", 3, false },
 	{ "EXEC_NO", PEER_NOSTART, -1, 0, false, false, VERDICT_NOSTART,
 	    "not started", "not started", "not started", NULL,
 	    "could not start (why)", 3, false },
@@ -151,6 +152,26 @@ test_words(void **state)
 	}
 }
 
+/* A slave that did not say why its task did not start: the errno says. */
+static void
+test_exec_failed_errno(void **state)
+{
+	struct master	m;
+	struct peer	s;
+	char		buf[PROTO_REASON_MAX + 64];
+	size_t		i = 0;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	while (wants[i].verdict != VERDICT_EXEC_FAILED)
+		i++;
+	make_peer(&s, &m, &wants[i]);
+	assert_int_equal(peer_verdict(&s), VERDICT_EXEC_FAILED);
+	s.why[0] = '\0';
+	assert_string_equal(verdict_finish_words(&s, buf, sizeof(buf)),
+	    "did not start: Exec format error");
+}
+
 /* The counts and the worst severity of a set of slaves. */
 static void
 test_counts(void **state)
@@ -196,6 +217,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_words),
+		cmocka_unit_test(test_exec_failed_errno),
 		cmocka_unit_test(test_counts),
 	};
 
