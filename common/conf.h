@@ -56,6 +56,7 @@ struct master_opts {
 	uint64_t	output_max;		/* --output-max, 0: no cap */
 	bool		follow;			/* --follow */
 	bool		fail_fast;		/* --fail-fast */
+	bool		preflight;		/* --preflight */
 	char		*genkey;		/* --genkey: only that, then exit */
 };
 

@@ -77,6 +77,10 @@ const struct opt opt_master[] = {
 	{ .name = "fail-fast", .key = "fail_fast", .kind = OPT_FLAG,
 	  M(fail_fast),
 	  .help = "abort the session at the first failure or loss" },
+	{ .name = "preflight", .key = "preflight", .kind = OPT_FLAG,
+	  M(preflight),
+	  .help = "every slave checks the session, nothing runs\n"
+	      "(exit 0: every slave ready, 3: not)" },
 	{ .name = "heartbeat-timeout", .key = "heartbeat_timeout",
 	  .kind = OPT_SECONDS, .min = OPT_SEC(1), .max = OPT_SEC(3600),
 	  .def = "10", M(c.heartbeat_timeout_ns), .arg = "SECONDS",

@@ -126,9 +126,12 @@ dialog_drop(struct peer *s, const char *why)
 	case PEER_FINISHED:
 	case PEER_NOSTART:
 	case PEER_LOST:
+	case PEER_CHECKED:
+	case PEER_NO_PREFLIGHT:
 		/* Its outcome is known; only the connection goes. */
 		peer_close(s);
 		return;
+	case PEER_PREFLIGHT:
 	case PEER_CONF:
 	case PEER_READY:
 	case PEER_STARTING:
@@ -538,6 +541,39 @@ dialog_stderr_tail(struct peer *s, const struct proto_hdr *h,
 	return 0;
 }
 
+/*
+ * PREFLIGHT_ANS: its verdict per check of the session, kept as it came
+ * (the views decode it again to show it).
+ */
+static int
+dialog_preflight_answer(struct peer *s, const struct proto_hdr *h,
+    const uint8_t *p)
+{
+	struct proto_preflight_ans	 a;
+	const char			*why;
+	char				 buf[160];
+	int				 i;
+
+	if (proto_preflight_ans_decode(p, h->datalen, &a, &why) == -1) {
+		snprintf(buf, sizeof(buf), "bad PREFLIGHT_ANS: %s", why);
+		return dialog_reject(s, buf);
+	}
+	if ((s->pf_raw = malloc(h->datalen)) == NULL)
+		fatal("%s: its preflight answer", s->label);
+	memcpy(s->pf_raw, p, h->datalen);
+	s->pf_len = h->datalen;
+	s->pf_ready = true;
+	for (i = 0; i < a.n; i++)
+		if (a.item[i].verdict == PREFLIGHT_FAILS)
+			s->pf_ready = false;
+	s->state = PEER_CHECKED;
+	peer_deadline(s, 0);
+	log_debug("%s: preflight: %s", s->label, s->pf_ready ? "ready" :
+	    "not ready");
+	session_preflight_answer(s->m, s);
+	return peer_is_open(s) ? 0 : -1;
+}
+
 /* Frames any state after the hello may see without harm. */
 static int
 dialog_harmless(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
@@ -604,6 +640,10 @@ dialog_frame_cb(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 		if (h->command == CMD_EXEC_OK || h->command == CMD_EXEC_NO)
 			return dialog_exec_answer(s, h, p);
 		break;
+	case PEER_PREFLIGHT:
+		if (h->command == CMD_PREFLIGHT_ANS)
+			return dialog_preflight_answer(s, h, p);
+		break;
 	case PEER_RUNNING:
 		if (h->command == CMD_FINISHD)
 			return dialog_finished(s, h, p);
@@ -642,6 +682,8 @@ dialog_error_cb(struct conn *c, const char *why)
 	case PEER_FINISHED:
 	case PEER_REFUSED:
 	case PEER_NOSTART:
+	case PEER_CHECKED:
+	case PEER_NO_PREFLIGHT:
 		/* It has said all it had to say. */
 		log_debug("%s: %s", s->label, why);
 		break;
@@ -701,6 +743,10 @@ dialog_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	case PEER_CONF:
 		snprintf(why, sizeof(why), "no answer to the configuration "
 		    "within %.1f s", s->deadline_secs);
+		break;
+	case PEER_PREFLIGHT:
+		snprintf(why, sizeof(why), "no answer to PREFLIGHT within "
+		    "%.1f s", s->deadline_secs);
 		break;
 	case PEER_STARTING:
 	case PEER_RUNNING:

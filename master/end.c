@@ -10,7 +10,8 @@
  *	   after an abort: its wait is bounded as a whole); only in the run
  *	   phase, and not for a forced end
  *	2. "phase done", the last --follow lines, -O files closed
- *	3. the summary, where the cause of the end has one to print
+ *	3. the summary, where the cause of the end has one to print (a
+ *	   preflight's: a verdict per slave)
  *	4. the run's exit code (end_code(): the cause, the verdicts, whether
  *	   everything was stored), then the results file
  *	5. campaign_end(): BYE to every slave, every connection closed, the
@@ -28,20 +29,29 @@
 #include "log.h"
 #include "master.h"
 
+/* What a run's end prints of its slaves. */
+enum end_report {
+	REPORT_NONE,
+	REPORT_SUMMARY,		/* the summary table (summary_print) */
+	REPORT_PREFLIGHT,	/* a verdict per slave (summary_preflight) */
+};
+
 /* What each cause of the end does. */
 static const struct end_row {
-	int	 code;		/* the exit code; -1: the verdicts' worst */
-	bool	 summary;	/* the summary table is printed */
+	int		 code;		/* the exit code; -1: the verdicts' worst */
+	enum end_report	 report;
 } end_rows[] = {
-	[END_COMPLETE]	= { -1, true },
-	[END_ABORTED]	= { 4, true },
-	[END_FAIL_FAST]	= { -1, true },
-	[END_FORCED]	= { 4, true },
-	[END_REFUSED]	= { -1, false },
-	[END_ALL_LOST]	= { -1, true },
-	[END_TOO_LARGE]	= { 3, false },
-	[END_DISCOVERY]	= { 5, false },
-	[END_LOCAL]	= { 1, false },
+	[END_COMPLETE]	= { -1, REPORT_SUMMARY },
+	[END_ABORTED]	= { 4, REPORT_SUMMARY },
+	[END_FAIL_FAST]	= { -1, REPORT_SUMMARY },
+	[END_FORCED]	= { 4, REPORT_SUMMARY },
+	[END_REFUSED]	= { -1, REPORT_NONE },
+	[END_ALL_LOST]	= { -1, REPORT_SUMMARY },
+	[END_TOO_LARGE]	= { 3, REPORT_NONE },
+	[END_DISCOVERY]	= { 5, REPORT_NONE },
+	[END_LOCAL]	= { 1, REPORT_NONE },
+	/* Every slave ready: 0; not ready, cannot preflight, lost: 3. */
+	[END_PREFLIGHT]	= { -1, REPORT_PREFLIGHT },
 };
 
 static void	end_round_cb(struct ev_loop *, ev_timer *, int);
@@ -74,8 +84,10 @@ end_code(const struct master *m, enum end_cause cause, bool stored)
 
 /* The results' outcome for an exit code (README, "Results file"). */
 static const char *
-end_outcome(int code)
+end_outcome(enum end_cause cause, int code)
 {
+	if (cause == END_PREFLIGHT && (code == 0 || code == 3))
+		return code == 0 ? "ready" : "not ready";
 	switch (code) {
 	case 0:		return "complete";
 	case 1:		return "error";
@@ -213,8 +225,11 @@ end_finish(struct master *m)
 	display_end(m);
 	collect_end(m);
 	status_end(m, e->why);
-	if (end_rows[e->cause].summary && !TAILQ_EMPTY(&m->joined))
+	if (end_rows[e->cause].report == REPORT_SUMMARY &&
+	    !TAILQ_EMPTY(&m->joined))
 		summary_print(m);
+	else if (end_rows[e->cause].report == REPORT_PREFLIGHT)
+		summary_preflight(m);
 	if (m->v.out_error) {
 		/* The results' reason says why a good run exits 1. */
 		n = strlen(e->why);
@@ -223,7 +238,7 @@ end_finish(struct master *m)
 		    m->v.out_dir : "-O's directory");
 	}
 	e->code = end_code(m, e->cause, !m->v.out_error);
-	e->outcome = end_outcome(e->code);
+	e->outcome = end_outcome(e->cause, e->code);
 	if (results_write(m) == -1)
 		e->code = end_code(m, e->cause, false);
 	campaign_end(m);

@@ -183,3 +183,98 @@ summary_print(struct master *m)
 	    c.failed - c.of[VERDICT_LOST] - aborted, words, c.of[VERDICT_LOST],
 	    (uint64_t)((sp.last - sp.first) / NSEC_PER_USEC), tail);
 }
+
+/* Check i of its answer, as a text of printable ASCII, into buf. */
+static const char *
+summary_check_text(const struct proto_preflight_item *it, char *buf,
+    size_t len)
+{
+	proto_reason_copy(buf, len, (const uint8_t *)it->text, it->text_len);
+	return buf;
+}
+
+static const char *
+summary_check_name(const struct proto_preflight_item *it, char *buf,
+    size_t len)
+{
+	const char *name = proto_preflight_check_name(it->check);
+
+	if (name != NULL)
+		return name;
+	snprintf(buf, len, "check %u", it->check);
+	return buf;
+}
+
+/* A slave's answer, one line: ready, or every check that fails. */
+static void
+summary_checked(struct master *m, const struct peer *s)
+{
+	static const char *const verdicts[] = { "ok", "fails", "skipped" };
+	struct proto_preflight_ans	 a;
+	const char			*why, *sep = "";
+	char				*fails = NULL, text[PROTO_REASON_MAX + 1];
+	char				 name[32];
+	size_t				 flen = 0;
+	FILE				*f;
+	int				 i;
+
+	if (proto_preflight_ans_decode(s->pf_raw, s->pf_len, &a, &why) == -1)
+		return;		/* checked when it came */
+	if (s->pf_ready)
+		summary_out(m, "preflight: %s: ready", s->label);
+	else if ((f = open_memstream(&fails, &flen)) != NULL) {
+		for (i = 0; i < a.n; i++) {
+			if (a.item[i].verdict != PREFLIGHT_FAILS)
+				continue;
+			fprintf(f, "%s%s: %s", sep, summary_check_name(
+			    &a.item[i], name, sizeof(name)),
+			    summary_check_text(&a.item[i], text, sizeof(text)));
+			sep = "; ";
+		}
+		fclose(f);
+		summary_out(m, "preflight: %s: not ready: %s", s->label,
+		    fails != NULL ? fails : "?");
+		free(fails);
+	}
+	/* -v: each check, whatever its verdict. */
+	if (log_get_verbose() < 1)
+		return;
+	for (i = 0; i < a.n; i++)
+		summary_out(m, "preflight:   %s: %s: %s: %s", s->name,
+		    summary_check_name(&a.item[i], name, sizeof(name)),
+		    verdicts[a.item[i].verdict],
+		    summary_check_text(&a.item[i], text, sizeof(text)));
+}
+
+void
+summary_preflight(struct master *m)
+{
+	struct peer	*s;
+	unsigned	 n = 0, ready = 0;
+
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		n++;
+		switch (peer_verdict(s)) {
+		case VERDICT_READY:
+			ready++;
+			/* FALLTHROUGH */
+		case VERDICT_NOT_READY:
+			summary_checked(m, s);
+			break;
+		case VERDICT_NO_PREFLIGHT:
+			summary_out(m, "preflight: %s: cannot preflight (%s)",
+			    s->label, s->kind == PEER_KIND_2014 ?
+			    "a 2014 slave" : "a slave older than --preflight");
+			break;
+		case VERDICT_LOST:
+			summary_out(m, "preflight: %s: lost: %s", s->label,
+			    s->why);
+			break;
+		default:
+			summary_out(m, "preflight: %s: no answer", s->label);
+			break;
+		}
+	}
+	summary_out(m, "preflight: %u of %u slaves ready%s", ready, n,
+	    ready == n ? "" : " (exit 3)");
+}

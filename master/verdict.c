@@ -147,6 +147,27 @@ static const struct verdict_row verdict_rows[VERDICT_COUNT] = {
 		.count = COUNT_FAILED, .severity = 3,
 		.blame = T("was lost", TAIL_WHY),
 	},
+	/* --preflight: its checks, nothing runs (summary.c says them). */
+	[VERDICT_CHECKING] = {
+		.shown = T("checking", TAIL_NONE),
+		.summary = T("not started", TAIL_NONE), .state = "checking",
+		.count = COUNT_RUNNING,
+	},
+	[VERDICT_READY] = {
+		.shown = T("ready", TAIL_NONE), .state = "ready",
+		.count = COUNT_FINISHED,
+	},
+	[VERDICT_NOT_READY] = {
+		.shown = T("not ready", TAIL_NONE), .state = "not ready",
+		.count = COUNT_FAILED, .severity = 3,
+		.blame = T("is not ready", TAIL_NONE),
+	},
+	[VERDICT_NO_PREFLIGHT] = {
+		.shown = T("cannot preflight", TAIL_NONE),
+		.state = "cannot preflight",
+		.count = COUNT_FAILED, .severity = 3,
+		.blame = T("cannot preflight", TAIL_NONE),
+	},
 };
 
 /* The verdict of its task's exit status alone (it has a result). */
@@ -185,6 +206,10 @@ peer_verdict(const struct peer *s)
 		return VERDICT_RUNNING;
 	case PEER_NOSTART:	return VERDICT_NOSTART;
 	case PEER_LOST:		return VERDICT_LOST;
+	case PEER_PREFLIGHT:	return VERDICT_CHECKING;
+	case PEER_CHECKED:
+		return s->pf_ready ? VERDICT_READY : VERDICT_NOT_READY;
+	case PEER_NO_PREFLIGHT:	return VERDICT_NO_PREFLIGHT;
 	case PEER_FINISHED:
 		break;
 	}

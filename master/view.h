@@ -139,6 +139,11 @@ void	summary_err(struct master *, const char *fmt, ...)
 void	summary_finish_line(struct master *, struct peer *);
 /* The table, one row per slave, and the totals with the start spread. */
 void	summary_print(struct master *);
+/*
+ * --preflight: a line per slave, "preflight: NAME (ADDR): ready" or what
+ * fails, then how many are ready; with -v each check of each slave.
+ */
+void	summary_preflight(struct master *);
 
 /* display.c */
 void	display_init(struct master *);

@@ -266,7 +266,7 @@ safefile_in_use(const char *path, const char *what, bool dflt, pid_t holder,
 	char who[256];
 
 	safefile_who(holder, who, sizeof(who));
-	snprintf(why, whylen, "%.300s is in use by another running slave "
+	snprintf(why, whylen, "%.300s: in use by another running slave "
 	    "(%s): give each slave its own %s%s", path, who,
 	    dflt ? "name (-N) or " : "", what);
 }
@@ -289,7 +289,7 @@ safefile_lock(struct safefile *sf, int fd, char *why, size_t whylen)
 	}
 	/* A lock of ours through another description: -o and -e are one. */
 	if ((holder = safefile_holder(fd)) == 0) {
-		snprintf(why, whylen, "%.300s is already this slave's other "
+		snprintf(why, whylen, "%.300s: already this slave's other "
 		    "output file: give %s a file of its own (or use "
 		    "--merge-stderr)", sf->used, sf->what);
 		return -1;

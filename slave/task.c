@@ -72,6 +72,7 @@
 
 #include "child.h"
 #include "clock.h"
+#include "cmdline.h"
 #include "log.h"
 #include "task.h"
 
@@ -612,7 +613,7 @@ task_stop(struct task *t, uint64_t grace_ns)
 static void
 task_start_error(struct task *t)
 {
-	char	line[sizeof(t->start_error) + 1];
+	char	line[sizeof(t->start_error) + 1], hint[400] = "";
 	int	n;
 
 	if (t->exec_setup && t->launch != NULL && t->launch->runas)
@@ -622,10 +623,15 @@ task_start_error(struct task *t)
 	else if (t->exec_setup)
 		snprintf(t->start_error, sizeof(t->start_error), "cannot set "
 		    "up the task's process: %s", strerror(t->exec_errno));
-	else
-		snprintf(t->start_error, sizeof(t->start_error), "%.400s: %s",
+	else {
+		/* A script's #! line may be why: "/bin/sh\r" (CRLF). */
+		if (t->path != NULL)
+			cmdline_script_hint(t->path, t->exec_errno, hint,
+			    sizeof(hint));
+		snprintf(t->start_error, sizeof(t->start_error), "%.300s: %s%s",
 		    t->path != NULL ? t->path : "the command",
-		    strerror(t->exec_errno));
+		    strerror(t->exec_errno), hint);
+	}
 	n = snprintf(line, sizeof(line), "%s\n", t->start_error);
 	/* Never reached the task: its file is empty, at offset 0. */
 	if (n > 0 && write(t->stderr_fd != -1 ? t->stderr_fd : t->out_fd,

@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "log.h"
 #include "net.h"
+#include "preflight.h"
 #include "uplink.h"
 
 static void	uplink_connect_cb(struct ev_loop *, ev_io *, int);
@@ -543,6 +544,43 @@ uplink_conf_data(struct uplink *up, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/*
+ * PREFLIGHT: the session checked as we would run it, answered at once with
+ * PREFLIGHT_ANS; nothing written, nothing run, still joined (a BYE, or a
+ * CONF_BEGIN, may follow).
+ */
+static int
+uplink_preflight(struct uplink *up, const uint8_t *p, size_t len)
+{
+	static uint8_t		 out[PROTO_MAX_PAYLOAD];
+	struct proto_conf_begin	 cb;
+	struct preflight_env	 env = {
+		.opts = up->env.opts,
+		.payload = up->env.payload,
+		.runas = up->env.runas,
+		.output = up->env.output,
+		.errout = up->env.errout,
+		.pid = up->env.pid,
+	};
+	const char		*why;
+	size_t			 n;
+	bool			 ready;
+
+	if (proto_conf_begin_decode(p, len, &cb, &why) == -1)
+		return uplink_violation(up, "PREFLIGHT: %s", why);
+	conn_rx_stamps(&up->conn, false);
+	n = preflight_answer(&env, &cb, out, sizeof(out), &ready);
+	if (n == 0)
+		return uplink_violation(up, "PREFLIGHT: cannot encode the "
+		    "answer");
+	log_info("master %s: preflight of a session of %u slaves, %llu "
+	    "payload bytes: %s", up->peer_str, cb.nslaves,
+	    (unsigned long long)cb.payload_size, ready ? "ready" :
+	    "not ready (the master says why)");
+	uplink_send(up, CMD_PREFLIGHT_ANS, out, n);
+	return 0;
+}
+
 /* ---- execution ---- */
 
 static void
@@ -912,6 +950,10 @@ uplink_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 		if (up->state != UPLINK_CONFIGURING && up->state != UPLINK_REFUSED)
 			return uplink_out_of_phase(up, h);
 		return uplink_conf_data(up, p, len);
+	case CMD_PREFLIGHT:
+		if (up->state != UPLINK_JOINED)
+			return uplink_out_of_phase(up, h);
+		return uplink_preflight(up, p, len);
 	case CMD_START:
 		return uplink_start(up, p, len, h);
 	case CMD_ABORT:

@@ -455,6 +455,7 @@ test_every_key(void **state)
 	assert_int_equal(m.output_max, 10 * 1024 * 1024);
 	assert_true(m.follow);
 	assert_true(m.fail_fast);
+	assert_true(m.preflight);
 	master_opts_free(&m);
 
 	slave_opts_defaults(&s);
@@ -482,6 +483,8 @@ test_every_key(void **state)
 	assert_string_equal(s.allow.v[1], "/bin/false");
 	assert_string_equal(s.allow.v[2], "/usr/bin/env");
 	assert_int_equal(s.max_conf_size, 1073741824);
+	assert_string_equal(s.stderr_file, "/var/tmp/err");
+	assert_true(s.merge_stderr);
 	slave_opts_free(&s);
 }
 
@@ -552,7 +555,7 @@ test_origin_lines(void **state)
 	capture_end();
 	for (i = 0; opt_slave[i].name != NULL; i++)
 		if (strcmp(opt_slave[i].name, "allow") == 0)
-			assert_int_equal(org.line[i], 40);	/* the first */
+			assert_int_equal(org.line[i], 41);	/* the first */
 	slave_opts_free(&s);
 }
 
