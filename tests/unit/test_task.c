@@ -217,9 +217,9 @@ test_exec_failure(void **state)
 	/* Named as a shell would, and written where its stderr goes. */
 	assert_string_equal(why, "not started: /nonexistent/missing: No such "
 	    "file or directory");
-	assert_int_equal(t.tail_len, 44);
+	assert_int_equal(t.tail_len, 48);
 	assert_memory_equal(t.tail, "/nonexistent/missing: No such file or "
-	    "directory\n", 44);
+	    "directory\n", 48);
 	task_clear(&t);
 }
 
