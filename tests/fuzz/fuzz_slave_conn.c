@@ -224,7 +224,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(sl.name, sizeof(sl.name), "fuzz");
 	payload_set_dir(&sl.payload, dir);
 	snprintf(path, sizeof(path), "%s/out", dir);
-	safefile_set(&sl.output, path);
+	safefile_set(&sl.output, path, false);
+	snprintf(path, sizeof(path), "%s/out.err", dir);
+	safefile_set(&sl.errout, path, false);
+	/* Claimed for the slave's life, as main() does: not a leak. */
+	if (slave_claim_files(&sl, err, sizeof(err)) == -1)
+		fuzz_trouble("%s", err);
 	if (listen_init(&sl.listen, &o, 0, err, sizeof(err)) == -1)
 		fuzz_trouble("%s", err);
 	if ((loop = ev_loop_new(EVFLAG_AUTO)) == NULL)

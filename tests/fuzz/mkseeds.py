@@ -23,6 +23,7 @@ FINISHD = 10
 WELCOME, FULL, PING, PONG, CONF_BEGIN, CONF_DATA, START = range(32, 39)
 REPORT, REPORT_REQ, OUTPUT, ABORT, BYE, HEARTBEAT, ERROR = range(39, 46)
 KILL_GRACE = 46
+OUTPUT_ERR, STDERR_TAIL, PREFLIGHT, PREFLIGHT_ANS = 53, 54, 55, 56
 AUTH_HELLO, AUTH_PROOF, SEALED = 48, 49, 50
 # The harnesses' key (fuzz_peer.c) and its id (NOTES section 10), so that a
 # raw AUTH_HELLO of ours gets past the key id check.
@@ -46,8 +47,17 @@ def rec(data, ctl=0):
     return struct.pack('<BH', ctl, len(data)) + data
 
 
-def hello(name=b'fz', pid=4242):
-    return struct.pack('!IHHIB', 0x53594e58, 1, 0, pid, len(name)) + name
+def hello(name=b'fz', pid=4242, caps=0):
+    return struct.pack('!IHHIB', 0x53594e58, 1, caps, pid, len(name)) + name
+
+
+def stderr_tail(tail=b'', reason=b'', nbytes=0, flags=0):
+    return struct.pack('!QBH', nbytes, flags, len(reason)) + reason + tail
+
+
+def preflight_ans(items=((1, 0, b'/bin/true: may be run by root'),)):
+    return bytes([len(items)]) + b''.join(
+        struct.pack('!BBH', c, v, len(t)) + t for c, v, t in items)
 
 
 def pong():
@@ -172,6 +182,25 @@ def master_seeds():
         rec(frame(KILL_GRACE, struct.pack('!I', 0xffffffff)))
     s['slave_sends_report_req'] = bytes([0x00]) + b''.join(ours[:6]) + \
         rec(frame(REPORT_REQ) * 100)
+    # A slave that keeps stderr apart and can preflight (hello caps 0xc):
+    # its stderr, the tail of a failed task (hostile bytes), FINISHD; and
+    # the frames out of place.
+    caps = [rec(frame(REPLY, hello(caps=0x000c)))] + ours[1:]
+    err_out = rec(frame(OUTPUT_ERR, b'err line\n' + EVIL + b'\n'))
+    tail = rec(frame(STDERR_TAIL, stderr_tail(EVIL + b'\nlast\n',
+                                              b'/x: ' + EVIL, 24)))
+    s['caps_stderr_tail'] = bytes([0x00]) + b''.join(caps[:7]) + tail + \
+        rec(frame(FINISHD, result(3)))
+    s['caps_output_err_unasked'] = bytes([0x00]) + b''.join(caps[:7]) + \
+        err_out
+    s['caps_finishd_without_tail'] = bytes([0x00]) + b''.join(caps)
+    s['caps_tail_twice'] = bytes([0x00]) + b''.join(caps[:7]) + tail + tail
+    s['caps_tail_merged_bytes'] = bytes([0x00]) + b''.join(caps[:7]) + \
+        rec(frame(STDERR_TAIL, stderr_tail(b'x', b'', 5, 1))) + \
+        rec(frame(FINISHD, result(1)))
+    s['nocaps_output_err'] = bytes([0x00]) + b''.join(ours[:7]) + err_out
+    s['caps_preflight_ans_unasked'] = bytes([0x00]) + b''.join(caps[:5]) + \
+        rec(frame(PREFLIGHT_ANS, preflight_ans()))
     return s
 
 
@@ -250,6 +279,29 @@ def slave_seeds():
     s['welcome_grace'] = bytes([0x00]) + \
         rec(frame(WELCOME, struct.pack('!HHI', 1, 1, 1000))) + \
         b''.join(ours[1:])
+    # A master that takes stderr apart (bit 2): OUTPUT_ERR, STDERR_TAIL.
+    welcome_err = rec(frame(WELCOME, struct.pack('!HHI', 1, 5, 1000)))
+    s['welcome_stderr_output'] = bytes([0x00]) + welcome_err + \
+        rec(frame(CONF_BEGIN, conf_begin(b'/bin/false', flags=3))) + \
+        rec(frame(CONF_DATA, b'hello')) + \
+        rec(frame(START, bytes(8))) + \
+        b''.join(rec(b'', WAIT) for _ in range(6))
+    # PREFLIGHT: answered, nothing run; twice; out of place; malformed.
+    pf = rec(frame(PREFLIGHT, conf_begin()))
+    s['preflight'] = bytes([0x00]) + welcome + pf + \
+        rec(frame(BYE, b'preflight over'))
+    s['preflight_keyed'] = bytes([0x01]) + welcome + pf + pf
+    s['preflight_refused'] = bytes([0x00]) + welcome + \
+        rec(frame(PREFLIGHT, conf_begin(b'/bin/sh :CONF:', size=1 << 40)))
+    s['preflight_then_session'] = bytes([0x00]) + welcome + pf + \
+        b''.join(ours[3:])
+    s['preflight_while_configuring'] = bytes([0x00]) + welcome + \
+        rec(frame(CONF_BEGIN, conf_begin(size=10))) + pf
+    s['preflight_v1'] = bytes([0x00]) + pf
+    s['preflight_short'] = bytes([0x00]) + welcome + \
+        rec(frame(PREFLIGHT, conf_begin()[:20]))
+    s['preflight_evil'] = bytes([0x00]) + welcome + \
+        rec(frame(PREFLIGHT, conf_begin(b'/bin/' + EVIL + b' :CONF:')))
     return s
 
 
