@@ -14,7 +14,8 @@
  *		mode bits of it and of each directory above it; a script's
  *		#! interpreter exists (no CR: a CRLF script) and may run
  *	size	the payload fits --max-conf-size
- *	space	-T is still fit, and has room for the payload
+ *	space	-T is still fit, the task's user may reach it, and it has
+ *		room for the payload
  *	output	-o could be opened as a session would (safefile.c), and no
  *		other running slave holds it
  *	stderr	the same for -e (or merged into -o)
@@ -233,13 +234,21 @@ pf_space(struct pf_state *pf, const struct preflight_env *env,
 {
 	const char	*dir = env->payload->dir;
 	struct statvfs	 vfs;
-	char		 why[PF_TEXT_MAX];
+	char		 why[PF_TEXT_MAX], user[64];
 	uint64_t	 room;
 
 	if (place_check(dir, PLACE_DIR, why, sizeof(why)) == -1 ||
 	    payload_dir_check(dir, env->runas, why, sizeof(why)) == -1) {
 		pf_say(pf, PREFLIGHT_SPACE, PREFLIGHT_FAILS, "-T %.300s: %s",
 		    dir, why);
+		return;
+	}
+	/* The task reads its payload there by name (:CONF:). */
+	pf_user(env->runas, user, sizeof(user));
+	if (env->runas != NULL && pf_access(dir, env->runas, X_OK, user, why,
+	    sizeof(why)) == -1) {
+		pf_say(pf, PREFLIGHT_SPACE, PREFLIGHT_FAILS, "-T: the task "
+		    "could not read its payload there: %s", why);
 		return;
 	}
 	if (statvfs(dir, &vfs) == -1) {

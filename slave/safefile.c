@@ -59,8 +59,8 @@
 /* What an attempt is for. */
 enum safefile_mode {
 	SAFEFILE_PROBE,		/* look: nothing made or changed */
-	SAFEFILE_CLAIM,		/* made if missing, the task's user's, 0600 */
-	SAFEFILE_TASK,		/* the same, and emptied: a session's task */
+	SAFEFILE_HOLD,		/* if it exists: the task's user's, 0600 */
+	SAFEFILE_CLAIM,		/* the same, made if missing */
 };
 
 /* What became of an attempt: the name may be held by somebody else. */
@@ -149,6 +149,8 @@ safefile_try(const char *path, const struct task_runas *ra,
 				return SAFEFILE_FAILED;
 			return SAFEFILE_OPEN;
 		}
+		if (mode == SAFEFILE_HOLD)
+			return SAFEFILE_OPEN;	/* missing: made by a session */
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600);
 		if (fd != -1 || errno != EEXIST)
@@ -180,8 +182,8 @@ safefile_try(const char *path, const struct task_runas *ra,
 		    (long)st.st_nlink);
 		goto fail;
 	}
-	if (mode != SAFEFILE_PROBE && safefile_settle(fd, path, ra,
-	    mode == SAFEFILE_TASK, why, whylen) == -1) {
+	if (mode != SAFEFILE_PROBE && safefile_settle(fd, path, ra, false,
+	    why, whylen) == -1) {
 		v = SAFEFILE_FAILED;
 		goto fail;
 	}
@@ -396,8 +398,8 @@ out:
 }
 
 int
-safefile_claim(struct safefile *sf, const struct task_runas *ra, char *why,
-    size_t whylen)
+safefile_claim(struct safefile *sf, const struct task_runas *ra, bool make,
+    char *why, size_t whylen)
 {
 	enum safefile_verdict	v;
 	char			taken[512];
@@ -405,12 +407,18 @@ safefile_claim(struct safefile *sf, const struct task_runas *ra, char *why,
 
 	safefile_release(sf);
 	sf->used = sf->path;
-	v = safefile_try(sf->path, ra, SAFEFILE_CLAIM, &fd, taken,
-	    sizeof(taken));
+	v = safefile_try(sf->path, ra, make ? SAFEFILE_CLAIM : SAFEFILE_HOLD,
+	    &fd, taken, sizeof(taken));
 	if (v == SAFEFILE_FAILED || (v == SAFEFILE_TAKEN && !sf->fallback_ok)) {
 		snprintf(why, whylen, "%s", taken);
 		return -1;
 	}
+	/* Not there yet: the first session makes and claims it. */
+	if (v == SAFEFILE_OPEN && fd == -1)
+		return 0;
+	/* A default another user took: ours beside it, made when needed. */
+	if (v == SAFEFILE_TAKEN && !make && sf->fallback[0] == '\0')
+		return 0;
 	if (v == SAFEFILE_TAKEN &&
 	    (fd = safefile_fall_back(sf, ra, taken, why, whylen)) == -1)
 		return -1;
@@ -459,13 +467,13 @@ safefile_open(struct safefile *sf, const struct task_runas *ra, char *why,
 	int			fd;
 
 	if (sf->lock_fd == -1 && !sf->device &&
-	    safefile_claim(sf, ra, why, whylen) == -1)
+	    safefile_claim(sf, ra, true, why, whylen) == -1)
 		return -1;
 	v = safefile_try(sf->used, ra, SAFEFILE_CLAIM, &fd, taken,
 	    sizeof(taken));
 	if (v == SAFEFILE_TAKEN && sf->fallback_ok && sf->used == sf->path) {
 		/* Another user took the default meanwhile: fall back. */
-		if (safefile_claim(sf, ra, why, whylen) == -1)
+		if (safefile_claim(sf, ra, true, why, whylen) == -1)
 			return -1;
 		v = safefile_try(sf->used, ra, SAFEFILE_CLAIM, &fd, taken,
 		    sizeof(taken));
@@ -503,6 +511,13 @@ safefile_check(const char *what, const char *path, bool fallback_ok,
 	pid_t			holder;
 	int			fd;
 
+	/*
+	 * The operator's own choice, as a start would find it ("is a
+	 * directory: name a file"); a default others may have taken has its
+	 * fallback.
+	 */
+	if (!fallback_ok && place_check(path, PLACE_FILE, why, whylen) == -1)
+		return -1;
 	v = safefile_try(path, ra, SAFEFILE_PROBE, &fd, why, whylen);
 	/* A default another user holds: a file of ours beside it serves. */
 	if (v == SAFEFILE_TAKEN && fallback_ok)

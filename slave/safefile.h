@@ -40,15 +40,16 @@ void	safefile_init(struct safefile *, const char *what);
  */
 void	safefile_set(struct safefile *, const char *path, bool fallback_ok);
 /*
- * Claim it for this slave: made if missing (0600, for ra: NULL, ourselves),
- * never emptied here, and locked for as long as the slave uses it.  -1 with
- * the reason: it is not a file we may write, or another running slave
- * holds it ("... is in use by another running slave (pid N: its command
- * line)").  A default taken by another user falls back to a file of ours
- * beside it (said in the log).
+ * Claim it for this slave: locked for as long as the slave uses it, for ra
+ * (NULL: ourselves), 0600, never emptied here; a missing one is made with
+ * make, else left to the first session's safefile_open().  -1 with the
+ * reason: it is not a file we may write, or another running slave holds it
+ * ("FILE: in use by another running slave (pid N: its command line)").  A
+ * default taken by another user falls back to a file of ours beside it
+ * (said in the log).
  */
 int	safefile_claim(struct safefile *, const struct task_runas *ra,
-	    char *why, size_t whylen);
+	    bool make, char *why, size_t whylen);
 /*
  * For a session's task: the claimed file (claimed again if it was replaced
  * meanwhile), 0600, emptied; its descriptor, or -1 with the reason.

@@ -96,11 +96,11 @@ int
 slave_claim_files(struct slave *sl, char *why, size_t whylen)
 {
 	if (sl->output.lock_fd == -1 && !sl->output.device &&
-	    safefile_claim(&sl->output, sl->runas, why, whylen) == -1)
+	    safefile_claim(&sl->output, sl->runas, false, why, whylen) == -1)
 		return -1;
 	if (!sl->merge_stderr && sl->errout.lock_fd == -1 &&
 	    !sl->errout.device &&
-	    safefile_claim(&sl->errout, sl->runas, why, whylen) == -1)
+	    safefile_claim(&sl->errout, sl->runas, false, why, whylen) == -1)
 		return -1;
 	return 0;
 }

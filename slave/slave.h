@@ -81,7 +81,8 @@ void	slave_init(struct slave *, const struct slave_opts *);
 void	slave_take_settings(struct slave *, const struct slave_settings *s);
 /*
  * Its output files claimed (safefile.c): at start, once -n is past, and
- * after each SIGHUP.  -1 with the reason: another running slave holds one.
+ * after each SIGHUP; one not made yet is claimed as its first session
+ * makes it.  -1 with the reason: another running slave holds one.
  */
 int	slave_claim_files(struct slave *, char *why, size_t whylen);
 /* Once the loop exists: signals, task, and the first look for a master. */
