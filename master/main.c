@@ -38,7 +38,8 @@ master_usage_end(FILE *f)
 "                           the payload after it\n"
 "exit: 0 all tasks exited 0, 1 usage or local error, 2 a task failed,\n"
 "      3 a slave refused, could not start or was lost, 4 aborted,\n"
-"      5 discovery timed out\n", MASTER_SLAVES_MAX);
+"      5 discovery timed out; --preflight: 0 every slave ready, 3 not\n",
+	    MASTER_SLAVES_MAX);
 }
 
 static const struct opt_prog master_prog = {
