@@ -109,6 +109,7 @@ summary_tail(struct master *m, const struct peer *s)
 	size_t		 left = s->v.tail_len, n;
 	const char	*prefix = s->v.merged ? "    output: " : "    stderr: ";
 
+	display_erase(m);
 	while (left > 0) {
 		nl = memchr(p, '\n', left);
 		n = nl != NULL ? (size_t)(nl - p) : left;
