@@ -17,9 +17,15 @@
 
 #define CONF_DEFAULT_DIR	SYSCONFDIR "/synexec"
 #define CONF_DEFAULT_FILE	SYSCONFDIR "/synexec/synexec.conf"
-/* The slave's -o and -T when not given (the slave copes with a taken -o). */
-#define CONF_DEFAULT_OUTPUT	"/tmp/synexec.out"
+/*
+ * The slave's -T when not given, and the directory of its default -o,
+ * CONF_DEFAULT_OUTPUT with NAME its name (slave/settings.c; the slave
+ * copes with a default another user took); -e is -o's file with ".err".
+ */
 #define CONF_DEFAULT_CONF_DIR	"/tmp"
+#define CONF_DEFAULT_OUTPUT_DIR	"/tmp"
+#define CONF_DEFAULT_OUTPUT	CONF_DEFAULT_OUTPUT_DIR "/synexec.NAME.out"
+#define CONF_STDERR_SUFFIX	".err"
 
 /*
  * Options both programs share.  The comments name each field's option: its
@@ -50,6 +56,7 @@ struct master_opts {
 	uint64_t	output_max;		/* --output-max, 0: no cap */
 	bool		follow;			/* --follow */
 	bool		fail_fast;		/* --fail-fast */
+	bool		preflight;		/* --preflight */
 	char		*genkey;		/* --genkey: only that, then exit */
 	uint32_t	repeat;			/* --repeat */
 	uint64_t	pause_ns;		/* --pause */
@@ -66,7 +73,9 @@ struct slave_opts {
 	char		*name;			/* -N; NULL: the host's name */
 	char		*master;		/* -m HOST[:PORT] */
 	char		*conf_dir;		/* -T */
-	char		*output;		/* -o */
+	char		*output;		/* -o; NULL: the default */
+	char		*stderr_file;		/* -e; NULL: -o's FILE.err */
+	bool		merge_stderr;		/* --merge-stderr */
 	bool		once;			/* -1 */
 	uint64_t	kill_grace_ns;		/* --kill-grace */
 	bool		keep_task;		/* --keep-task */

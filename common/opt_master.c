@@ -98,6 +98,10 @@ const struct opt opt_master[] = {
 	  .arg = "FILE",
 	  .help = "one CSV row per slave per run in FILE\n"
 	      "(atomically, after each run)" },
+	{ .name = "preflight", .key = "preflight", .kind = OPT_FLAG,
+	  M(preflight),
+	  .help = "every slave checks the session, nothing runs\n"
+	      "(exit 0: every slave ready, 3: not)" },
 	{ .name = "heartbeat-timeout", .key = "heartbeat_timeout",
 	  .kind = OPT_SECONDS, .min = OPT_SEC(1), .max = OPT_SEC(3600),
 	  .def = "10", M(c.heartbeat_timeout_ns), .arg = "SECONDS",

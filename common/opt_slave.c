@@ -60,9 +60,16 @@ const struct opt opt_slave[] = {
 	  .def = CONF_DEFAULT_CONF_DIR, S(conf_dir), .arg = "DIR", .flags = OPTF_USAGE,
 	  .help = "where the session payload file goes (default %D)" },
 	{ .name = "output", .letter = 'o', .key = "output", .kind = OPT_STR,
-	  .def = CONF_DEFAULT_OUTPUT, S(output), .arg = "FILE",
-	  .flags = OPTF_USAGE,
-	  .help = "the task's stdout and stderr (default %D)" },
+	  S(output), .arg = "FILE", .flags = OPTF_USAGE,
+	  .help = "the task's stdout (default\n" CONF_DEFAULT_OUTPUT
+	      ", NAME: -N)" },
+	{ .name = "stderr", .letter = 'e', .key = "stderr", .kind = OPT_STR,
+	  S(stderr_file), .arg = "FILE", .flags = OPTF_USAGE,
+	  .help = "the task's stderr (default: -o's FILE" CONF_STDERR_SUFFIX
+	      ")" },
+	{ .name = "merge-stderr", .key = "merge_stderr", .kind = OPT_FLAG,
+	  S(merge_stderr), .flags = OPTF_USAGE,
+	  .help = "stderr in -o's file with stdout, as in 2014" },
 	{ .name = "key", .letter = 'k', .key = "key_file", .kind = OPT_STR,
 	  S(c.key_file), .arg = "FILE", .flags = OPTF_USAGE | OPTF_RESTART,
 	  .help = "keyed sessions: serve only masters that prove this\n"

@@ -21,6 +21,8 @@ struct cmd_info {
 #define HELLO_FIXED	(4 + 2 + 2 + 4 + 1)
 #define CONF_BEGIN_FIXED (8 + 4 + 4 + 4 + 4 + 8 + 2 + 2)
 #define RUN_FIXED	(4 + 4 + 4 + 4 + 1)
+#define TAIL_FIXED	(8 + 1 + 2)
+#define PF_ITEM_FIXED	(1 + 1 + 2)
 
 static const struct cmd_info cmd_table[] = {
 	[CMD_REPLY]	 = { "REPLY",      0, 1024 },
@@ -53,6 +55,14 @@ static const struct cmd_info cmd_table[] = {
 	[CMD_KILL_GRACE] = { "KILL_GRACE", 4, 4 },
 	[CMD_RUN]	 = { "RUN",        RUN_FIXED + 1,
 			     RUN_FIXED + PROTO_NAME_MAX },
+	[CMD_OUTPUT_ERR] = { "OUTPUT_ERR", 1, PROTO_MAX_PAYLOAD },
+	[CMD_STDERR_TAIL] = { "STDERR_TAIL", TAIL_FIXED,
+			     TAIL_FIXED + PROTO_REASON_MAX + PROTO_TAIL_MAX },
+	[CMD_PREFLIGHT]	 = { "PREFLIGHT",  CONF_BEGIN_FIXED + 1,
+			     CONF_BEGIN_FIXED + PROTO_COMMAND_MAX + PROTO_NAME_MAX },
+	[CMD_PREFLIGHT_ANS] = { "PREFLIGHT_ANS", 1 + PF_ITEM_FIXED,
+			     1 + PROTO_PREFLIGHT_MAX * (PF_ITEM_FIXED +
+			     PROTO_REASON_MAX) },
 	/* keyed sessions (auth.c): exact sizes, a record holds >= 1 byte */
 	[CMD_AUTH_HELLO] = { "AUTH_HELLO", 44, 44 },
 	[CMD_AUTH_PROOF] = { "AUTH_PROOF", 32, 32 },
@@ -508,6 +518,142 @@ proto_run_decode(const uint8_t *p, size_t len, struct proto_run *r,
 	}
 	memcpy(r->conf, p + RUN_FIXED, clen);
 	r->conf[clen] = '\0';
+	return 0;
+}
+
+size_t
+proto_stderr_tail_encode(uint8_t *out, size_t outlen,
+    const struct proto_stderr_tail *t)
+{
+	size_t need = TAIL_FIXED + (size_t)t->reason_len + t->tail_len;
+
+	if (t->reason_len > PROTO_REASON_MAX || t->tail_len > PROTO_TAIL_MAX ||
+	    outlen < need)
+		return 0;
+	put_u64(out, t->stderr_bytes);
+	out[8] = t->flags;
+	put_u16(out + 9, t->reason_len);
+	if (t->reason_len > 0)
+		memcpy(out + TAIL_FIXED, t->reason, t->reason_len);
+	if (t->tail_len > 0)
+		memcpy(out + TAIL_FIXED + t->reason_len, t->tail, t->tail_len);
+	return need;
+}
+
+int
+proto_stderr_tail_decode(const uint8_t *p, size_t len,
+    struct proto_stderr_tail *t, const char **why)
+{
+	if (len < TAIL_FIXED) {
+		*why = "STDERR_TAIL too short";
+		return -1;
+	}
+	t->stderr_bytes = get_u64(p);
+	t->flags = p[8];
+	t->reason_len = get_u16(p + 9);
+	if (t->reason_len > PROTO_REASON_MAX) {
+		*why = "STDERR_TAIL reason longer than 1024 bytes";
+		return -1;
+	}
+	if (len < TAIL_FIXED + (size_t)t->reason_len) {
+		*why = "STDERR_TAIL shorter than its reason length";
+		return -1;
+	}
+	if (len - TAIL_FIXED - t->reason_len > PROTO_TAIL_MAX) {
+		*why = "STDERR_TAIL tail longer than 2048 bytes";
+		return -1;
+	}
+	t->reason = (const char *)p + TAIL_FIXED;
+	t->tail = p + TAIL_FIXED + t->reason_len;
+	t->tail_len = (uint16_t)(len - TAIL_FIXED - t->reason_len);
+	return 0;
+}
+
+const char *
+proto_preflight_check_name(unsigned check)
+{
+	switch (check) {
+	case PREFLIGHT_COMMAND:	return "command";
+	case PREFLIGHT_ALLOW:	return "allow";
+	case PREFLIGHT_SIZE:	return "size";
+	case PREFLIGHT_SPACE:	return "space";
+	case PREFLIGHT_OUTPUT:	return "output";
+	case PREFLIGHT_STDERR:	return "stderr";
+	default:		return NULL;
+	}
+}
+
+size_t
+proto_preflight_ans_encode(uint8_t *out, size_t outlen,
+    const struct proto_preflight_ans *a)
+{
+	size_t	off = 1, i;
+
+	if (a->n == 0 || a->n > PROTO_PREFLIGHT_MAX || outlen < 1)
+		return 0;
+	out[0] = a->n;
+	for (i = 0; i < a->n; i++) {
+		const struct proto_preflight_item *it = &a->item[i];
+
+		if (it->text_len > PROTO_REASON_MAX ||
+		    it->verdict > PREFLIGHT_SKIPPED ||
+		    outlen - off < PF_ITEM_FIXED + (size_t)it->text_len)
+			return 0;
+		out[off] = it->check;
+		out[off + 1] = it->verdict;
+		put_u16(out + off + 2, it->text_len);
+		if (it->text_len > 0)
+			memcpy(out + off + PF_ITEM_FIXED, it->text,
+			    it->text_len);
+		off += PF_ITEM_FIXED + it->text_len;
+	}
+	return off;
+}
+
+int
+proto_preflight_ans_decode(const uint8_t *p, size_t len,
+    struct proto_preflight_ans *a, const char **why)
+{
+	size_t	off = 1, i;
+
+	if (len < 1 + PF_ITEM_FIXED) {
+		*why = "PREFLIGHT_ANS too short";
+		return -1;
+	}
+	a->n = p[0];
+	if (a->n == 0 || a->n > PROTO_PREFLIGHT_MAX) {
+		*why = "PREFLIGHT_ANS check count out of range 1..16";
+		return -1;
+	}
+	for (i = 0; i < a->n; i++) {
+		struct proto_preflight_item *it = &a->item[i];
+
+		if (len - off < PF_ITEM_FIXED) {
+			*why = "PREFLIGHT_ANS shorter than its checks";
+			return -1;
+		}
+		it->check = p[off];
+		it->verdict = p[off + 1];
+		it->text_len = get_u16(p + off + 2);
+		if (it->verdict > PREFLIGHT_SKIPPED) {
+			*why = "PREFLIGHT_ANS with an unknown verdict";
+			return -1;
+		}
+		if (it->text_len > PROTO_REASON_MAX) {
+			*why = "PREFLIGHT_ANS text longer than 1024 bytes";
+			return -1;
+		}
+		if (len - off - PF_ITEM_FIXED < it->text_len) {
+			*why = "PREFLIGHT_ANS shorter than its texts";
+			return -1;
+		}
+		it->text = (const char *)p + off + PF_ITEM_FIXED;
+		off += PF_ITEM_FIXED + it->text_len;
+	}
+	if (off != len) {
+		*why = "PREFLIGHT_ANS length does not match its checks";
+		return -1;
+	}
 	return 0;
 }
 

@@ -61,6 +61,10 @@ enum proto_cmd {
 	CMD_ERROR	= 45,	/* both ways, before closing; reason text */
 	CMD_KILL_GRACE	= 46,	/* S->M asked by WELCOME: u32 --kill-grace, ms */
 	CMD_RUN		= 47,	/* M->S a campaign's run begins; proto_run */
+	CMD_OUTPUT_ERR	= 53,	/* S->M task stderr bytes, in order (as OUTPUT) */
+	CMD_STDERR_TAIL	= 54,	/* S->M before FINISHD: proto_stderr_tail */
+	CMD_PREFLIGHT	= 55,	/* M->S check, run nothing: proto_conf_begin */
+	CMD_PREFLIGHT_ANS = 56,	/* S->M the checks: proto_preflight_ans */
 	CMD_AUTH_HELLO	= 48,	/* both, keyed: version, key id, nonce (auth.h) */
 	CMD_AUTH_PROOF	= 49,	/* both, keyed: HMAC over both hellos */
 	CMD_SEALED	= 50,	/* both, keyed: one encrypted record */
@@ -142,6 +146,15 @@ struct proto_welcome {
 };
 /* Tell me your --kill-grace: the slave answers KILL_GRACE before its PONG. */
 #define WELCOME_FLAG_GRACE	0x1
+
+/*
+ * The hello's flags: what the slave can do (a master uses a feature with a
+ * slave only if its bit is set; 2014 and older slaves of ours send 0), and
+ * WELCOME's: what the master takes.  Receivers ignore unknown bits.
+ */
+#define HELLO_CAP_STDERR	0x0004	/* OUTPUT_ERR, STDERR_TAIL */
+#define HELLO_CAP_PREFLIGHT	0x0008	/* answers PREFLIGHT */
+#define WELCOME_FLAG_STDERR	0x0004	/* send OUTPUT_ERR and STDERR_TAIL */
 
 struct proto_ping {
 	uint64_t	master_mono_ns;	/* t1, echoed in the PONG */
@@ -232,6 +245,62 @@ struct proto_report {
 };
 
 /*
+ * STDERR_TAIL, to a master that set WELCOME_FLAG_STDERR, before each
+ * FINISHD: the size of the task's stderr file, why the task could not
+ * start (empty if it did), and for a task that failed (exit not 0, a
+ * signal, not started) the last lines of its stderr: at most
+ * PROTO_TAIL_LINES lines and PROTO_TAIL_MAX bytes, as written (the
+ * receiver makes them inert to show them).
+ */
+#define PROTO_TAIL_MAX		2048
+#define PROTO_TAIL_LINES	10
+#define STDERR_TAIL_MERGED	0x01	/* stderr goes to the output file (the
+					   slave's --merge-stderr): the tail is
+					   the output's, stderr_bytes 0 */
+struct proto_stderr_tail {
+	uint64_t	 stderr_bytes;	/* the stderr file's size at the reap */
+	uint8_t		 flags;		/* STDERR_TAIL_* */
+	const char	*reason;	/* printable ASCII, not NUL-terminated */
+	uint16_t	 reason_len;	/* 0..PROTO_REASON_MAX */
+	const uint8_t	*tail;		/* bytes as written */
+	uint16_t	 tail_len;	/* 0..PROTO_TAIL_MAX */
+};
+
+/*
+ * PREFLIGHT_ANS: one verdict per check of the session as the slave would
+ * run it (PREFLIGHT carries CONF_BEGIN's description; nothing is written
+ * or run).  A receiver shows a check it does not know as "check N".
+ */
+enum proto_preflight_check {
+	PREFLIGHT_COMMAND	= 1,	/* the command splits, exists, may be
+					   executed by the task's user */
+	PREFLIGHT_ALLOW		= 2,	/* --allow permits it */
+	PREFLIGHT_SIZE		= 3,	/* the payload fits --max-conf-size */
+	PREFLIGHT_SPACE		= 4,	/* -T takes it: usable, room enough */
+	PREFLIGHT_OUTPUT	= 5,	/* -o can be written, ours alone */
+	PREFLIGHT_STDERR	= 6,	/* -e can be written, ours alone */
+};
+enum proto_preflight_verdict {
+	PREFLIGHT_OK		= 0,
+	PREFLIGHT_FAILS		= 1,
+	PREFLIGHT_SKIPPED	= 2,	/* not checked (it depends on a check
+					   that failed) */
+};
+#define PROTO_PREFLIGHT_MAX	16	/* checks in one answer */
+struct proto_preflight_item {
+	uint8_t		 check;		/* enum proto_preflight_check */
+	uint8_t		 verdict;	/* enum proto_preflight_verdict */
+	const char	*text;		/* printable ASCII, not NUL-terminated */
+	uint16_t	 text_len;	/* 0..PROTO_REASON_MAX */
+};
+struct proto_preflight_ans {
+	uint8_t				n;	/* 1..PROTO_PREFLIGHT_MAX */
+	struct proto_preflight_item	item[PROTO_PREFLIGHT_MAX];
+};
+/* "command", "allow", ...; NULL for a check we do not know. */
+const char *proto_preflight_check_name(unsigned check);
+
+/*
  * Each encoder writes the payload into out (outlen bytes) and returns its
  * length, or 0 if it does not fit or a field is out of bounds.
  * Each decoder returns 0, or -1 with *why set to a static reason.
@@ -262,6 +331,16 @@ int	proto_run_decode(const uint8_t *p, size_t len, struct proto_run *,
 	    const char **why);
 /* May c be a byte of proto_run's conf (a file's base name)? */
 bool	proto_run_conf_char(int c);
+/* STDERR_TAIL: reason and tail of the decoded struct point into p. */
+size_t	proto_stderr_tail_encode(uint8_t *out, size_t outlen,
+	    const struct proto_stderr_tail *);
+int	proto_stderr_tail_decode(const uint8_t *p, size_t len,
+	    struct proto_stderr_tail *, const char **why);
+/* PREFLIGHT_ANS: the texts of the decoded struct point into p. */
+size_t	proto_preflight_ans_encode(uint8_t *out, size_t outlen,
+	    const struct proto_preflight_ans *);
+int	proto_preflight_ans_decode(const uint8_t *p, size_t len,
+	    struct proto_preflight_ans *, const char **why);
 size_t	proto_start_encode(uint8_t *out, size_t outlen, const struct proto_start *);
 int	proto_start_decode(const uint8_t *p, size_t len, struct proto_start *,
 	    const char **why);

@@ -2,9 +2,11 @@
  * collect.c - the tasks' output, brought back to the master.
  *
  * With -O DIR each slave's output lands in DIR/<slave name>.out, byte for
- * byte, as its OUTPUT frames arrive (names are unique within a session, so
- * the files are too; a name that cannot be a file name there gets a short
- * one).  Each frame is written at once with a plain write(): local disk is
+ * byte, as its OUTPUT frames arrive, and its stderr in DIR/<slave
+ * name>.err as its OUTPUT_ERR frames do (a slave that keeps them apart:
+ * HELLO_CAP_STDERR; an older one sends both in OUTPUT).  Names are unique
+ * within a session, so the files are too; a name that cannot be a file
+ * name there gets a short one, the same for both files.  Each frame is written at once with a plain write(): local disk is
  * faster than the network that brought it, and nothing of it stays in
  * memory.  A file is created afresh: whatever had the name is unlinked
  * first and the new one made with O_EXCL|O_NOFOLLOW, so a planted symlink
@@ -12,10 +14,14 @@
  * is its slave's error: the session goes on, the exit code becomes 1.
  *
  * With --follow each complete line is also printed on stdout, prefixed with
- * the slave's name, as pdsh does, made inert (text.h); a line longer than
- * VIEW_FOLLOW_LINE_MAX is printed in pieces.  With --output-max each slave
- * sends at most that many bytes; FINISHD says how many there were, so a
- * capped file is known.
+ * the slave's name, as pdsh does ("name: line"; a stderr line "name!
+ * line"), made inert (text.h); a line longer than VIEW_FOLLOW_LINE_MAX is
+ * printed in pieces.  With --output-max each slave sends at most that many
+ * bytes of each stream; FINISHD (STDERR_TAIL for stderr) says how many
+ * there were, so a capped file is known.
+ *
+ * STDERR_TAIL, before FINISHD, brings the last lines of a failed task's
+ * stderr: kept here for the summary and the results.
  */
 #include <sys/stat.h>
 
@@ -146,19 +152,24 @@ collect_set_error(struct peer *s, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The file name ending of each stream, and what its bytes are called. */
+static const char *const collect_suffix[VIEW_STREAMS] = { ".out", ".err" };
+static const char *const collect_what[VIEW_STREAMS] = { "output", "stderr" };
+
 /*
- * DIR/file, created afresh as this slave's file: 0, or an errno (what
- * failed in *step).
+ * DIR/file, created afresh as the file of this stream of the slave: 0, or
+ * an errno (what failed in *step).
  */
 static int
-collect_open(struct peer *s, const char *file, const char **step)
+collect_open(struct peer *s, struct view_stream *st, const char *file,
+    const char **step)
 {
 	struct master	*m = s->m;
 	int		 fd;
 
-	free(s->v.out_path);
-	if (asprintf(&s->v.out_path, "%s/%s", m->v.out_dir, file) == -1) {
-		s->v.out_path = NULL;
+	free(st->path);
+	if (asprintf(&st->path, "%s/%s", m->v.out_dir, file) == -1) {
+		st->path = NULL;
 		*step = "";
 		return ENOMEM;
 	}
@@ -173,8 +184,8 @@ collect_open(struct peer *s, const char *file, const char **step)
 		*step = "";
 		return errno;
 	}
-	s->v.out_fd = fd;
-	s->v.out_open = true;
+	st->fd = fd;
+	st->open = true;
 	return 0;
 }
 
@@ -195,11 +206,12 @@ collect_bad_name(int e)
 }
 
 /*
- * The short file name of a slave whose name cannot be one in DIR: as much
- * of its name as fits, each byte outside [A-Za-z0-9._-] as '_', then '~'
- * and 16 hex digits of a hash of the whole name (the same name has the
- * same file in every session), then "-INDEX" with indexed, then ".out".
- * A slave's name holds no '~': a short name is never another's own name.
+ * The short file name stem of a slave whose name cannot be one in DIR: as
+ * much of its name as fits, each byte outside [A-Za-z0-9._-] as '_', then
+ * '~' and 16 hex digits of a hash of the whole name (the same name has the
+ * same file in every session), then "-INDEX" with indexed; ".out" or ".err"
+ * follows.  A slave's name holds no '~': a short name is never another's
+ * own name.
  */
 static void
 collect_short_name(const struct peer *s, size_t name_max, bool indexed,
@@ -222,69 +234,87 @@ collect_short_name(const struct peer *s, size_t name_max, bool indexed,
 	prefix[i] = '\0';
 	if (indexed)
 		snprintf(idx, sizeof(idx), "-%u", s->index);
-	snprintf(out, outlen, "%s~%016llx%s.out", prefix,
-	    (unsigned long long)h, idx);
+	snprintf(out, outlen, "%s~%016llx%s", prefix, (unsigned long long)h,
+	    idx);
 }
 
-/* This slave's output is not stored: its error, the others go on. */
+/* This stream of the slave is not stored: its error, the others go on. */
 static void
-collect_create_failed(struct peer *s, const char *step, int e)
+collect_create_failed(struct peer *s, int stream, const char *step, int e)
 {
-	collect_set_error(s, "%s: %s%s", s->v.out_path != NULL ?
-	    s->v.out_path : s->m->v.out_dir, step, strerror(e));
-	summary_err(s->m, "%s; %s's output is not stored", s->v.out_error !=
-	    NULL ? s->v.out_error : strerror(e), s->name);
+	struct view_stream *st = &s->v.stream[stream];
+
+	collect_set_error(s, "%s: %s%s", st->path != NULL ? st->path :
+	    s->m->v.out_dir, step, strerror(e));
+	summary_err(s->m, "%s: %s%s; %s's %s is not stored", st->path != NULL ?
+	    st->path : s->m->v.out_dir, step, strerror(e), s->name,
+	    collect_what[stream]);
 	s->m->v.out_error = true;
 }
 
+/* DIR/stem.out (.err): 0, or an errno, the failure said unless bad name. */
+static int
+collect_create_stream(struct peer *s, int stream, const char *stem,
+    bool quiet_bad_name)
+{
+	char		 file[COLLECT_FILE_MAX];
+	const char	*step;
+	int		 e;
+
+	snprintf(file, sizeof(file), "%s%s", stem, collect_suffix[stream]);
+	e = collect_open(s, &s->v.stream[stream], file, &step);
+	if (e != 0 && !(quiet_bad_name && collect_bad_name(e)))
+		collect_create_failed(s, stream, step, e);
+	return e;
+}
+
 /*
- * DIR/<name>.out, created afresh; a name that cannot be a file name there
- * (too long, or refused by the file system) gets its short one, said in
- * the log and in the results (output_file).  A failure is said, and is
- * this slave's error (collect_create_failed).
+ * DIR/<name>.out, and DIR/<name>.err for a slave that keeps its stderr
+ * apart, created afresh; a name that cannot be a file name there (too
+ * long, or refused by the file system) gets its short one, for both, said
+ * in the log and in the results (output_file, output_file_err).  A failure
+ * is said, and is this slave's error (collect_create_failed).
  */
 static void
 collect_create(struct peer *s)
 {
 	struct master	*m = s->m;
 	size_t		 max = collect_name_max(m);
-	char		 file[COLLECT_FILE_MAX], why[96];
-	const char	*step;
+	char		 stem[COLLECT_FILE_MAX], why[96];
 	int		 e;
 
+	snprintf(stem, sizeof(stem), "%s", s->name);
 	if (strlen(s->name) + strlen(".out") <= max) {
-		snprintf(file, sizeof(file), "%s.out", s->name);
-		if ((e = collect_open(s, file, &step)) == 0)
-			return;
-		if (!collect_bad_name(e)) {
-			collect_create_failed(s, step, e);
-			return;
-		}
+		if ((e = collect_create_stream(s, VIEW_STDOUT, stem, true)) ==
+		    0 || !collect_bad_name(e))
+			goto err;
 		snprintf(why, sizeof(why), "%s", strerror(e));
 	} else
 		snprintf(why, sizeof(why), "%zu bytes with \".out\", over the "
 		    "%zu a file name may have there", strlen(s->name) + 4, max);
-	collect_short_name(s, max, false, file, sizeof(file));
-	if ((e = collect_open(s, file, &step)) != 0) {
-		collect_create_failed(s, step, e);
-		return;
-	}
-	log_info("%s: its name cannot be a file name in %s (%s): its output "
-	    "goes to %s", s->label, m->v.out_dir, why, s->v.out_path);
+	collect_short_name(s, max, false, stem, sizeof(stem));
+	if (collect_create_stream(s, VIEW_STDOUT, stem, false) == 0)
+		log_info("%s: its name cannot be a file name in %s (%s): its "
+		    "output goes to %s", s->label, m->v.out_dir, why,
+		    s->v.stream[VIEW_STDOUT].path);
+err:
+	if (s->v.stream[VIEW_STDERR].on)
+		(void)collect_create_stream(s, VIEW_STDERR, stem, false);
 }
 
 /*
- * Is DIR's entry of this slave's file still the file it writes?  Not where
- * a later slave's file name is the same one to DIR: a file system that
- * ignores case, where "Web.out" is "web.out", unlinked the earlier file.
+ * Is DIR's entry of this stream's file still the file it writes?  Not
+ * where a later slave's file name is the same one to DIR: a file system
+ * that ignores case, where "Web.out" is "web.out", unlinked the earlier
+ * file.
  */
 static bool
-collect_still_own(const struct peer *s)
+collect_still_own(const struct peer *s, const struct view_stream *st)
 {
 	struct stat	 mine, there;
-	const char	*file = strrchr(s->v.out_path, '/') + 1;
+	const char	*file = strrchr(st->path, '/') + 1;
 
-	if (fstat(s->v.out_fd, &mine) == -1 || mine.st_nlink == 0)
+	if (fstat(st->fd, &mine) == -1 || mine.st_nlink == 0)
 		return false;
 	if (fstatat(s->m->v.out_dirfd, file, &there, AT_SYMLINK_NOFOLLOW) ==
 	    -1)
@@ -292,26 +322,29 @@ collect_still_own(const struct peer *s)
 	return mine.st_dev == there.st_dev && mine.st_ino == there.st_ino;
 }
 
-/* A file taken by another slave's: the short name with its index. */
+/* A file taken by another slave's: the short names with its index. */
 static void
 collect_recreate(struct peer *s)
 {
-	char		 file[COLLECT_FILE_MAX], *was;
-	const char	*step;
-	int		 e;
+	char	 stem[COLLECT_FILE_MAX], *was;
+	int	 i;
 
-	close(s->v.out_fd);
-	s->v.out_open = false;
-	was = s->v.out_path;
-	s->v.out_path = NULL;
-	collect_short_name(s, collect_name_max(s->m), true, file, sizeof(file));
-	if ((e = collect_open(s, file, &step)) != 0)
-		collect_create_failed(s, step, e);
-	else
-		log_info("%s: %s is another slave's file too (a file system "
-		    "that ignores case?): its output goes to %s", s->label,
-		    was, s->v.out_path);
-	free(was);
+	collect_short_name(s, collect_name_max(s->m), true, stem, sizeof(stem));
+	for (i = 0; i < VIEW_STREAMS; i++) {
+		struct view_stream *st = &s->v.stream[i];
+
+		if (!st->open)
+			continue;
+		close(st->fd);
+		st->open = false;
+		was = st->path;
+		st->path = NULL;
+		if (collect_create_stream(s, i, stem, false) == 0)
+			log_info("%s: %s is another slave's file too (a file "
+			    "system that ignores case?): its %s goes to %s",
+			    s->label, was, collect_what[i], st->path);
+		free(was);
+	}
 }
 
 void
@@ -319,6 +352,7 @@ collect_prepare(struct master *m)
 {
 	struct peer	*s;
 	bool		 collect = collect_conf_flags(m) != 0;
+	int		 i;
 
 	/* This run's: a campaign's earlier run's fault is in its results. */
 	m->v.out_error = false;
@@ -326,7 +360,10 @@ collect_prepare(struct master *m)
 		return;
 	if (m->v.out_top_open && collect_run_dir(m) == -1) {
 		TAILQ_FOREACH(s, &m->joined, entry) {
-			s->v.out_on = s->kind == PEER_KIND_OURS;
+			s->v.stream[VIEW_STDOUT].on = s->kind ==
+			    PEER_KIND_OURS;
+			s->v.stream[VIEW_STDERR].on = s->kind ==
+			    PEER_KIND_OURS && (s->caps & HELLO_CAP_STDERR);
 			collect_set_error(s, "%s: not made", m->v.out_dir);
 		}
 		return;
@@ -339,47 +376,60 @@ collect_prepare(struct master *m)
 			    "output back");
 			continue;
 		}
-		s->v.out_on = true;
+		s->v.stream[VIEW_STDOUT].on = true;
+		/* An older slave of ours sends both in OUTPUT, as ever. */
+		s->v.stream[VIEW_STDERR].on = (s->caps & HELLO_CAP_STDERR) != 0;
+		if (!s->v.stream[VIEW_STDERR].on)
+			log_info("%s: an older slave: its stderr comes with its "
+			    "stdout%s", s->label, m->v.out_dir_open ?
+			    ", in its .out file" : "");
 		/* A file that fails is that slave's error; the others go on. */
 		if (m->v.out_dir_open)
 			collect_create(s);
 	}
 	TAILQ_FOREACH(s, &m->joined, entry)
-		if (s->v.out_open && !collect_still_own(s))
-			collect_recreate(s);
+		for (i = 0; i < VIEW_STREAMS; i++)
+			if (s->v.stream[i].open &&
+			    !collect_still_own(s, &s->v.stream[i])) {
+				collect_recreate(s);
+				break;
+			}
 }
 
 /*
- * One --follow line: "name: " and the line, made inert (text.h) wherever it
- * goes: tabs kept, and printable UTF-8 where the terminal takes it.
+ * One --follow line: "name: " and the line ("name! " for stderr), made
+ * inert (text.h) wherever it goes: tabs kept, and printable UTF-8 where
+ * the terminal takes it.
  */
 static void
-collect_emit(struct peer *s, const uint8_t *p, size_t len)
+collect_emit(struct peer *s, int stream, const uint8_t *p, size_t len)
 {
 	struct master	*m = s->m;
+	const char	*mark = stream == VIEW_STDERR ? "! " : ": ";
 	char		 prefix[sizeof(s->name) + 2];
 
 	if (m->out_log) {
 		/* Daemon: the log takes text lines, and makes them inert. */
-		snprintf(prefix, sizeof(prefix), "%s: ", s->name);
+		snprintf(prefix, sizeof(prefix), "%s%s", s->name, mark);
 		log_info_data(prefix, p, len);
 		return;
 	}
 	display_erase(m);
 	text_inert_put(stdout, s->name, strlen(s->name), 0);
-	fputs(": ", stdout);
+	fputs(mark, stdout);
 	text_inert_put(stdout, p, len, m->v.follow_text);
 	fputc('\n', stdout);
 }
 
 static void
-collect_follow(struct peer *s, const uint8_t *p, size_t len)
+collect_follow(struct peer *s, int stream, const uint8_t *p, size_t len)
 {
-	const uint8_t	*nl;
-	size_t		 seg, take, room;
+	struct view_stream	*st = &s->v.stream[stream];
+	const uint8_t		*nl;
+	size_t			 seg, take, room;
 
-	if (s->v.line == NULL &&
-	    (s->v.line = malloc(VIEW_FOLLOW_LINE_MAX)) == NULL) {
+	if (st->line == NULL &&
+	    (st->line = malloc(VIEW_FOLLOW_LINE_MAX)) == NULL) {
 		log_warn("--follow");
 		return;
 	}
@@ -388,33 +438,33 @@ collect_follow(struct peer *s, const uint8_t *p, size_t len)
 		 * A full piece goes out only when more of its line comes, so
 		 * a line of exactly the max is one line, not one and "".
 		 */
-		if (s->v.line_len == VIEW_FOLLOW_LINE_MAX && *p != '\n') {
-			collect_emit(s, (const uint8_t *)s->v.line,
-			    s->v.line_len);
-			s->v.line_len = 0;
+		if (st->line_len == VIEW_FOLLOW_LINE_MAX && *p != '\n') {
+			collect_emit(s, stream, (const uint8_t *)st->line,
+			    st->line_len);
+			st->line_len = 0;
 		}
 		/*
 		 * A line too long for the buffer is printed in pieces
 		 * whether or not its end came in the same frame: the same
 		 * output gives the same lines, however TCP cut it.
 		 */
-		room = VIEW_FOLLOW_LINE_MAX - s->v.line_len;
+		room = VIEW_FOLLOW_LINE_MAX - st->line_len;
 		nl = memchr(p, '\n', len < room + 1 ? len : room + 1);
 		if (nl != NULL) {
 			/* Whole, so that a character cut by TCP is whole. */
 			seg = (size_t)(nl - p);
-			memcpy(s->v.line + s->v.line_len, p, seg);
-			collect_emit(s, (const uint8_t *)s->v.line,
-			    s->v.line_len + seg);
-			s->v.line_len = 0;
+			memcpy(st->line + st->line_len, p, seg);
+			collect_emit(s, stream, (const uint8_t *)st->line,
+			    st->line_len + seg);
+			st->line_len = 0;
 			p += seg + 1;
 			len -= seg + 1;
 			continue;
 		}
 		/* No end in reach: keep what fits, in pieces of the max. */
 		take = len < room ? len : room;
-		memcpy(s->v.line + s->v.line_len, p, take);
-		s->v.line_len += take;
+		memcpy(st->line + st->line_len, p, take);
+		st->line_len += take;
 		p += take;
 		len -= take;
 	}
@@ -422,49 +472,54 @@ collect_follow(struct peer *s, const uint8_t *p, size_t len)
 }
 
 static void
-collect_close_file(struct peer *s)
+collect_close_file(struct peer *s, struct view_stream *st)
 {
-	struct stat st;
+	struct stat st_;
 
-	if (!s->v.out_open)
+	if (!st->open)
 		return;
 	/* Removed under us (rm -r DIR): every write "worked", into nothing. */
-	if (fstat(s->v.out_fd, &st) == 0 && st.st_nlink == 0) {
+	if (fstat(st->fd, &st_) == 0 && st_.st_nlink == 0) {
 		collect_set_error(s, "%s: removed while being written",
-		    s->v.out_path);
+		    st->path);
 		summary_err(s->m, "%s: removed while being written; %s's "
-		    "output is lost", s->v.out_path, s->name);
+		    "%s is lost", st->path, s->name, st == &s->v.stream[
+		    VIEW_STDERR] ? "stderr" : "output");
 		s->m->v.out_error = true;
 	}
-	if (close(s->v.out_fd) == -1) {
-		collect_set_error(s, "%s: %s", s->v.out_path, strerror(errno));
-		summary_err(s->m, "%s: %s", s->v.out_path, strerror(errno));
+	if (close(st->fd) == -1) {
+		collect_set_error(s, "%s: %s", st->path, strerror(errno));
+		summary_err(s->m, "%s: %s", st->path, strerror(errno));
 		s->m->v.out_error = true;
 	}
-	s->v.out_open = false;
+	st->open = false;
 }
 
 int
-collect_received(struct peer *s, const uint8_t *p, size_t len, char *why,
-    size_t whylen)
+collect_received(struct peer *s, int stream, const uint8_t *p, size_t len,
+    char *why, size_t whylen)
 {
-	struct master	*m = s->m;
-	uint64_t	 max = m->opts->output_max;
-	size_t		 off = 0;
-	ssize_t		 n;
+	struct master		*m = s->m;
+	struct view_stream	*st = &s->v.stream[stream];
+	uint64_t		 max = m->opts->output_max;
+	const char		*cmd = stream == VIEW_STDERR ? "OUTPUT_ERR" :
+				    "OUTPUT";
+	size_t			 off = 0;
+	ssize_t			 n;
 
-	if (!s->v.out_on) {
-		snprintf(why, whylen, "OUTPUT, but no output was asked for");
+	if (!st->on) {
+		snprintf(why, whylen, "%s, but no %s was asked for", cmd,
+		    stream == VIEW_STDERR ? "stderr apart" : "output");
 		return -1;
 	}
-	if (max != 0 && s->v.out_bytes + len > max) {
-		snprintf(why, whylen, "OUTPUT beyond --output-max (%llu bytes)",
-		    (unsigned long long)max);
+	if (max != 0 && st->bytes + len > max) {
+		snprintf(why, whylen, "%s beyond --output-max (%llu bytes)",
+		    cmd, (unsigned long long)max);
 		return -1;
 	}
-	s->v.out_bytes += len;
-	while (s->v.out_open && off < len) {
-		n = write(s->v.out_fd, p + off, len - off);
+	st->bytes += len;
+	while (st->open && off < len) {
+		n = write(st->fd, p + off, len - off);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -474,22 +529,76 @@ collect_received(struct peer *s, const uint8_t *p, size_t len, char *why,
 			 * (output_collected_bytes) are more than that now.
 			 */
 			int		e = errno;
-			uint64_t	kept = s->v.out_bytes - len + off;
+			uint64_t	kept = st->bytes - len + off;
 
 			collect_set_error(s, "%s: %s after %llu bytes stored",
-			    s->v.out_path, strerror(e),
-			    (unsigned long long)kept);
+			    st->path, strerror(e), (unsigned long long)kept);
 			summary_err(m, "%s: %s after %llu bytes; the rest of "
-			    "%s's output is lost", s->v.out_path, strerror(e),
-			    (unsigned long long)kept, s->name);
+			    "%s's %s is lost", st->path, strerror(e),
+			    (unsigned long long)kept, s->name,
+			    collect_what[stream]);
 			m->v.out_error = true;
-			collect_close_file(s);
+			collect_close_file(s, st);
 			break;
 		}
 		off += (size_t)n;
 	}
 	if (m->opts->follow)
-		collect_follow(s, p, len);
+		collect_follow(s, stream, p, len);
+	return 0;
+}
+
+/* Its .err file was made for nothing: the slave merges (STDERR_TAIL). */
+static void
+collect_drop_stderr(struct peer *s)
+{
+	struct view_stream	*st = &s->v.stream[VIEW_STDERR];
+	bool			 own;
+
+	if (st->open) {
+		own = collect_still_own(s, st);
+		close(st->fd);
+		st->open = false;
+		if (own)
+			(void)unlinkat(s->m->v.out_dirfd,
+			    strrchr(st->path, '/') + 1, 0);
+	}
+	free(st->path);
+	st->path = NULL;
+	st->on = false;
+}
+
+int
+collect_tail(struct peer *s, const struct proto_stderr_tail *t, char *why,
+    size_t whylen)
+{
+	struct peer_view *v = &s->v;
+
+	if (v->have_tail) {
+		snprintf(why, whylen, "STDERR_TAIL twice");
+		return -1;
+	}
+	v->have_tail = true;
+	v->stderr_bytes = t->stderr_bytes;
+	v->merged = (t->flags & STDERR_TAIL_MERGED) != 0;
+	if (v->merged && v->stderr_bytes != 0) {
+		snprintf(why, whylen, "STDERR_TAIL: merged, yet %llu bytes of "
+		    "stderr apart", (unsigned long long)v->stderr_bytes);
+		return -1;
+	}
+	if (t->tail_len > 0) {
+		if ((v->tail = malloc(t->tail_len)) == NULL) {
+			log_warn("%s: its stderr tail", s->label);
+			return 0;
+		}
+		memcpy(v->tail, t->tail, t->tail_len);
+		v->tail_len = t->tail_len;
+	}
+	if (v->merged && v->stream[VIEW_STDERR].on) {
+		log_debug("%s: its stderr goes to its output (--merge-stderr)",
+		    s->label);
+		collect_drop_stderr(s);
+	}
 	return 0;
 }
 
@@ -497,68 +606,99 @@ collect_received(struct peer *s, const uint8_t *p, size_t len, char *why,
 static void
 collect_follow_flush(struct peer *s)
 {
-	if (s->v.line != NULL && s->v.line_len > 0) {
-		collect_emit(s, (const uint8_t *)s->v.line, s->v.line_len);
-		s->v.line_len = 0;
-		fflush(stdout);
+	int i;
+
+	for (i = 0; i < VIEW_STREAMS; i++) {
+		struct view_stream *st = &s->v.stream[i];
+
+		if (st->line != NULL && st->line_len > 0) {
+			collect_emit(s, i, (const uint8_t *)st->line,
+			    st->line_len);
+			st->line_len = 0;
+			fflush(stdout);
+		}
+	}
+}
+
+/* Did this stream bring back what the slave says it had (want bytes)? */
+static void
+collect_check(struct peer *s, int stream, uint64_t want)
+{
+	struct view_stream	*st = &s->v.stream[stream];
+	uint64_t		 max = s->m->opts->output_max, had = want;
+
+	if (max != 0 && want > max) {
+		want = max;
+		st->capped = true;
+		log_info("%s: %s capped by --output-max: %llu of %llu bytes "
+		    "brought back", s->label, collect_what[stream],
+		    (unsigned long long)st->bytes, (unsigned long long)had);
+	}
+	if (st->bytes != want) {
+		/* Its file shrank or could not be read to the end. */
+		collect_set_error(s, "received %llu of %llu %s bytes",
+		    (unsigned long long)st->bytes, (unsigned long long)want,
+		    collect_what[stream]);
+		log_warnx("%s: received %llu of its %llu %s bytes", s->label,
+		    (unsigned long long)st->bytes, (unsigned long long)want,
+		    collect_what[stream]);
 	}
 }
 
 void
 collect_finished(struct peer *s)
 {
-	struct master	*m = s->m;
-	uint64_t	 max = m->opts->output_max, want;
+	int i;
 
-	if (!s->v.out_on)
+	if (!s->v.stream[VIEW_STDOUT].on)
 		return;
 	collect_follow_flush(s);
-	collect_close_file(s);
-	want = s->res.output_bytes;
-	if (max != 0 && want > max) {
-		want = max;
-		s->v.out_capped = true;
-		log_info("%s: output capped by --output-max: %llu of %llu "
-		    "bytes brought back", s->label,
-		    (unsigned long long)s->v.out_bytes,
-		    (unsigned long long)s->res.output_bytes);
-	}
-	if (s->v.out_bytes != want) {
-		/* Its file shrank or could not be read to the end. */
-		collect_set_error(s, "received %llu of %llu output bytes",
-		    (unsigned long long)s->v.out_bytes,
-		    (unsigned long long)want);
-		log_warnx("%s: received %llu of its %llu output bytes",
-		    s->label, (unsigned long long)s->v.out_bytes,
-		    (unsigned long long)want);
-	}
+	for (i = 0; i < VIEW_STREAMS; i++)
+		collect_close_file(s, &s->v.stream[i]);
+	collect_check(s, VIEW_STDOUT, s->res.output_bytes);
+	if (s->v.stream[VIEW_STDERR].on && s->v.have_tail)
+		collect_check(s, VIEW_STDERR, s->v.stderr_bytes);
 }
 
 void
 collect_end(struct master *m)
 {
-	struct peer *s;
+	struct peer	*s;
+	int		 i;
 
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		collect_follow_flush(s);
-		collect_close_file(s);
+		for (i = 0; i < VIEW_STREAMS; i++)
+			collect_close_file(s, &s->v.stream[i]);
 	}
 }
 
 void
 collect_peer_free(struct peer *s)
 {
-	if (s->v.out_open) {
-		close(s->v.out_fd);
-		s->v.out_open = false;
+	int i;
+
+	for (i = 0; i < VIEW_STREAMS; i++) {
+		struct view_stream *st = &s->v.stream[i];
+
+		if (st->open) {
+			close(st->fd);
+			st->open = false;
+		}
+		free(st->path);
+		free(st->line);
+		st->path = st->line = NULL;
+		st->line_len = 0;
+		st->on = st->capped = false;
+		st->bytes = 0;
 	}
-	free(s->v.out_path);
 	free(s->v.out_error);
-	free(s->v.line);
-	s->v.out_path = s->v.out_error = s->v.line = NULL;
-	s->v.line_len = 0;
-	s->v.out_on = s->v.out_capped = false;
-	s->v.out_bytes = 0;
+	free(s->v.tail);
+	s->v.out_error = NULL;
+	s->v.tail = NULL;
+	s->v.tail_len = 0;
+	s->v.have_tail = false;
+	s->v.stderr_bytes = 0;
 }
 
 void

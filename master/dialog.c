@@ -126,11 +126,14 @@ dialog_drop(struct peer *s, const char *why)
 	case PEER_FINISHED:
 	case PEER_NOSTART:
 	case PEER_LOST:
+	case PEER_CHECKED:
+	case PEER_NO_PREFLIGHT:
 		/* Its outcome is known; only the connection goes. */
 		if (m->campaign.between && s->state != PEER_LOST)
 			log_warnx("%s: lost between runs: %s", s->label, why);
 		peer_close(s);
 		return;
+	case PEER_PREFLIGHT:
 	case PEER_CONF:
 	case PEER_READY:
 	case PEER_STARTING:
@@ -267,6 +270,9 @@ dialog_hello(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 	welcome.ext_version = PROTO_EXT_VERSION;
 	/* Its --kill-grace, for the wait after an ABORT (dialog_grace). */
 	welcome.flags = WELCOME_FLAG_GRACE;
+	/* Its task's stderr apart, and the tail of a failed one's. */
+	if (s->caps & HELLO_CAP_STDERR)
+		welcome.flags |= WELCOME_FLAG_STDERR;
 	welcome.heartbeat_ms = (uint32_t)(m->hb_interval * 1000 + 0.5);
 	peer_send(s, CMD_WELCOME, buf, proto_welcome_encode(buf, sizeof(buf),
 	    &welcome));
@@ -446,6 +452,10 @@ dialog_finished(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 			snprintf(buf, sizeof(buf), "bad FINISHD: %s", why);
 			return dialog_reject(s, buf);
 		}
+		/* We asked for it (WELCOME_FLAG_STDERR): it comes first. */
+		if ((s->caps & HELLO_CAP_STDERR) && !s->v.have_tail)
+			return dialog_reject(s, "FINISHD without STDERR_TAIL "
+			    "before it");
 		log_debug("%s: started %lld ns after the instant", s->label,
 		    (long long)s->res.late_ns);
 	} else {
@@ -514,15 +524,74 @@ dialog_report(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 	return 0;
 }
 
-/* Task output, between EXEC_OK and FINISHD. */
+/* Task output (OUTPUT_ERR: its stderr), between EXEC_OK and FINISHD. */
 static int
 dialog_output(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 {
 	char why[160];
 
-	if (collect_received(s, p, h->datalen, why, sizeof(why)) == -1)
+	if (collect_received(s, h->command == CMD_OUTPUT_ERR ? VIEW_STDERR :
+	    VIEW_STDOUT, p, h->datalen, why, sizeof(why)) == -1)
 		return dialog_reject(s, why);
 	return 0;
+}
+
+/*
+ * STDERR_TAIL, right before FINISHD: its stderr's size, why its task did
+ * not start (the results' error, the finish line), the last lines of a
+ * failed task's stderr (the summary, the results).
+ */
+static int
+dialog_stderr_tail(struct peer *s, const struct proto_hdr *h,
+    const uint8_t *p)
+{
+	struct proto_stderr_tail	 t;
+	const char			*why;
+	char				 buf[160];
+
+	if (proto_stderr_tail_decode(p, h->datalen, &t, &why) == -1) {
+		snprintf(buf, sizeof(buf), "bad STDERR_TAIL: %s", why);
+		return dialog_reject(s, buf);
+	}
+	if (collect_tail(s, &t, buf, sizeof(buf)) == -1)
+		return dialog_reject(s, buf);
+	if (t.reason_len > 0)
+		proto_reason_copy(s->why, sizeof(s->why),
+		    (const uint8_t *)t.reason, t.reason_len);
+	return 0;
+}
+
+/*
+ * PREFLIGHT_ANS: its verdict per check of the session, kept as it came
+ * (the views decode it again to show it).
+ */
+static int
+dialog_preflight_answer(struct peer *s, const struct proto_hdr *h,
+    const uint8_t *p)
+{
+	struct proto_preflight_ans	 a;
+	const char			*why;
+	char				 buf[160];
+	int				 i;
+
+	if (proto_preflight_ans_decode(p, h->datalen, &a, &why) == -1) {
+		snprintf(buf, sizeof(buf), "bad PREFLIGHT_ANS: %s", why);
+		return dialog_reject(s, buf);
+	}
+	if ((s->pf_raw = malloc(h->datalen)) == NULL)
+		fatal("%s: its preflight answer", s->label);
+	memcpy(s->pf_raw, p, h->datalen);
+	s->pf_len = h->datalen;
+	s->pf_ready = true;
+	for (i = 0; i < a.n; i++)
+		if (a.item[i].verdict == PREFLIGHT_FAILS)
+			s->pf_ready = false;
+	s->state = PEER_CHECKED;
+	peer_deadline(s, 0);
+	log_debug("%s: preflight: %s", s->label, s->pf_ready ? "ready" :
+	    "not ready");
+	session_preflight_answer(s->m, s);
+	return peer_is_open(s) ? 0 : -1;
 }
 
 /* Frames any state after the hello may see without harm. */
@@ -591,11 +660,22 @@ dialog_frame_cb(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 		if (h->command == CMD_EXEC_OK || h->command == CMD_EXEC_NO)
 			return dialog_exec_answer(s, h, p);
 		break;
+	case PEER_PREFLIGHT:
+		if (h->command == CMD_PREFLIGHT_ANS)
+			return dialog_preflight_answer(s, h, p);
+		break;
 	case PEER_RUNNING:
 		if (h->command == CMD_FINISHD)
 			return dialog_finished(s, h, p);
 		if (h->command == CMD_OUTPUT && s->kind == PEER_KIND_OURS)
 			return dialog_output(s, h, p);
+		if ((h->command == CMD_OUTPUT_ERR ||
+		    h->command == CMD_STDERR_TAIL) &&
+		    (s->caps & HELLO_CAP_STDERR)) {
+			if (h->command == CMD_OUTPUT_ERR)
+				return dialog_output(s, h, p);
+			return dialog_stderr_tail(s, h, p);
+		}
 		break;
 	default:
 		break;
@@ -622,6 +702,8 @@ dialog_error_cb(struct conn *c, const char *why)
 	case PEER_FINISHED:
 	case PEER_REFUSED:
 	case PEER_NOSTART:
+	case PEER_CHECKED:
+	case PEER_NO_PREFLIGHT:
 		/* It has said all it had to say. */
 		log_debug("%s: %s", s->label, why);
 		break;
@@ -681,6 +763,10 @@ dialog_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	case PEER_CONF:
 		snprintf(why, sizeof(why), "no answer to the configuration "
 		    "within %.1f s", s->deadline_secs);
+		break;
+	case PEER_PREFLIGHT:
+		snprintf(why, sizeof(why), "no answer to PREFLIGHT within "
+		    "%.1f s", s->deadline_secs);
 		break;
 	case PEER_STARTING:
 	case PEER_RUNNING:

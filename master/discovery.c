@@ -454,7 +454,7 @@ discovery_take_all(struct master *m)
 	log_info("-w expired after %s s: %u slave%s joined (SLAVES all)",
 	    format_seconds(m->opts->wait_ns, secs, sizeof(secs)), m->njoined,
 	    m->njoined == 1 ? "" : "s");
-	session_run_begin(m);
+	session_all_joined(m);
 }
 
 /* -w expired: say who came, release everyone, exit 5. */

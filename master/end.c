@@ -10,7 +10,8 @@
  *	   after an abort: its wait is bounded as a whole); only in the run
  *	   phase, and not for a forced end
  *	2. "phase done", the last --follow lines, -O files closed
- *	3. the summary, where the cause of the end has one to print
+ *	3. the summary, where the cause of the end has one to print (a
+ *	   preflight's: a verdict per slave)
  *	4. the run's exit code (end_code(): the cause, the verdicts, whether
  *	   everything was stored), then the results file
  *	5. campaign.c: the run's record and line, and whether another run
@@ -30,21 +31,30 @@
 #include "log.h"
 #include "master.h"
 
+/* What a run's end prints of its slaves. */
+enum end_report {
+	REPORT_NONE,
+	REPORT_SUMMARY,		/* the summary table (summary_print) */
+	REPORT_PREFLIGHT,	/* a verdict per slave (summary_preflight) */
+};
+
 /* What each cause of the end does. */
 static const struct end_row {
-	int	 code;		/* the exit code; -1: the verdicts' worst */
-	bool	 summary;	/* the summary table is printed */
+	int		 code;		/* the exit code; -1: the verdicts' worst */
+	enum end_report	 report;
 } end_rows[] = {
-	[END_COMPLETE]	= { -1, true },
-	[END_ABORTED]	= { 4, true },
-	[END_FAIL_FAST]	= { -1, true },
-	[END_FORCED]	= { 4, true },
-	[END_REFUSED]	= { -1, false },
-	[END_ALL_LOST]	= { -1, true },
-	[END_TOO_LARGE]	= { 3, false },
-	[END_DISCOVERY]	= { 5, false },
-	[END_LOCAL]	= { 1, false },
-	[END_INCAPABLE]	= { 3, false },
+	[END_COMPLETE]	= { -1, REPORT_SUMMARY },
+	[END_ABORTED]	= { 4, REPORT_SUMMARY },
+	[END_FAIL_FAST]	= { -1, REPORT_SUMMARY },
+	[END_FORCED]	= { 4, REPORT_SUMMARY },
+	[END_REFUSED]	= { -1, REPORT_NONE },
+	[END_ALL_LOST]	= { -1, REPORT_SUMMARY },
+	[END_TOO_LARGE]	= { 3, REPORT_NONE },
+	[END_DISCOVERY]	= { 5, REPORT_NONE },
+	[END_LOCAL]	= { 1, REPORT_NONE },
+	/* Every slave ready: 0; not ready, cannot preflight, lost: 3. */
+	[END_PREFLIGHT]	= { -1, REPORT_PREFLIGHT },
+	[END_INCAPABLE]	= { 3, REPORT_NONE },
 };
 
 static void	end_round_cb(struct ev_loop *, ev_timer *, int);
@@ -91,8 +101,10 @@ end_code(const struct master *m, enum end_cause cause, bool stored)
 
 /* The results' outcome for an exit code (README, "Results file"). */
 static const char *
-end_outcome(int code)
+end_outcome(enum end_cause cause, int code)
 {
+	if (cause == END_PREFLIGHT && (code == 0 || code == 3))
+		return code == 0 ? "ready" : "not ready";
 	switch (code) {
 	case 0:		return "complete";
 	case 1:		return "error";
@@ -232,9 +244,11 @@ end_finish(struct master *m)
 	collect_end(m);
 	status_end(m, e->why);
 	/* A campaign's: once, for its last run, at its end. */
-	if (end_rows[e->cause].summary && !TAILQ_EMPTY(&m->joined) &&
-	    !campaign_multi(m))
+	if (end_rows[e->cause].report == REPORT_SUMMARY &&
+	    !TAILQ_EMPTY(&m->joined) && !campaign_multi(m))
 		summary_print(m);
+	else if (end_rows[e->cause].report == REPORT_PREFLIGHT)
+		summary_preflight(m);
 	if (m->v.out_error) {
 		/* The results' reason says why a good run exits 1. */
 		n = strlen(e->why);
@@ -243,17 +257,17 @@ end_finish(struct master *m)
 		    m->v.out_dir : "-O's directory");
 	}
 	e->code = end_code(m, e->cause, !m->v.out_error);
-	e->outcome = end_outcome(e->code);
+	e->outcome = end_outcome(e->cause, e->code);
 	campaign_run_ended(m);
 	/* Both, whatever the other did. */
 	failed = results_write(m) == -1;
 	failed |= csvfile_write(m) == -1;
 	if (failed) {
 		e->code = end_code(m, e->cause, false);
-		e->outcome = end_outcome(e->code);
+		e->outcome = end_outcome(e->cause, e->code);
 		campaign_store_failed(m);
 	}
-	if (m->campaign.over)
+	if (m->campaign.over || e->cause == END_PREFLIGHT)
 		campaign_end(m);
 	else
 		campaign_next(m);
@@ -262,7 +276,7 @@ end_finish(struct master *m)
 const char *
 end_outcome_word(int code)
 {
-	return end_outcome(code);
+	return end_outcome(END_COMPLETE, code);
 }
 
 /*
@@ -292,7 +306,7 @@ campaign_end(struct master *m)
 	    end_campaign_code(-1, m->end.code);
 	/* A campaign's tables: its last run's slaves, then one line a run. */
 	if (campaign_multi(m) && m->campaign.nrecords > 0) {
-		if (end_rows[m->end.cause].summary &&
+		if (end_rows[m->end.cause].report == REPORT_SUMMARY &&
 		    !TAILQ_EMPTY(&m->joined))
 			summary_print(m);
 		summary_campaign(m);

@@ -41,7 +41,8 @@ master_usage_end(FILE *f)
 "                           (x --repeat), in turn, over the same slaves\n"
 "exit: 0 all tasks exited 0, 1 usage or local error, 2 a task failed,\n"
 "      3 a slave refused, could not start or was lost, 4 aborted,\n"
-"      5 discovery timed out; a campaign: the most severe of its runs'\n",
+"      5 discovery timed out; a campaign: the most severe of its runs';\n"
+"      --preflight: 0 every slave ready, 3 not\n",
 	    MASTER_SLAVES_MAX);
 }
 
@@ -239,6 +240,11 @@ main(int argc, char **argv)
 			nbad++;
 		}
 	}
+	/* A preflight checks one session; a campaign's files each their own. */
+	if (opts.preflight && argc > 2)
+		opt_usage_error(&master_prog, "--preflight checks one session "
+		    "file: give one CONF (and check each file of a campaign "
+		    "in turn)");
 	if (opts.csv_file != NULL && opts.results_file != NULL &&
 	    strcmp(opts.csv_file, opts.results_file) == 0) {
 		log_warnx("--csv %s: the results file (-r) has that name; "

@@ -6,6 +6,8 @@
  *
  *	discovery	UDP PROBE broadcasts, TCP hellos, clock sync (discovery.c,
  *			dialog.c); who may join (pool.c); the first run only
+ *	preflight	--preflight only, instead of the next two: PREFLIGHT to
+ *			every slave, their verdicts, nothing run (session.c)
  *	configuration	RUN, CONF_BEGIN + CONF_DATA streamed, or CONF (session.c)
  *	run		START / EXEC at one instant, results (session.c)
  *	done		the last reports, summary, results file (end.c), then
@@ -239,6 +241,9 @@ enum peer_state {
 	PEER_FINISHED,		/* FINISHD received */
 	PEER_NOSTART,		/* EXEC_NO: could not start */
 	PEER_LOST,		/* dropped after discovery */
+	PEER_PREFLIGHT,		/* --preflight: PREFLIGHT sent, answer awaited */
+	PEER_CHECKED,		/* PREFLIGHT_ANS received */
+	PEER_NO_PREFLIGHT,	/* 2014 or older: cannot answer PREFLIGHT */
 };
 
 struct master;
@@ -287,6 +292,10 @@ struct peer {
 	bool			 ask_due;	/* SIGUSR1's REPORT (control.c) */
 	uint64_t		 kill_grace_ns;	/* its --kill-grace (KILL_GRACE) */
 	bool			 grace_told;	/* KILL_GRACE came */
+	/* --preflight: its PREFLIGHT_ANS, as it came (decoded when shown) */
+	uint8_t			*pf_raw;
+	size_t			 pf_len;
+	bool			 pf_ready;	/* every check passed */
 };
 
 TAILQ_HEAD(peer_list, peer);
@@ -316,6 +325,7 @@ enum end_cause {
 	END_DISCOVERY,	/* -w expired before SLAVES joined: 5 */
 	END_LOCAL,	/* a local error (the session file unreadable): 1 */
 	END_INCAPABLE,	/* a campaign with slaves that serve one run: 3 */
+	END_PREFLIGHT,	/* --preflight: every slave answered: 0 or 3 */
 };
 
 enum end_step {
@@ -339,6 +349,7 @@ struct end {
 
 enum master_phase {
 	PHASE_DISCOVERY,
+	PHASE_PREFLIGHT,	/* --preflight: instead of the others */
 	PHASE_CONFIG,
 	PHASE_RUN,
 	PHASE_DONE,
@@ -520,10 +531,15 @@ enum verdict {
 	VERDICT_EXIT,		/* its task exited non-zero */
 	VERDICT_SIGNAL,		/* its task was killed by a signal */
 	VERDICT_ABORTED,	/* its task ended after our ABORT, not with 0 */
+	VERDICT_CANCELLED,	/* our ABORT stopped its task before its start */
 	VERDICT_EXEC_FAILED,	/* its task could not be started (FINISHD) */
 	VERDICT_NOSTART,	/* it could not start its task (EXEC_NO) */
 	VERDICT_REFUSED,	/* it refused the configuration (CONF_NO) */
 	VERDICT_LOST,		/* lost after it joined */
+	VERDICT_CHECKING,	/* --preflight: its answer awaited */
+	VERDICT_READY,		/* --preflight: every check passed */
+	VERDICT_NOT_READY,	/* --preflight: a check failed */
+	VERDICT_NO_PREFLIGHT,	/* --preflight: a 2014 or older slave */
 	VERDICT_COUNT
 };
 
@@ -637,6 +653,9 @@ void	session_stream(struct peer *);
 void	session_conf_answer(struct master *, struct peer *);
 void	session_peer_lost(struct master *, struct peer *);
 void	session_peer_done(struct master *, struct peer *);
+/* Its PREFLIGHT_ANS came (it is PEER_CHECKED), or it was lost meanwhile. */
+void	session_all_joined(struct master *);
+void	session_preflight_answer(struct master *, struct peer *);
 /*
  * The run is over, for cause (why: "phase done: WHY" and the results'
  * reason; bye: BYE's text, NULL: why).  Stops the run's watchers, then

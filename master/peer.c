@@ -25,6 +25,9 @@ peer_state_name(enum peer_state st)
 	case PEER_RUNNING:	return "running";
 	case PEER_FINISHED:	return "finished";
 	case PEER_NOSTART:	return "not started";
+	case PEER_PREFLIGHT:	return "checking the session";
+	case PEER_CHECKED:	return "checked";
+	case PEER_NO_PREFLIGHT:	return "unable to check the session";
 	case PEER_LOST:		return "lost";
 	}
 	return "?";
@@ -102,6 +105,7 @@ peer_free(struct peer *s)
 		names_del(&s->m->names, s->base, s->name);
 	peer_close(s);
 	collect_peer_free(s);
+	free(s->pf_raw);
 	free(s);
 }
 

@@ -157,6 +157,42 @@ results_phases(struct json *j, const struct master *m)
 	json_end_object(j);
 }
 
+/*
+ * --preflight: its answer, each check {check, verdict, detail}; null when
+ * there is none (no preflight, a slave that cannot, or lost first).
+ */
+static void
+results_preflight(struct json *j, const struct peer *s)
+{
+	static const char *const verdicts[] = { "ok", "fails", "skipped" };
+	struct proto_preflight_ans	 a;
+	const char			*why, *name;
+	char				 buf[32];
+	int				 i;
+
+	if (s->pf_raw == NULL ||
+	    proto_preflight_ans_decode(s->pf_raw, s->pf_len, &a, &why) == -1) {
+		json_null(j, "preflight");
+		return;
+	}
+	json_begin_array(j, "preflight");
+	for (i = 0; i < a.n; i++) {
+		if ((name = proto_preflight_check_name(a.item[i].check)) ==
+		    NULL) {
+			snprintf(buf, sizeof(buf), "check %u",
+			    a.item[i].check);
+			name = buf;
+		}
+		json_begin_object(j, NULL);
+		json_string(j, "check", name);
+		json_string(j, "verdict", verdicts[a.item[i].verdict]);
+		json_string_len(j, "detail", a.item[i].text,
+		    a.item[i].text_len);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
 static void
 results_slave(struct json *j, const struct master *m, const struct peer *s,
     uint64_t first_start)
@@ -253,15 +289,33 @@ results_slave(struct json *j, const struct master *m, const struct peer *s,
 		json_null(j, "reported_cpu_s");
 		json_null(j, "reported_elapsed_s");
 	}
-	json_string(j, "output_file", s->v.out_path);
-	if (s->v.out_on)
-		json_u64(j, "output_collected_bytes", s->v.out_bytes);
+	json_string(j, "output_file", s->v.stream[VIEW_STDOUT].path);
+	if (s->v.stream[VIEW_STDOUT].on)
+		json_u64(j, "output_collected_bytes",
+		    s->v.stream[VIEW_STDOUT].bytes);
 	else
 		json_null(j, "output_collected_bytes");
-	json_bool(j, "output_capped", s->v.out_capped);
+	json_bool(j, "output_capped", s->v.stream[VIEW_STDOUT].capped ||
+	    s->v.stream[VIEW_STDERR].capped);
 	json_string(j, "progress", s->v.have_report ? s->v.last.progress :
 	    NULL);
 	json_u64(j, "reports", s->v.nreports);
+	/* Its stderr apart (issue 20): null where not known or merged. */
+	json_string(j, "output_file_err", s->v.stream[VIEW_STDERR].path);
+	if (s->v.stream[VIEW_STDERR].on)
+		json_u64(j, "stderr_collected_bytes",
+		    s->v.stream[VIEW_STDERR].bytes);
+	else
+		json_null(j, "stderr_collected_bytes");
+	if (s->v.have_tail && !s->v.merged)
+		json_u64(j, "stderr_bytes", s->v.stderr_bytes);
+	else
+		json_null(j, "stderr_bytes");
+	if (s->v.tail_len > 0)
+		json_string_len(j, "stderr_tail", s->v.tail, s->v.tail_len);
+	else
+		json_null(j, "stderr_tail");
+	results_preflight(j, s);
 	/* Why it failed, then what went wrong with its output. */
 	err[0] = '\0';
 	if (s->why[0] != '\0')
@@ -336,6 +390,7 @@ results_json(struct json *j, const struct master *m)
 	json_string(j, "output_dir", o->output_dir);
 	json_u64(j, "output_max", o->output_max);
 	json_bool(j, "follow", o->follow);
+	json_bool(j, "preflight", o->preflight);
 	json_end_object(j);
 
 	results_phases(j, m);

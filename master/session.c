@@ -38,6 +38,7 @@
 #define SESSION_EARLY_NS	(2 * NSEC_PER_MSEC)
 
 static void	session_configure(struct master *);
+static void	session_preflight(struct master *);
 static void	session_start(struct master *);
 static void	session_exec_cb(struct ev_loop *, ev_timer *, int);
 
@@ -83,6 +84,16 @@ session_joined(struct master *m, struct peer *s)
 		log_info("joined %u/%u: %s (%s, %s)", m->njoined, m->nslaves,
 		    s->name, s->addr, peer_kind_name(s->kind));
 	if (m->njoined == m->nslaves)
+		session_all_joined(m);
+}
+
+/* Every slave wanted is there: the first run, or --preflight instead. */
+void
+session_all_joined(struct master *m)
+{
+	if (m->opts->preflight)
+		session_preflight(m);
+	else
 		session_configure(m);
 }
 
@@ -175,6 +186,71 @@ session_stream(struct peer *s)
 		if (conn_send(&s->conn, CMD_CONF_DATA, chunk, n) == -1)
 			return;	/* the error comes through peer_error_cb */
 	}
+}
+
+/*
+ * --preflight: every slave joined; each of ours that can checks the session
+ * as it would run it (PREFLIGHT: CONF_BEGIN's description, no payload) and
+ * answers PREFLIGHT_ANS, within an answer's time.  Nothing is configured,
+ * armed or run.  The others cannot preflight (2014, or older than
+ * HELLO_CAP_PREFLIGHT): said, and exit 3.
+ */
+static void
+session_preflight(struct master *m)
+{
+	struct peer		*s;
+	struct proto_conf_begin	 cb;
+	uint8_t			 buf[64 + PROTO_COMMAND_MAX + PROTO_NAME_MAX];
+	char			 addr[INET_ADDRSTRLEN];
+	uint32_t		 i = 0;
+	size_t			 n;
+
+	discovery_stop(m);
+	m->phase = PHASE_PREFLIGHT;
+	status_phase(m);
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		s->index = i++;
+		if (s->kind != PEER_KIND_OURS ||
+		    !(s->caps & HELLO_CAP_PREFLIGHT)) {
+			s->state = PEER_NO_PREFLIGHT;
+			m->nanswered++;
+			continue;
+		}
+		session_local_addr(s, addr, sizeof(addr));
+		memset(&cb, 0, sizeof(cb));
+		cb.payload_size = m->sf.payload_size;
+		cb.slave_index = s->index;
+		cb.nslaves = m->nslaves;
+		cb.report_ms = (uint32_t)(m->opts->report_interval_ns /
+		    NSEC_PER_MSEC);
+		cb.flags = collect_conf_flags(m);
+		cb.output_max = m->opts->output_max;
+		cb.command = m->sf.command;
+		cb.command_len = m->sf.command_len;
+		cb.master_addr = addr;
+		cb.master_addr_len = (uint16_t)strlen(addr);
+		if ((n = proto_conf_begin_encode(buf, sizeof(buf), &cb)) == 0)
+			fatalx("cannot encode PREFLIGHT for %s", s->label);
+		s->state = PEER_PREFLIGHT;
+		peer_deadline(s, session_answer_secs(m) + MASTER_CONF_RTTS *
+		    (double)s->rtt_ns / (double)NSEC_PER_SEC);
+		peer_send(s, CMD_PREFLIGHT, buf, n);
+	}
+	log_info("all %u slaves joined: preflight (nothing runs)",
+	    m->nslaves);
+	/* None of ours among them: every verdict is known. */
+	if (m->nanswered == m->nslaves)
+		session_end(m, END_PREFLIGHT, "preflight done", "preflight over");
+}
+
+void
+session_preflight_answer(struct master *m, struct peer *s)
+{
+	(void)s;
+	if (m->phase != PHASE_PREFLIGHT)
+		return;
+	if (++m->nanswered == m->nslaves)
+		session_end(m, END_PREFLIGHT, "preflight done", "preflight over");
 }
 
 /* Name the 2014 slaves that cannot take a file this large; exit 3. */
@@ -415,6 +491,11 @@ session_peer_lost(struct master *m, struct peer *s)
 	case PHASE_RUN:
 		summary_out(m, "lost: %s: %s", s->label, s->why);
 		session_peer_done(m, s);
+		break;
+	case PHASE_PREFLIGHT:
+		/* Said with the others' verdicts. */
+		if (s->lost_in == PEER_PREFLIGHT)
+			session_preflight_answer(m, s);
 		break;
 	case PHASE_DISCOVERY:
 	case PHASE_DONE:

@@ -64,6 +64,11 @@ status_phase(struct master *m)
 			ev_timer_start(m->loop, &m->v.status_timer);
 		}
 		break;
+	case PHASE_PREFLIGHT:
+		summary_out(m, "phase preflight: %u of %u slaves joined after "
+		    "%s s; nothing runs", c.joined, m->nslaves,
+		    status_since_start(m, secs, sizeof(secs)));
+		break;
 	case PHASE_CONFIG:
 		if (m->campaign.run > 0)
 			summary_out(m, "phase configuration: %u slave%s",

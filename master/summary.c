@@ -96,15 +96,47 @@ summary_finish_line(struct master *m, struct peer *s)
 		summary_out(m, "finished: %s: %s", s->label, words);
 }
 
+/*
+ * Under a failed task's row, the last lines of its stderr (STDERR_TAIL;
+ * its output's, when its slave merges them), "    stderr: LINE", made
+ * inert as --follow lines are: tabs kept, UTF-8 where the terminal takes
+ * it.
+ */
+static void
+summary_tail(struct master *m, const struct peer *s)
+{
+	const uint8_t	*p = s->v.tail, *nl;
+	size_t		 left = s->v.tail_len, n;
+	const char	*prefix = s->v.merged ? "    output: " : "    stderr: ";
+
+	display_erase(m);
+	while (left > 0) {
+		nl = memchr(p, '\n', left);
+		n = nl != NULL ? (size_t)(nl - p) : left;
+		if (m->out_log)
+			log_info_data(prefix, p, n);
+		else {
+			fputs(prefix, stdout);
+			text_inert_put(stdout, p, n, m->v.follow_text);
+			fputc('\n', stdout);
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+		left -= n + 1;
+	}
+	fflush(stdout);
+}
+
 void
 summary_print(struct master *m)
 {
 	struct peer	*s;
 	struct verdict_counts c;
 	struct view_spread sp;
-	unsigned	 n = 0, unknown;
+	unsigned	 n = 0, unknown, aborted;
 	int		 wname = 4, waddr = 7;
-	char		 start[32], dur[32], status[32], tail[96];
+	char		 start[32], dur[32], status[32], tail[96], words[32];
 
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		int l;
@@ -131,6 +163,7 @@ summary_print(struct master *m)
 		summary_out(m, "%-*s  %-*s  %10s  %14s  %s", wname, s->name,
 		    waddr, s->addr, start, dur,
 		    verdict_summary_word(s, status, sizeof(status)));
+		summary_tail(m, s);
 	}
 	verdict_count(m, &c);
 	unknown = c.of[VERDICT_UNKNOWN];
@@ -141,9 +174,14 @@ summary_print(struct master *m)
 	if (c.running > 0)
 		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail),
 		    "; %u still running", c.running);
-	summary_out(m, "%u slaves: %u exited 0, %u failed, %u lost; start spread "
-	    "%" PRIu64 " us%s", n, c.of[VERDICT_EXIT_0],
-	    c.failed - c.of[VERDICT_LOST], c.of[VERDICT_LOST],
+	/* Stopped by an abort: "aborted", not "failed" (said if any). */
+	aborted = c.of[VERDICT_ABORTED] + c.of[VERDICT_CANCELLED];
+	words[0] = '\0';
+	if (aborted > 0)
+		snprintf(words, sizeof(words), ", %u aborted", aborted);
+	summary_out(m, "%u slaves: %u exited 0, %u failed%s, %u lost; start "
+	    "spread %" PRIu64 " us%s", n, c.of[VERDICT_EXIT_0],
+	    c.failed - c.of[VERDICT_LOST] - aborted, words, c.of[VERDICT_LOST],
 	    (uint64_t)((sp.last - sp.first) / NSEC_PER_USEC), tail);
 }
 
@@ -218,4 +256,99 @@ summary_campaign(struct master *m)
 	summary_out(m, "campaign: %u of %u runs: %s (exit %d): %s",
 	    cp->nrecords, cp->runs, cp->outcome, cp->code,
 	    cp->why);
+}
+
+/* Check i of its answer, as a text of printable ASCII, into buf. */
+static const char *
+summary_check_text(const struct proto_preflight_item *it, char *buf,
+    size_t len)
+{
+	proto_reason_copy(buf, len, (const uint8_t *)it->text, it->text_len);
+	return buf;
+}
+
+static const char *
+summary_check_name(const struct proto_preflight_item *it, char *buf,
+    size_t len)
+{
+	const char *name = proto_preflight_check_name(it->check);
+
+	if (name != NULL)
+		return name;
+	snprintf(buf, len, "check %u", it->check);
+	return buf;
+}
+
+/* A slave's answer, one line: ready, or every check that fails. */
+static void
+summary_checked(struct master *m, const struct peer *s)
+{
+	static const char *const verdicts[] = { "ok", "fails", "skipped" };
+	struct proto_preflight_ans	 a;
+	const char			*why, *sep = "";
+	char				*fails = NULL, text[PROTO_REASON_MAX + 1];
+	char				 name[32];
+	size_t				 flen = 0;
+	FILE				*f;
+	int				 i;
+
+	if (proto_preflight_ans_decode(s->pf_raw, s->pf_len, &a, &why) == -1)
+		return;		/* checked when it came */
+	if (s->pf_ready)
+		summary_out(m, "preflight: %s: ready", s->label);
+	else if ((f = open_memstream(&fails, &flen)) != NULL) {
+		for (i = 0; i < a.n; i++) {
+			if (a.item[i].verdict != PREFLIGHT_FAILS)
+				continue;
+			fprintf(f, "%s%s: %s", sep, summary_check_name(
+			    &a.item[i], name, sizeof(name)),
+			    summary_check_text(&a.item[i], text, sizeof(text)));
+			sep = "; ";
+		}
+		fclose(f);
+		summary_out(m, "preflight: %s: not ready: %s", s->label,
+		    fails != NULL ? fails : "?");
+		free(fails);
+	}
+	/* -v: each check, whatever its verdict. */
+	if (log_get_verbose() < 1)
+		return;
+	for (i = 0; i < a.n; i++)
+		summary_out(m, "preflight:   %s: %s: %s: %s", s->name,
+		    summary_check_name(&a.item[i], name, sizeof(name)),
+		    verdicts[a.item[i].verdict],
+		    summary_check_text(&a.item[i], text, sizeof(text)));
+}
+
+void
+summary_preflight(struct master *m)
+{
+	struct peer	*s;
+	unsigned	 n = 0, ready = 0;
+
+	TAILQ_FOREACH(s, &m->joined, entry) {
+		n++;
+		switch (peer_verdict(s)) {
+		case VERDICT_READY:
+			ready++;
+			/* FALLTHROUGH */
+		case VERDICT_NOT_READY:
+			summary_checked(m, s);
+			break;
+		case VERDICT_NO_PREFLIGHT:
+			summary_out(m, "preflight: %s: cannot preflight (%s)",
+			    s->label, s->kind == PEER_KIND_2014 ?
+			    "a 2014 slave" : "a slave older than --preflight");
+			break;
+		case VERDICT_LOST:
+			summary_out(m, "preflight: %s: lost: %s", s->label,
+			    s->why);
+			break;
+		default:
+			summary_out(m, "preflight: %s: no answer", s->label);
+			break;
+		}
+	}
+	summary_out(m, "preflight: %u of %u slaves ready%s", ready, n,
+	    ready == n ? "" : " (exit 3)");
 }

@@ -20,7 +20,8 @@ enum verdict_tail {
 	TAIL_NONE,
 	TAIL_VALUE,	/* " N": the exit code or the signal */
 	TAIL_WHY,	/* " (why)": the reason it gave or we found */
-	TAIL_ERRNO,	/* ": strerror(N)": why its task could not start */
+	TAIL_ERRNO,	/* ": why": its task could not start (the slave's
+			   words, STDERR_TAIL; else strerror(N)) */
 	TAIL_2014,	/* " (2014 slave)" if it is one */
 };
 
@@ -109,13 +110,21 @@ static const struct verdict_row verdict_rows[VERDICT_COUNT] = {
 		.blame = T("was killed by signal", TAIL_VALUE),
 	},
 	/*
-	 * Stopped by our ABORT.  No words of its own yet: said as its exit
-	 * status says ("exit N", "signal N"), as before the verdict existed.
-	 * Giving it words is one line: .shown = T("aborted", TAIL_NONE).
+	 * Stopped by our ABORT: "aborted" in the display, the summary and
+	 * the results' exit_status (its exit_code or signal members say
+	 * how); its finish line and blame say its exit status.
 	 */
 	[VERDICT_ABORTED] = {
+		.shown = T("aborted", TAIL_NONE),
 		.state = "finished", .ended = true, .ran = true,
 		.count = COUNT_FAILED, .severity = 2,
+	},
+	/* Stopped by our ABORT before its instant came: it never ran. */
+	[VERDICT_CANCELLED] = {
+		.shown = T("aborted", TAIL_NONE), .state = "finished",
+		.ended = true, .count = COUNT_FAILED, .severity = 2,
+		.finish = T("aborted before its start", TAIL_NONE),
+		.blame = T("was aborted before its start", TAIL_NONE),
 	},
 	[VERDICT_EXEC_FAILED] = {
 		.shown = T("not started", TAIL_NONE), .state = "finished",
@@ -137,6 +146,27 @@ static const struct verdict_row verdict_rows[VERDICT_COUNT] = {
 		.shown = T("lost", TAIL_NONE), .state = "lost",
 		.count = COUNT_FAILED, .severity = 3,
 		.blame = T("was lost", TAIL_WHY),
+	},
+	/* --preflight: its checks, nothing runs (summary.c says them). */
+	[VERDICT_CHECKING] = {
+		.shown = T("checking", TAIL_NONE),
+		.summary = T("not started", TAIL_NONE), .state = "checking",
+		.count = COUNT_RUNNING,
+	},
+	[VERDICT_READY] = {
+		.shown = T("ready", TAIL_NONE), .state = "ready",
+		.count = COUNT_FINISHED,
+	},
+	[VERDICT_NOT_READY] = {
+		.shown = T("not ready", TAIL_NONE), .state = "not ready",
+		.count = COUNT_FAILED, .severity = 3,
+		.blame = T("is not ready", TAIL_NONE),
+	},
+	[VERDICT_NO_PREFLIGHT] = {
+		.shown = T("cannot preflight", TAIL_NONE),
+		.state = "cannot preflight",
+		.count = COUNT_FAILED, .severity = 3,
+		.blame = T("cannot preflight", TAIL_NONE),
 	},
 };
 
@@ -176,6 +206,10 @@ peer_verdict(const struct peer *s)
 		return VERDICT_RUNNING;
 	case PEER_NOSTART:	return VERDICT_NOSTART;
 	case PEER_LOST:		return VERDICT_LOST;
+	case PEER_PREFLIGHT:	return VERDICT_CHECKING;
+	case PEER_CHECKED:
+		return s->pf_ready ? VERDICT_READY : VERDICT_NOT_READY;
+	case PEER_NO_PREFLIGHT:	return VERDICT_NO_PREFLIGHT;
 	case PEER_FINISHED:
 		break;
 	}
@@ -185,6 +219,9 @@ peer_verdict(const struct peer *s)
 	/* Ended otherwise than well after we told it to stop. */
 	if (s->abort_sent && (v == VERDICT_EXIT || v == VERDICT_SIGNAL))
 		return VERDICT_ABORTED;
+	/* Never released: not an exec that failed (no errno). */
+	if (s->abort_sent && v == VERDICT_EXEC_FAILED && s->res.exit_value == 0)
+		return VERDICT_CANCELLED;
 	return v;
 }
 
@@ -240,7 +277,14 @@ verdict_say(const struct peer *s, enum verdict_form form, char *buf,
 		snprintf(buf, len, "%s (%.1000s)", t->w, s->why);
 		return buf;
 	case TAIL_ERRNO:
-		snprintf(buf, len, "%s: %s", t->w, strerror(s->res.exit_value));
+		/* The slave's own words: "/opt/x/run: Permission denied". */
+		if (s->why[0] != '\0')
+			snprintf(buf, len, "%s: %.1000s", t->w, s->why);
+		else if (s->res.exit_value == 0)
+			return t->w;
+		else
+			snprintf(buf, len, "%s: %s", t->w,
+			    strerror(s->res.exit_value));
 		return buf;
 	case TAIL_2014:
 		snprintf(buf, len, "%s%s", t->w, s->kind == PEER_KIND_2014 ?

@@ -14,6 +14,7 @@ view_phase_name(int phase)
 {
 	switch (phase) {
 	case PHASE_DISCOVERY:	return "discovery";
+	case PHASE_PREFLIGHT:	return "preflight";
 	case PHASE_CONFIG:	return "configuration";
 	case PHASE_RUN:		return "run";
 	case PHASE_DONE:	return "done";

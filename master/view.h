@@ -4,7 +4,8 @@
  *   status.c   REPORTs kept, phase lines ("phase done" too), -v status lines
  *   display.c  the live status block on a terminal
  *   summary.c  the finish lines, the summary table, lines to the user
- *   collect.c  task output: -O DIR/<name>.out, --follow, --output-max
+ *   collect.c  task output: -O DIR/<name>.out and .err, --follow,
+ *              --output-max, the stderr tail
  *   results.c  the -r results file (JSON, written atomically): a run's
  *              document, or a campaign's with every run's
  *   csvfile.c  the --csv file: a row per slave per run
@@ -40,6 +41,20 @@
 struct master;
 struct peer;
 
+/* A slave's task's streams, brought back apart (collect.c). */
+enum { VIEW_STDOUT, VIEW_STDERR, VIEW_STREAMS };
+
+struct view_stream {
+	bool			 on;		/* collected (stderr: apart) */
+	int			 fd;		/* valid while open */
+	bool			 open;
+	char			*path;		/* DIR/<name>.out, .err */
+	uint64_t		 bytes;		/* OUTPUT (_ERR) bytes received */
+	bool			 capped;	/* --output-max left some behind */
+	char			*line;		/* --follow: a line not ended */
+	size_t			 line_len;
+};
+
 struct peer_view {
 	uint16_t		 ext_version;	/* from the hello; 0: 2014 */
 	uint64_t		 join_real_ns;	/* master clocks at the join */
@@ -49,16 +64,15 @@ struct peer_view {
 	struct proto_report	 last;
 	uint64_t		 last_mono_ns;	/* when it arrived */
 	uint64_t		 nreports;
-	/* output (collect.c) */
-	bool			 out_on;	/* collecting this slave's output */
-	int			 out_fd;	/* valid while out_open */
-	bool			 out_open;
-	char			*out_path;	/* DIR/<name>.out */
-	uint64_t		 out_bytes;	/* OUTPUT bytes received */
-	bool			 out_capped;	/* --output-max left some behind */
+	/* output (collect.c): stdout, and stderr apart (HELLO_CAP_STDERR) */
+	struct view_stream	 stream[VIEW_STREAMS];
 	char			*out_error;	/* the first thing that went wrong */
-	char			*line;		/* --follow: a line not ended yet */
-	size_t			 line_len;
+	/* STDERR_TAIL (collect.c keeps what dialog.c decoded) */
+	bool			 have_tail;
+	bool			 merged;	/* its stderr is in its stdout */
+	uint64_t		 stderr_bytes;	/* its stderr file's size */
+	uint8_t			*tail;		/* the last lines, as sent */
+	size_t			 tail_len;
 };
 
 struct master_view {
@@ -152,6 +166,11 @@ struct run_record;
 void	summary_run_line(struct master *, const struct run_record *);
 /* A campaign is over: one line per run, then the campaign's. */
 void	summary_campaign(struct master *);
+/*
+ * --preflight: a line per slave, "preflight: NAME (ADDR): ready" or what
+ * fails, then how many are ready; with -v each check of each slave.
+ */
+void	summary_preflight(struct master *);
 
 /* display.c */
 void	display_init(struct master *);
@@ -174,9 +193,18 @@ uint32_t collect_conf_flags(const struct master *);
  * that slave's error (exit 1 at the end), never the session's.
  */
 void	collect_prepare(struct master *);
-/* An OUTPUT frame: 0, or -1 with why (the slave is then dropped). */
-int	collect_received(struct peer *, const uint8_t *, size_t, char *why,
-	    size_t whylen);
+/*
+ * An OUTPUT (stream VIEW_STDOUT) or OUTPUT_ERR (VIEW_STDERR) frame: 0, or
+ * -1 with why (the slave is then dropped).
+ */
+int	collect_received(struct peer *, int stream, const uint8_t *, size_t,
+	    char *why, size_t whylen);
+/*
+ * STDERR_TAIL (checked, before FINISHD): its stderr's size, and its last
+ * lines for the summary and the results.  0, or -1 with why.
+ */
+int	collect_tail(struct peer *, const struct proto_stderr_tail *,
+	    char *why, size_t whylen);
 /* FINISHD came: the output is complete (or capped): close, check. */
 void	collect_finished(struct peer *);
 /* The session ends: the last --follow lines, every file closed. */

@@ -130,7 +130,7 @@ child_main(void *arg)
 	uint64_t	 none[2] = { 0, 0 }, when = 0;
 	struct timespec	 ts;
 	struct child_msg msg;
-	int		 sig, devnull, out, start_rd, err_wr, prog_wr;
+	int		 sig, devnull, out, errout, start_rd, err_wr, prog_wr;
 	long		 r, fd;
 
 	/* A fresh process's dispositions (an ignored SIGPIPE survives exec). */
@@ -152,6 +152,7 @@ child_main(void *arg)
 	/* Lift our descriptors above 0..5 first, so that no dup clobbers one. */
 	devnull = child_lift(tl->devnull, err_wr);
 	out = child_lift(tl->out, err_wr);
+	errout = tl->errout != -1 ? child_lift(tl->errout, err_wr) : out;
 	start_rd = child_lift(tl->start_rd, err_wr);
 	prog_wr = child_lift(tl->prog_wr, err_wr);
 	err_wr = child_lift(err_wr, err_wr);
@@ -161,7 +162,7 @@ child_main(void *arg)
 	 */
 	child_dup(devnull, STDIN_FILENO, 0, err_wr);
 	child_dup(out, STDOUT_FILENO, 0, err_wr);
-	child_dup(out, STDERR_FILENO, 0, err_wr);
+	child_dup(errout, STDERR_FILENO, 0, err_wr);
 	child_dup(start_rd, CHILD_FD_START, O_CLOEXEC, err_wr);
 	child_dup(err_wr, CHILD_FD_ERR, O_CLOEXEC, err_wr);
 	child_dup(prog_wr, CHILD_FD_PROGRESS, 0, err_wr);

@@ -44,6 +44,7 @@ struct child_msg {
  */
 struct child_launch {
 	int		 devnull, out, start_rd, err_wr, prog_wr; /* ours */
+	int		 errout;	/* its stderr's file; -1: out's */
 	char		*path;
 	char		**argv;
 	char		**env;

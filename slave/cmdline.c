@@ -2,6 +2,7 @@
  * cmdline.c - split and check the task's command line.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +180,57 @@ cmdline_check(const struct cmdline *cl, char *const *allow, int nallow,
 		return -1;
 	}
 	return 0;
+}
+
+int
+cmdline_interpreter(const char *path, char *interp, size_t len)
+{
+	struct stat	st;
+	char		buf[256];
+	ssize_t		n = -1;
+	size_t		i = 2, j;
+	int		fd;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0)
+		return -1;
+	if (n < 3 || buf[0] != '#' || buf[1] != '!')
+		return 0;
+	while (i < (size_t)n && (buf[i] == ' ' || buf[i] == '\t'))
+		i++;
+	for (j = i; j < (size_t)n && buf[j] != ' ' && buf[j] != '\t' &&
+	    buf[j] != '\n' && buf[j] != '\0'; j++)
+		;
+	snprintf(interp, len, "%.*s", (int)(j - i), buf + i);
+	return 1;
+}
+
+void
+cmdline_script_hint(const char *path, int err, char *hint, size_t hintlen)
+{
+	char	interp[256];
+	size_t	n;
+
+	hint[0] = '\0';
+	if ((err != ENOENT && err != EACCES) ||
+	    cmdline_interpreter(path, interp, sizeof(interp)) != 1)
+		return;
+	n = strlen(interp);
+	if (n > 0 && interp[n - 1] == '\r')
+		snprintf(hint, hintlen, " (its #! line names %.*s followed by a "
+		    "carriage return: CRLF line endings?)", (int)(n - 1),
+		    interp);
+	else if (access(interp, F_OK) == -1)
+		snprintf(hint, hintlen, " (its #! interpreter %.*s does not "
+		    "exist)", WHY_WORD_MAX, interp);
+	else if (err == EACCES && access(interp, X_OK) == -1)
+		snprintf(hint, hintlen, " (its #! interpreter %.*s is not "
+		    "executable)", WHY_WORD_MAX, interp);
 }
 
 void

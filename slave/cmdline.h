@@ -42,6 +42,20 @@ int	cmdline_build(const char *line, size_t len, const char *conf_path,
  */
 int	cmdline_check(const struct cmdline *, char *const *allow, int nallow,
 	    char *why, size_t whylen);
+/*
+ * The interpreter a script names on its first line ("#!/bin/sh -e" names
+ * /bin/sh), as the kernel reads it: up to the first blank or newline, a
+ * carriage return kept (a CRLF script names "/bin/sh\r", which does not
+ * exist).  1 with it in interp, 0 if path is no script, -1 if unreadable.
+ */
+int	cmdline_interpreter(const char *path, char *interp, size_t len);
+/*
+ * What a script's #! line has to do with an exec of path that failed
+ * with err, or ""; for a reason: " (its #! line names /bin/sh followed by
+ * a carriage return: CRLF line endings?)".
+ */
+void	cmdline_script_hint(const char *path, int err, char *hint,
+	    size_t hintlen);
 /* Release what cmdline_build() allocated.  Safe on a zeroed struct, and twice. */
 void	cmdline_free(struct cmdline *);
 

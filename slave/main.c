@@ -201,6 +201,15 @@ main(int argc, char *argv[])
 	}
 	if (o.c.daemon && chdir("/") == -1)
 		log_warn("chdir /");
+	/*
+	 * The output files ours from now on: a slave started later cannot
+	 * take them.  After -d's fork: the claim names the process that
+	 * holds it (settings_resolve found them free already).
+	 */
+	if (slave_claim_files(&sl, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto out;
+	}
 
 	/* Not the default loop: it would reap our children itself. */
 	if ((loop = ev_loop_new(EVFLAG_AUTO)) == NULL) {

@@ -1,6 +1,6 @@
 /*
  * settings.c - what the slave's options mean on this host: its name (or the
- * host's), the absolute paths of -T and -o, the user of --run-as.
+ * host's), the absolute paths of -T, -o and -e, the user of --run-as.
  *
  * Found once at start-up (main.c, and -n) and again for each SIGHUP
  * (reload.c), by the same checks, so that a reload refuses exactly what a
@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "log.h"
 #include "place.h"
 #include "payload.h"
+#include "safefile.h"
 #include "settings.h"
 
 int
@@ -159,20 +161,103 @@ settings_conf_dir(const char *dir, const struct opt_origin *org,
 	return 0;
 }
 
-/* -o (and -e, later): a file the slave can write, where it says. */
-static int
-settings_output(const char *key, const char *path, const struct opt_origin *org,
-    char *out, size_t outlen)
+/*
+ * The default -o: CONF_DEFAULT_OUTPUT_DIR/synexec.NAME.out, so that slaves
+ * of other names on the host never share it.  A name too long for a file
+ * name there (with ".out.err") keeps its first 200 bytes, then '~' and 16
+ * hex digits of its FNV-1a hash: no name holds '~'.
+ */
+static void
+settings_default_output(const char *name, char *out, size_t outlen)
 {
-	char err[512];
+	uint64_t	h = 14695981039346656037ull;
+	size_t		i, n = strlen(name);
 
-	if (settings_abs_path(path, out, outlen) == -1)
-		return settings_fault(org, key, path, "path too long");
-	/* A taken default is replaced by a file of our own (safefile.c). */
-	if (strcmp(out, CONF_DEFAULT_OUTPUT) == 0)
+	if (strlen("synexec.") + n + strlen(".out" CONF_STDERR_SUFFIX) <=
+	    NAME_MAX) {
+		snprintf(out, outlen, "%s/synexec.%s.out",
+		    CONF_DEFAULT_OUTPUT_DIR, name);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint8_t)name[i]) * 1099511628211ull;
+	snprintf(out, outlen, "%s/synexec.%.200s~%016llx.out",
+	    CONF_DEFAULT_OUTPUT_DIR, name, (unsigned long long)h);
+}
+
+/*
+ * A fault of an output file, said without the path twice: what
+ * safefile.c says begins with it, and so does the complaint.
+ */
+static int
+settings_file_fault(const struct opt_origin *org, const char *key,
+    const char *path, const char *err)
+{
+	size_t n = strlen(path);
+
+	if (strncmp(err, path, n) == 0 && err[n] == ':' && err[n + 1] == ' ')
+		err += n + 2;
+	else if (strncmp(err, path, n) == 0 && err[n] == ' ')
+		err += n + 1;
+	return settings_fault(org, key, path, err);
+}
+
+/*
+ * -o and -e: files the slave can write where they say, ours alone, held by
+ * no other running slave (safefile.c).
+ */
+static int
+settings_output(const struct slave_opts *o, const struct opt_origin *org,
+    struct slave_settings *s)
+{
+	const struct task_runas	*ra = s->have_runas ? &s->runas : NULL;
+	struct stat		 st;
+	char			 err[512];
+	bool			 device;
+	int			 n;
+
+	s->output_default = o->output == NULL;
+	if (o->output == NULL)
+		settings_default_output(s->name, s->output, sizeof(s->output));
+	else if (settings_abs_path(o->output, s->output, sizeof(s->output)) ==
+	    -1)
+		return settings_fault(org, "output", o->output,
+		    "path too long");
+	if (safefile_check("-o", s->output, s->output_default, ra, err,
+	    sizeof(err)) == -1)
+		return settings_file_fault(org, "output", s->output, err);
+	s->merge_stderr = o->merge_stderr;
+	if (o->merge_stderr) {
+		if (o->stderr_file != NULL)
+			return settings_fault(org, "stderr", o->stderr_file,
+			    "has no effect with --merge-stderr (stderr goes to "
+			    "-o's file)");
 		return 0;
-	if (place_check(out, PLACE_FILE, err, sizeof(err)) == -1)
-		return settings_fault(org, key, out, err);
+	}
+	/* -o /dev/null: stderr goes there too, unless -e says otherwise. */
+	device = stat(s->output, &st) == 0 && S_ISCHR(st.st_mode);
+	s->errout_default = s->output_default && o->stderr_file == NULL;
+	if (o->stderr_file != NULL) {
+		if (settings_abs_path(o->stderr_file, s->errout,
+		    sizeof(s->errout)) == -1)
+			return settings_fault(org, "stderr", o->stderr_file,
+			    "path too long");
+	} else if (device)
+		snprintf(s->errout, sizeof(s->errout), "%s", s->output);
+	else {
+		n = snprintf(s->errout, sizeof(s->errout), "%s%s", s->output,
+		    CONF_STDERR_SUFFIX);
+		if (n < 0 || (size_t)n >= sizeof(s->errout))
+			return settings_fault(org, "output", s->output,
+			    "path too long for its " CONF_STDERR_SUFFIX
+			    " file (-e)");
+	}
+	if (strcmp(s->errout, s->output) == 0 && !device)
+		return settings_fault(org, "stderr", s->errout, "is -o's file "
+		    "too: for both streams in one file, use --merge-stderr");
+	if (safefile_check("-e", s->errout, s->errout_default, ra, err,
+	    sizeof(err)) == -1)
+		return settings_file_fault(org, "stderr", s->errout, err);
 	return 0;
 }
 
@@ -229,8 +314,7 @@ settings_resolve(const struct slave_opts *o, const struct opt_origin *org,
 	}
 	bad += settings_conf_dir(o->conf_dir, org, s->have_runas ? &s->runas :
 	    NULL, s->conf_dir, sizeof(s->conf_dir));
-	bad += settings_output("output", o->output, org, s->output,
-	    sizeof(s->output));
+	bad += settings_output(o, org, s);
 	bad += settings_allow(&o->allow, org);
 	return bad;
 }

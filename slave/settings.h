@@ -14,7 +14,13 @@
 struct slave_settings {
 	char			 name[PROTO_NAME_MAX + 1];
 	char			 conf_dir[PATH_MAX];	/* absolute */
-	char			 output[PATH_MAX];	/* absolute */
+	char			 output[PATH_MAX];	/* -o, absolute */
+	bool			 output_default;	/* -o not given */
+	bool			 merge_stderr;		/* --merge-stderr */
+	char			 errout[PATH_MAX];	/* -e, absolute; "":
+							   merged */
+	bool			 errout_default;	/* in the default -o's
+							   directory */
 	struct task_runas	 runas;			/* --run-as, if have_runas */
 	bool			 have_runas;
 };

@@ -41,6 +41,8 @@ slave_init(struct slave *sl, const struct slave_opts *opts)
 	sl->up.state = UPLINK_IDLE;
 	sl->up.connect_fd = -1;
 	payload_init(&sl->payload);
+	safefile_init(&sl->output, "-o");
+	safefile_init(&sl->errout, "-e");
 	sl->exit_code = 0;
 	sl->task_code = 1;
 }
@@ -83,8 +85,26 @@ slave_take_settings(struct slave *sl, const struct slave_settings *s)
 {
 	snprintf(sl->name, sizeof(sl->name), "%s", s->name);
 	payload_set_dir(&sl->payload, s->conf_dir);
-	safefile_set(&sl->output, s->output);
+	safefile_set(&sl->output, s->output, s->output_default);
+	sl->merge_stderr = s->merge_stderr;
+	if (s->merge_stderr)
+		safefile_set(&sl->errout, "", false);
+	else
+		safefile_set(&sl->errout, s->errout, s->errout_default);
 	sl->runas = s->have_runas ? &s->runas : NULL;
+}
+
+int
+slave_claim_files(struct slave *sl, char *why, size_t whylen)
+{
+	if (sl->output.lock_fd == -1 && !sl->output.device &&
+	    safefile_claim(&sl->output, sl->runas, false, why, whylen) == -1)
+		return -1;
+	if (!sl->merge_stderr && sl->errout.lock_fd == -1 &&
+	    !sl->errout.device &&
+	    safefile_claim(&sl->errout, sl->runas, false, why, whylen) == -1)
+		return -1;
+	return 0;
 }
 
 bool
@@ -122,6 +142,7 @@ slave_session_open(struct slave *sl, const struct sockaddr_in *addr)
 		.task = &sl->task,
 		.payload = &sl->payload,
 		.output = &sl->output,
+		.errout = sl->merge_stderr ? NULL : &sl->errout,
 		.owner = sl,
 		.ended = slave_session_ended,
 		.run_ended = slave_run_ended,
@@ -143,15 +164,20 @@ slave_reload(struct slave *sl)
 	/* The payload file of the old -T is gone (the session ended). */
 	payload_remove(&sl->payload);
 	slave_take_settings(sl, &r->set);
+	/* Checked free by reload_read; taken meanwhile: each session says. */
+	if (slave_claim_files(sl, why, sizeof(why)) == -1)
+		log_warnx("SIGHUP: %s; every session is refused until it is "
+		    "free", why);
 	sl->opts = &r->opts;
 	sl->listen.opts = sl->opts;
 	log_set_verbose(r->opts.c.verbose);
 	if (r->opts.c.log_file != NULL && log_to_file(SLAVE_PROG,
 	    r->opts.c.log_file, why, sizeof(why)) == -1)
 		log_warnx("SIGHUP: --log %s (still logging where it was)", why);
-	log_info("configuration reloaded: name %s, output %s, conf dir %s, "
-	    "kill grace %.3g s%s, heartbeat timeout %.3g s", sl->name,
-	    sl->output.path, sl->payload.dir,
+	log_info("configuration reloaded: name %s, output %s, stderr %s, "
+	    "conf dir %s, kill grace %.3g s%s, heartbeat timeout %.3g s",
+	    sl->name, sl->output.used, sl->merge_stderr ? "merged" :
+	    sl->errout.used, sl->payload.dir,
 	    (double)r->opts.kill_grace_ns / 1e9,
 	    r->opts.keep_task ? ", keep task" : "",
 	    (double)r->opts.c.heartbeat_timeout_ns / 1e9);
@@ -332,7 +358,7 @@ slave_sigchld_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct slave *sl = (struct slave *)((char *)w -
 	    offsetof(struct slave, sigchld));
-	char desc[256];
+	char desc[PROTO_REASON_MAX];
 	bool reaped;
 
 	(void)loop;
@@ -399,6 +425,8 @@ slave_cleanup(struct slave *sl)
 		uplink_abort(&sl->up, "slave exiting");
 	listen_close(&sl->listen);
 	payload_remove(&sl->payload);
+	safefile_release(&sl->output);
+	safefile_release(&sl->errout);
 	if (sl->loop != NULL) {
 		ev_signal_stop(sl->loop, &sl->sigchld);
 		ev_signal_stop(sl->loop, &sl->sigterm);

@@ -19,7 +19,8 @@
  *    |    |               system calls only (rawsys.h), its rules at its top
  *    |    |-- progress.c  its progress channel
  *    |-- payload.c   the payload file: named, created, written, removed
- *    |-- safefile.c  the output file (-o), opened safely
+ *    |-- safefile.c  the output files (-o, -e), opened safely, never
+ *    |               shared with another slave
  *    |-- settings.c  what the options mean on this host (start-up, SIGHUP)
  *    |-- reload.c    SIGHUP: the configuration read again, checked
  */
@@ -52,7 +53,9 @@ struct slave {
 	struct ev_loop		*loop;
 	const struct slave_opts	*opts;
 	char			 name[PROTO_NAME_MAX + 1];
-	struct safefile		 output;	/* -o */
+	struct safefile		 output;	/* -o: the task's stdout */
+	struct safefile		 errout;	/* -e: its stderr */
+	bool			 merge_stderr;	/* --merge-stderr: no -e */
 	const struct task_runas	*runas;		/* NULL without --run-as */
 	const struct auth_key	*key;		/* -k: keyed sessions; NULL: none */
 	pid_t			 pid;
@@ -76,6 +79,12 @@ struct slave {
 void	slave_init(struct slave *, const struct slave_opts *);
 /* The settings resolved (settings.c) in force; s must outlive their use. */
 void	slave_take_settings(struct slave *, const struct slave_settings *s);
+/*
+ * Its output files claimed (safefile.c): at start, once -n is past, and
+ * after each SIGHUP; one not made yet is claimed as its first session
+ * makes it.  -1 with the reason: another running slave holds one.
+ */
+int	slave_claim_files(struct slave *, char *why, size_t whylen);
 /* Once the loop exists: signals, task, and the first look for a master. */
 void	slave_start(struct slave *, struct ev_loop *);
 /* Is the slave free to take a new master (no session, no task)? */

@@ -72,6 +72,7 @@
 
 #include "child.h"
 #include "clock.h"
+#include "cmdline.h"
 #include "log.h"
 #include "task.h"
 
@@ -112,7 +113,7 @@ task_init(struct task *t, struct ev_loop *loop)
 	memset(t, 0, sizeof(*t));
 	t->loop = loop;
 	t->state = TASK_IDLE;
-	t->start_fd = t->err_fd = t->out_fd = -1;
+	t->start_fd = t->err_fd = t->out_fd = t->stderr_fd = -1;
 	t->timerslack_ns = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
 	t->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
 	ev_timer_init(&t->kill_timer, task_kill_cb, 0, 0);
@@ -230,7 +231,8 @@ task_launch_new(const struct task *t, const struct task_spec *sp)
 
 	if ((tl = calloc(1, sizeof(*tl))) == NULL)
 		return NULL;
-	tl->devnull = tl->out = tl->start_rd = tl->err_wr = tl->prog_wr = -1;
+	tl->devnull = tl->out = tl->errout = tl->start_rd = tl->err_wr =
+	    tl->prog_wr = -1;
 	tl->slave = getpid();
 	tl->timerslack_ns = t->timerslack_ns;
 	tl->open_max = open_max > 0 ? open_max : 1024;
@@ -273,6 +275,8 @@ task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 {
 	int			 start[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	int			 out = sp->output_fd, devnull = -1, prog_wr = -1;
+	int			 errout = sp->stderr_fd;
+	char			*path = NULL;
 	int			 rc = -1;
 	struct child_launch	*tl = NULL;
 	pid_t			 pid;
@@ -280,6 +284,7 @@ task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 	if (t->state != TASK_IDLE) {
 		snprintf(why, whylen, "a task is still present");
 		task_close_fd(&out);
+		task_close_fd(&errout);
 		return -1;
 	}
 	if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
@@ -294,12 +299,14 @@ task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 		snprintf(why, whylen, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	if ((tl = task_launch_new(t, sp)) == NULL) {
+	if ((tl = task_launch_new(t, sp)) == NULL ||
+	    (path = strdup(sp->path)) == NULL) {
 		snprintf(why, whylen, "out of memory");
 		goto out;
 	}
 	tl->devnull = devnull;
 	tl->out = out;
+	tl->errout = errout;
 	tl->start_rd = start[0];
 	tl->err_wr = errp[1];
 	tl->prog_wr = prog_wr;
@@ -324,6 +331,14 @@ task_arm(struct task *t, const struct task_spec *sp, char *why, size_t whylen)
 	(void)fcntl(t->err_fd, F_SETFL, O_NONBLOCK);
 	t->out_fd = out;
 	out = -1;
+	t->stderr_fd = errout;
+	errout = -1;
+	free(t->path);
+	t->path = path;
+	path = NULL;
+	t->stderr_bytes = 0;
+	t->start_error[0] = '\0';
+	t->tail_len = 0;
 	t->started = false;
 	t->exec_errno = 0;
 	t->exec_setup = false;
@@ -340,6 +355,8 @@ out:
 	task_close_fd(&errp[1]);
 	task_close_fd(&devnull);
 	task_close_fd(&out);
+	task_close_fd(&errout);
+	free(path);
 	/* Ours is the read end only: EOF comes when the task's copies close. */
 	task_close_fd(&prog_wr);
 	if (rc == -1)
@@ -480,6 +497,36 @@ task_output_bytes(const struct task *t)
 	return 0;
 }
 
+uint64_t
+task_stderr_bytes(const struct task *t)
+{
+	struct stat st;
+
+	if (t->state == TASK_REAPED || t->state == TASK_DONE)
+		return t->stderr_bytes;
+	if (t->stderr_fd != -1 && fstat(t->stderr_fd, &st) == 0 &&
+	    st.st_size > 0)
+		return (uint64_t)st.st_size;
+	return 0;
+}
+
+bool
+task_failed(const struct task *t)
+{
+	const struct proto_result *r = &t->result;
+
+	switch (r->exit_kind) {
+	case EXIT_KIND_EXITED:
+		return r->exit_value != 0;
+	case EXIT_KIND_SIGNALED:
+		return true;
+	case EXIT_KIND_NOT_STARTED:
+		return r->exit_value != 0;	/* 0: stopped before its start */
+	default:
+		return false;
+	}
+}
+
 bool
 task_alive(const struct task *t)
 {
@@ -565,6 +612,100 @@ task_stop(struct task *t, uint64_t grace_ns)
 }
 
 /*
+ * Why it did not start, said as a shell would ("/opt/x/run: Permission
+ * denied"), and written where its stderr goes: so that its stderr file, the
+ * master's copy of it and the tail the master shows all say it.
+ */
+static void
+task_start_error(struct task *t)
+{
+	char	line[sizeof(t->start_error) + 1], hint[400] = "";
+	int	n;
+
+	if (t->exec_setup && t->launch != NULL && t->launch->runas)
+		snprintf(t->start_error, sizeof(t->start_error), "cannot set "
+		    "up the task's process to run as uid %ld: %s",
+		    (long)t->launch->uid, strerror(t->exec_errno));
+	else if (t->exec_setup)
+		snprintf(t->start_error, sizeof(t->start_error), "cannot set "
+		    "up the task's process: %s", strerror(t->exec_errno));
+	else {
+		/* A script's #! line may be why: "/bin/sh\r" (CRLF). */
+		if (t->path != NULL)
+			cmdline_script_hint(t->path, t->exec_errno, hint,
+			    sizeof(hint));
+		snprintf(t->start_error, sizeof(t->start_error), "%.300s: %s%s",
+		    t->path != NULL ? t->path : "the command",
+		    strerror(t->exec_errno), hint);
+	}
+	n = snprintf(line, sizeof(line), "%s\n", t->start_error);
+	/* Never reached the task: its file is empty, at offset 0. */
+	if (n > 0 && write(t->stderr_fd != -1 ? t->stderr_fd : t->out_fd,
+	    line, (size_t)n) != n)
+		log_debug("task %d: writing why it did not start to its "
+		    "stderr: %s", (int)t->pid, strerror(errno));
+}
+
+/*
+ * The last lines of what it wrote to fd (its stderr file, or its output
+ * file when merged), for a task that failed: at most PROTO_TAIL_LINES
+ * lines and PROTO_TAIL_MAX bytes, from the end; a line cut by that bound
+ * at the front is left out, unless it is the only one.
+ */
+static void
+task_tail(struct task *t, int wfd)
+{
+	struct stat	 st, rst;
+	uint8_t		*p = t->tail;
+	size_t		 n, i, lines = 0, start = 0;
+	off_t		 off;
+	ssize_t		 got;
+	char		 proc[64];
+	int		 fd;
+
+	if (wfd == -1 || fstat(wfd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size <= 0)
+		return;
+	/* wfd is the task's, write-only: a reader of our own, never by name. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", wfd);
+	if ((fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC)) == -1)
+		return;
+	if (fstat(fd, &rst) == -1 || rst.st_dev != st.st_dev ||
+	    rst.st_ino != st.st_ino) {
+		close(fd);
+		return;
+	}
+	n = st.st_size > PROTO_TAIL_MAX ? PROTO_TAIL_MAX : (size_t)st.st_size;
+	off = st.st_size - (off_t)n;
+	do {
+		got = pread(fd, p, n, off);
+	} while (got == -1 && errno == EINTR);
+	close(fd);
+	if (got <= 0)
+		return;
+	n = (size_t)got;
+	/* Its last line's newline ends it, it does not begin another. */
+	i = n > 0 && p[n - 1] == '\n' ? n - 1 : n;
+	while (i > 0) {
+		if (p[i - 1] == '\n' && ++lines == PROTO_TAIL_LINES) {
+			start = i;
+			break;
+		}
+		i--;
+	}
+	/* Begun in the middle of a line: that piece goes, if more is left. */
+	if (i == 0 && off > 0) {
+		uint8_t *nl = memchr(p, '\n', n);
+
+		if (nl != NULL && (size_t)(nl - p) + 1 < n)
+			start = (size_t)(nl - p) + 1;
+	}
+	memmove(p, p + start, n - start);
+	t->tail_len = n - start;
+}
+
+/*
  * Its result, judged once, when its first process has been reaped: status
  * and ru from wait4 (status -1: unknown), finish_mono the moment.  ran: it
  * was released (our view), or it said it woke for its exec.
@@ -618,8 +759,16 @@ task_judge(struct task *t, int status, const struct rusage *ru,
 	r->stime_us = (uint64_t)ru->ru_stime.tv_sec * 1000000u +
 	    (uint64_t)ru->ru_stime.tv_usec;
 	r->maxrss_kib = ru->ru_maxrss > 0 ? (uint64_t)ru->ru_maxrss : 0;
+	if (t->exec_errno != 0)
+		task_start_error(t);
 	if (fstat(t->out_fd, &st) == 0 && st.st_size > 0)
 		r->output_bytes = (uint64_t)st.st_size;
+	if (t->stderr_fd != -1 && fstat(t->stderr_fd, &st) == 0 &&
+	    st.st_size > 0)
+		t->stderr_bytes = (uint64_t)st.st_size;
+	t->tail_len = 0;
+	if (task_failed(t))
+		task_tail(t, t->stderr_fd != -1 ? t->stderr_fd : t->out_fd);
 }
 
 /* Its first process is gone: what it held goes, whatever comes next. */
@@ -642,6 +791,7 @@ task_process_gone(struct task *t)
 	task_close_fd(&t->start_fd);
 	task_close_fd(&t->err_fd);
 	task_close_fd(&t->out_fd);
+	task_close_fd(&t->stderr_fd);
 	ev_timer_stop(t->loop, &t->kill_timer);
 }
 
@@ -792,9 +942,7 @@ task_describe(const struct task *t, char *buf, size_t len)
 		break;
 	case EXIT_KIND_NOT_STARTED:
 		if (r->exit_value != 0)
-			snprintf(buf, len, "not started: %s%s",
-			    t->exec_setup ? "setup: " : "",
-			    strerror(r->exit_value));
+			snprintf(buf, len, "not started: %s", t->start_error);
 		else
 			snprintf(buf, len, "not started");
 		break;
@@ -812,6 +960,9 @@ task_clear(struct task *t)
 	task_close_fd(&t->start_fd);
 	task_close_fd(&t->err_fd);
 	task_close_fd(&t->out_fd);
+	task_close_fd(&t->stderr_fd);
+	free(t->path);
+	t->path = NULL;
 	progress_close(&t->prog);
 	task_enter(t, TASK_IDLE);
 	t->pid = 0;

@@ -42,6 +42,8 @@ struct task_spec {
 	char *const		*argv;
 	int			 output_fd;	/* -o, from safefile.c: task_arm
 						   owns it, armed or not */
+	int			 stderr_fd;	/* -e, the same; -1: stderr to
+						   output_fd (merged) */
 	const struct task_runas	*runas;		/* NULL: run as ourselves */
 	uint32_t		 session;
 	const char		*name;
@@ -65,6 +67,7 @@ struct task {
 	int		 start_fd;	/* write end of the start pipe, -1 once used */
 	int		 err_fd;	/* read end of the error pipe (child.h) */
 	int		 out_fd;	/* the output file, for its size */
+	int		 stderr_fd;	/* its stderr's file; -1: merged */
 	ev_timer	 kill_timer;	/* STOPPING: the grace; REAPED: 1 s */
 	uint64_t	 sched_mono_ns;	/* the instant asked for (SCHEDULED on) */
 	/*
@@ -77,6 +80,12 @@ struct task {
 	int		 exec_errno;	/* != 0: exec (or setup) failed in the child */
 	bool		 exec_setup;	/* the failure was before exec (setup) */
 	struct proto_result result;	/* judged when reaped (REAPED, DONE) */
+	/* Also judged when reaped: its stderr, and why it did not start. */
+	uint64_t	 stderr_bytes;	/* its stderr file's size (0: merged) */
+	char		 start_error[512]; /* "/opt/x/run: Permission denied" */
+	uint8_t		 tail[PROTO_TAIL_MAX];	/* failed: its stderr's last */
+	size_t		 tail_len;		/* lines (task_tail) */
+	char		*path;		/* what it runs, for start_error */
 	int		 timerslack_ns;	/* the process's own, given back to tasks */
 	int		 dumpable;	/* ours, given back after a --run-as task */
 	struct child_launch *launch;	/* what its process reads until reaped */
@@ -144,12 +153,16 @@ uint8_t	task_report_state(const struct task *);
 uint64_t task_elapsed_ns(const struct task *);
 /* Its output file's size so far, or when it was reaped; 0 without one. */
 uint64_t task_output_bytes(const struct task *);
+/* The same of its stderr file (0 when merged into the output file). */
+uint64_t task_stderr_bytes(const struct task *);
+/* Did it fail: exit not 0, a signal, an exec or setup that failed? */
+bool	task_failed(const struct task *);
 /* Its result (REAPED, DONE). */
 void	task_result(const struct task *, struct proto_result *);
 void	task_v1_result(const struct task *, struct proto_v1_result *);
 /* Exit code for -1: the code, 128+N for signal N, 1 if it never ran. */
 int	task_exit_code(const struct task *);
-/* "exited 0", "killed by signal 15", "not started: No such file ..." */
+/* "exited 0", "killed by signal 15", "not started: /x: No such file ..." */
 void	task_describe(const struct task *, char *buf, size_t len);
 /* DONE -> IDLE once the result has been used (closes what is left). */
 void	task_clear(struct task *);

@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "log.h"
 #include "net.h"
+#include "preflight.h"
 #include "uplink.h"
 
 static void	uplink_connect_cb(struct ev_loop *, ev_io *, int);
@@ -101,7 +102,7 @@ uplink_end(struct uplink *up, const char *error_reason)
 	}
 	cmdline_free(&up->cmd);
 	up->state = UPLINK_IDLE;
-	up->ext = up->configured = false;
+	up->ext = up->configured = up->stderr_ok = false;
 	up->have_run = up->arm_waiting = false;
 	up->env.ended(up->env.owner, &end);
 }
@@ -233,8 +234,8 @@ uplink_connected(struct uplink *up)
 
 	memset(&h, 0, sizeof(h));
 	h.ext_version = PROTO_EXT_VERSION;
-	/* What we can do; a master ignores the bits it does not know. */
-	h.flags = HELLO_CAP_CAMPAIGN;
+	/* What we can do: a master of ours uses each only if told here. */
+	h.flags = HELLO_CAP_CAMPAIGN | HELLO_CAP_STDERR | HELLO_CAP_PREFLIGHT;
 	h.pid = (uint32_t)up->env.pid;
 	snprintf(h.name, sizeof(h.name), "%s", up->env.name);
 	len = proto_hello_encode(p, sizeof(p), &h);
@@ -395,8 +396,16 @@ uplink_arm(struct uplink *up)
 		return;
 	}
 	memset(&sp, 0, sizeof(sp));
+	sp.stderr_fd = -1;
 	if ((sp.output_fd = safefile_open(up->env.output, up->env.runas, up->refusal,
 	    sizeof(up->refusal))) == -1) {
+		uplink_refuse(up);
+		return;
+	}
+	if (up->env.errout != NULL && (sp.stderr_fd =
+	    safefile_open(up->env.errout, up->env.runas, up->refusal,
+	    sizeof(up->refusal))) == -1) {
+		close(sp.output_fd);
 		uplink_refuse(up);
 		return;
 	}
@@ -432,11 +441,19 @@ uplink_arm(struct uplink *up)
 	}
 	/* The task stays armed; the session's end kills it. */
 	if (up->ext && output_open(&up->out, &up->conn, UPLINK_OUT_LIMIT,
-	    up->env.task->out_fd, up->env.output->used, up->cb.flags,
-	    up->cb.output_max, up->refusal, sizeof(up->refusal)) == -1) {
+	    up->env.task->out_fd, up->env.output->used, up->stderr_ok ?
+	    up->env.task->stderr_fd : -1, up->env.errout != NULL ?
+	    up->env.errout->used : NULL, up->cb.flags, up->cb.output_max,
+	    up->refusal, sizeof(up->refusal)) == -1) {
 		uplink_refuse(up);
 		return;
 	}
+	/* An older master of ours takes stdout only: stderr stays here. */
+	if (up->ext && !up->stderr_ok && up->env.errout != NULL &&
+	    (up->cb.flags & CONF_FLAG_COLLECT_OUTPUT))
+		log_info("master %s takes no stderr (it is older than this "
+		    "slave): only the task's stdout is sent; its stderr stays "
+		    "in %s", up->peer_str, up->env.errout->used);
 	cmdline_free(&up->cmd);
 	up->state = UPLINK_ARMED;
 	log_info("master %s: configured (%llu payload bytes); task armed",
@@ -549,6 +566,43 @@ uplink_conf_data(struct uplink *up, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/*
+ * PREFLIGHT: the session checked as we would run it, answered at once with
+ * PREFLIGHT_ANS; nothing written, nothing run, still joined (a BYE, or a
+ * CONF_BEGIN, may follow).
+ */
+static int
+uplink_preflight(struct uplink *up, const uint8_t *p, size_t len)
+{
+	static uint8_t		 out[PROTO_MAX_PAYLOAD];
+	struct proto_conf_begin	 cb;
+	struct preflight_env	 env = {
+		.opts = up->env.opts,
+		.payload = up->env.payload,
+		.runas = up->env.runas,
+		.output = up->env.output,
+		.errout = up->env.errout,
+		.pid = up->env.pid,
+	};
+	const char		*why;
+	size_t			 n;
+	bool			 ready;
+
+	if (proto_conf_begin_decode(p, len, &cb, &why) == -1)
+		return uplink_violation(up, "PREFLIGHT: %s", why);
+	conn_rx_stamps(&up->conn, false);
+	n = preflight_answer(&env, &cb, out, sizeof(out), &ready);
+	if (n == 0)
+		return uplink_violation(up, "PREFLIGHT: cannot encode the "
+		    "answer");
+	log_info("master %s: preflight of a session of %u slaves, %llu "
+	    "payload bytes: %s", up->peer_str, cb.nslaves,
+	    (unsigned long long)cb.payload_size, ready ? "ready" :
+	    "not ready (the master says why)");
+	uplink_send(up, CMD_PREFLIGHT_ANS, out, n);
+	return 0;
+}
+
 /* ---- execution ---- */
 
 static void
@@ -601,14 +655,14 @@ static bool
 uplink_unarmed(struct uplink *up, const char *what)
 {
 	const struct task	*t = up->env.task;
-	char			 desc[256], reason[PROTO_REASON_MAX + 1];
+	char			 desc[PROTO_REASON_MAX], reason[PROTO_REASON_MAX + 1];
 
 	if (t->state == TASK_ARMED)
 		return false;
 	if (t->state == TASK_DONE) {
 		task_describe(t, desc, sizeof(desc));
 		snprintf(reason, sizeof(reason),
-		    "the task's process ended before its start: %s", desc);
+		    "the task's process ended before its start: %.900s", desc);
 	} else
 		snprintf(reason, sizeof(reason),
 		    "the task was stopped before its start");
@@ -698,6 +752,32 @@ uplink_v1_exec(struct uplink *up)
 	return 0;
 }
 
+/*
+ * STDERR_TAIL, to a master that takes it (WELCOME_FLAG_STDERR), before
+ * FINISHD: its stderr's size, and for a task that failed why it did not
+ * start and the last lines of its stderr (task.c found them at the reap).
+ */
+static void
+uplink_stderr_tail(struct uplink *up)
+{
+	const struct task	*t = up->env.task;
+	struct proto_stderr_tail tl;
+	static uint8_t		 p[11 + PROTO_REASON_MAX + PROTO_TAIL_MAX];
+
+	memset(&tl, 0, sizeof(tl));
+	tl.stderr_bytes = task_stderr_bytes(t);
+	tl.flags = up->env.errout == NULL ? STDERR_TAIL_MERGED : 0;
+	if (t->result.exit_kind == EXIT_KIND_NOT_STARTED) {
+		tl.reason = t->start_error;
+		tl.reason_len = (uint16_t)strnlen(t->start_error,
+		    PROTO_REASON_MAX);
+	}
+	tl.tail = t->tail;
+	tl.tail_len = (uint16_t)t->tail_len;
+	uplink_send(up, CMD_STDERR_TAIL, p, proto_stderr_tail_encode(p,
+	    sizeof(p), &tl));
+}
+
 /* The task's result, after its last OUTPUT and a last REPORT. */
 static void
 uplink_finished(struct uplink *up)
@@ -706,12 +786,14 @@ uplink_finished(struct uplink *up)
 	struct proto_v1_result	 v1;
 	uint8_t			 p[128];
 	size_t			 len;
-	char			 desc[256];
+	char			 desc[PROTO_REASON_MAX];
 
 	up->finish_wait = false;
 	task_describe(up->env.task, desc, sizeof(desc));
 	/* REPORT and FINISHD leave together: one segment, one wake-up. */
 	conn_cork(&up->conn, true);
+	if (up->stderr_ok)
+		uplink_stderr_tail(up);
 	if (up->ext) {
 		task_result(up->env.task, &r);
 		len = proto_result_encode(p, sizeof(p), &r);
@@ -732,7 +814,8 @@ uplink_finished(struct uplink *up)
 bool
 uplink_task_done(struct uplink *up)
 {
-	char		 desc[256];
+	char		 desc[PROTO_REASON_MAX];
+	uint64_t	 end[OUTPUT_STREAMS];
 
 	switch (up->state) {
 	case UPLINK_ARMED:
@@ -761,14 +844,18 @@ uplink_task_done(struct uplink *up)
 	 * (output.c calls uplink_output_done when it is all queued).
 	 */
 	up->finish_wait = true;
-	if (!up->ext || output_finish(&up->out,
-	    up->env.task->result.output_bytes))
+	end[OUTPUT_STDOUT] = up->env.task->result.output_bytes;
+	end[OUTPUT_STDERR] = task_stderr_bytes(up->env.task);
+	if (!up->ext || output_finish(&up->out, end))
 		uplink_finished(up);
 	else if (up->finish_wait)
 		log_debug("task %d ended: sending the rest of its output "
-		    "(%llu of %llu bytes sent) before its result",
-		    (int)up->env.task->pid, (unsigned long long)up->out.sent,
-		    (unsigned long long)up->out.end);
+		    "(%llu of %llu bytes sent, stderr %llu of %llu) before its "
+		    "result", (int)up->env.task->pid,
+		    (unsigned long long)up->out.s[OUTPUT_STDOUT].sent,
+		    (unsigned long long)up->out.s[OUTPUT_STDOUT].end,
+		    (unsigned long long)up->out.s[OUTPUT_STDERR].sent,
+		    (unsigned long long)up->out.s[OUTPUT_STDERR].end);
 	return true;
 }
 
@@ -916,6 +1003,7 @@ uplink_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 			return uplink_violation(up,
 			    "WELCOME with extension version 0");
 		up->ext = true;
+		up->stderr_ok = (w.flags & WELCOME_FLAG_STDERR) != 0;
 		up->conn.peer_ext_version = w.ext_version;
 		report_open(&up->rep, &up->conn);
 		up->state = UPLINK_JOINED;
@@ -961,6 +1049,10 @@ uplink_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 		if (up->state != UPLINK_CONFIGURING && up->state != UPLINK_REFUSED)
 			return uplink_out_of_phase(up, h);
 		return uplink_conf_data(up, p, len);
+	case CMD_PREFLIGHT:
+		if (up->state != UPLINK_JOINED)
+			return uplink_out_of_phase(up, h);
+		return uplink_preflight(up, p, len);
 	case CMD_START:
 		return uplink_start(up, p, len, h);
 	case CMD_ABORT:

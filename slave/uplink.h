@@ -84,7 +84,8 @@ struct uplink_env {
 	const struct task_runas	*runas;		/* --run-as; NULL: none */
 	struct task		*task;		/* the one task */
 	struct payload		*payload;	/* its payload file */
-	struct safefile		*output;	/* its output file */
+	struct safefile		*output;	/* its stdout's file */
+	struct safefile		*errout;	/* its stderr's; NULL: merged */
 	/* Once per uplink_open(): the session is over. */
 	void			*owner;
 	void			(*ended)(void *owner, const struct uplink_end *);
@@ -96,6 +97,7 @@ struct uplink {
 	struct uplink_env	 env;
 	enum uplink_state	 state;
 	bool			 ext;		/* WELCOME received */
+	bool			 stderr_ok;	/* ... with WELCOME_FLAG_STDERR */
 	bool			 configured;	/* a CONF / CONF_BEGIN arrived */
 	struct sockaddr_in	 peer;
 	char			 peer_str[NET_ADDRSTRLEN];

@@ -28,6 +28,8 @@ fuzz_payloads(const uint8_t *p, size_t len)
 	struct proto_report	 report;
 	struct proto_v1_result	 v1;
 	struct proto_run	 run;
+	struct proto_stderr_tail tail;
+	struct proto_preflight_ans pf;
 	char			 reason[PROTO_REASON_MAX + 1];
 	size_t			 n;
 
@@ -60,6 +62,16 @@ fuzz_payloads(const uint8_t *p, size_t len)
 	}
 	if (proto_run_decode(p, len, &run, &why) == 0) {
 		n = proto_run_encode(out, sizeof(out), &run);
+		if (n != len || memcmp(out, p, len) != 0)
+			abort();
+	}
+	if (proto_stderr_tail_decode(p, len, &tail, &why) == 0) {
+		n = proto_stderr_tail_encode(out, sizeof(out), &tail);
+		if (n != len || memcmp(out, p, len) != 0)
+			abort();
+	}
+	if (proto_preflight_ans_decode(p, len, &pf, &why) == 0) {
+		n = proto_preflight_ans_encode(out, sizeof(out), &pf);
 		if (n != len || memcmp(out, p, len) != 0)
 			abort();
 	}

@@ -223,8 +223,23 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	slave_init(&sl, &o);
 	snprintf(sl.name, sizeof(sl.name), "fuzz");
 	payload_set_dir(&sl.payload, dir);
+	/*
+	 * The output files made first, so that they are claimed now, as
+	 * main() claims existing ones, and held for the slave's life: not a
+	 * leak of the first input's session.
+	 */
 	snprintf(path, sizeof(path), "%s/out", dir);
-	safefile_set(&sl.output, path);
+	safefile_set(&sl.output, path, false);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		fuzz_trouble("%s: %s", path, strerror(errno));
+	close(fd);
+	snprintf(path, sizeof(path), "%s/out.err", dir);
+	safefile_set(&sl.errout, path, false);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		fuzz_trouble("%s: %s", path, strerror(errno));
+	close(fd);
+	if (slave_claim_files(&sl, err, sizeof(err)) == -1)
+		fuzz_trouble("%s", err);
 	if (listen_init(&sl.listen, &o, 0, err, sizeof(err)) == -1)
 		fuzz_trouble("%s", err);
 	if ((loop = ev_loop_new(EVFLAG_AUTO)) == NULL)

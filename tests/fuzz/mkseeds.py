@@ -24,6 +24,7 @@ WELCOME, FULL, PING, PONG, CONF_BEGIN, CONF_DATA, START = range(32, 39)
 REPORT, REPORT_REQ, OUTPUT, ABORT, BYE, HEARTBEAT, ERROR = range(39, 46)
 KILL_GRACE = 46
 RUN, RUN_END = 47, 51
+OUTPUT_ERR, STDERR_TAIL, PREFLIGHT, PREFLIGHT_ANS = 53, 54, 55, 56
 AUTH_HELLO, AUTH_PROOF, SEALED = 48, 49, 50
 # The harnesses' key (fuzz_peer.c) and its id (NOTES section 10), so that a
 # raw AUTH_HELLO of ours gets past the key id check.
@@ -47,12 +48,23 @@ def rec(data, ctl=0):
     return struct.pack('<BH', ctl, len(data)) + data
 
 
-def hello(name=b'fz', pid=4242, flags=0):
+def hello(name=b'fz', pid=4242, flags=0, caps=None):
+    if caps is not None:
+        flags = caps
     return struct.pack('!IHHIB', 0x53594e58, 1, flags, pid, len(name)) + name
 
 
 def run(i=0, n=2, rep=0, reps=2, conf=b'a.session'):
     return struct.pack('!IIIIB', i, n, rep, reps, len(conf)) + conf
+
+
+def stderr_tail(tail=b'', reason=b'', nbytes=0, flags=0):
+    return struct.pack('!QBH', nbytes, flags, len(reason)) + reason + tail
+
+
+def preflight_ans(items=((1, 0, b'/bin/true: may be run by root'),)):
+    return bytes([len(items)]) + b''.join(
+        struct.pack('!BBH', c, v, len(t)) + t for c, v, t in items)
 
 
 def pong():
@@ -183,6 +195,25 @@ def master_seeds():
         rec(frame(REPLY, hello(flags=1))) + b''.join(ours[1:])
     s['ours_unknown_caps'] = bytes([0x00]) + \
         rec(frame(REPLY, hello(flags=0xfffe))) + b''.join(ours[1:])
+    # A slave that keeps stderr apart and can preflight (hello caps 0xc):
+    # its stderr, the tail of a failed task (hostile bytes), FINISHD; and
+    # the frames out of place.
+    caps = [rec(frame(REPLY, hello(caps=0x000c)))] + ours[1:]
+    err_out = rec(frame(OUTPUT_ERR, b'err line\n' + EVIL + b'\n'))
+    tail = rec(frame(STDERR_TAIL, stderr_tail(EVIL + b'\nlast\n',
+                                              b'/x: ' + EVIL, 24)))
+    s['caps_stderr_tail'] = bytes([0x00]) + b''.join(caps[:7]) + tail + \
+        rec(frame(FINISHD, result(3)))
+    s['caps_output_err_unasked'] = bytes([0x00]) + b''.join(caps[:7]) + \
+        err_out
+    s['caps_finishd_without_tail'] = bytes([0x00]) + b''.join(caps)
+    s['caps_tail_twice'] = bytes([0x00]) + b''.join(caps[:7]) + tail + tail
+    s['caps_tail_merged_bytes'] = bytes([0x00]) + b''.join(caps[:7]) + \
+        rec(frame(STDERR_TAIL, stderr_tail(b'x', b'', 5, 1))) + \
+        rec(frame(FINISHD, result(1)))
+    s['nocaps_output_err'] = bytes([0x00]) + b''.join(ours[:7]) + err_out
+    s['caps_preflight_ans_unasked'] = bytes([0x00]) + b''.join(caps[:5]) + \
+        rec(frame(PREFLIGHT_ANS, preflight_ans()))
     return s
 
 
@@ -300,6 +331,29 @@ def slave_seeds():
         rec(frame(RUN, run(conf=b'x' + EVIL.replace(b'\x1b', b'E')
                             .replace(b'\x07', b'G').replace(b'\r', b'R')))) + \
         one[0] + one[1]
+    # A master that takes stderr apart (bit 2): OUTPUT_ERR, STDERR_TAIL.
+    welcome_err = rec(frame(WELCOME, struct.pack('!HHI', 1, 5, 1000)))
+    s['welcome_stderr_output'] = bytes([0x00]) + welcome_err + \
+        rec(frame(CONF_BEGIN, conf_begin(b'/bin/false', flags=3))) + \
+        rec(frame(CONF_DATA, b'hello')) + \
+        rec(frame(START, bytes(8))) + \
+        b''.join(rec(b'', WAIT) for _ in range(6))
+    # PREFLIGHT: answered, nothing run; twice; out of place; malformed.
+    pf = rec(frame(PREFLIGHT, conf_begin()))
+    s['preflight'] = bytes([0x00]) + welcome + pf + \
+        rec(frame(BYE, b'preflight over'))
+    s['preflight_keyed'] = bytes([0x01]) + welcome + pf + pf
+    s['preflight_refused'] = bytes([0x00]) + welcome + \
+        rec(frame(PREFLIGHT, conf_begin(b'/bin/sh :CONF:', size=1 << 40)))
+    s['preflight_then_session'] = bytes([0x00]) + welcome + pf + \
+        b''.join(ours[3:])
+    s['preflight_while_configuring'] = bytes([0x00]) + welcome + \
+        rec(frame(CONF_BEGIN, conf_begin(size=10))) + pf
+    s['preflight_v1'] = bytes([0x00]) + pf
+    s['preflight_short'] = bytes([0x00]) + welcome + \
+        rec(frame(PREFLIGHT, conf_begin()[:20]))
+    s['preflight_evil'] = bytes([0x00]) + welcome + \
+        rec(frame(PREFLIGHT, conf_begin(b'/bin/' + EVIL + b' :CONF:')))
     return s
 
 

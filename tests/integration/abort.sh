@@ -63,9 +63,15 @@ assert_le $((t1 - t0)) 10000 "ms from SIGINT to the master's exit (tasks die on 
 assert_pids_gone "when the master exits after SIGINT" 0 $int_pids
 assert_no_task_procs "after SIGINT" 2
 assert_summary "$MASTER_OUT" $slaves
+# Stopped by the abort: "aborted", not "failed" (issue 20), in the rows
+# and the totals; the finish lines say how (killed by signal 15).
 for s in $slaves; do
-	row_matches $s 'signal 15'
+	row_matches $s 'aborted'
 done
+assert_matches "$MASTER_OUT" '^3 slaves: 0 exited 0, 0 failed, 3 aborted, 0 lost' \
+    "the totals after SIGINT"
+assert_line_has "$MASTER_OUT" "finished: alpha" "killed by signal 15" \
+    "alpha's finish line"
 cat "$MASTER_OUT" "$MASTER_ERR" >"$TMP/int.all"
 assert_contains "$TMP/int.all" "interrupted by SIGINT" "the master says why"
 if $have_results; then
@@ -74,7 +80,7 @@ if $have_results; then
 	    "r['outcome'] == 'aborted' and r['exit_code'] == 4 and 'SIGINT' in r['reason']"
 	for s in $slaves; do
 		results_check "$TMP/int.json" "results: $s's task stopped by SIGTERM" \
-		    "slave('$s')['state'] == 'finished' and slave('$s')['signal'] == 15"
+		    "slave('$s')['state'] == 'finished' and slave('$s')['signal'] == 15 and slave('$s')['exit_status'] == 'aborted'"
 	done
 fi
 for s in $slaves; do
@@ -143,7 +149,7 @@ assert_contains "$MASTER_ERR" "timed out" "the master says why"
 assert_contains "$MASTER_ERR" "the longest 1.0 s" "the master's wait"
 assert_no_task_procs "after -t" 1
 for s in $slaves; do
-	row_matches $s 'signal 15'
+	row_matches $s 'aborted'
 done
 
 note "-t 1 with a task that ignores SIGTERM: SIGKILL after --kill-grace 1"
@@ -161,7 +167,7 @@ assert_pids_gone "when the master exits after -t and the grace" 0 $tt_pids
 assert_ge $((t1 - t0)) 1900 "ms: the master waited for the grace"
 assert_le $((t1 - t0)) 15000 "ms for -t 1 plus a grace of 1 s"
 for s in $slaves; do
-	row_matches $s 'signal 9'
+	row_matches $s 'aborted'
 done
 assert_no_task_procs "after -t and the grace" 1
 
@@ -257,7 +263,7 @@ assert_exit 4 "-t 1 with slaves that ignore ABORT"
 row_matches quick 'lost'
 row_matches old 'lost'
 for s in $slaves; do
-	row_matches $s 'signal 15'
+	row_matches $s 'aborted'
 done
 assert_line_has "$MASTER_ERR" quick "within 2.5 s of ABORT (its kill grace 1.0 s + 1.5 s)" \
     "the master's log"

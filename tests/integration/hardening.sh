@@ -364,17 +364,22 @@ else
 fi
 
 # ------------------------------------------------------------------ names taken in /tmp
-# A slave that is not root, with the default -T and -o, in a /tmp of its
-# own (a mount namespace, so that the real /tmp is untouched), where another
-# user (root here) made the payload file's old name and /tmp/synexec.out
-# first: neither can be removed by the slave, and sessions must still run.
+# A slave that is not root, with the default -T, -o and -e, in a /tmp of
+# its own (a mount namespace, so that the real /tmp is untouched), where
+# another user (root here) made the payload file's old name and the default
+# /tmp/synexec.squat.out and .err before the slave started: none can be
+# removed by the slave, and sessions must still run.
 if command -v unshare >/dev/null; then
 	note "a slave that is not root: payload and output names taken first in /tmp"
 	# The new /tmp hides whatever path the binary had there (a checkout in
-	# /tmp): it runs from the descriptor opened before the mount.
+	# /tmp): it runs from the descriptor opened before the mount.  The
+	# slave is the shell's process ($$), exec'd.
 	slave_bin_for_all
 	unshare -m --propagation private -- /bin/sh -c \
 	    'mount -t tmpfs -o mode=1777 synexec-test /tmp &&
+	    echo squatter >/tmp/synexec_slave_conf.$$ &&
+	    echo squatter >/tmp/synexec.squat.out &&
+	    echo squatter >/tmp/synexec.squat.out.err &&
 	    exec setpriv --reuid nobody --regid nogroup --clear-groups -- \
 	    /proc/self/fd/9 "$@"' \
 	    sh -i lo -p "$PORT" -N squat 9<"$SLAVE_BIN_ALL" >"$TMP/squat.log" 2>&1 &
@@ -383,29 +388,36 @@ if command -v unshare >/dev/null; then
 	wait_slaves_ready
 	SQ=/proc/${SLAVE_PID[squat]}/root/tmp
 	if [ "$(stat -f -c %T "$SQ" 2>/dev/null)" = tmpfs ]; then
-		echo squatter >"$SQ/synexec_slave_conf.${SLAVE_PID[squat]}"
-		echo squatter >"$SQ/synexec.out"
 		make_conf "$TMP/squat.session" '/bin/sh :CONF:' 'echo "conf=$0"' \
-		    'echo squat-session-ran'
+		    'echo squat-session-ran' 'echo squat-stderr >&2'
 		run_master -O "$TMP/sqcol" 1 "$TMP/squat.session"
-		assert_exit 0 "the session with both names taken"
+		assert_exit 0 "the session with every name taken"
 		assert_contains "$TMP/sqcol/squat.out" squat-session-ran
+		assert_contains "$TMP/sqcol/squat.err" squat-stderr
 		assert_matches "$TMP/sqcol/squat.out" \
 		    "^conf=/tmp/synexec_slave_conf\.${SLAVE_PID[squat]}\.[A-Za-z0-9]{12}\$" \
 		    "the payload file's name"
-		assert_eq squatter "$(cat "$SQ/synexec.out")" "the other user's synexec.out"
-		assert_eq squatter "$(cat "$SQ/synexec_slave_conf.${SLAVE_PID[squat]}")" \
-		    "the other user's file at the payload's old name"
+		for f in synexec.squat.out synexec.squat.out.err \
+		    "synexec_slave_conf.${SLAVE_PID[squat]}"; do
+			assert_eq squatter "$(cat "$SQ/$f")" "the other user's $f"
+		done
 		assert_matches "$TMP/squat.log" \
-		    "/tmp/synexec.out.*owned by uid 0.*the task's output goes to /tmp/synexec.out\.[A-Za-z0-9]{6} instead" \
+		    "/tmp/synexec.squat.out.*owned by uid 0.*the task's output goes to /tmp/synexec.squat.out\.[A-Za-z0-9]{6} instead" \
 		    "the slave's log"
-		fb=$(ls "$SQ"/synexec.out.?????? 2>/dev/null)
+		assert_matches "$TMP/squat.log" \
+		    "/tmp/synexec.squat.out.err.*owned by uid 0.*the task's stderr goes to /tmp/synexec.squat.out.err\.[A-Za-z0-9]{6} instead" \
+		    "the slave's log (stderr)"
+		fb=$(ls "$SQ"/synexec.squat.out.?????? 2>/dev/null)
+		fe=$(ls "$SQ"/synexec.squat.out.err.?????? 2>/dev/null)
 		assert_eq nobody:600 "$(stat -c %U:%a "$fb" 2>/dev/null)" \
 		    "the output file made instead (owner:mode)"
+		assert_eq nobody:600 "$(stat -c %U:%a "$fe" 2>/dev/null)" \
+		    "the stderr file made instead (owner:mode)"
 		assert_contains "$fb" squat-session-ran "the output file made instead"
+		assert_contains "$fe" squat-stderr "the stderr file made instead"
 		run_master -O "$TMP/sqcol" 1 "$TMP/squat.session"
 		assert_exit 0 "a second session"
-		assert_eq "$fb" "$(ls "$SQ"/synexec.out.?????? 2>/dev/null)" \
+		assert_eq "$fb" "$(ls "$SQ"/synexec.squat.out.?????? 2>/dev/null)" \
 		    "the same output file serves the next session"
 	else
 		fail "the slave's /tmp is not its own tmpfs: $(stat -f -c %T "$SQ" 2>&1)"

@@ -40,6 +40,10 @@ make_conf "$TMP/ok.session" '/bin/sh :CONF:' "echo $MARK"
 
 # ------------------------------------------------------------------ slave
 note "slave: datagrams of every length 0..2048, random and near-valid"
+# Its output files there already: claimed at start, held for its life,
+# counted in the descriptors "before".
+: >"$TMP/target.out"
+: >"$TMP/target.out.err"
 start_slave target -v --heartbeat-timeout 2
 wait_slaves_ready
 SPID=${SLAVE_PID[target]}

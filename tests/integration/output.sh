@@ -279,11 +279,16 @@ assert_eq 3 "$(grep -c 'its name cannot be a file name in .*: its output goes to
 	            s["error"] is not None):
 	        bad.append(s["name"][-4:] + " " + base[-24:])
 	    files.add(f)
+	    # Its stderr beside it, the same name but ".err" (nothing written).
+	    e = s["output_file_err"]
+	    if e != f[:-len(".out")] + ".err" or open(e).read() != "":
+	        bad.append(s["name"][-4:] + " err " + str(e)[-24:])
+	    files.add(e)
 	print("short", sorted(short), "bad", bad, "files", len(files),
 	      sorted(os.listdir(sys.argv[2])) == sorted(os.path.basename(f) for f in files))
 	EOF
-assert_eq "short [253, 255, 257] bad [] files 8 True" "$(cat "$TMP/names.check")" \
-    "results: short names for 255, 255#2 and 251#2 bytes (not 251), each file its slave's output, 8 distinct files and nothing else in DIR"
+assert_eq "short [253, 255, 257] bad [] files 16 True" "$(cat "$TMP/names.check")" \
+    "results: short names for 255, 255#2 and 251#2 bytes (not 251), each file its slave's output, its .err beside it, 16 distinct files and nothing else in DIR"
 
 note "-O: a file that cannot be made is its slave's error, the others go on"
 rm -rf "$TMP/blocked"

@@ -8,7 +8,8 @@
 #   - a daemonized master with a JSON results file and the jq one-liners,
 #     also for a session that fails;
 #   - collecting outputs: -O DIR --output-max 10M --follow, and jq over the
-#     collected files;
+#     collected files (a warning on stderr stays out of them);
+#   - checking before running: --preflight, then the session, with && ;
 #   - keyed sessions: --genkey, key_file in the slave's section, -k on the
 #     master; a wrong key fails with "key mismatch" on both sides;
 #   - a block-size sweep with fio: the README's loop makes three session
@@ -82,12 +83,15 @@ cd "$SYNEXEC_TOP" || exit 1
 
 # ---- collecting outputs
 make_conf "$TMP/fakefio.session" "/bin/sh :CONF:" \
+    'echo "fio: a warning" >&2' \
     'echo "{\"jobs\": [{\"read\": {\"iops\": 1234}}]}"'
 run_master -O "$TMP/out" --output-max 10M --follow 2 "$TMP/fakefio.session"
 assert_exit 0 "collecting recipe: master exit code"
 for n in vm1 vm2; do
 	assert_file "$TMP/out/$n.out"
 	assert_matches "$MASTER_OUT" "^$n: \{\"jobs\"" "--follow line of $n"
+	assert_matches "$MASTER_OUT" "^$n! fio: a warning" "--follow, stderr, of $n"
+	assert_eq "fio: a warning" "$(cat "$TMP/out/$n.err")" "$n.err"
 done
 if [ $have_jq = 1 ]; then
 	assert_eq "1234 1234" "$(jq -r '.jobs[0].read.iops' "$TMP"/out/*.out | tr '\n' ' ' | sed 's/ $//')" \
@@ -146,6 +150,15 @@ for n in vm1 vm2; do
 	    "repeats recipe: $n's statistics"
 done
 cd "$SYNEXEC_TOP" || exit 1
+# ---- checking before running
+run_master -w 120 --preflight 2 "$TMP/fakefio.session"
+assert_exit 0 "preflight recipe: every slave ready"
+assert_contains "$MASTER_OUT" "preflight: 2 of 2 slaves ready"
+make_conf "$TMP/nofio.session" "/usr/bin/fio-$$-absent :CONF:" ''
+run_master -w 120 --preflight 2 "$TMP/nofio.session"
+assert_exit 3 "preflight recipe: a missing command"
+assert_matches "$MASTER_OUT" "^preflight: vm1 \(127\.0\.0\.1:[0-9]+\): not ready: command: /usr/bin/fio-$$-absent: No such file or directory\$" \
+    "preflight recipe: vm1's line"
 stop_slave vm1
 stop_slave vm2
 

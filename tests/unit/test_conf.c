@@ -368,7 +368,9 @@ assert_slave_defaults(const struct slave_opts *s)
 	assert_null(s->name);
 	assert_null(s->master);
 	assert_string_equal(s->conf_dir, "/tmp");
-	assert_string_equal(s->output, "/tmp/synexec.out");
+	assert_null(s->output);		/* /tmp/synexec.NAME.out */
+	assert_null(s->stderr_file);	/* -o's FILE.err */
+	assert_false(s->merge_stderr);
 	assert_false(s->once);
 	assert_int_equal(s->kill_grace_ns, 10 * NS);
 	assert_false(s->keep_task);
@@ -459,6 +461,7 @@ test_every_key(void **state)
 	assert_string_equal(m.slaves, "vm[01-16],db*");
 	assert_string_equal(m.exclude, "vm07");
 	assert_string_equal(m.csv_file, "/tmp/runs.csv");
+	assert_true(m.preflight);
 	master_opts_free(&m);
 
 	slave_opts_defaults(&s);
@@ -486,6 +489,8 @@ test_every_key(void **state)
 	assert_string_equal(s.allow.v[1], "/bin/false");
 	assert_string_equal(s.allow.v[2], "/usr/bin/env");
 	assert_int_equal(s.max_conf_size, 1073741824);
+	assert_string_equal(s.stderr_file, "/var/tmp/err");
+	assert_true(s.merge_stderr);
 	slave_opts_free(&s);
 }
 
@@ -556,7 +561,7 @@ test_origin_lines(void **state)
 	capture_end();
 	for (i = 0; opt_slave[i].name != NULL; i++)
 		if (strcmp(opt_slave[i].name, "allow") == 0)
-			assert_int_equal(org.line[i], 46);	/* the first */
+			assert_int_equal(org.line[i], 47);	/* the first */
 	slave_opts_free(&s);
 }
 

@@ -18,6 +18,7 @@
 #include "proto.h"
 
 #define SESSION		0xdeadbeefu
+#define TAIL_BUF	(11 + PROTO_REASON_MAX + PROTO_TAIL_MAX)
 
 static const struct {
 	unsigned	code;
@@ -51,6 +52,10 @@ static const struct {
 	{ 45, "ERROR", 0, 1024 },
 	{ 46, "KILL_GRACE", 4, 4 },
 	{ 47, "RUN", 18, 272 },
+	{ 53, "OUTPUT_ERR", 1, 65535 },
+	{ 54, "STDERR_TAIL", 11, 3083 },
+	{ 55, "PREFLIGHT", 37, 4387 },
+	{ 56, "PREFLIGHT_ANS", 5, 16449 },
 	{ 48, "AUTH_HELLO", 44, 44 },
 	{ 49, "AUTH_PROOF", 32, 32 },
 	{ 50, "SEALED", 17, 65535 },
@@ -692,6 +697,140 @@ test_hello_caps(void **state)
 	assert_true(h2.flags & HELLO_CAP_CAMPAIGN);
 }
 
+/* STDERR_TAIL: u64 stderr_bytes, u8 flags, u16 reason_len, reason, tail. */
+static void
+test_stderr_tail(void **state)
+{
+	static const uint8_t want[] = {
+		0, 0, 0, 0, 0, 0, 0x01, 0x02,	/* stderr_bytes 258 */
+		0x01,				/* flags: merged */
+		0, 3, 'w', 'h', 'y',		/* reason */
+		'a', '\n', 0xff,		/* tail, raw */
+	};
+	struct proto_stderr_tail t = {
+		.stderr_bytes = 258, .flags = STDERR_TAIL_MERGED,
+		.reason = "why", .reason_len = 3,
+		.tail = (const uint8_t *)"a\n\xff", .tail_len = 3,
+	}, g;
+	uint8_t		 b[TAIL_BUF];
+	const char	*w = NULL;
+
+	(void)state;
+	assert_int_equal(proto_stderr_tail_encode(b, sizeof(b), &t),
+	    sizeof(want));
+	assert_memory_equal(b, want, sizeof(want));
+	assert_int_equal(proto_stderr_tail_decode(b, sizeof(want), &g, &w), 0);
+	assert_true(g.stderr_bytes == 258);
+	assert_int_equal(g.flags, STDERR_TAIL_MERGED);
+	assert_int_equal(g.reason_len, 3);
+	assert_memory_equal(g.reason, "why", 3);
+	assert_int_equal(g.tail_len, 3);
+	assert_memory_equal(g.tail, "a\n\xff", 3);
+	/* Nothing but the fixed part: a task that exited 0, no stderr. */
+	assert_int_equal(proto_stderr_tail_decode(b, 11, &g, &w), -1);
+	assert_has(w, "reason length");
+	b[10] = 0;
+	assert_int_equal(proto_stderr_tail_decode(b, 11, &g, &w), 0);
+	assert_int_equal(g.reason_len + g.tail_len, 0);
+	assert_int_equal(proto_stderr_tail_decode(b, 10, &g, &w), -1);
+	assert_has(w, "STDERR_TAIL too short");
+	/* A reason beyond 1024 bytes, a tail beyond 2048. */
+	b[9] = 0x04;
+	b[10] = 0x01;
+	assert_int_equal(proto_stderr_tail_decode(b, 2000, &g, &w), -1);
+	assert_has(w, "reason longer");
+	b[9] = 0;
+	b[10] = 0;
+	assert_int_equal(proto_stderr_tail_decode(b, 11 + 2048, &g, &w), 0);
+	assert_int_equal(proto_stderr_tail_decode(b, 11 + 2049, &g, &w), -1);
+	assert_has(w, "tail longer");
+	/* The encoder refuses what the decoder would. */
+	t.tail_len = PROTO_TAIL_MAX + 1;
+	assert_int_equal(proto_stderr_tail_encode(b, sizeof(b), &t), 0);
+	t.tail_len = 3;
+	t.reason_len = PROTO_REASON_MAX + 1;
+	assert_int_equal(proto_stderr_tail_encode(b, sizeof(b), &t), 0);
+	t.reason_len = 3;
+	assert_int_equal(proto_stderr_tail_encode(b, 16, &t), 0);
+}
+
+/* PREFLIGHT_ANS: u8 n, then n x (u8 check, u8 verdict, u16 len, text). */
+static void
+test_preflight_ans(void **state)
+{
+	static const uint8_t want[] = {
+		2,
+		1, 1, 0, 2, 'n', 'o',		/* command: fails, "no" */
+		5, 0, 0, 0,			/* output: ok, "" */
+	};
+	struct proto_preflight_ans a, g;
+	static uint8_t	 b[20000];
+	const char	*w = NULL;
+	int		 i;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.n = 2;
+	a.item[0] = (struct proto_preflight_item){ PREFLIGHT_COMMAND,
+	    PREFLIGHT_FAILS, "no", 2 };
+	a.item[1] = (struct proto_preflight_item){ PREFLIGHT_OUTPUT,
+	    PREFLIGHT_OK, "", 0 };
+	assert_int_equal(proto_preflight_ans_encode(b, sizeof(b), &a),
+	    sizeof(want));
+	assert_memory_equal(b, want, sizeof(want));
+	assert_int_equal(proto_preflight_ans_decode(b, sizeof(want), &g, &w),
+	    0);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.item[0].check, PREFLIGHT_COMMAND);
+	assert_int_equal(g.item[0].verdict, PREFLIGHT_FAILS);
+	assert_int_equal(g.item[0].text_len, 2);
+	assert_memory_equal(g.item[0].text, "no", 2);
+	assert_int_equal(g.item[1].check, PREFLIGHT_OUTPUT);
+	assert_int_equal(g.item[1].text_len, 0);
+	/* A byte more or less than its checks say. */
+	assert_int_equal(proto_preflight_ans_decode(b, sizeof(want) - 1, &g,
+	    &w), -1);
+	assert_has(w, "PREFLIGHT_ANS");
+	assert_int_equal(proto_preflight_ans_decode(b, sizeof(want) + 1, &g,
+	    &w), -1);
+	assert_has(w, "does not match");
+	/* No check, too many, a verdict we do not know. */
+	b[0] = 0;
+	assert_int_equal(proto_preflight_ans_decode(b, sizeof(want), &g, &w),
+	    -1);
+	assert_has(w, "count");
+	b[0] = 17;
+	assert_int_equal(proto_preflight_ans_decode(b, sizeof(want), &g, &w),
+	    -1);
+	b[0] = 2;
+	b[2] = 3;
+	assert_int_equal(proto_preflight_ans_decode(b, sizeof(want), &g, &w),
+	    -1);
+	assert_has(w, "verdict");
+	/* The largest: 16 checks of 1024 bytes each, the command's bound. */
+	for (i = 0; i < PROTO_PREFLIGHT_MAX; i++)
+		a.item[i] = (struct proto_preflight_item){ (uint8_t)(i + 1),
+		    PREFLIGHT_SKIPPED, (const char *)bigpl, PROTO_REASON_MAX };
+	a.n = PROTO_PREFLIGHT_MAX;
+	assert_int_equal(proto_preflight_ans_encode(b, sizeof(b), &a), 16449);
+	assert_int_equal(proto_preflight_ans_decode(b, 16449, &g, &w), 0);
+	assert_int_equal(g.n, 16);
+	/* The encoder refuses what the decoder would. */
+	a.n = 0;
+	assert_int_equal(proto_preflight_ans_encode(b, sizeof(b), &a), 0);
+	a.n = 1;
+	a.item[0].text_len = PROTO_REASON_MAX + 1;
+	assert_int_equal(proto_preflight_ans_encode(b, sizeof(b), &a), 0);
+	a.item[0].text_len = 1;
+	a.item[0].verdict = 3;
+	assert_int_equal(proto_preflight_ans_encode(b, sizeof(b), &a), 0);
+	a.item[0].verdict = 0;
+	assert_int_equal(proto_preflight_ans_encode(b, 5, &a), 0);
+	assert_string_equal(proto_preflight_check_name(PREFLIGHT_SPACE),
+	    "space");
+	assert_null(proto_preflight_check_name(99));
+}
+
 static struct proto_conf_begin
 conf_begin_sample(void)
 {
@@ -1083,6 +1222,8 @@ main(void)
 		cmocka_unit_test(test_hello),
 		cmocka_unit_test(test_welcome_ping_pong_start),
 		cmocka_unit_test(test_conf_begin),
+		cmocka_unit_test(test_stderr_tail),
+		cmocka_unit_test(test_preflight_ans),
 		cmocka_unit_test(test_conf_begin_inconsistent),
 		cmocka_unit_test(test_result),
 		cmocka_unit_test(test_report),

@@ -81,6 +81,7 @@ arm(struct task *t, void **state, const char *path, char *const *argv,
     const struct task_runas *ra)
 {
 	struct task_spec	sp;
+	struct safefile		sf;
 	char			why[256];
 
 	task_force_fork = *(bool *)*state;
@@ -90,9 +91,13 @@ arm(struct task *t, void **state, const char *path, char *const *argv,
 	memset(&sp, 0, sizeof(sp));
 	sp.path = path;
 	sp.argv = argv;
-	if ((sp.output_fd = safefile_output(outpath, ra, why,
-	    sizeof(why))) == -1)
-		fail_msg("safefile_output: %s", why);
+	safefile_init(&sf, "-o");
+	safefile_set(&sf, outpath, false);
+	if ((sp.output_fd = safefile_open(&sf, ra, why, sizeof(why))) == -1)
+		fail_msg("safefile_open: %s", why);
+	/* Its stderr with its stdout, as with --merge-stderr. */
+	sp.stderr_fd = -1;
+	safefile_release(&sf);
 	sp.runas = ra;
 	sp.name = "t";
 	sp.master = "127.0.0.1";
@@ -209,7 +214,12 @@ test_exec_failure(void **state)
 	reap(&t);
 	assert_int_equal(t.exec_errno, ENOENT);
 	task_describe(&t, why, sizeof(why));
-	assert_string_equal(why, "not started: No such file or directory");
+	/* Named as a shell would, and written where its stderr goes. */
+	assert_string_equal(why, "not started: /nonexistent/missing: No such "
+	    "file or directory");
+	assert_int_equal(t.tail_len, 48);
+	assert_memory_equal(t.tail, "/nonexistent/missing: No such file or "
+	    "directory\n", 48);
 	task_clear(&t);
 }
 

@@ -62,19 +62,27 @@ static const struct want wants[] = {
 	{ "signal 9", PEER_FINISHED, EXIT_KIND_SIGNALED, 9, false, false,
 	    VERDICT_SIGNAL, "signal 9", "signal 9", "finished",
 	    "killed by signal 9", "was killed by signal 9", 2, true },
-	/* Stopped by our ABORT: said as its exit status says, for now. */
+	/*
+	 * Stopped by our ABORT: "aborted" in the display, the summary and the
+	 * results (issue 20); its finish line says its exit status.
+	 */
 	{ "aborted, signal", PEER_FINISHED, EXIT_KIND_SIGNALED, 15, true, false,
-	    VERDICT_ABORTED, "signal 15", "signal 15", "finished",
+	    VERDICT_ABORTED, "aborted", "aborted", "finished",
 	    "killed by signal 15", "was killed by signal 15", 2, true },
 	{ "aborted, exit", PEER_FINISHED, EXIT_KIND_EXITED, 143, true, false,
-	    VERDICT_ABORTED, "exit 143", "exit 143", "finished", "exit 143",
+	    VERDICT_ABORTED, "aborted", "aborted", "finished", "exit 143",
 	    "exited 143", 2, true },
+	{ "aborted before its start", PEER_FINISHED, EXIT_KIND_NOT_STARTED, 0,
+	    true, false, VERDICT_CANCELLED, "aborted", "aborted", "finished",
+	    "aborted before its start", "was aborted before its start", 2,
+	    false },
 	{ "exit 0 after ABORT", PEER_FINISHED, EXIT_KIND_EXITED, 0, true, false,
 	    VERDICT_EXIT_0, "exit 0", "exit 0", "finished", "exit 0", NULL, 0,
 	    true },
+	/* Its why: the slave's words (STDERR_TAIL), "/x: Exec format error". */
 	{ "exec failed", PEER_FINISHED, EXIT_KIND_NOT_STARTED, 8, false, false,
 	    VERDICT_EXEC_FAILED, "not started", "not started", "finished",
-	    "did not start: Exec format error", "did not start", 3, false },
+	    "did not start: why", "did not start", 3, false },
 	{ "EXEC_NO", PEER_NOSTART, -1, 0, false, false, VERDICT_NOSTART,
 	    "not started", "not started", "not started", NULL,
 	    "could not start (why)", 3, false },
@@ -144,6 +152,26 @@ test_words(void **state)
 	}
 }
 
+/* A slave that did not say why its task did not start: the errno says. */
+static void
+test_exec_failed_errno(void **state)
+{
+	struct master	m;
+	struct peer	s;
+	char		buf[PROTO_REASON_MAX + 64];
+	size_t		i = 0;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	while (wants[i].verdict != VERDICT_EXEC_FAILED)
+		i++;
+	make_peer(&s, &m, &wants[i]);
+	assert_int_equal(peer_verdict(&s), VERDICT_EXEC_FAILED);
+	s.why[0] = '\0';
+	assert_string_equal(verdict_finish_words(&s, buf, sizeof(buf)),
+	    "did not start: Exec format error");
+}
+
 /* The counts and the worst severity of a set of slaves. */
 static void
 test_counts(void **state)
@@ -189,6 +217,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_words),
+		cmocka_unit_test(test_exec_failed_errno),
 		cmocka_unit_test(test_counts),
 	};
 
