@@ -36,7 +36,7 @@ static int	conn_judge(struct conn *, const struct proto_hdr *, bool);
 
 void
 conn_init(struct conn *c, struct ev_loop *loop, int fd,
-    const struct sockaddr_in *peer, uint32_t session, size_t out_limit,
+    const struct net_addr *peer, uint32_t session, size_t out_limit,
     void *owner, conn_frame_cb on_frame, conn_error_cb on_error,
     conn_drain_cb on_drain)
 {

@@ -56,7 +56,7 @@ struct conn {
 	struct buf		 in;
 	struct buf		 out;
 	uint32_t		 session;
-	struct sockaddr_in	 peer;
+	struct net_addr		 peer;
 	char			 peer_str[NET_ADDRSTRLEN];
 	void			*owner;
 	conn_frame_cb		 on_frame;
@@ -85,7 +85,7 @@ struct conn {
 
 /* fd must be a connected, non-blocking socket; conn takes it over. */
 void	conn_init(struct conn *, struct ev_loop *, int fd,
-	    const struct sockaddr_in *peer, uint32_t session, size_t out_limit,
+	    const struct net_addr *peer, uint32_t session, size_t out_limit,
 	    void *owner, conn_frame_cb, conn_error_cb, conn_drain_cb);
 /* Stop watchers, close the socket, free the buffers.  Safe to call twice. */
 void	conn_close(struct conn *);
