@@ -58,6 +58,8 @@ struct uplink_end {
 	bool		 configured;	/* a CONF or CONF_BEGIN came */
 	bool		 progressed;	/* a WELCOME came, or a CONF */
 	bool		 connected;	/* the TCP connection was made */
+	/* The key handshake failed (another key, none): why, else NULL. */
+	const char	*key_mismatch;
 	const char	*connect_error;	/* it could not be: why; NULL */
 };
 
@@ -85,10 +87,11 @@ struct uplink {
 	enum uplink_state	 state;
 	bool			 ext;		/* WELCOME received */
 	bool			 configured;	/* a CONF / CONF_BEGIN arrived */
-	struct sockaddr_in	 peer;
+	struct net_addr		 peer;
 	char			 peer_str[NET_ADDRSTRLEN];
 	bool			 connected;	/* the connect() succeeded */
 	char			 connect_error[128]; /* it did not: why */
+	char			 key_error[256];  /* key handshake failed: why */
 	int			 connect_fd;	/* during UPLINK_CONNECTING */
 	ev_io			 connect_io;
 	ev_timer		 connect_timer;
@@ -116,7 +119,7 @@ struct uplink {
  * (at once, and false, if the connection failed at once).
  */
 bool	uplink_open(struct uplink *, const struct uplink_env *env,
-	    const struct sockaddr_in *);
+	    const struct net_addr *);
 /* The task's process was reaped: report it if this session owns it. */
 void	uplink_task_done(struct uplink *);
 /* End the session from outside (signal): ERROR to an ext master, close. */
