@@ -30,7 +30,8 @@ static void	dialog_timer_cb(struct ev_loop *, ev_timer *, int);
 static void	dialog_lost_cb(struct live *, const char *);
 
 struct peer *
-dialog_accept(struct master *m, int fd, const struct sockaddr_in *sin)
+dialog_accept(struct master *m, int fd, const struct net_addr *sin,
+    uint16_t local_port)
 {
 	struct peer	*s;
 	int		 one = 1;
@@ -40,12 +41,14 @@ dialog_accept(struct master *m, int fd, const struct sockaddr_in *sin)
 		return NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		log_warn("a slave's connection");
-		admit_leave(m, sin->sin_addr);
+		admit_leave(m, sin);
 		close(fd);
 		return NULL;
 	}
 	s->m = m;
 	s->admitted = true;
+	/* Which listed host it is: the slaves' order, its errors. */
+	s->host = hosts_find(m, sin, local_port);
 	/* PING/PONG and START must not wait for Nagle. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	conn_init(&s->conn, m->loop, fd, sin, m->opts->c.session,
@@ -195,7 +198,7 @@ dialog_hello(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 	struct proto_hello	 hello;
 	struct proto_welcome	 welcome;
 	const char		*why;
-	char			 ip[INET_ADDRSTRLEN], reason[96];
+	char			 ip[NET_IPSTRLEN], reason[96];
 	uint8_t			 buf[8];
 	int			 rc;
 
@@ -206,13 +209,14 @@ dialog_hello(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 			log_info("%s: 2014 slave turned away: session full "
 			    "(%u of %u slaves joined)", s->label, m->nslaves,
 			    m->nslaves);
+			(void)away_note(m, &s->conn.peer, AWAY_FULL, NULL);
 			dialog_drop(s, "session full");
 			return -1;
 		}
 		s->kind = PEER_KIND_2014;
 		peer_admitted_end(s);
 		conn_rx_stamps(&s->conn, false);
-		dialog_set_name(s, net_ip_str(s->conn.peer.sin_addr, ip,
+		dialog_set_name(s, net_ip_str_bare(&s->conn.peer, ip,
 		    sizeof(ip)));
 		/*
 		 * No heartbeats: it answers our PROBE once a second until the
@@ -242,6 +246,7 @@ dialog_hello(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 		    m->nslaves);
 		log_info("%s: %s (pid %u) turned away: %s", s->label,
 		    hello.name, hello.pid, reason);
+		(void)away_note(m, &s->conn.peer, AWAY_FULL, hello.name);
 		peer_send_text(s, CMD_FULL, reason);
 		dialog_drop(s, reason);
 		return -1;
@@ -605,13 +610,11 @@ dialog_error_cb(struct conn *c, const char *why)
 		log_debug("%s: %s", s->label, why);
 		break;
 	case PEER_HELLO:
-		log_info("%s: %s (before its hello)", s->label, why);
-		/* So that -w's end says why nobody joined, not just "timed out". */
-		if (s->conn.fault == CONN_FAULT_KEY) {
-			s->m->nmismatch++;
-			snprintf(s->m->mismatch_addr, sizeof(s->m->mismatch_addr),
-			    "%s", s->addr);
-		}
+		/* Said once per address, and the end follows (exit 3). */
+		if (s->conn.fault == CONN_FAULT_KEY)
+			discovery_key_mismatch(s->m, &s->conn.peer, why);
+		else
+			log_info("%s: %s (before its hello)", s->label, why);
 		break;
 	default:
 		log_warnx("%s: %s", s->label, why);

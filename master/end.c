@@ -41,6 +41,7 @@ static const struct end_row {
 	[END_ALL_LOST]	= { -1, true },
 	[END_TOO_LARGE]	= { 3, false },
 	[END_DISCOVERY]	= { 5, false },
+	[END_KEY]	= { 3, false },
 	[END_LOCAL]	= { 1, false },
 };
 
@@ -253,7 +254,7 @@ campaign_end(struct master *m)
 	size_t			 i;
 
 	m->exit_code = end_campaign_code(-1, m->end.code);
-	ev_io_stop(m->loop, &m->accept_io);
+	discovery_stop_accepting(m);
 	ev_signal_stop(m->loop, &m->sigint);
 	ev_signal_stop(m->loop, &m->sigterm);
 	ev_signal_stop(m->loop, &m->sighup);

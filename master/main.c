@@ -33,7 +33,8 @@ static void
 master_usage_end(FILE *f)
 {
 	fprintf(f,
-"  SLAVES                   number of slaves to wait for, 1..%u\n"
+"  SLAVES                   number of slaves to wait for, 1..%u, or all:\n"
+"                           one per host of -H and --hosts\n"
 "  CONF                     session file: the command on its first line,\n"
 "                           the payload after it\n"
 "exit: 0 all tasks exited 0, 1 usage or local error, 2 a task failed,\n"
@@ -64,7 +65,11 @@ master_genkey(const char *path)
 	return 0;
 }
 
-/* SLAVES and CONF: how many, and the session file (not read here). */
+/*
+ * SLAVES and CONF: how many, and the session file (not read here).  SLAVES
+ * "all" (*nslaves 0) is as many as the host list has (main, once it is
+ * read): parsed here and nowhere else.
+ */
 static void
 master_operands(int argc, char **argv, const struct master_opts *o,
     uint64_t *nslaves)
@@ -73,9 +78,15 @@ master_operands(int argc, char **argv, const struct master_opts *o,
 
 	if (argc == 0 && !o->c.check)
 		opt_usage_error(&master_prog, "missing SLAVES and CONF");
-	if (argc >= 1 && parse_u64(argv[0], 1, MASTER_SLAVES_MAX, nslaves,
-	    err, sizeof(err)) == -1)
-		opt_usage_error(&master_prog, "SLAVES: %s", err);
+	if (argc >= 1 && strcmp(argv[0], "all") == 0) {
+		if (o->hosts.n == 0 && o->hosts_file == NULL)
+			opt_usage_error(&master_prog, "SLAVES: all needs a "
+			    "host list (-H HOST or --hosts FILE)");
+		*nslaves = 0;
+	} else if (argc >= 1 && parse_u64(argv[0], 1, MASTER_SLAVES_MAX,
+	    nslaves, err, sizeof(err)) == -1)
+		opt_usage_error(&master_prog, "SLAVES: %s (or all, with a host "
+		    "list)", err);
 	if (argc == 1 && !o->c.check)
 		opt_usage_error(&master_prog, "missing CONF");
 	if (argc > 2)
@@ -204,6 +215,16 @@ main(int argc, char **argv)
 	 */
 	master_init(&m, &opts, (uint32_t)nslaves);
 	nbad = opt_requires_check(opt_master, &opts, &org);
+	nbad += hosts_load(&m, &org);
+	if (argc >= 1 && nslaves == 0) {
+		/* SLAVES all: one slave per listed host. */
+		if (m.hosts.n > MASTER_SLAVES_MAX) {
+			log_warnx("SLAVES all: %u hosts listed, more than %u",
+			    m.hosts.n, MASTER_SLAVES_MAX);
+			nbad++;
+		}
+		m.nslaves = m.hosts.n > 0 ? m.hosts.n : 1;
+	}
 	if (opts.c.key_file != NULL) {
 		if (auth_key_load(opts.c.key_file, &key, err, sizeof(err)) ==
 		    -1) {
