@@ -978,11 +978,12 @@ discovery_waitlog_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	if ((f = open_memstream(&text, &len)) == NULL)
 		return;
+	snprintf(secs, sizeof(secs), "%.0f", (double)(mono_ns() -
+	    m->disc.start_ns) / 1e9);
 	fprintf(f, "still waiting for %u more slave%s after %s s (%u of %u "
 	    "joined", m->nslaves - m->njoined,
-	    m->nslaves - m->njoined == 1 ? "" : "s",
-	    format_seconds(mono_ns() - m->disc.start_ns, secs, sizeof(secs)),
-	    m->njoined, m->nslaves);
+	    m->nslaves - m->njoined == 1 ? "" : "s", secs, m->njoined,
+	    m->nslaves);
 	if (m->njoined > 0) {
 		fputs(": ", f);
 		discovery_joined_text(m, f, DISCOVERY_NAMED_MAX);
@@ -1157,6 +1158,8 @@ discovery_timed_out(struct master *m)
 	size_t		 len = 0;
 	FILE		*f;
 
+	/* The slaves' order in the message and the results: the list's. */
+	hosts_order(m);
 	f = open_memstream(&text, &len);
 	if (f != NULL) {
 		if (m->njoined == 0)

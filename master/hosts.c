@@ -374,6 +374,16 @@ hosts_order(struct master *m)
 	free(v);
 }
 
+const char *
+hosts_why(const struct host *h)
+{
+	if (h->error[0] != '\0')
+		return h->error;
+	if (h->naddr == 0)
+		return "name not resolved yet";
+	return h->probes > 0 ? "no answer" : "not probed yet";
+}
+
 void
 hosts_missing(const struct master *m, FILE *f, size_t most)
 {
@@ -396,8 +406,7 @@ hosts_missing(const struct master *m, FILE *f, size_t most)
 		if (h->naddr > 0 && !h->numeric)
 			fprintf(f, " (%s)", net_addr_str(&h->addr[0], as,
 			    sizeof(as)));
-		fprintf(f, ": %s", h->error[0] != '\0' ? h->error :
-		    h->probes > 0 ? "no answer" : "not probed yet");
+		fprintf(f, ": %s", hosts_why(h));
 		sep = "; ";
 		shown++;
 	}

@@ -556,6 +556,8 @@ struct host *hosts_find(const struct master *, const struct net_addr *,
 void	hosts_error(struct master *, const struct net_addr *, const char *);
 /* The joined slaves in host-list order, those of no listed host last. */
 void	hosts_order(struct master *);
+/* Why a listed host has not joined: its last error, or "no answer". */
+const char *hosts_why(const struct host *);
 /* Who is still missing, for a message: "vm3 (no answer), vm4 (...)". */
 void	hosts_missing(const struct master *, FILE *, size_t most);
 void	hosts_free(struct master *);

@@ -211,8 +211,7 @@ results_not_joined(struct json *j, const struct host *h)
 	    sizeof(as)) : NULL);
 	json_null(j, "index");
 	json_string(j, "state", "not joined");
-	json_string(j, "error", h->error[0] != '\0' ? h->error :
-	    h->probes > 0 ? "no answer" : "not probed");
+	json_string(j, "error", hosts_why(h));
 	json_end_object(j);
 }
 
