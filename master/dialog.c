@@ -610,9 +610,10 @@ dialog_error_cb(struct conn *c, const char *why)
 		log_debug("%s: %s", s->label, why);
 		break;
 	case PEER_HELLO:
-		/* Said once per address, and the end follows (exit 3). */
+		/* Said once per address; a slave's: the end follows (exit 3). */
 		if (s->conn.fault == CONN_FAULT_KEY)
-			discovery_key_mismatch(s->m, &s->conn.peer, why);
+			discovery_key_mismatch(s->m, &s->conn.peer, why,
+			    s->conn.key_peer);
 		else
 			log_info("%s: %s (before its hello)", s->label, why);
 		break;

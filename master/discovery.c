@@ -1017,7 +1017,7 @@ discovery_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 void
 discovery_key_mismatch(struct master *m, const struct net_addr *a,
-    const char *why)
+    const char *why, bool slave)
 {
 	struct disc	*d = &m->disc;
 	const char	*detail = why;
@@ -1036,9 +1036,12 @@ discovery_key_mismatch(struct master *m, const struct net_addr *a,
 	log_warnx("%s: %s", net_ip_str(a, ip, sizeof(ip)), why);
 	/*
 	 * A wrong key fails at once: a moment for the others probed with it
-	 * to be named too, then the end (exit 3) unless SLAVES joined.
+	 * to be named too, then the end (exit 3) unless SLAVES joined.  Not
+	 * for a stray frame, a forged proof or silence: those a peer without
+	 * the key could send to stop the session (NOTES section 10).
 	 */
-	if (m->phase == PHASE_DISCOVERY && !ev_is_active(&d->key_timer)) {
+	if (slave && m->phase == PHASE_DISCOVERY &&
+	    !ev_is_active(&d->key_timer)) {
 		ev_timer_set(&d->key_timer, MASTER_KEY_FAIL_SECS, 0.);
 		ev_timer_start(m->loop, &d->key_timer);
 	}

@@ -415,6 +415,24 @@ hosts_missing(const struct master *m, FILE *f, size_t most)
 }
 
 void
+hosts_log_missing(const struct master *m)
+{
+	char	*text = NULL;
+	size_t	 len = 0;
+	FILE	*f;
+
+	if (m->hosts.n <= m->njoined || (f = open_memstream(&text,
+	    &len)) == NULL)
+		return;
+	hosts_missing(m, f, 10);
+	fclose(f);
+	if (len > 0)
+		log_info("listed, not joined (%u slaves joined, as asked): %s",
+		    m->njoined, text);
+	free(text);
+}
+
+void
 hosts_free(struct master *m)
 {
 	struct hosts		*hs = &m->hosts;

@@ -537,9 +537,12 @@ void	discovery_stop_accepting(struct master *);
 void	discovery_close(struct master *);
 /* A listed host has addresses now: probe it at once. */
 void	discovery_probe_host(struct master *, struct host *);
-/* A peer's key handshake failed: said once per address, exit 3 soon. */
+/*
+ * A peer's key handshake failed: said once per address; a slave's (conn.h's
+ * key_peer) ends discovery within a second (exit 3).
+ */
 void	discovery_key_mismatch(struct master *, const struct net_addr *,
-	    const char *why);
+	    const char *why, bool slave);
 
 /* hosts.c */
 /*
@@ -560,6 +563,8 @@ void	hosts_order(struct master *);
 const char *hosts_why(const struct host *);
 /* Who is still missing, for a message: "vm3 (no answer), vm4 (...)". */
 void	hosts_missing(const struct master *, FILE *, size_t most);
+/* SLAVES joined with listed hosts left over: they are named (log_info). */
+void	hosts_log_missing(const struct master *);
 void	hosts_free(struct master *);
 
 /* resolve.c */

@@ -220,6 +220,7 @@ session_configure(struct master *m)
 	status_phase(m);
 	/* The slaves' order: a host list's, where there is one (hosts.c). */
 	hosts_order(m);
+	hosts_log_missing(m);
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		s->index = i++;
 		if (s->kind == PEER_KIND_2014) {

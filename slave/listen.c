@@ -450,14 +450,20 @@ listen_connect_failed(struct listener *l, const char *master,
 		log_debug("cannot connect to master %s: %s", master, why);
 }
 
-/* Is master among those whose key mismatch was said?  Its slot, or -1. */
+/*
+ * Is master among those whose key mismatch was said (why NULL: whatever
+ * it was)?  Its slot, or -1.  A master at the same address with another
+ * key (another why) is another master.
+ */
 static int
-listen_mismatch_find(const struct listener *l, const char *master)
+listen_mismatch_find(const struct listener *l, const char *master,
+    const char *why)
 {
 	unsigned i;
 
 	for (i = 0; i < LISTEN_MISMATCH_MAX; i++)
-		if (strcmp(l->mismatch[i], master) == 0)
+		if (strcmp(l->mismatch[i].master, master) == 0 &&
+		    (why == NULL || strcmp(l->mismatch[i].why, why) == 0))
 			return (int)i;
 	return -1;
 }
@@ -465,23 +471,27 @@ listen_mismatch_find(const struct listener *l, const char *master)
 void
 listen_key_mismatch(struct listener *l, const char *master, const char *why)
 {
-	if (listen_mismatch_find(l, master) != -1) {
+	unsigned k;
+
+	if (listen_mismatch_find(l, master, why) != -1) {
 		log_debug("master %s: %s", master, why);
 		return;
 	}
 	log_warnx("master %s: %s (said once per master)", master, why);
-	snprintf(l->mismatch[l->nmismatch++ % LISTEN_MISMATCH_MAX],
-	    sizeof(l->mismatch[0]), "%s", master);
+	k = l->nmismatch++ % LISTEN_MISMATCH_MAX;
+	snprintf(l->mismatch[k].master, sizeof(l->mismatch[k].master), "%s",
+	    master);
+	snprintf(l->mismatch[k].why, sizeof(l->mismatch[k].why), "%s", why);
 }
 
 void
 listen_connected(struct listener *l, const char *master)
 {
-	int i = listen_mismatch_find(l, master);
+	int i;
 
 	l->retry_quiet = false;
-	if (i != -1)
-		l->mismatch[i][0] = '\0';
+	while ((i = listen_mismatch_find(l, master, NULL)) != -1)
+		l->mismatch[i].master[0] = '\0';
 }
 
 void

@@ -45,7 +45,10 @@ struct listener {
 	double			 retry_delay;
 	uint64_t		 attempt_ns;	/* the last -m attempt began */
 	bool			 retry_quiet;	/* first failure already logged */
-	char			 mismatch[LISTEN_MISMATCH_MAX][NET_ADDRSTRLEN];
+	struct {
+		char		 master[NET_ADDRSTRLEN];
+		char		 why[256];	/* another key: said again */
+	}			 mismatch[LISTEN_MISMATCH_MAX];
 	unsigned		 nmismatch;	/* said so far (ring) */
 	/* The owner's: may a master be taken now?  Take this one. */
 	void			*owner;
