@@ -475,6 +475,7 @@ static void
 emu_connected(struct emu *e)
 {
 	struct swarm	*sw = e->sw;
+	struct net_addr	 peer;
 	int		 one = 1;
 
 	ev_io_stop(sw->loop, &e->cio);
@@ -492,7 +493,9 @@ emu_connected(struct emu *e)
 		return;
 	}
 	(void)setsockopt(e->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	conn_init(&e->conn, sw->loop, e->fd, &sw->master, sw->session,
+	(void)net_addr_from(&peer, (struct sockaddr *)&sw->master,
+	    sizeof(sw->master));
+	conn_init(&e->conn, sw->loop, e->fd, &peer, sw->session,
 	    SWARM_OUT_LIMIT, e, emu_frame_cb, emu_error_cb, NULL);
 	e->fd = -1;
 	e->conn_open = true;

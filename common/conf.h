@@ -48,6 +48,8 @@ struct common_opts {
 struct master_opts {
 	struct common_opts c;
 	bool		broadcast_all;		/* -b */
+	struct opt_list	hosts;			/* -H (repeatable) */
+	char		*hosts_file;		/* --hosts */
 	uint64_t	wait_ns;		/* -w, 0: for ever */
 	uint64_t	timeout_ns;		/* -t, 0: none */
 	uint64_t	report_interval_ns;	/* -R */
@@ -67,6 +69,8 @@ struct master_opts {
 };
 
 #define CONF_ALLOW_MAX	64
+/* -H values (each may stand for many hosts: hostlist.h). */
+#define CONF_HOSTS_MAX	4096
 
 struct slave_opts {
 	struct common_opts c;

@@ -36,7 +36,7 @@ static int	conn_judge(struct conn *, const struct proto_hdr *, bool);
 
 void
 conn_init(struct conn *c, struct ev_loop *loop, int fd,
-    const struct sockaddr_in *peer, uint32_t session, size_t out_limit,
+    const struct net_addr *peer, uint32_t session, size_t out_limit,
     void *owner, conn_frame_cb on_frame, conn_error_cb on_error,
     conn_drain_cb on_drain)
 {
@@ -84,6 +84,9 @@ conn_pause_read(struct conn *c, bool paused)
 }
 
 /* Remember the first error and have the loop report it from conn_write_cb. */
+/* The largest hello (section 2 of NOTES): 13 bytes and a 255-byte name. */
+#define CONN_HELLO_MAX	(13 + PROTO_NAME_MAX)
+
 static void
 conn_fail_as(struct conn *c, enum conn_fault fault, const char *why)
 {
@@ -481,9 +484,14 @@ conn_judge(struct conn *c, const struct proto_hdr *h, bool sealed)
 	bool		 mismatch = false;
 
 	if (!sealed && seal_judge(c->seal, h, why, sizeof(why), &to_peer,
-	    &mismatch) == -1)
+	    &mismatch) == -1) {
+		/* A keyed slave here, or a slave without a key (its hello). */
+		c->key_peer = mismatch && (c->seal == NULL ?
+		    h->command == CMD_AUTH_HELLO && h->datalen == AUTH_HELLO_LEN :
+		    h->command == CMD_REPLY && h->datalen <= CONN_HELLO_MAX);
 		return conn_keyed_refuse(c, mismatch ? CONN_FAULT_KEY :
 		    CONN_FAULT_OTHER, why, to_peer);
+	}
 	/* Outside the seal of a keyed connection: seal.c's, not the owner's. */
 	if (!sealed && c->seal != NULL)
 		return 0;
@@ -589,6 +597,8 @@ conn_keyed_handshake(struct conn *c, const struct proto_hdr *h,
 		buf_free(&s->held);
 		return c->failed ? -1 : 0;
 	case SEAL_REFUSED:
+		/* Another key id in a well-formed AUTH_HELLO; not a bad proof. */
+		c->key_peer = mismatch && h->command == CMD_AUTH_HELLO;
 		return conn_keyed_refuse(c, mismatch ? CONN_FAULT_KEY :
 		    CONN_FAULT_OTHER, why, to_peer);
 	case SEAL_FAILED:

@@ -56,7 +56,7 @@ struct conn {
 	struct buf		 in;
 	struct buf		 out;
 	uint32_t		 session;
-	struct sockaddr_in	 peer;
+	struct net_addr		 peer;
 	char			 peer_str[NET_ADDRSTRLEN];
 	void			*owner;
 	conn_frame_cb		 on_frame;
@@ -66,6 +66,15 @@ struct conn {
 	bool			 failed;	/* an error is pending for on_error */
 	char			 fail_why[256];
 	enum conn_fault		 fault;		/* set with failed */
+	/*
+	 * With CONN_FAULT_KEY: the failure came from what a peer of ours
+	 * sends when its key differs or it has none (a well-formed
+	 * AUTH_HELLO of another key id; an AUTH_HELLO to a connection
+	 * without a key; a hello-sized REPLY to one with a key), not from a
+	 * stray frame, a forged proof or silence.  A master ends discovery
+	 * on such a failure only (NOTES section 3).
+	 */
+	bool			 key_peer;
 	uint64_t		 frames_in;
 	/* The peer's extension version (hello, WELCOME); 0: not known. */
 	uint16_t		 peer_ext_version;
@@ -85,7 +94,7 @@ struct conn {
 
 /* fd must be a connected, non-blocking socket; conn takes it over. */
 void	conn_init(struct conn *, struct ev_loop *, int fd,
-	    const struct sockaddr_in *peer, uint32_t session, size_t out_limit,
+	    const struct net_addr *peer, uint32_t session, size_t out_limit,
 	    void *owner, conn_frame_cb, conn_error_cb, conn_drain_cb);
 /* Stop watchers, close the socket, free the buffers.  Safe to call twice. */
 void	conn_close(struct conn *);

@@ -8,13 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostlist.h"
 #include "log.h"
+#include "net.h"
 #include "numparse.h"
 #include "opt.h"
 #include "proto.h"
 
 #define OPT_IFNAME_MAX	15	/* IFNAMSIZ - 1 */
-#define OPT_HOST_MAX	253	/* a DNS name */
 
 static const struct {
 	const char	*name;		/* in the dump */
@@ -34,6 +35,7 @@ static const struct {
 	[OPT_IFNAME] =	 { "ifname", true, "interfaces" },
 	[OPT_NAME] =	 { "name", true, "names" },
 	[OPT_HOSTPORT] = { "hostport", true, "hosts" },
+	[OPT_HOSTS] =	 { "hosts", true, "host lists" },
 	[OPT_LIST] =	 { "list", true, NULL },
 };
 
@@ -67,7 +69,7 @@ static bool
 opt_is_string(enum opt_kind k)
 {
 	return k == OPT_STR || k == OPT_ABSPATH || k == OPT_IFNAME ||
-	    k == OPT_NAME || k == OPT_HOSTPORT;
+	    k == OPT_NAME || k == OPT_HOSTPORT || k == OPT_HOSTS;
 }
 
 /* Rows without a field: the actions opt.c does itself. */
@@ -204,34 +206,16 @@ opt_check_ifname(const char *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* HOST[:PORT]: an IPv4 address or a host name, and an optional port. */
+/* HOST[:PORT]: a name, an IPv4 address or [an IPv6 one], a port or not. */
 static int
 opt_check_hostport(const char *s, char *err, size_t errlen)
 {
-	const char	*colon = strchr(s, ':');
-	size_t		 i, hostlen = colon ? (size_t)(colon - s) : strlen(s);
-	char		 perr[128];
-	uint16_t	 port;
+	char		host[NET_HOST_MAX + 1];
+	uint16_t	port;
+	bool		has_port;
 
-	if (hostlen == 0 || hostlen > OPT_HOST_MAX)
-		goto bad;
-	for (i = 0; i < hostlen; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-		    c == '_'))
-			goto bad;
-	}
-	if (colon != NULL && parse_port(colon + 1, &port, perr,
-	    sizeof(perr)) == -1) {
-		snprintf(err, errlen, "port of '%.200s': %s", s, perr);
-		return -1;
-	}
-	return 0;
-bad:
-	snprintf(err, errlen, "'%.200s' is not HOST[:PORT]", s);
-	return -1;
+	return net_hostport_split(s, host, sizeof(host), &port, &has_port,
+	    err, errlen);
 }
 
 static int
@@ -280,6 +264,9 @@ opt_parse_value(enum opt_kind kind, uint64_t min, uint64_t max,
 		return opt_check_ifname(s, err, errlen);
 	case OPT_HOSTPORT:
 		return opt_check_hostport(s, err, errlen);
+	case OPT_HOSTS:
+		return hostlist_expand(s, HOSTLIST_MAX, NULL, NULL, err,
+		    errlen) < 0 ? -1 : 0;
 	case OPT_FLAG:
 		if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0)
 			return 0;

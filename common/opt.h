@@ -52,7 +52,8 @@ enum opt_kind {
 	OPT_ABSPATH,	/* char *, an OPT_STR that starts with '/' */
 	OPT_IFNAME,	/* char *, a network interface's name */
 	OPT_NAME,	/* char *, a slave's name (the hello's alphabet) */
-	OPT_HOSTPORT,	/* char *, HOST[:PORT] */
+	OPT_HOSTPORT,	/* char *, HOST[:PORT], [IPV6]:PORT (net.h) */
+	OPT_HOSTS,	/* char *, hosts: "vm1,vm[02-16]:5166" (hostlist.h) */
 	OPT_LIST,	/* struct opt_list of .elem values, at most .max */
 	OPT_KIND_COUNT
 };

@@ -35,6 +35,15 @@ const struct opt opt_master[] = {
 	{ .name = "interface", .letter = 'i', .key = "interface",
 	  .kind = OPT_IFNAME, M(c.interface), .arg = "IFACE",
 	  .flags = OPTF_USAGE, .help = "listen and probe on this interface" },
+	{ .name = "host", .letter = 'H', .key = "hosts", .kind = OPT_LIST,
+	  .elem = OPT_HOSTS, .max = CONF_HOSTS_MAX, M(hosts),
+	  .arg = "HOST[:PORT]",
+	  .help = "probe this host by unicast (repeatable; vm1,vm2;\n"
+	      "vm[01-16]; [fd00::1]:5165): no broadcast without -i" },
+	{ .name = "hosts", .key = "hosts_file", .kind = OPT_STR,
+	  M(hosts_file), .arg = "FILE",
+	  .help = "probe the hosts listed in FILE, one a line\n"
+	      "(# comments, ranges as for -H)" },
 	{ .name = "port", .letter = 'p', .key = "port", .kind = OPT_UINT,
 	  .min = 1, .max = 65535, .def = OPT_XSTR(PROTO_DEFAULT_PORT),
 	  M(c.port), .arg = "PORT", .flags = OPTF_USAGE,

@@ -37,26 +37,31 @@
 
 struct admit_ent {
 	struct admit_ent	*next;
-	in_addr_t		 addr;
+	struct net_addr		 addr;		/* its IP (port 0) */
 	uint32_t		 n;
 };
 
 static void	admit_log_cb(struct ev_loop *, ev_timer *, int);
 
 static size_t
-admit_hash(in_addr_t addr)
+admit_hash(const struct net_addr *addr)
 {
-	uint32_t h = (uint32_t)addr * 2654435761u;	/* Knuth's multiplier */
+	const uint8_t	*p;
+	size_t		 n = net_addr_bytes(addr, &p), i;
+	uint32_t	 h = 0;
 
+	for (i = 0; i < n; i++)
+		h = h * 31 + p[i];
+	h *= 2654435761u;	/* Knuth's multiplier */
 	return (h >> 16) & (ADMIT_BUCKETS - 1);
 }
 
 static struct admit_ent **
-admit_find(struct admit *a, in_addr_t addr)
+admit_find(struct admit *a, const struct net_addr *addr)
 {
 	struct admit_ent **e = &a->bucket[admit_hash(addr)];
 
-	while (*e != NULL && (*e)->addr != addr)
+	while (*e != NULL && !net_addr_same_ip(&(*e)->addr, addr))
 		e = &(*e)->next;
 	return e;
 }
@@ -101,7 +106,7 @@ admit_log_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* Tell the peer why (best effort: one send on a fresh socket), close. */
 static void
-admit_refuse(struct master *m, int fd, const struct sockaddr_in *sin,
+admit_refuse(struct master *m, int fd, const struct net_addr *sin,
     const char *why)
 {
 	struct admit	*a = &m->admit;
@@ -149,18 +154,18 @@ admit_max_per_addr(const struct master *m)
 }
 
 bool
-admit_take(struct master *m, int fd, const struct sockaddr_in *sin)
+admit_take(struct master *m, int fd, const struct net_addr *sin)
 {
 	struct admit		*a = &m->admit;
 	struct admit_ent	**e, *ent;
-	char			 ip[INET_ADDRSTRLEN], why[256];
+	char			 ip[NET_IPSTRLEN], why[512];
 
 	if (a->bucket == NULL &&
 	    (a->bucket = calloc(ADMIT_BUCKETS, sizeof(*a->bucket))) == NULL) {
 		admit_refuse(m, fd, sin, "the master is out of memory");
 		return false;
 	}
-	e = admit_find(a, sin->sin_addr.s_addr);
+	e = admit_find(a, sin);
 	if (a->total >= admit_max(m)) {
 		snprintf(why, sizeof(why), "too many connections not past their "
 		    "hello (or key handshake): %u, the most the master takes; "
@@ -172,7 +177,7 @@ admit_take(struct master *m, int fd, const struct sockaddr_in *sin)
 		snprintf(why, sizeof(why), "too many connections not past their "
 		    "hello (or key handshake) from %s: %u, the most the master "
 		    "takes from one address; try again later",
-		    net_ip_str(sin->sin_addr, ip, sizeof(ip)), (*e)->n);
+		    net_ip_str(sin, ip, sizeof(ip)), (*e)->n);
 		admit_refuse(m, fd, sin, why);
 		return false;
 	}
@@ -181,7 +186,8 @@ admit_take(struct master *m, int fd, const struct sockaddr_in *sin)
 			admit_refuse(m, fd, sin, "the master is out of memory");
 			return false;
 		}
-		ent->addr = sin->sin_addr.s_addr;
+		ent->addr = *sin;
+		net_addr_set_port(&ent->addr, 0);
 		*e = ent;
 	}
 	(*e)->n++;
@@ -190,12 +196,12 @@ admit_take(struct master *m, int fd, const struct sockaddr_in *sin)
 }
 
 void
-admit_leave(struct master *m, struct in_addr addr)
+admit_leave(struct master *m, const struct net_addr *addr)
 {
 	struct admit		*a = &m->admit;
 	struct admit_ent	**e, *ent;
 
-	if ((ent = *(e = admit_find(a, addr.s_addr))) == NULL)
+	if (a->bucket == NULL || (ent = *(e = admit_find(a, addr))) == NULL)
 		return;		/* cannot happen: admit_take() made it */
 	a->total--;
 	if (--ent->n == 0) {

@@ -33,13 +33,13 @@ check_place(const struct opt_origin *org, const char *key, const char *value,
 int
 check_local(const struct master_opts *o, const struct opt_origin *org)
 {
-	struct in_addr	addr, bcast;
+	struct net_iface ifc;
 	char		err[512];
 	int		bad = 0;
 
-	/* What discovery_open() will ask of it: there, with an IPv4 address. */
-	if (o->c.interface != NULL && net_iface_lookup(o->c.interface, &addr,
-	    &bcast, err, sizeof(err)) == -1) {
+	/* What discovery_open() will ask of it: there, with an address. */
+	if (o->c.interface != NULL && net_iface_lookup(o->c.interface, &ifc,
+	    err, sizeof(err)) == -1) {
 		opt_complain(opt_master, opt_by_key(opt_master, "interface"),
 		    org, NULL, "%s", err);
 		bad++;

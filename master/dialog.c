@@ -30,7 +30,8 @@ static void	dialog_timer_cb(struct ev_loop *, ev_timer *, int);
 static void	dialog_lost_cb(struct live *, const char *);
 
 struct peer *
-dialog_accept(struct master *m, int fd, const struct sockaddr_in *sin)
+dialog_accept(struct master *m, int fd, const struct net_addr *sin,
+    uint16_t local_port)
 {
 	struct peer	*s;
 	int		 one = 1;
@@ -40,12 +41,14 @@ dialog_accept(struct master *m, int fd, const struct sockaddr_in *sin)
 		return NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		log_warn("a slave's connection");
-		admit_leave(m, sin->sin_addr);
+		admit_leave(m, sin);
 		close(fd);
 		return NULL;
 	}
 	s->m = m;
 	s->admitted = true;
+	/* Which listed host it is: the slaves' order, its errors. */
+	s->host = hosts_find(m, sin, local_port);
 	/* PING/PONG and START must not wait for Nagle. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	conn_init(&s->conn, m->loop, fd, sin, m->opts->c.session,
@@ -200,7 +203,7 @@ dialog_hello(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 	struct proto_hello	 hello;
 	struct proto_welcome	 welcome;
 	const char		*why;
-	char			 ip[INET_ADDRSTRLEN], reason[PROTO_REASON_MAX];
+	char			 ip[NET_IPSTRLEN], reason[PROTO_REASON_MAX];
 	char			 label[sizeof(s->label) + PROTO_NAME_MAX + 32];
 	enum turn_away		 turn;
 	uint8_t			 buf[8];
@@ -209,11 +212,13 @@ dialog_hello(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 	/* dialog_header_cb() let nothing but a REPLY through. */
 	if (h->datalen == 0) {
 		/* A 2014 slave: no extension, no clock sync, named by its IP. */
-		net_ip_str(s->conn.peer.sin_addr, ip, sizeof(ip));
+		net_ip_str_bare(&s->conn.peer, ip, sizeof(ip));
 		if ((turn = pool_judge(m, ip, reason, sizeof(reason))) !=
 		    TURN_AWAY_NONE) {
 			/* It knows no FULL: closing says it all. */
 			pool_turned_away(m, s->label, ip, turn, reason);
+			(void)away_note(m, &s->conn.peer, turn ==
+			    TURN_AWAY_FULL ? AWAY_FULL : AWAY_NAME, ip);
 			dialog_drop(s, reason);
 			return -1;
 		}
@@ -249,6 +254,8 @@ dialog_hello(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 		snprintf(label, sizeof(label), "%s (%s, pid %u)", hello.name,
 		    s->addr, hello.pid);
 		pool_turned_away(m, label, hello.name, turn, reason);
+		(void)away_note(m, &s->conn.peer, turn == TURN_AWAY_FULL ?
+		    AWAY_FULL : AWAY_NAME, hello.name);
 		peer_send_text(s, CMD_FULL, reason);
 		dialog_drop(s, reason);
 		return -1;
@@ -708,13 +715,12 @@ dialog_error_cb(struct conn *c, const char *why)
 		log_debug("%s: %s", s->label, why);
 		break;
 	case PEER_HELLO:
-		log_info("%s: %s (before its hello)", s->label, why);
-		/* So that -w's end says why nobody joined, not just "timed out". */
-		if (s->conn.fault == CONN_FAULT_KEY) {
-			s->m->nmismatch++;
-			snprintf(s->m->mismatch_addr, sizeof(s->m->mismatch_addr),
-			    "%s", s->addr);
-		}
+		/* Said once per address; a slave's: the end follows (exit 3). */
+		if (s->conn.fault == CONN_FAULT_KEY)
+			discovery_key_mismatch(s->m, &s->conn.peer, why,
+			    s->conn.key_peer);
+		else
+			log_info("%s: %s (before its hello)", s->label, why);
 		break;
 	default:
 		log_warnx("%s: %s", s->label, why);

@@ -51,6 +51,7 @@ static const struct end_row {
 	[END_ALL_LOST]	= { -1, REPORT_SUMMARY },
 	[END_TOO_LARGE]	= { 3, REPORT_NONE },
 	[END_DISCOVERY]	= { 5, REPORT_NONE },
+	[END_KEY]	= { 3, REPORT_NONE },
 	[END_LOCAL]	= { 1, REPORT_NONE },
 	/* Every slave ready: 0; not ready, cannot preflight, lost: 3. */
 	[END_PREFLIGHT]	= { -1, REPORT_PREFLIGHT },
@@ -311,7 +312,7 @@ campaign_end(struct master *m)
 			summary_print(m);
 		summary_campaign(m);
 	}
-	ev_io_stop(m->loop, &m->accept_io);
+	discovery_stop_accepting(m);
 	ev_signal_stop(m->loop, &m->sigint);
 	ev_signal_stop(m->loop, &m->sigterm);
 	ev_signal_stop(m->loop, &m->sighup);

@@ -34,8 +34,9 @@ master_usage_end(FILE *f)
 {
 	fprintf(f,
 "  SLAVES                   number of slaves to wait for, 1..%u, or\n"
-"                           all: those of --slaves (names), or whoever\n"
-"                           has joined when -w expires\n"
+"                           all: one per host of -H and --hosts, those\n"
+"                           of --slaves (names), or whoever has joined\n"
+"                           when -w expires\n"
 "  CONF                     session file: the command on its first line,\n"
 "                           the payload after it; several: one run each\n"
 "                           (x --repeat), in turn, over the same slaves\n"
@@ -218,7 +219,8 @@ main(int argc, char **argv)
 	 */
 	master_init(&m, &opts, (uint32_t)nslaves);
 	nbad = opt_requires_check(opt_master, &opts, &org);
-	/* --slaves, --exclude and SLAVES all: usage errors, said at once. */
+	/* The host list, then --slaves, --exclude and SLAVES all. */
+	nbad += hosts_load(&m, &org);
 	if (argc >= 1 && pool_init(&m, all, err, sizeof(err)) == -1)
 		opt_usage_error(&master_prog, "%s", err);
 	if (argc == 0 && pool_check_opts(&opts, err, sizeof(err)) == -1)

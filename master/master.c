@@ -25,7 +25,7 @@ master_init(struct master *m, struct master_opts *opts, uint32_t nslaves)
 	m->nslaves = nslaves;
 	m->phase = PHASE_DISCOVERY;
 	m->sf.fd = -1;
-	m->listen_fd = m->udp_fd = m->spare_fd = m->announce_fd = -1;
+	discovery_init(m);
 	TAILQ_INIT(&m->pending);
 	TAILQ_INIT(&m->joined);
 	atomic_file_none(&m->v.res);
@@ -83,6 +83,7 @@ master_free(struct master *m)
 	}
 	admit_free(m);
 	discovery_close(m);
+	hosts_free(m);
 	control_cleanup(m);
 	status_cleanup(m);
 	collect_cleanup(m);

@@ -4,7 +4,8 @@
  * The master is one libev loop driving a campaign of one run or more over
  * one pool of slaves, each run through its phases:
  *
- *	discovery	UDP PROBE broadcasts, TCP hellos, clock sync (discovery.c,
+ *	discovery	UDP PROBEs (broadcast, multicast, unicast to a host
+ *			list), TCP hellos, clock sync (discovery.c, hosts.c,
  *			dialog.c); who may join (pool.c); the first run only
  *	preflight	--preflight only, instead of the next two: PREFLIGHT to
  *			every slave, their verdicts, nothing run (session.c)
@@ -35,6 +36,10 @@
  *	pool.c		who may join (turn-away reasons), and the slaves' one
  *			order (peer_order())
  *	peer.c		a slave as we hold it: sending, closing, its deadline
+ *	hosts.c		the host list (-H, --hosts): names resolved, each
+ *			host's last error, the slaves' order
+ *	away.c		who answered and was turned away, and why
+ *	resolve.c	names resolved in a helper process, never in the loop
  *	admit.c names.c sessfile.c check.c
  *
  * To add a state or outcome of a slave: enum peer_state and its case in
@@ -56,6 +61,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "conf.h"
 #include "conn.h"
@@ -72,7 +78,9 @@
 #define MASTER_HELLO_SECS	5.0	/* a new connection must say hello by then */
 #define MASTER_SYNC_PINGS	4	/* PING/PONG exchanges per slave */
 #define MASTER_OUT_LIMIT	(512 * 1024)	/* output queue per slave */
-#define MASTER_WAITLOG_SECS	5.0	/* "waiting for K more slaves" */
+#define MASTER_WAITLOG_SECS	10.0	/* "still waiting for K more slaves" */
+/* A key mismatch ends discovery this long after the first (exit 3). */
+#define MASTER_KEY_FAIL_SECS	0.5
 #define MASTER_TCP_PROBE_SECS	1.0	/* PROBE over TCP while discovering */
 #define MASTER_V1_CONF_MAX	PROTO_MAX_PAYLOAD	/* CONF to a 2014 slave */
 /* A 2014 slave answers a PROBE a second: allow it a few before "lost". */
@@ -262,7 +270,8 @@ struct peer {
 	bool			 named;		/* its name is in m->names */
 	char			 name[PROTO_NAME_MAX + 16];	/* unique */
 	char			 base[PROTO_NAME_MAX + 1];	/* as it said */
-	char			 addr[NET_ADDRSTRLEN];		/* ip:port */
+	char			 addr[NET_ADDRSTRLEN];	/* ip:port, [ip6]:port */
+	struct host		*host;		/* the listed host it came from */
 	char			 label[PROTO_NAME_MAX + 16 + NET_ADDRSTRLEN + 4];
 						/* "name (ip:port)" for logs */
 	uint32_t		 pid;
@@ -300,6 +309,119 @@ struct peer {
 
 TAILQ_HEAD(peer_list, peer);
 
+/* resolve.c: names resolved in a helper process (its results as they come) */
+struct resolve {
+	struct ev_loop		*loop;
+	pid_t			 pid;		/* the helper, or 0 */
+	int			 fd;		/* its pipe */
+	ev_io			 io;
+	ev_timer		 timer;		/* RESOLVE_CAP_SECS at most */
+	uint8_t			*buf;		/* a record read in part */
+	size_t			 have;
+	uint32_t		*ids;		/* the names asked, by id */
+	uint32_t		 n, answered;
+	void			*owner;
+	/* One name's addresses (n > 0), or why not (n == -1, err). */
+	void			(*one)(void *owner, uint32_t id, int n,
+				    const struct net_addr *, const char *err);
+};
+
+/* hosts.c: the host list, each host as listed (ranges expanded) */
+struct host {
+	char			 spec[NET_HOST_MAX + 24];	/* as written */
+	char			 name[NET_HOST_MAX + 1];	/* its HOST */
+	uint16_t		 port;
+	uint32_t		 pos;		/* its place in the list */
+	bool			 numeric;	/* an address: nothing to resolve */
+	bool			 resolving;	/* asked of the helper */
+	int			 naddr;		/* 0: not resolved (yet) */
+	struct net_addr		 addr[NET_RESOLVE_MAX];
+	uint32_t		 joined;	/* its slaves joined (and not gone) */
+	uint64_t		 probes;	/* PROBEs sent to it */
+	char			 error[256];	/* the last error seen, or "" */
+};
+
+struct hosts_ent;
+struct hosts {
+	struct host		*v;
+	uint32_t		 n;
+	uint32_t		 nunresolved;	/* names without an address */
+	uint32_t		 nports;	/* distinct ports among them */
+	uint16_t		 ports[16];
+	struct hosts_ent	**bucket;	/* address -> host (hosts.c) */
+	size_t			 nbucket;
+	struct resolve		 res;
+	uint64_t		 resolve_ns;	/* the last round began */
+};
+
+/*
+ * away.c: peers that answered and were turned away, by address and reason
+ * (the discovery-timeout message, NOTES section 2).  AWAY_NAME is for issue
+ * 17's --slaves / --exclude: a slave whose name the run does not take.
+ */
+enum away_reason {
+	AWAY_SESSION,	/* it serves another session (its REPLY said) */
+	AWAY_KEY,	/* the key handshake failed: another key, none */
+	AWAY_FULL,	/* it came when SLAVES had joined */
+	AWAY_NAME,	/* its name is not wanted (--slaves, --exclude) */
+	AWAY_COUNT
+};
+#define AWAY_MAX	64	/* addresses kept; the others only counted */
+
+struct away_ent {
+	struct net_addr		 addr;		/* its IP (port 0) */
+	enum away_reason	 reason;
+	char			 detail[256];	/* "it serves session 7" */
+	uint32_t		 count;
+};
+
+struct away {
+	struct away_ent		 v[AWAY_MAX];
+	uint32_t		 n;
+	uint32_t		 more;		/* not kept: AWAY_MAX reached */
+	uint32_t		 of[AWAY_COUNT];	/* addresses by reason */
+};
+
+/* discovery.c: the sockets, the probes and what came back */
+#define DISC_LISTEN_MAX		16	/* TCP listeners: addresses x ports */
+#define DISC_TARGETS_MAX	2	/* -i's IPv4 broadcast and ff02::1 */
+
+struct disc_listen {
+	ev_io			 io;
+	int			 fd;
+	struct master		*m;
+	uint16_t		 port;		/* its port: a host's, or -p */
+};
+
+struct disc_udp {
+	ev_io			 io;
+	int			 fd;		/* -1: none */
+	struct master		*m;
+};
+
+struct disc {
+	struct disc_listen	 l[DISC_LISTEN_MAX];
+	int			 nlisten;
+	int			 spare_fd;	/* given up under EMFILE */
+	struct disc_udp		 udp4, udp6;	/* probes out; REPLYs and
+						   ICMP errors in */
+	struct disc_udp		 ann4, ann6;	/* -i: slaves' announces */
+	struct net_iface	 ifc;		/* -i's */
+	struct net_addr		 target[DISC_TARGETS_MAX];
+	int			 ntargets;
+	uint64_t		 probe_last_ns;	/* last PROBE round */
+	uint64_t		 rounds;	/* PROBE rounds sent */
+	uint64_t		 sent;		/* PROBE datagrams sent */
+	uint32_t		 icmp;		/* ICMP errors heard */
+	ev_timer		 probe_timer;	/* the back-off */
+	int			 probe_step;
+	ev_timer		 tcp_probe_timer;
+	ev_timer		 waitlog_timer;
+	ev_timer		 wait_timer;	/* -w */
+	ev_timer		 key_timer;	/* a key mismatch: exit 3 */
+	uint64_t		 start_ns;
+};
+
 /* admit.c: the connections not past their hello, by source address */
 struct admit_ent;
 struct admit {
@@ -323,6 +445,7 @@ enum end_cause {
 	END_ALL_LOST,	/* no slave left to start: 3 */
 	END_TOO_LARGE,	/* the session file too large for a 2014 slave: 3 */
 	END_DISCOVERY,	/* -w expired before SLAVES joined: 5 */
+	END_KEY,	/* a slave's key differs (or it has none): 3 */
 	END_LOCAL,	/* a local error (the session file unreadable): 1 */
 	END_INCAPABLE,	/* a campaign with slaves that serve one run: 3 */
 	END_PREFLIGHT,	/* --preflight: every slave answered: 0 or 3 */
@@ -419,22 +542,9 @@ struct master {
 	bool			 log_stderr;	/* errors go to our stderr */
 	bool			 out_log;	/* daemon: results go to the log */
 
-	/* discovery.c */
-	int			 listen_fd;
-	int			 spare_fd;	/* given up under EMFILE */
-	int			 udp_fd;
-	int			 announce_fd;	/* -i: slaves' announces, or -1 */
-	ev_io			 announce_io;
-	uint64_t		 probe_last_ns;	/* last UDP PROBE sent */
-	struct in_addr		 listen_addr;
-	struct sockaddr_in	 probe_to;
-	ev_io			 accept_io;
-	ev_timer		 probe_timer;	/* UDP PROBE backoff */
-	int			 probe_step;
-	ev_timer		 tcp_probe_timer;
-	ev_timer		 waitlog_timer;
-	ev_timer		 wait_timer;	/* -w */
-	uint64_t		 disc_start_ns;
+	struct disc		 disc;		/* discovery.c */
+	struct hosts		 hosts;		/* hosts.c */
+	struct away		 away;		/* away.c */
 	struct admit		 admit;		/* admit.c */
 
 	/* slaves */
@@ -442,9 +552,6 @@ struct master {
 	struct peer_list	 joined;	/* in peer_order() (pool.c) */
 	uint32_t		 njoined;
 	uint32_t		 nsyncing;
-	/* Refused for "key mismatch" before their hello: named at -w's end. */
-	uint32_t		 nmismatch;
-	char			 mismatch_addr[NET_ADDRSTRLEN];	/* the last */
 
 	/* session.c */
 	uint32_t		 nanswered;	/* configuration answers */
@@ -600,11 +707,69 @@ int	end_campaign_code(int so_far, int run);
 const char *end_outcome_word(int code);
 
 /* discovery.c */
+/* master_init(): nothing open. */
+void	discovery_init(struct master *);
 int	discovery_open(struct master *, char *err, size_t errlen);
+/* The fuzz harness's own listener instead of discovery_open()'s. */
+void	discovery_adopt(struct master *, int listen_fd);
 void	discovery_start(struct master *);
 void	discovery_resume(struct master *);
 void	discovery_stop(struct master *);
+/* No more connections taken (the listeners stay open until the close). */
+void	discovery_stop_accepting(struct master *);
 void	discovery_close(struct master *);
+/* A listed host has addresses now: probe it at once. */
+void	discovery_probe_host(struct master *, struct host *);
+/*
+ * A peer's key handshake failed: said once per address; a slave's (conn.h's
+ * key_peer) ends discovery within a second (exit 3).
+ */
+void	discovery_key_mismatch(struct master *, const struct net_addr *,
+	    const char *why, bool slave);
+
+/* hosts.c */
+/*
+ * The host list of -H and --hosts (ranges expanded, numeric addresses
+ * taken), before the loop; each fault said (log_warnx).  How many faults.
+ */
+int	hosts_load(struct master *, const struct opt_origin *);
+/* Names without an address go to the helper (at most once a second). */
+void	hosts_resolve(struct master *);
+/* The listed host an address belongs to (local_port: the one it reached). */
+struct host *hosts_find(const struct master *, const struct net_addr *,
+	    uint16_t local_port);
+/* Note the last error seen of a listed host (its address), if listed. */
+void	hosts_error(struct master *, const struct net_addr *, const char *);
+/* Why a listed host has not joined: its last error, or "no answer". */
+const char *hosts_why(const struct host *);
+/* Who is still missing, for a message: "vm3 (no answer), vm4 (...)". */
+void	hosts_missing(const struct master *, FILE *, size_t most);
+/* SLAVES joined with listed hosts left over: they are named (log_info). */
+void	hosts_log_missing(const struct master *);
+void	hosts_free(struct master *);
+
+/* resolve.c */
+#define RESOLVE_CAP_SECS	5.0	/* a round of names takes at most */
+void	resolve_init(struct resolve *, struct ev_loop *, void *owner,
+	    void (*one)(void *, uint32_t, int, const struct net_addr *,
+	    const char *));
+/* Resolve names[i] (answered as ids[i]); 0, or -1 + err (nothing asked). */
+int	resolve_start(struct resolve *, const uint32_t *ids,
+	    const char *const *names, uint32_t n, char *err, size_t errlen);
+bool	resolve_busy(const struct resolve *);
+/* The helper stopped, whatever it had left (no more answers). */
+void	resolve_stop(struct resolve *);
+
+/* away.c */
+/*
+ * A peer at addr was turned away for reason (detail: "it serves session
+ * 7").  True the first time for that address and reason.
+ */
+bool	away_note(struct master *, const struct net_addr *, enum away_reason,
+	    const char *detail);
+const char *away_reason_name(enum away_reason);
+/* "127.0.0.1: other session (it serves session 7); ..." at most most. */
+void	away_list(const struct master *, FILE *, size_t most);
 
 /* admit.c */
 void	admit_init(struct master *);
@@ -612,8 +777,8 @@ void	admit_init(struct master *);
  * A new connection from sin: true if it is within the caps (it counts until
  * admit_leave()); false if it was turned away (told why, closed, logged).
  */
-bool	admit_take(struct master *, int fd, const struct sockaddr_in *sin);
-void	admit_leave(struct master *, struct in_addr);
+bool	admit_take(struct master *, int fd, const struct net_addr *);
+void	admit_leave(struct master *, const struct net_addr *);
 void	admit_free(struct master *);
 
 /* peer.c: a slave as we hold it */
@@ -640,7 +805,8 @@ const char *peer_kind_name(enum peer_kind);
 
 /* dialog.c: what a slave's frames mean */
 /* A new connection (it may be turned away: NULL). */
-struct peer *dialog_accept(struct master *, int fd, const struct sockaddr_in *);
+struct peer *dialog_accept(struct master *, int fd, const struct net_addr *,
+	    uint16_t local_port);
 /* Drop a slave for a reason: freed during discovery, marked lost later. */
 void	dialog_drop(struct peer *, const char *why);
 

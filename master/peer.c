@@ -77,7 +77,7 @@ peer_admitted_end(struct peer *s)
 	if (!s->admitted)
 		return;
 	s->admitted = false;
-	admit_leave(s->m, s->conn.peer.sin_addr);
+	admit_leave(s->m, &s->conn.peer);
 }
 
 void

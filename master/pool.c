@@ -12,8 +12,9 @@
  * join, or it is turned away with a reason (enum turn_away) that the slave
  * is told (FULL) and the log says once per name (pool_turned_away).
  *
- * peer_order() is the one order of the slaves: m->joined is kept in it as
- * they join, and everything that lists slaves follows m->joined.
+ * peer_order() is the one order of the slaves (a host list's, else their
+ * names' natural order): m->joined is kept in it as they join, and
+ * everything that lists slaves follows m->joined.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,16 @@ pool_init(struct master *m, bool all, char *err, size_t errlen)
 	p->all = all;
 	if (!all)
 		return 0;
+	if (o->hosts.n > 0 || o->hosts_file != NULL) {
+		/* A host list: one slave per listed host. */
+		if (m->hosts.n > MASTER_SLAVES_MAX) {
+			snprintf(err, errlen, "SLAVES all: %u hosts listed, "
+			    "more than %u", m->hosts.n, MASTER_SLAVES_MAX);
+			return -1;
+		}
+		m->nslaves = m->hosts.n > 0 ? m->hosts.n : 1;
+		return 0;
+	}
 	if (p->slaves.n > 0 && !p->slaves.wild) {
 		/* By name: exactly those, less --exclude's. */
 		if (pattern_expand(&p->slaves, &p->exclude, MASTER_SLAVES_MAX,
@@ -171,9 +182,18 @@ pool_turned_away(struct master *m, const char *label, const char *name,
 	log_debug("%s turned away: %s", label, why);
 }
 
+/*
+ * A host list's order where there is one (the listed before the others),
+ * else the natural order of the names.
+ */
 int
 peer_order(const struct peer *a, const struct peer *b)
 {
+	uint64_t pa = a->host != NULL ? a->host->pos : UINT32_MAX + 1ull;
+	uint64_t pb = b->host != NULL ? b->host->pos : UINT32_MAX + 1ull;
+
+	if (pa != pb)
+		return pa < pb ? -1 : 1;
 	return natural_cmp(a->name, b->name);
 }
 

@@ -107,25 +107,51 @@ results_mono_to_real(uint64_t mono)
 	return now_r - (now_m - mono);	/* unsigned: exact either way */
 }
 
+/* The local address of a socket, shown without its port: -1 if none. */
+static int
+results_sock_ip(int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage	ss;
+	struct net_addr		a;
+	socklen_t		slen = sizeof(ss);
+
+	if (fd == -1 || getsockname(fd, (struct sockaddr *)&ss, &slen) == -1 ||
+	    net_addr_from(&a, (struct sockaddr *)&ss, slen) == -1)
+		return -1;
+	net_ip_str(&a, buf, len);
+	return 0;
+}
+
 /* The address the slaves reached us at: -i's, or the first slave's view. */
 static void
 results_master_addr(const struct master *m, char *buf, size_t len)
 {
 	const struct peer	*s;
-	struct sockaddr_in	 sin;
-	socklen_t		 slen = sizeof(sin);
 
-	net_ip_str(m->listen_addr, buf, len);
-	if (m->listen_addr.s_addr != htonl(INADDR_ANY))
+	snprintf(buf, len, "%s", m->opts->c.interface == NULL ? "0.0.0.0" :
+	    "?");
+	if (m->opts->c.interface != NULL && m->disc.nlisten > 0 &&
+	    results_sock_ip(m->disc.l[0].fd, buf, len) == 0)
 		return;
-	TAILQ_FOREACH(s, &m->joined, entry) {
-		if (s->conn.fd != -1 && getsockname(s->conn.fd,
-		    (struct sockaddr *)&sin, &slen) == 0 &&
-		    sin.sin_family == AF_INET) {
-			net_ip_str(sin.sin_addr, buf, len);
+	TAILQ_FOREACH(s, &m->joined, entry)
+		if (results_sock_ip(s->conn.fd, buf, len) == 0)
 			return;
-		}
-	}
+}
+
+/* A listed host that never joined: named, with the last error seen. */
+static void
+results_not_joined(struct json *j, const struct host *h)
+{
+	char as[NET_ADDRSTRLEN];
+
+	json_begin_object(j, NULL);
+	json_string(j, "name", h->spec);
+	json_string(j, "address", h->naddr > 0 ? net_addr_str(&h->addr[0], as,
+	    sizeof(as)) : NULL);
+	json_null(j, "index");
+	json_string(j, "state", "not joined");
+	json_string(j, "error", hosts_why(h));
+	json_end_object(j);
 }
 
 static void
@@ -333,8 +359,8 @@ results_json(struct json *j, const struct master *m)
 	const struct master_opts	*o = m->opts;
 	const struct peer		*s;
 	struct view_spread		 sp;
-	char				 host[256], addr[64], hex[65];
-	uint32_t			 expected;
+	char				 host[256], addr[NET_IPSTRLEN], hex[65];
+	uint32_t			 expected, i;
 
 	view_spread(m, &sp);
 	/* SLAVES all, -w not over: those that joined are all there are. */
@@ -408,6 +434,10 @@ results_json(struct json *j, const struct master *m)
 	json_begin_array(j, "slaves");
 	TAILQ_FOREACH(s, &m->joined, entry)
 		results_slave(j, m, s, sp.first);
+	/* The host list's hosts that never joined, in its order, last. */
+	for (i = 0; i < m->hosts.n; i++)
+		if (m->hosts.v[i].joined == 0)
+			results_not_joined(j, &m->hosts.v[i]);
 	json_end_array(j);
 	json_end_object(j);
 }

@@ -76,6 +76,10 @@ session_joined(struct master *m, struct peer *s)
 	/* At its place in the one order of the slaves (pool.c). */
 	pool_insert(m, s);
 	m->njoined++;
+	if (s->host != NULL) {
+		s->host->joined++;
+		s->host->error[0] = '\0';
+	}
 	status_joined(m, s);
 	if (m->pool.open)
 		log_info("joined %u (SLAVES all): %s (%s, %s)", m->njoined,
@@ -103,6 +107,11 @@ session_unjoined(struct master *m, struct peer *s)
 {
 	TAILQ_REMOVE(&m->joined, s, entry);
 	m->njoined--;
+	if (s->host != NULL) {
+		s->host->joined--;
+		snprintf(s->host->error, sizeof(s->host->error), "joined, "
+		    "then left");
+	}
 	log_info("%s left: %u/%u joined, waiting for more", s->label,
 	    m->njoined, m->nslaves);
 	discovery_resume(m);
@@ -112,14 +121,16 @@ session_unjoined(struct master *m, struct peer *s)
 static void
 session_local_addr(struct peer *s, char *buf, size_t len)
 {
-	struct sockaddr_in	sin;
-	socklen_t		slen = sizeof(sin);
+	struct sockaddr_storage	ss;
+	struct net_addr		a;
+	socklen_t		slen = sizeof(ss);
 
-	if (getsockname(s->conn.fd, (struct sockaddr *)&sin, &slen) == -1 ||
-	    sin.sin_family != AF_INET)
-		net_ip_str(s->m->listen_addr, buf, len);
+	/* A link-local address without its interface: only ours names it. */
+	if (getsockname(s->conn.fd, (struct sockaddr *)&ss, &slen) == -1 ||
+	    net_addr_from(&a, (struct sockaddr *)&ss, slen) == -1)
+		snprintf(buf, len, "%s", "");
 	else
-		net_ip_str(sin.sin_addr, buf, len);
+		net_ip_str_bare(&a, buf, len);
 }
 
 static void
@@ -128,7 +139,7 @@ session_conf_begin(struct peer *s)
 	struct master		*m = s->m;
 	struct proto_conf_begin	 cb;
 	uint8_t			 buf[64 + PROTO_COMMAND_MAX + PROTO_NAME_MAX];
-	char			 addr[INET_ADDRSTRLEN];
+	char			 addr[NET_IPSTRLEN];
 	uint64_t		 report_ms;
 	size_t			 n;
 
@@ -293,7 +304,12 @@ session_configure(struct master *m)
 		summary_out(m, "%s", words);
 	m->phase = PHASE_CONFIG;
 	status_phase(m);
-	/* Indexes in the slaves' one order (pool.c), the same every run. */
+	/*
+	 * Indexes in the slaves' one order (pool.c: a host list's, else
+	 * their names'), the same every run.
+	 */
+	if (m->campaign.run == 0)
+		hosts_log_missing(m);
 	TAILQ_FOREACH(s, &m->joined, entry) {
 		s->index = i++;
 		if (s->kind == PEER_KIND_2014) {

@@ -26,7 +26,7 @@ static bool	slave_may_connect(void *);
 static void	slave_session_ended(void *, const struct uplink_end *);
 static void	slave_run_ended(void *);
 static void	slave_task_clear(struct slave *);
-static void	slave_connect(void *, const struct sockaddr_in *);
+static void	slave_connect(void *, const struct net_addr *);
 static void	slave_sigterm_cb(struct ev_loop *, ev_signal *, int);
 
 void
@@ -124,13 +124,13 @@ slave_may_connect(void *owner)
 
 /* listen.c found a master at addr. */
 static void
-slave_connect(void *owner, const struct sockaddr_in *addr)
+slave_connect(void *owner, const struct net_addr *addr)
 {
 	(void)slave_session_open(owner, addr);
 }
 
 bool
-slave_session_open(struct slave *sl, const struct sockaddr_in *addr)
+slave_session_open(struct slave *sl, const struct net_addr *addr)
 {
 	struct uplink_env env = {
 		.loop = sl->loop,
@@ -317,8 +317,11 @@ slave_session_ended(void *owner, const struct uplink_end *end)
 	if (end->connect_error != NULL)
 		listen_connect_failed(&sl->listen, end->master,
 		    end->connect_error);
-	else if (end->connected)
-		listen_connected(&sl->listen);
+	else if (end->key_mismatch != NULL)
+		listen_key_mismatch(&sl->listen, end->master,
+		    end->key_mismatch);
+	else if (end->connected && end->progressed)
+		listen_connected(&sl->listen, end->master);
 	if (end->turned_away != NULL)
 		listen_turned_away(&sl->listen, end->master,
 		    end->turned_away);

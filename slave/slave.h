@@ -90,7 +90,7 @@ void	slave_start(struct slave *, struct ev_loop *);
 /* Is the slave free to take a new master (no session, no task)? */
 bool	slave_idle(const struct slave *);
 /* A session with the master at addr; false if it failed at once. */
-bool	slave_session_open(struct slave *, const struct sockaddr_in *addr);
+bool	slave_session_open(struct slave *, const struct net_addr *addr);
 void	slave_cleanup(struct slave *);
 
 #endif

@@ -77,6 +77,7 @@ uplink_end(struct uplink *up, const char *error_reason)
 	end.connect_error = up->connect_error[0] != '\0' ?
 	    up->connect_error : NULL;
 	end.turned_away = up->full[0] != '\0' ? up->full : NULL;
+	end.key_mismatch = up->key_error[0] != '\0' ? up->key_error : NULL;
 	/* ERROR is ours: a 2014 master would take it for an unknown command. */
 	if (error_reason != NULL && up->ext && up->conn_open)
 		(void)conn_send(&up->conn, CMD_ERROR, error_reason,
@@ -247,7 +248,7 @@ uplink_connected(struct uplink *up)
 
 bool
 uplink_open(struct uplink *up, const struct uplink_env *env,
-    const struct sockaddr_in *sa)
+    const struct net_addr *sa)
 {
 	int fd, one = 1;
 
@@ -265,7 +266,7 @@ uplink_open(struct uplink *up, const struct uplink_env *env,
 	ev_timer_init(&up->start_timer, uplink_start_cb, 0, 0);
 	up->state = UPLINK_CONNECTING;
 
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(net_addr_family(sa), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
 		uplink_connect_failed(up, strerror(errno));
 		return false;
@@ -278,7 +279,7 @@ uplink_open(struct uplink *up, const struct uplink_env *env,
 	 * task runs: then the kernel's keepalive is how a dead host shows.
 	 */
 	live_keepalive(fd, uplink_timeout(up));
-	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0) {
+	if (connect(fd, &sa->u.sa, sa->len) == 0) {
 		uplink_connected(up);
 		return true;
 	}
@@ -379,7 +380,7 @@ static void
 uplink_arm(struct uplink *up)
 {
 	struct task_spec	 sp;
-	char			 ip[INET_ADDRSTRLEN];
+	char			 ip[NET_IPSTRLEN];
 
 	/* The last run's task is still being stopped: when it is gone. */
 	if (task_alive(up->env.task)) {
@@ -422,8 +423,13 @@ uplink_arm(struct uplink *up)
 		sp.index = 0;
 		sp.nslaves = 1;
 	}
-	sp.master = up->master_addr[0] != '\0' ? up->master_addr :
-	    net_ip_str(up->peer.sin_addr, ip, sizeof(ip));
+	/*
+	 * The master's address as it said, or as we reached it: ours for a
+	 * link-local one, whose interface only we can name.
+	 */
+	sp.master = up->master_addr[0] != '\0' &&
+	    !net_addr_link_local(&up->peer) ? up->master_addr :
+	    net_ip_str(&up->peer, ip, sizeof(ip));
 	if (up->have_run) {
 		sp.run = up->run.run;
 		sp.runs = up->run.runs;
@@ -1083,7 +1089,12 @@ uplink_error(struct conn *c, const char *why)
 {
 	struct uplink *up = c->owner;
 
-	if (up->state == UPLINK_FINISHED || (up->state == UPLINK_HELLO_SENT &&
+	if (c->fault == CONN_FAULT_KEY) {
+		/* Said once per master by our owner (listen.c), not per try. */
+		snprintf(up->key_error, sizeof(up->key_error), "%s", why);
+		log_debug("master %s: %s", up->peer_str, why);
+	} else if (up->state == UPLINK_FINISHED ||
+	    (up->state == UPLINK_HELLO_SENT &&
 	    strcmp(why, "connection closed by peer") == 0))
 		log_info("master %s: %s", up->peer_str, why);
 	else

@@ -67,6 +67,8 @@ struct uplink_end {
 	bool		 configured;	/* a CONF or CONF_BEGIN came */
 	bool		 progressed;	/* a WELCOME came, or a CONF */
 	bool		 connected;	/* the TCP connection was made */
+	/* The key handshake failed (another key, none): why, else NULL. */
+	const char	*key_mismatch;
 	const char	*connect_error;	/* it could not be: why; NULL */
 	const char	*turned_away;	/* FULL's reason; NULL: no FULL */
 };
@@ -99,10 +101,11 @@ struct uplink {
 	bool			 ext;		/* WELCOME received */
 	bool			 stderr_ok;	/* ... with WELCOME_FLAG_STDERR */
 	bool			 configured;	/* a CONF / CONF_BEGIN arrived */
-	struct sockaddr_in	 peer;
+	struct net_addr		 peer;
 	char			 peer_str[NET_ADDRSTRLEN];
 	bool			 connected;	/* the connect() succeeded */
 	char			 connect_error[128]; /* it did not: why */
+	char			 key_error[256];  /* key handshake failed: why */
 	int			 connect_fd;	/* during UPLINK_CONNECTING */
 	ev_io			 connect_io;
 	ev_timer		 connect_timer;
@@ -134,7 +137,7 @@ struct uplink {
  * (at once, and false, if the connection failed at once).
  */
 bool	uplink_open(struct uplink *, const struct uplink_env *env,
-	    const struct sockaddr_in *);
+	    const struct net_addr *);
 /*
  * The task's process was reaped: report it if this run owns it (true); a
  * task of an earlier run (false) is the owner's to clear, and then to say

@@ -81,7 +81,7 @@ fuzz_write_file(char *path, size_t pathlen, size_t payload)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct in_addr	lo;
+	struct net_addr	lo;
 	socklen_t	slen = sizeof(fuzz_sin);
 	char		err[256];
 	int		fd;
@@ -103,8 +103,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_peer_global_init("fuzz_master_conn");
 	fuzz_write_file(fuzz_small, sizeof(fuzz_small), 100);
 	fuzz_write_file(fuzz_large, sizeof(fuzz_large), 100000);
-	lo.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fuzz_lfd = net_tcp_listen(lo, 0, MASTER_BACKLOG, err,
+	net_addr_any(&lo, AF_INET, 0);
+	lo.u.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fuzz_lfd = net_tcp_listen(&lo, MASTER_BACKLOG, err,
 	    sizeof(err))) == -1)
 		fuzz_trouble("loopback listener: %s", err);
 	if (getsockname(fuzz_lfd, (struct sockaddr *)&fuzz_sin, &slen) == -1)
@@ -138,6 +139,7 @@ static void
 fuzz_master_setup(uint8_t flags)
 {
 	char		err[256];
+	int		fd;
 
 	memset(&m, 0, sizeof(m));
 	master_opts_defaults(&opts);
@@ -150,10 +152,10 @@ fuzz_master_setup(uint8_t flags)
 	m.key = (flags & 0x60) ? &fuzz_key : NULL;
 	if (master_prepare(&m, err, sizeof(err)) == -1)
 		fuzz_trouble("%s", err);
-	if ((m.listen_fd = fcntl(fuzz_lfd, F_DUPFD_CLOEXEC, 0)) == -1)
+	if ((fd = fcntl(fuzz_lfd, F_DUPFD_CLOEXEC, 0)) == -1)
 		fuzz_trouble("dup the listener: %s", strerror(errno));
-	/* Probes go nowhere: sendto() on -1 fails, quietly (log to /dev/null). */
-	m.probe_to = fuzz_sin;
+	/* Probes go nowhere: no target, no host list. */
+	discovery_adopt(&m, fd);
 	m.out_log = true;
 	m.log_stderr = false;
 	if (master_start(&m) == -1)

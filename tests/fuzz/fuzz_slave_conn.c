@@ -185,7 +185,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct sockaddr_in	sin;
 	socklen_t		slen = sizeof(sin);
-	struct in_addr		lo;
+	struct net_addr		lo;
 	char			err[256], master[64], path[128];
 	int			fd;
 
@@ -203,8 +203,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(dir, sizeof(dir), "/tmp/fuzz_slave.%ld", (long)fuzz_pid);
 	if (mkdir(dir, 0700) == -1)
 		fuzz_trouble("mkdir %s: %s", dir, strerror(errno));
-	lo.s_addr = htonl(INADDR_LOOPBACK);
-	if ((lfd = net_tcp_listen(lo, 0, 128, err, sizeof(err))) == -1)
+	net_addr_any(&lo, AF_INET, 0);
+	lo.u.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((lfd = net_tcp_listen(&lo, 128, err, sizeof(err))) == -1)
 		fuzz_trouble("loopback listener: %s", err);
 	if (getsockname(lfd, (struct sockaddr *)&sin, &slen) == -1)
 		fuzz_trouble("getsockname: %s", strerror(errno));
@@ -214,6 +215,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	slave_opts_defaults(&o);
 	o.c.session = FUZZ_SESSION;
+	/*
+	 * A slave with -m listens for probes too: on a UDP port of the same
+	 * number as the harness's TCP one, not on 5165 (nothing probes it).
+	 */
+	o.c.port = ntohs(sin.sin_port);
 	snprintf(master, sizeof(master), "127.0.0.1:%u", ntohs(sin.sin_port));
 	opt_set_str(&o.master, master);
 	opt_list_add(&o.allow, "/bin/true");

@@ -23,6 +23,7 @@ assert_eq 0 "$rc" "bench/run --quick exit code (124: took over 60 s)"
 assert_matches "$TMP/bench.out" '^figure +N +synexec med \[min\.\.max\] +floor'
 for figure in "start spread (ms)" "session wall time (ms)" \
     "join latency, broadcast (ms)" "join latency, -m (ms)" \
+    "join, --hosts, slaves up (ms)" "join, -m after 1 s idle (ms)" \
     "swarm: whole session (ms)" "swarm: master peak RSS (KiB)" \
     "payload 16 MiB x 8: aggregate MiB/s" "payload: slave peak RSS (KiB)" \
     "idle slave anon RSS (KiB)"; do

@@ -234,16 +234,19 @@ assert_contains "$MASTER_ERR" "-r /nonexistent/dir/r.json: directory /nonexisten
     "a start with -r /nonexistent/dir/r.json: the reason"
 assert_not_contains "$MASTER_OUT" "phase discovery" "a start: no discovery"
 
-# An interface without an IPv4 address: in a namespace of our own.
+# An interface without an address (its peer down: no IPv6 link-local
+# either): in a namespace of our own.
 if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
 	ns=synexec-checks-$$
 	# A veth pair (as netns.sh uses), or a dummy link, with no address.
-	netns_add "$ns" && { ip -n "$ns" link add d0 type veth peer name d1 ||
+	netns_add "$ns" && { ip netns exec "$ns" sysctl -qw \
+	    net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	    ip -n "$ns" link add d0 type veth peer name d1 ||
 	    ip -n "$ns" link add d0 type dummy; } 2>/dev/null &&
 	    ip -n "$ns" link set d0 up
 	if [ $? = 0 ]; then
-		refused "-n -i with no IPv4 address" \
-		    "synexec_master: -i: interface d0 has no IPv4 address" \
+		refused "-n -i with no IPv4 or IPv6 address" \
+		    "synexec_master: -i: interface d0 has no IPv4 or IPv6 address" \
 		    ip netns exec "$ns" "${G[@]}" -i d0
 	else
 		echo "SKIP: (part) -i without an address: cannot make a dummy link"

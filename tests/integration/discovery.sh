@@ -6,6 +6,7 @@
 #     in a row;
 #   - a slave with -m HOST:PORT joins without broadcast (started before the
 #     master: it retries), and with -1 exits with its task's exit code;
+#   - IPv6 on loopback: -m [::1]:PORT, -H [::1]:PORT2 (shown [::1]:port);
 #   - slaves with the same -N get unique names (#2, #3);
 #   - the test's ports (tools/port.sh) are reserved against every other run
 #     while it lives, and a run killed outright leaves its port free.
@@ -99,6 +100,26 @@ run_master 1 "$TMP/exit7.session"
 assert_exit 2
 wait_pid "${SLAVE_PID[direct2]}" 20
 assert_eq 7 "$WAIT_RC" "-m -1 slave exit code after a task that exited 7"
+
+note "IPv6 on loopback: -m [::1]:PORT, and -H [::1]:PORT2 probed by unicast"
+if [ -n "$(ip -o -6 addr show dev lo 2>/dev/null)" ]; then
+	pick_port PORT2 || exit 1
+	start_slave v6m -p "$OTHER" -m "[::1]:$PORT"
+	start_slave v6h -p "$PORT2"
+	wait_until 20 udp_bound "$PORT2" || fail "v6h did not bind udp $PORT2"
+	# With -H the master listens on PORT2 too: v6h connects back there.
+	run_master -H "[::1]:$PORT2" -r "$TMP/v6.json" 2 "$TMP/s1.session"
+	assert_exit 0
+	assert_summary "$MASTER_OUT" v6m v6h
+	assert_matches "$MASTER_OUT" "^v6m +\[::1\]:[0-9]+ " "v6m's address in the summary"
+	assert_matches "$TMP/v6.json" '"address": "\[::1\]:[0-9]+"' "[::1]:port in the results"
+	# The host list's order first: v6h is slave 0.
+	assert_matches "$TMP/v6.json" '"name": "v6h",' "v6h in the results"
+	stop_slave v6m
+	stop_slave v6h
+else
+	echo "(no ::1 on lo: IPv6 loopback case not run)"
+fi
 
 note "same -N: unique names in the summary"
 for i in 1 2 3; do

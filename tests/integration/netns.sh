@@ -24,10 +24,17 @@ nsm=sxnt-m-$$
 netns_bridge "$br"
 
 # add_host NS ADDR/LEN: a namespace with eth0 (ADDR) on the bridge, whose
-# bridge port is named after the address's last byte.
+# bridge port is named after the address's last byte.  IPv4 only: IPv6's
+# ff02::1 reaches the whole link, s4 included (netns6.sh tests that).
 add_host() {
 	local port=p${2%/*}
-	netns_host "$br" "$1" "$2" "p${port##*.}"
+	netns_add "$1" || return 1
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+	    net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
+	ip -n "$br" link add "p${port##*.}" type veth peer name eth0 netns "$1" || return 1
+	ip -n "$br" link set "p${port##*.}" master br0 up
+	ip -n "$1" addr add "$2" brd + dev eth0
+	ip -n "$1" link set eth0 up
 }
 add_host "$nsm" 198.18.0.1/24 || skip "cannot create veth pairs"
 same="s1 s2 s3"

@@ -462,6 +462,10 @@ test_every_key(void **state)
 	assert_string_equal(m.exclude, "vm07");
 	assert_string_equal(m.csv_file, "/tmp/runs.csv");
 	assert_true(m.preflight);
+	assert_int_equal(m.hosts.n, 2);
+	assert_string_equal(m.hosts.v[0], "vm[01-02]");
+	assert_string_equal(m.hosts.v[1], "[fd00::1]:5166,h3");
+	assert_string_equal(m.hosts_file, "/etc/h");
 	master_opts_free(&m);
 
 	slave_opts_defaults(&s);
@@ -551,7 +555,7 @@ test_origin_lines(void **state)
 		else if (opt_master[i].key == NULL)
 			assert_int_equal(org.line[i], 0);
 		else
-			assert_true(org.line[i] > 2 && org.line[i] < 28);
+			assert_true(org.line[i] > 2 && org.line[i] < 29);
 	}
 	master_opts_free(&m);
 	slave_opts_defaults(&s);
@@ -561,7 +565,7 @@ test_origin_lines(void **state)
 	capture_end();
 	for (i = 0; opt_slave[i].name != NULL; i++)
 		if (strcmp(opt_slave[i].name, "allow") == 0)
-			assert_int_equal(org.line[i], 47);	/* the first */
+			assert_int_equal(org.line[i], 48);	/* the first */
 	slave_opts_free(&s);
 }
 

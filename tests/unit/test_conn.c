@@ -52,7 +52,8 @@ static void
 test_cork_holds_then_one_write(void **state)
 {
 	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
-	struct sockaddr_in	 peer = { .sin_family = AF_INET };
+	struct net_addr		 peer = { .u.sin = { .sin_family = AF_INET },
+				     .len = sizeof(struct sockaddr_in) };
 	struct conn		 c;
 	uint8_t			 buf[256], payload[20] = { 1, 2, 3 };
 	int			 sv[2];
@@ -146,7 +147,8 @@ static void
 test_owner_judges_header(void **state)
 {
 	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
-	struct sockaddr_in	 peer = { .sin_family = AF_INET };
+	struct net_addr		 peer = { .u.sin = { .sin_family = AF_INET },
+				     .len = sizeof(struct sockaddr_in) };
 	struct conn		 c;
 	int			 sv[2], i;
 
@@ -192,7 +194,8 @@ test_keyed_refuses_by_header(void **state)
 		    "CONF", CONN_FAULT_KEY },
 	};
 	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
-	struct sockaddr_in	 peer = { .sin_family = AF_INET };
+	struct net_addr		 peer = { .u.sin = { .sin_family = AF_INET },
+				     .len = sizeof(struct sockaddr_in) };
 	struct auth_key		 key;
 	struct conn		 c;
 	char			 err[128];

@@ -209,7 +209,12 @@ test_check_by_kind(void **state)
 	    "number and a unit: 500ms, 30s, 1.5m, 1h, 1d)");
 	CHECK_BAD("bytes", "2G", "2G is out of range 0..1G");
 	CHECK_BAD("string", "", "empty value");
-	CHECK_BAD("host", "a@b", "'a@b' is not HOST[:PORT]");
+	CHECK_BAD("host", "a@b", "'a@b' is not HOST[:PORT] (an IPv6 address "
+	    "with a port goes in brackets: [fd00::1]:5165)");
+	CHECK_BAD("host", "[fd00::1", "'[fd00::1' is not HOST[:PORT] (an IPv6 "
+	    "address with a port goes in brackets: [fd00::1]:5165)");
+	CHECK_BAD("host", "[::1]:0", "port of '[::1]:0': 0 is out of range "
+	    "1..65535");
 	CHECK_BAD("host", "h:0", "port of 'h:0': 0 is out of range 1..65535");
 	CHECK_BAD("path", "rel", "'rel' is not an absolute path");
 	CHECK_BAD("verbose", "4", "4 is out of range 0..3");
