@@ -27,6 +27,7 @@ fuzz_payloads(const uint8_t *p, size_t len)
 	struct proto_result	 result;
 	struct proto_report	 report;
 	struct proto_v1_result	 v1;
+	static struct proto_metrics metrics;
 	char			 reason[PROTO_REASON_MAX + 1];
 	size_t			 n;
 
@@ -54,6 +55,11 @@ fuzz_payloads(const uint8_t *p, size_t len)
 		abort();
 	if (proto_result_decode(p, len, &result, &why) == 0) {
 		n = proto_result_encode(out, sizeof(out), &result);
+		if (n != len || memcmp(out, p, len) != 0)
+			abort();
+	}
+	if (proto_metrics_decode(p, len, &metrics, &why) == 0) {
+		n = proto_metrics_encode(out, sizeof(out), &metrics);
 		if (n != len || memcmp(out, p, len) != 0)
 			abort();
 	}
