@@ -231,7 +231,8 @@ uplink_connected(struct uplink *up)
 
 	memset(&h, 0, sizeof(h));
 	h.ext_version = PROTO_EXT_VERSION;
-	h.flags = 0;
+	/* What we can do, if a master asks (its WELCOME's flags). */
+	h.flags = HELLO_CAP_METRICS;
 	h.pid = (uint32_t)up->env.pid;
 	snprintf(h.name, sizeof(h.name), "%s", up->env.name);
 	len = proto_hello_encode(p, sizeof(p), &h);
@@ -821,7 +822,8 @@ uplink_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 			    "WELCOME with extension version 0");
 		up->ext = true;
 		up->conn.peer_ext_version = w.ext_version;
-		report_open(&up->rep, &up->conn);
+		report_open(&up->rep, &up->conn,
+		    (w.flags & WELCOME_FLAG_METRICS) != 0);
 		up->state = UPLINK_JOINED;
 		log_info("master %s: joined (extension version %u)",
 		    up->peer_str, w.ext_version);
