@@ -105,6 +105,18 @@ $(BUILD)/tests/test_verdict: tests/unit/test_verdict.c $(BUILD)/master/verdict.o
 	$(CC) $(CPPFLAGS) -Imaster $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS) \
 	    $$(pkg-config --libs cmocka)
 
+# test_series, test_stats: the master's pure modules, alone.
+$(BUILD)/tests/test_series: tests/unit/test_series.c $(BUILD)/master/series.o \
+    $(COMMON_OBJS) | deps-check
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Imaster $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS) \
+	    $$(pkg-config --libs cmocka)
+$(BUILD)/tests/test_stats: tests/unit/test_stats.c $(BUILD)/master/stats.o \
+    $(COMMON_OBJS) | deps-check
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Imaster $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS) \
+	    $$(pkg-config --libs cmocka)
+
 check: deps-check
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) bench-tools fuzz-if-clang
 	@tests/run --bindir $(OUT) --unit "$(UNIT_BINS)"

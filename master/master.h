@@ -175,6 +175,7 @@ struct peer {
 	double			 deadline_secs;	/* ... set to this (for the log) */
 	struct live		 live;		/* heartbeats, silence (live.c) */
 	enum peer_kind		 kind;
+	uint16_t		 caps;		/* its hello's HELLO_CAP_* */
 	enum peer_state		 state;
 	bool			 welcomed;	/* ours, got WELCOME: say BYE */
 	bool			 admitted;	/* counted by admit.c until its hello */

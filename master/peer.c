@@ -85,6 +85,7 @@ peer_free(struct peer *s)
 		names_del(&s->m->names, s->base, s->name);
 	peer_close(s);
 	collect_peer_free(s);
+	status_peer_free(s);
 	free(s);
 }
 
