@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,6 +219,122 @@ results_phases(struct json *j, const struct master *m)
 	json_end_object(j);
 }
 
+static const char *
+results_task_state(uint8_t state)
+{
+	switch (state) {
+	case TASK_STATE_ARMED:		return "armed";
+	case TASK_STATE_RUNNING:	return "running";
+	case TASK_STATE_FINISHED:	return "finished";
+	default:			return "idle";
+	}
+}
+
+/*
+ * Its metrics, its complaints about lines it refused, and its REPORTs as
+ * points: null where they do not apply (a 2014 slave sends no REPORT; a
+ * slave that cannot send METRICS has no metrics).
+ */
+static void
+results_slave_metrics(struct json *j, const struct master *m,
+    const struct peer *s)
+{
+	const struct series	*se = &s->v.series;
+	bool			 can = s->kind == PEER_KIND_OURS &&
+				    (s->caps & HELLO_CAP_METRICS);
+	size_t			 i;
+	unsigned		 k;
+	int			 e;
+
+	if (can) {
+		json_begin_object(j, "metrics");
+		for (k = 0; k < s->v.nmetric; k++) {
+			json_begin_object(j, s->v.metric[k].name);
+			json_flat(j, true);
+			json_double(j, "value", s->v.metric[k].value);
+			json_string(j, "unit", s->v.metric[k].unit[0] != '\0' ?
+			    s->v.metric[k].unit : NULL);
+			json_end_object(j);
+			json_flat(j, false);
+		}
+		json_end_object(j);
+		json_begin_array(j, "metric_errors");
+		for (e = 0; e < METRIC_ERROR_KINDS; e++)
+			if (s->v.metric_error[e] != NULL)
+				json_string(j, NULL, s->v.metric_error[e]);
+		json_end_array(j);
+	} else {
+		json_null(j, "metrics");
+		json_null(j, "metric_errors");
+	}
+	if (s->kind != PEER_KIND_OURS) {
+		json_null(j, "series");
+		return;
+	}
+	/* One line a point: t since the start instant, on our clock. */
+	json_begin_array(j, "series");
+	for (i = 0; i < se->n; i++) {
+		const struct series_point *p = &se->pt[i];
+
+		json_begin_object(j, NULL);
+		json_flat(j, true);
+		if (m->start_mono_ns != 0)
+			json_seconds(j, "t", (int64_t)(p->mono_ns -
+			    m->start_mono_ns));
+		else
+			json_null(j, "t");
+		json_string(j, "state", results_task_state(p->state));
+		json_seconds(j, "cpu_s", (int64_t)(p->cpu_us * 1000));
+		json_u64(j, "output_bytes", p->output_bytes);
+		json_begin_object(j, "metrics");
+		for (k = 0; k < se->ncol && k < s->v.nmetric; k++)
+			if (!isnan(se->col[k][i]))
+				json_double(j, s->v.metric[k].name,
+				    se->col[k][i]);
+		json_end_object(j);
+		json_end_object(j);
+		json_flat(j, false);
+	}
+	json_end_array(j);
+}
+
+/* "statistics": each figure of the run across its slaves (view.c). */
+static void
+results_statistics(struct json *j, const struct master *m)
+{
+	struct view_figures	fs;
+	size_t			i;
+
+	if (view_figures(m, &fs) == -1) {
+		json_null(j, "statistics");
+		return;
+	}
+	json_begin_object(j, "statistics");
+	for (i = 0; i < fs.n; i++) {
+		const struct view_figure *f = &fs.f[i];
+
+		json_begin_object(j, f->name);
+		json_flat(j, true);
+		json_u64(j, "n", f->st.n);
+		json_double(j, "sum", f->st.sum);
+		json_double(j, "mean", f->st.mean);
+		json_double(j, "stddev", f->st.stddev);
+		json_double(j, "min", f->st.min);
+		json_string(j, "min_slave", f->min_slave != NULL ?
+		    f->min_slave->name : NULL);
+		json_double(j, "median", f->st.median);
+		json_double(j, "p95", f->st.p95);
+		json_double(j, "max", f->st.max);
+		json_string(j, "max_slave", f->max_slave != NULL ?
+		    f->max_slave->name : NULL);
+		json_string(j, "unit", f->unit[0] != '\0' ? f->unit : NULL);
+		json_end_object(j);
+		json_flat(j, false);
+	}
+	json_end_object(j);
+	view_figures_free(&fs);
+}
+
 static void
 results_slave(struct json *j, const struct master *m, const struct peer *s,
     uint64_t first_start)
@@ -331,6 +448,7 @@ results_slave(struct json *j, const struct master *m, const struct peer *s,
 		snprintf(err + strlen(err), sizeof(err) - strlen(err), "%s%s",
 		    err[0] != '\0' ? "; " : "", s->v.out_error);
 	json_string(j, "error", err[0] != '\0' ? err : NULL);
+	results_slave_metrics(j, m, s);
 	json_end_object(j);
 }
 
@@ -406,6 +524,7 @@ results_json(struct json *j, const struct master *m)
 	TAILQ_FOREACH(s, &m->joined, entry)
 		results_slave(j, m, s, sp.first);
 	json_end_array(j);
+	results_statistics(j, m);
 	json_end_object(j);
 }
 

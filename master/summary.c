@@ -8,6 +8,7 @@
  * A 2014 slave has no offset: its own clock is taken as it is.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,101 @@ summary_finish_line(struct master *m, struct peer *s)
 		summary_out(m, "finished: %s: %s", s->label, words);
 }
 
+/* Units an SI prefix is glued to ("ms", "kB"); others stand apart. */
+static bool
+summary_si_unit(const char *unit)
+{
+	static const char *const si[] = { "s", "B", "b", "bit", "Hz", "W",
+	    "J", "V", "A", "g", "m", "B/s", "b/s", "bit/s", "Wh", NULL };
+	int i;
+
+	for (i = 0; si[i] != NULL; i++)
+		if (strcmp(unit, si[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A value with its unit, four significant digits: as it is from 0.01 to
+ * 9999, with an SI prefix beyond ("785.2 us", "1.235 M ops", "6.127 ms").
+ */
+static const char *
+summary_si(double v, const char *unit, char *buf, size_t len)
+{
+	static const char *const pre[] = { "p", "n", "u", "m", "", "k", "M",
+	    "G", "T", "P", "E" };	/* 10^-12 .. 10^18 */
+	const char	*sp = unit[0] != '\0' ? " " : "";
+	double		 a = fabs(v);
+	int		 e;
+
+	if (isnan(v)) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	if (a == 0 || (a >= 0.01 && a < 10000)) {
+		snprintf(buf, len, "%.4g%s%s", v, sp, unit);
+		return buf;
+	}
+	e = (int)floor(log10(a) / 3);
+	if (e < -4)
+		e = -4;
+	if (e > 6)
+		e = 6;
+	if (summary_si_unit(unit))
+		snprintf(buf, len, "%.4g %s%s", v / pow(10, 3 * e), pre[e + 4],
+		    unit);
+	else
+		snprintf(buf, len, "%.4g %s%s%s", v / pow(10, 3 * e),
+		    pre[e + 4], sp, unit);
+	return buf;
+}
+
+/*
+ * After the table: each figure of the run across its slaves (those that
+ * have it), one a line, as the results' "statistics" hold them.
+ */
+static void
+summary_statistics(struct master *m)
+{
+	struct view_figures	 fs;
+	const struct view_figure *f;
+	char			 v[7][48];
+	size_t			 i;
+	int			 w = 0;
+	bool			 any = false;
+
+	if (view_figures(m, &fs) == -1)
+		return;
+	for (i = 0; i < fs.n; i++) {
+		if (fs.f[i].st.n == 0)
+			continue;
+		any = true;
+		if ((int)strlen(fs.f[i].name) > w)
+			w = (int)strlen(fs.f[i].name);
+	}
+	if (any)
+		summary_out(m, "statistics across slaves (n: slaves with a "
+		    "value; stddev of them all; p95 interpolated):");
+	for (i = 0; i < fs.n; i++) {
+		f = &fs.f[i];
+		if (f->st.n == 0)
+			continue;
+		summary_out(m, "  %-*s  n %u  mean %s  stddev %s  min %s (%s)  "
+		    "median %s  p95 %s  max %s (%s)  sum %s%s", w, f->name,
+		    f->st.n, summary_si(f->st.mean, f->unit, v[0], sizeof(v[0])),
+		    summary_si(f->st.stddev, f->unit, v[1], sizeof(v[1])),
+		    summary_si(f->st.min, f->unit, v[2], sizeof(v[2])),
+		    f->min_slave->name,
+		    summary_si(f->st.median, f->unit, v[3], sizeof(v[3])),
+		    summary_si(f->st.p95, f->unit, v[4], sizeof(v[4])),
+		    summary_si(f->st.max, f->unit, v[5], sizeof(v[5])),
+		    f->max_slave->name,
+		    summary_si(f->st.sum, f->unit, v[6], sizeof(v[6])),
+		    f->units_differ ? "  (units differ across slaves)" : "");
+	}
+	view_figures_free(&fs);
+}
+
 void
 summary_print(struct master *m)
 {
@@ -145,4 +241,5 @@ summary_print(struct master *m)
 	    "%" PRIu64 " us%s", n, c.of[VERDICT_EXIT_0],
 	    c.failed - c.of[VERDICT_LOST], c.of[VERDICT_LOST],
 	    (uint64_t)((sp.last - sp.first) / NSEC_PER_USEC), tail);
+	summary_statistics(m);
 }
