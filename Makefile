@@ -42,7 +42,8 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags libconfuse libsodium 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs libconfuse libsodium 2>/dev/null)
 CPPFLAGS += -D_GNU_SOURCE -DSYSCONFDIR='"$(SYSCONFDIR)"' \
-	    -DSYNEXEC_VERSION='"$(VERSION)"' -Icommon
+	    -DSYNEXEC_VERSION='"$(VERSION)"' -Icommon \
+	    -DSYNEXEC_PLOT_PATH='"$(BINDIR_INST)/synexec_plot"'
 CFLAGS	 ?=
 CFLAGS	 += -std=c11 $(OPT) $(WARN) -fstack-protector-strong $(PKG_CFLAGS)
 LDFLAGS	 ?=
@@ -76,8 +77,8 @@ deps-check:
 FLAGS_STAMP = $(BUILD)/.settings
 $(FLAGS_STAMP): FORCE
 	@mkdir -p $(BUILD)
-	@echo "$(SYSCONFDIR) $(VERSION) $(SAN) $(CC)" | cmp -s - $@ 2>/dev/null || \
-	    echo "$(SYSCONFDIR) $(VERSION) $(SAN) $(CC)" > $@
+	@echo "$(SYSCONFDIR) $(BINDIR_INST) $(VERSION) $(SAN) $(CC)" | cmp -s - $@ 2>/dev/null || \
+	    echo "$(SYSCONFDIR) $(BINDIR_INST) $(VERSION) $(SAN) $(CC)" > $@
 FORCE:
 
 $(BUILD)/%.o: %.c $(FLAGS_STAMP) | deps

@@ -5,6 +5,7 @@
  *	master_prepare() what may fail before -d: -O's and -r's directories
  *	master_start()	 the loop and every part that lives on it
  *	master_begin()	 "phase discovery", discovery starts
+ *	master_end()	 after the loop: --plot draws the results
  *	master_free()	 whatever phase the session ended in
  *
  * main() and the fuzz harness (tests/fuzz/fuzz_master_conn.c) call these
@@ -34,6 +35,7 @@ int
 master_prepare(struct master *m, char *err, size_t errlen)
 {
 	if (collect_init(m, err, errlen) == -1 ||
+	    plot_prepare(m, err, errlen) == -1 ||
 	    results_init(m, err, errlen) == -1)
 		return -1;
 	return 0;
@@ -62,6 +64,12 @@ master_begin(struct master *m)
 }
 
 void
+master_end(struct master *m)
+{
+	plot_draw(m);
+}
+
+void
 master_free(struct master *m)
 {
 	struct peer *s;
@@ -80,6 +88,7 @@ master_free(struct master *m)
 	status_cleanup(m);
 	collect_cleanup(m);
 	results_cleanup(m);
+	plot_cleanup(m);
 	if (m->loop != NULL)
 		ev_loop_destroy(m->loop);
 	m->loop = NULL;

@@ -345,6 +345,8 @@ int	master_prepare(struct master *, char *err, size_t errlen);
 int	master_start(struct master *);
 /* "phase discovery", and discovery starts (its sockets are open). */
 void	master_begin(struct master *);
+/* The loop is over (the session or campaign too): --plot's picture. */
+void	master_end(struct master *);
 /* Whatever phase the session ended in. */
 void	master_free(struct master *);
 

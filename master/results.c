@@ -108,8 +108,11 @@ out:
 int
 results_init(struct master *m, char *err, size_t errlen)
 {
-	const char	*path = m->opts->results_file;
+	/* -r, or --plot's private file without it (plot.c). */
+	const char	*path = m->opts->results_file != NULL ?
+			    m->opts->results_file : m->v.plot_results;
 	char		*d = NULL, *b = NULL, tmp[NAME_MAX + 1];
+	char		 cwd[PATH_MAX];
 	struct stat	 st;
 	int		 fd, rc = -1;
 
@@ -124,6 +127,12 @@ results_init(struct master *m, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	/* For --plot after -d's chdir("/"). */
+	if (path[0] == '/')
+		m->v.res_abs = strdup(path);
+	else if (getcwd(cwd, sizeof(cwd)) == NULL ||
+	    asprintf(&m->v.res_abs, "%s/%s", cwd, path) == -1)
+		m->v.res_abs = NULL;
 	if (path[strlen(path) - 1] == '/' || strcmp(m->v.res_base, ".") == 0 ||
 	    strcmp(m->v.res_base, "..") == 0 ||
 	    (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
@@ -538,6 +547,7 @@ results_write(struct master *m)
 	const char	*what = "write";
 
 	tmp[0] = '\0';
+	m->v.res_written = false;
 	if (!m->v.res_dir_open)
 		return 0;
 	if (results_tmpname(m, tmp, sizeof(tmp)) == -1) {
@@ -573,7 +583,11 @@ results_write(struct master *m)
 		goto fail;
 	/* The rename itself is on disk once the directory is. */
 	(void)fsync(m->v.res_dirfd);
-	log_info("results written to %s", m->v.res_shown);
+	m->v.res_written = true;
+	if (m->opts->results_file != NULL)
+		log_info("results written to %s", m->v.res_shown);
+	else
+		log_debug("results for --plot written to %s", m->v.res_shown);
 	return 0;
 fail:
 	saved = errno;
@@ -597,5 +611,6 @@ results_cleanup(struct master *m)
 	}
 	free(m->v.res_base);
 	free(m->v.res_shown);
-	m->v.res_base = m->v.res_shown = NULL;
+	free(m->v.res_abs);
+	m->v.res_base = m->v.res_shown = m->v.res_abs = NULL;
 }

@@ -8,6 +8,7 @@
  *   results.c  the -r results file (JSON, written atomically), with
  *   stats.c    the statistics across slaves (and across runs) it holds
  *   series.c   each slave's REPORTs as points in time, bounded
+ *   plot.c     --plot: synexec_plot draws the results at the end
  *   view.c     what they share: phase names, elapsed times, the spread
  *
  * The views observe the session: they read it and keep their own state
@@ -164,8 +165,15 @@ struct master_view {
 	bool			 res_dir_open;
 	char			*res_base;	/* -r's file name in it */
 	char			*res_shown;	/* -r as given, for messages */
+	char			*res_abs;	/* its absolute path (--plot) */
+	bool			 res_written;	/* the last write succeeded */
 	bool			 have_sha256;
 	uint8_t			 sha256[32];
+	/* --plot (plot.c) */
+	char			*plot_path;	/* absolute */
+	char			*plot_tool;	/* synexec_plot; NULL: not found */
+	char			*plot_dir;	/* no -r: a private directory */
+	char			*plot_results;	/* ... and the results in it */
 	/* the live display (display.c) */
 	bool			 tty;		/* stdout is a terminal */
 	bool			 tty_on;	/* the block is kept up to date */
@@ -285,5 +293,19 @@ int	results_init(struct master *, char *err, size_t errlen);
  */
 int	results_write(struct master *);
 void	results_cleanup(struct master *);
+
+/* plot.c */
+/* FILE ends in .png, .svg or .pdf: 0, or -1 with why. */
+int	plot_name_ok(const char *path, char *err, size_t errlen);
+/*
+ * At start-up, before results_init (before -d): --plot's path made
+ * absolute, synexec_plot looked for (not found: said, the session goes
+ * on), without -r a private file for the results.  0, or -1 with why.
+ */
+int	plot_prepare(struct master *, char *err, size_t errlen);
+/* After the session: synexec_plot draws the results; where, or why not. */
+void	plot_draw(struct master *);
+/* The private results file and directory removed. */
+void	plot_cleanup(struct master *);
 
 #endif
