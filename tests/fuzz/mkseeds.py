@@ -23,6 +23,7 @@ FINISHD = 10
 WELCOME, FULL, PING, PONG, CONF_BEGIN, CONF_DATA, START = range(32, 39)
 REPORT, REPORT_REQ, OUTPUT, ABORT, BYE, HEARTBEAT, ERROR = range(39, 46)
 KILL_GRACE = 46
+METRICS = 52
 AUTH_HELLO, AUTH_PROOF, SEALED = 48, 49, 50
 # The harnesses' key (fuzz_peer.c) and its id (NOTES section 10), so that a
 # raw AUTH_HELLO of ours gets past the key id check.
@@ -46,8 +47,18 @@ def rec(data, ctl=0):
     return struct.pack('<BH', ctl, len(data)) + data
 
 
-def hello(name=b'fz', pid=4242):
-    return struct.pack('!IHHIB', 0x53594e58, 1, 0, pid, len(name)) + name
+def hello(name=b'fz', pid=4242, flags=0):
+    return struct.pack('!IHHIB', 0x53594e58, 1, flags, pid, len(name)) + name
+
+
+def metrics(values, errors=()):
+    """METRICS: values [(name, value, unit)], errors [(kind, text)]."""
+    p = bytes([len(values), len(errors)])
+    for name, v, unit in values:
+        p += bytes([len(name), len(unit)]) + struct.pack('!d', v) + name + unit
+    for kind, text in errors:
+        p += bytes([kind]) + struct.pack('!H', len(text)) + text
+    return p
 
 
 def pong():
@@ -172,6 +183,27 @@ def master_seeds():
         rec(frame(KILL_GRACE, struct.pack('!I', 0xffffffff)))
     s['slave_sends_report_req'] = bytes([0x00]) + b''.join(ours[:6]) + \
         rec(frame(REPORT_REQ) * 100)
+    # METRICS (issue 18): from a slave that can (hello flags bit 1), with
+    # its REPORTs; unasked; a 65th name; a frame that does not decode.
+    caps = [rec(frame(REPLY, hello(flags=0x0002)))] + ours[1:]
+    m1 = frame(METRICS, metrics([(b'ops', 1200.0, b'ops'), (b'lat', 3.5, b'ms')],
+                                [(1, b'malformed metric line "metric x=y"')]))
+    s['ours_metrics'] = bytes([0x00]) + b''.join(caps[:7]) + \
+        rec(m1 + frame(REPORT, report())) + \
+        rec(frame(METRICS, metrics([(b'ops', 2400.0, b'ops')])) +
+            frame(REPORT, report(3))) + caps[8]
+    s['metrics_unasked'] = bytes([0x00]) + b''.join(ours[:7]) + rec(m1)
+    many = [(b'n%d' % i, float(i), b'') for i in range(64)]
+    s['metrics_65_names'] = bytes([0x00]) + b''.join(caps[:7]) + \
+        rec(frame(METRICS, metrics(many))) + \
+        rec(frame(METRICS, metrics([(b'n64', 1.0, b'')])))
+    s['metrics_bad'] = bytes([0x00]) + b''.join(caps[:7]) + \
+        rec(frame(METRICS, bytes([1, 0, 3, 0]) + b'\x7f\xf8' + bytes(6) +
+                  b'nan'))
+    s['metrics_early'] = bytes([0x00]) + b''.join(caps[:3]) + rec(m1)
+    s['metrics_evil'] = bytes([0x00]) + b''.join(caps[:7]) + \
+        rec(frame(METRICS, bytes([0, 1, 1]) + struct.pack('!H', len(EVIL)) +
+                  EVIL))
     return s
 
 
@@ -250,6 +282,15 @@ def slave_seeds():
     s['welcome_grace'] = bytes([0x00]) + \
         rec(frame(WELCOME, struct.pack('!HHI', 1, 1, 1000))) + \
         b''.join(ours[1:])
+    # A master that takes METRICS (bit 1), and one with bits unknown to us.
+    s['welcome_metrics'] = bytes([0x00]) + \
+        rec(frame(WELCOME, struct.pack('!HHI', 1, 3, 1000))) + \
+        b''.join(ours[1:])
+    s['welcome_unknown_bits'] = bytes([0x00]) + \
+        rec(frame(WELCOME, struct.pack('!HHI', 1, 0xfffd, 1000))) + \
+        b''.join(ours[1:])
+    s['metrics_from_master'] = bytes([0x00]) + welcome + \
+        rec(frame(METRICS, bytes([0, 0])))
     return s
 
 
