@@ -146,49 +146,90 @@ summary_si(double v, const char *unit, char *buf, size_t len)
 	return buf;
 }
 
+/* The summary's statistics: its columns, in order. */
+enum {
+	SC_FIGURE, SC_N, SC_MEAN, SC_STDDEV, SC_MIN, SC_MEDIAN, SC_P95,
+	SC_MAX, SC_SUM, SC_MIN_AT, SC_MAX_AT, SC_COLS
+};
+static const char *const summary_stat_head[SC_COLS] = {
+	"FIGURE", "N", "MEAN", "STDDEV", "MIN", "MEDIAN", "P95", "MAX", "SUM",
+	"MIN AT", "MAX AT"
+};
+
+/* A figure's cells; strings into cell[] (the slaves' names as they are). */
+static void
+summary_stat_cells(const struct view_figure *f, char cell[][48],
+    const char *out[SC_COLS])
+{
+	const double v[] = { f->st.mean, f->st.stddev, f->st.min,
+	    f->st.median, f->st.p95, f->st.max, f->st.sum };
+	int i;
+
+	out[SC_FIGURE] = f->name;
+	snprintf(cell[0], sizeof(cell[0]), "%u", f->st.n);
+	out[SC_N] = cell[0];
+	for (i = 0; i < 7; i++)
+		out[SC_MEAN + i] = summary_si(v[i], f->unit, cell[i + 1],
+		    sizeof(cell[0]));
+	out[SC_MIN_AT] = f->min_slave->name;
+	out[SC_MAX_AT] = f->max_slave->name;
+}
+
 /*
- * After the table: each figure of the run across its slaves (those that
- * have it), one a line, as the results' "statistics" hold them.
+ * After the table: the figures of the run across its slaves (those that
+ * have each), a line a figure, in columns, as the results' "statistics".
  */
 static void
 summary_statistics(struct master *m)
 {
 	struct view_figures	 fs;
-	const struct view_figure *f;
-	char			 v[7][48];
-	size_t			 i;
-	int			 w = 0;
-	bool			 any = false;
+	const char		*c[SC_COLS];
+	char			 cell[8][48], line[2048];
+	int			 w[SC_COLS], col, n;
+	size_t			 i, len;
+	bool			 any = false, differ = false;
 
 	if (view_figures(m, &fs) == -1)
 		return;
+	for (col = 0; col < SC_COLS; col++)
+		w[col] = (int)strlen(summary_stat_head[col]);
 	for (i = 0; i < fs.n; i++) {
 		if (fs.f[i].st.n == 0)
 			continue;
 		any = true;
-		if ((int)strlen(fs.f[i].name) > w)
-			w = (int)strlen(fs.f[i].name);
+		differ |= fs.f[i].units_differ;
+		summary_stat_cells(&fs.f[i], cell, c);
+		for (col = 0; col < SC_COLS; col++)
+			if ((n = (int)strlen(c[col])) > w[col])
+				w[col] = n;
 	}
 	if (any)
-		summary_out(m, "statistics across slaves (n: slaves with a "
-		    "value; stddev of them all; p95 interpolated):");
-	for (i = 0; i < fs.n; i++) {
-		f = &fs.f[i];
-		if (f->st.n == 0)
+		summary_out(m, "statistics across slaves (N: slaves with a "
+		    "value; STDDEV: of them all; P95: interpolated; MIN AT, MAX "
+		    "AT: the first slave with it):");
+	for (i = 0; any && i <= fs.n; i++) {
+		if (i > 0 && fs.f[i - 1].st.n == 0)
 			continue;
-		summary_out(m, "  %-*s  n %u  mean %s  stddev %s  min %s (%s)  "
-		    "median %s  p95 %s  max %s (%s)  sum %s%s", w, f->name,
-		    f->st.n, summary_si(f->st.mean, f->unit, v[0], sizeof(v[0])),
-		    summary_si(f->st.stddev, f->unit, v[1], sizeof(v[1])),
-		    summary_si(f->st.min, f->unit, v[2], sizeof(v[2])),
-		    f->min_slave->name,
-		    summary_si(f->st.median, f->unit, v[3], sizeof(v[3])),
-		    summary_si(f->st.p95, f->unit, v[4], sizeof(v[4])),
-		    summary_si(f->st.max, f->unit, v[5], sizeof(v[5])),
-		    f->max_slave->name,
-		    summary_si(f->st.sum, f->unit, v[6], sizeof(v[6])),
-		    f->units_differ ? "  (units differ across slaves)" : "");
+		if (i == 0)
+			memcpy(c, summary_stat_head, sizeof(c));
+		else
+			summary_stat_cells(&fs.f[i - 1], cell, c);
+		/* Names and slaves to the left, numbers to the right. */
+		for (col = 0, len = 0; col < SC_COLS && len < sizeof(line);
+		    col++) {
+			n = snprintf(line + len, sizeof(line) - len, "%s%*s",
+			    col == 0 ? "" : "  ", col == SC_FIGURE ||
+			    col >= SC_MIN_AT ? -w[col] : w[col], c[col]);
+			len += n > 0 ? (size_t)n : 0;
+		}
+		while (len > 0 && len < sizeof(line) && line[len - 1] == ' ')
+			line[--len] = '\0';
+		summary_out(m, "%s%s", line, i > 0 &&
+		    fs.f[i - 1].units_differ ? "  (units differ)" : "");
 	}
+	if (differ)
+		summary_out(m, "(units differ: its slaves gave the figure in "
+		    "different units; its numbers mix them)");
 	view_figures_free(&fs);
 }
 

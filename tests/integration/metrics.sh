@@ -11,8 +11,8 @@
 #    statistics module (n, sum, mean, pstdev, min and its slave, median, p95
 #    by quantiles(method="inclusive"), max and its slave, unit), for
 #    duration_s, cpu_s, max_rss_kib, start_late_s and each metric; the
-#    summary's block says the same (n, the slaves of min and max, the mean
-#    read back from its SI prefix);
+#    summary's block says the same (each row's N, its slaves of MIN and MAX,
+#    each number read back from its SI prefix);
 #  - each slave's series: t in order, the last point finished, with the
 #    final values; -R 3600 (no periodic report): the final values all the
 #    same, from the REPORT before FINISHD;
@@ -190,6 +190,10 @@ def read_si(text, unit):
     if not unit and rest and rest[0] in prefix:
         return v * prefix[rest[0]]
     return v
+heads = [l for l in summary if l.startswith("FIGURE ")]
+want(len(heads) == 1 and "statistics across slaves" in
+     summary[summary.index(heads[0]) - 1], "the summary's statistics block")
+head = heads[0] if heads else None
 for fig in names:
     got = stats.get(fig, {})
     vals = [(value(s, fig)[0], s["name"], value(s, fig)[1])
@@ -217,25 +221,29 @@ for fig in names:
         if k == "stddev" and not ok and isinstance(g, (int, float)):
             ok = abs(g - v) <= 1e-6 * max(1e-9, abs(v))
         want(ok, "%s: %s %r (recomputed: %r)" % (fig, k, g, v))
-    # The summary's line.
-    line = [l for l in summary if re.match(r"^  %s +n " % re.escape(fig), l)]
-    want(len(line) == 1, "%s: a line in the summary" % fig)
-    if not line:
+    # The summary's row: the columns end where their heads end (numbers
+    # are right-aligned); the figure and the slaves hold no blank.
+    rows = [l for l in summary if l.split()[:1] == [fig]]
+    want(len(rows) == 1, "%s: a row in the summary" % fig)
+    if not rows or head is None:
         continue
-    m = re.match(r"^  \S+ +n (\d+)  mean (.+?)  stddev .*  min .* \((\S+)\)"
-                 r"  median .*  max .* \((\S+)\)  sum ", line[0])
-    want(m is not None, "%s: the summary line reads: %s" % (fig, line[0]))
-    if m:
-        want(int(m.group(1)) == n and m.group(3) == exp["min_slave"] and
-             m.group(4) == exp["max_slave"],
-             "%s: the summary's n, min and max slaves" % fig)
-        shown = read_si(m.group(2), exp["unit"] or "")
-        want(abs(shown - exp["mean"]) <= 5e-4 * abs(exp["mean"]) + 1e-12,
-             "%s: the summary's mean %s is %r" % (fig, m.group(2),
-                                                  exp["mean"]))
+    row = rows[0]
+    ends = [head.index(h) + len(h) for h in
+            ("N", "MEAN", "STDDEV", "MIN", "MEDIAN", "P95", "MAX", "SUM")]
+    cells = [row[:ends[0]].split()[-1]] + [row[a:b].strip()
+                                           for a, b in zip(ends, ends[1:])]
+    at = row[ends[-1]:].split()
+    want(cells[0] == str(n) and at[:2] == [exp["min_slave"],
+                                            exp["max_slave"]],
+         "%s: the summary's N %s, MIN AT and MAX AT %s" % (fig, cells[0], at))
+    for k, cell in zip(("mean", "stddev", "min", "median", "p95", "max",
+                        "sum"), cells[1:]):
+        shown = read_si(cell, exp["unit"] or "")
+        want(abs(shown - exp[k]) <= 5e-4 * abs(exp[k]) + 1e-12,
+             "%s: the summary's %s %r is %r" % (fig, k, cell, exp[k]))
 want(stats["final"]["n"] == 3, "final: 3 slaves (the 4th refused it)")
 want(stats["ops"]["sum"] == 15000000 and "15 M ops" in
-     [l for l in summary if l.startswith("  ops ")][0],
+     [l for l in summary if l.startswith("ops ")][0],
      "ops: the total, with an SI prefix in the summary")
 sys.exit(1 if bad else 0)
 EOF
