@@ -177,6 +177,12 @@ check_png "no metrics" "$TMP/bare.png"
     fail "metrics: $H4 pixels tall, not more than $PNG_H without metrics"
 
 note "the master's --plot, with -r and without"
+# The master finds synexec_plot beside it or in tools/ beside it (the
+# source tree); a build elsewhere (SAN=1: build/san) is told where it is.
+if [ ! -x "$SYNEXEC_BINDIR/synexec_plot" ] &&
+    [ ! -x "$SYNEXEC_BINDIR/tools/synexec_plot" ]; then
+	export SYNEXEC_PLOT=$PLOT
+fi
 start_slave delta	# killed above
 wait_slaves_ready
 echo "0.05 none plotrun" >"$TMP/knob"
