@@ -195,6 +195,7 @@ plot_run(const char *tool, const char *results, const char *file,
 	struct pollfd	 pfd;
 	char		 buf[4096];
 	size_t		 used = 0;
+	bool		 stopped = false;
 	uint64_t	 end = mono_ns() + PLOT_TIMEOUT_SECS * NSEC_PER_SEC, now;
 	ssize_t		 n;
 	pid_t		 pid;
@@ -243,11 +244,13 @@ plot_run(const char *tool, const char *results, const char *file,
 		now = mono_ns();
 		if (plot_stop != 0 || now >= end) {
 			kill(pid, SIGKILL);
-			snprintf(out, outlen, plot_stop != 0 ?
-			    "stopped by signal %d" : "synexec_plot did not "
-			    "finish within %d s", plot_stop != 0 ?
-			    (int)plot_stop : PLOT_TIMEOUT_SECS);
-			used = outlen;	/* keep this text */
+			if (plot_stop != 0)
+				snprintf(out, outlen, "synexec_plot stopped by "
+				    "signal %d", (int)plot_stop);
+			else
+				snprintf(out, outlen, "synexec_plot did not "
+				    "finish within %d s", PLOT_TIMEOUT_SECS);
+			stopped = true;
 			break;
 		}
 		rc = poll(&pfd, 1, (int)((end - now) / NSEC_PER_MSEC) + 1);
@@ -274,9 +277,7 @@ plot_run(const char *tool, const char *results, const char *file,
 		;
 	for (i = 0; i < 3; i++)
 		sigaction(sigs[i], &old[i], NULL);
-	if (used == outlen)
-		return -1;
-	return status;
+	return stopped ? -1 : status;
 }
 
 void
