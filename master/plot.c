@@ -216,6 +216,8 @@ plot_run(const char *tool, const char *results, const char *file,
 		return -1;
 	}
 	if (pid == 0) {
+		/* A group of its own: stopped, it goes with what it started. */
+		(void)setpgid(0, 0);
 		for (i = 0; i < 3; i++)
 			signal(sigs[i], SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
@@ -243,6 +245,7 @@ plot_run(const char *tool, const char *results, const char *file,
 	for (;;) {
 		now = mono_ns();
 		if (plot_stop != 0 || now >= end) {
+			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			if (plot_stop != 0)
 				snprintf(out, outlen, "synexec_plot stopped by "
