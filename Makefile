@@ -42,7 +42,8 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags libconfuse libsodium 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs libconfuse libsodium 2>/dev/null)
 CPPFLAGS += -D_GNU_SOURCE -DSYSCONFDIR='"$(SYSCONFDIR)"' \
-	    -DSYNEXEC_VERSION='"$(VERSION)"' -Icommon
+	    -DSYNEXEC_VERSION='"$(VERSION)"' -Icommon \
+	    -DSYNEXEC_PLOT_PATH='"$(BINDIR_INST)/synexec_plot"'
 CFLAGS	 ?=
 CFLAGS	 += -std=c11 $(OPT) $(WARN) -fstack-protector-strong $(PKG_CFLAGS)
 LDFLAGS	 ?=
@@ -76,8 +77,8 @@ deps-check:
 FLAGS_STAMP = $(BUILD)/.settings
 $(FLAGS_STAMP): FORCE
 	@mkdir -p $(BUILD)
-	@echo "$(SYSCONFDIR) $(VERSION) $(SAN) $(CC)" | cmp -s - $@ 2>/dev/null || \
-	    echo "$(SYSCONFDIR) $(VERSION) $(SAN) $(CC)" > $@
+	@echo "$(SYSCONFDIR) $(BINDIR_INST) $(VERSION) $(SAN) $(CC)" | cmp -s - $@ 2>/dev/null || \
+	    echo "$(SYSCONFDIR) $(BINDIR_INST) $(VERSION) $(SAN) $(CC)" > $@
 FORCE:
 
 $(BUILD)/%.o: %.c $(FLAGS_STAMP) | deps
@@ -100,6 +101,18 @@ $(BUILD)/tests/%: tests/unit/%.c $(UNIT_LINK_OBJS) | deps-check
 
 # test_verdict: the master's verdict table, alone (master/verdict.o).
 $(BUILD)/tests/test_verdict: tests/unit/test_verdict.c $(BUILD)/master/verdict.o \
+    $(COMMON_OBJS) | deps-check
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Imaster $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS) \
+	    $$(pkg-config --libs cmocka)
+
+# test_series, test_stats: the master's pure modules, alone.
+$(BUILD)/tests/test_series: tests/unit/test_series.c $(BUILD)/master/series.o \
+    $(COMMON_OBJS) | deps-check
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Imaster $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS) \
+	    $$(pkg-config --libs cmocka)
+$(BUILD)/tests/test_stats: tests/unit/test_stats.c $(BUILD)/master/stats.o \
     $(COMMON_OBJS) | deps-check
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Imaster $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS) \

@@ -54,6 +54,7 @@ struct master_opts {
 	uint64_t	timeout_ns;		/* -t, 0: none */
 	uint64_t	report_interval_ns;	/* -R */
 	char		*results_file;		/* -r */
+	char		*plot_file;		/* --plot */
 	char		*output_dir;		/* -O */
 	uint64_t	output_max;		/* --output-max, 0: no cap */
 	bool		follow;			/* --follow */

@@ -2,7 +2,9 @@
  * json.c - the JSON writer of json.h.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -81,8 +83,10 @@ json_prefix(struct json *j, const char *key)
 		return false;
 	if (j->depth > 0) {
 		if (j->has_items[j->depth - 1])
-			fputc(',', j->f);
+			fputs(j->flat ? ", " : ",", j->f);
 		j->has_items[j->depth - 1] = true;
+	}
+	if (j->depth > 0 && !j->flat) {
 		fputc('\n', j->f);
 		for (i = 0; i < j->depth; i++)
 			fputs("  ", j->f);
@@ -119,7 +123,7 @@ json_close(struct json *j, char c)
 		return;
 	}
 	j->depth--;
-	if (j->has_items[j->depth]) {
+	if (j->has_items[j->depth] && !j->flat) {
 		fputc('\n', j->f);
 		for (i = 0; i < j->depth; i++)
 			fputs("  ", j->f);
@@ -194,6 +198,29 @@ json_null(struct json *j, const char *key)
 {
 	if (json_prefix(j, key))
 		fputs("null", j->f);
+}
+
+void
+json_flat(struct json *j, bool on)
+{
+	j->flat = on;
+}
+
+void
+json_double(struct json *j, const char *key, double v)
+{
+	char	buf[40];
+
+	if (!json_prefix(j, key))
+		return;
+	if (!isfinite(v)) {
+		fputs("null", j->f);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, sizeof(buf), "%.17g", v);
+	fputs(buf, j->f);
 }
 
 void

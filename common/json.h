@@ -25,6 +25,7 @@
 struct json {
 	FILE	*f;
 	int	 depth;
+	bool	 flat;				/* items on one line (json_flat) */
 	bool	 error;				/* too deep, or unbalanced */
 	bool	 has_items[JSON_DEPTH_MAX];	/* a comma is due */
 };
@@ -42,6 +43,16 @@ void	json_u64(struct json *, const char *key, uint64_t);
 void	json_i64(struct json *, const char *key, int64_t);
 void	json_bool(struct json *, const char *key, bool);
 void	json_null(struct json *, const char *key);
+/*
+ * A double as the shortest of %.15g and %.17g that reads back the same
+ * (0.1, not 0.10000000000000001); NaN and infinities (not JSON) as null.
+ */
+void	json_double(struct json *, const char *key, double);
+/*
+ * On: the items of what is opened next go on its line ({"t": 1, "x": 2}),
+ * for long arrays of small objects; off again after it is closed.
+ */
+void	json_flat(struct json *, bool on);
 /* Nanoseconds as seconds with nine decimals: 1.500000000, -0.000000002. */
 void	json_seconds(struct json *, const char *key, int64_t ns);
 /* The same number as text, for another format (the CSV file). */

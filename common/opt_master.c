@@ -72,6 +72,10 @@ const struct opt opt_master[] = {
 	  M(results_file), .arg = "FILE",
 	  .help = "write the results as JSON to FILE (atomically,\n"
 	      "however the session ends)" },
+	{ .name = "plot", .key = "plot", .kind = OPT_STR, M(plot_file),
+	  .arg = "FILE",
+	  .help = "at the end, draw the session into FILE (.png,\n"
+	      ".svg or .pdf) with synexec_plot" },
 	{ .name = "output-dir", .letter = 'O', .key = "output_dir",
 	  .kind = OPT_STR, M(output_dir), .arg = "DIR",
 	  .help = "bring each task's output back to DIR/NAME.out" },

@@ -4,6 +4,7 @@
  * Pure functions: no I/O, no allocation.  Every length is checked before a
  * field is read; byte order is converted here and nowhere else.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,6 +24,16 @@ struct cmd_info {
 #define RUN_FIXED	(4 + 4 + 4 + 4 + 1)
 #define TAIL_FIXED	(8 + 1 + 2)
 #define PF_ITEM_FIXED	(1 + 1 + 2)
+/* METRICS: counts, then entries (lengths, value, name, unit), then errors. */
+#define METRICS_FIXED	(1 + 1)
+#define METRIC_FIXED	(1 + 1 + 8)
+#define METRIC_ERR_FIXED (1 + 2)
+#define METRICS_MAX_LEN	(METRICS_FIXED + PROTO_METRICS_MAX * (METRIC_FIXED + \
+			 PROTO_METRIC_NAME_MAX + PROTO_METRIC_UNIT_MAX) + \
+			 METRIC_ERROR_KINDS * (METRIC_ERR_FIXED + \
+			 PROTO_METRIC_ERROR_MAX))
+_Static_assert(METRICS_MAX_LEN <= PROTO_MAX_PAYLOAD, "METRICS fits a frame");
+_Static_assert(sizeof(double) == 8, "a double is IEEE 754 binary64");
 
 static const struct cmd_info cmd_table[] = {
 	[CMD_REPLY]	 = { "REPLY",      0, 1024 },
@@ -68,6 +79,7 @@ static const struct cmd_info cmd_table[] = {
 	[CMD_AUTH_PROOF] = { "AUTH_PROOF", 32, 32 },
 	[CMD_SEALED]	 = { "SEALED",     17, PROTO_MAX_PAYLOAD },
 	[CMD_RUN_END]	 = { "RUN_END",    0, PROTO_REASON_MAX },
+	[CMD_METRICS]	 = { "METRICS",    METRICS_FIXED, METRICS_MAX_LEN },
 };
 #define CMD_TABLE_LEN	(sizeof(cmd_table) / sizeof(cmd_table[0]))
 
@@ -776,6 +788,186 @@ proto_report_decode(const uint8_t *p, size_t len, struct proto_report *r,
 	}
 	proto_reason_copy(r->progress, sizeof(r->progress), p + REPORT_FIXED,
 	    plen);
+	return 0;
+}
+
+bool
+proto_metric_name_ok(const void *name, size_t len)
+{
+	const uint8_t	*p = name;
+	size_t		 i;
+
+	if (len == 0 || len > PROTO_METRIC_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		uint8_t c = p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+		    c == ':' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+bool
+proto_metric_unit_ok(const void *unit, size_t len)
+{
+	const uint8_t	*p = unit;
+	size_t		 i;
+
+	if (len > PROTO_METRIC_UNIT_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (p[i] <= ' ' || p[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+/* The text of a metric error: 1..PROTO_METRIC_ERROR_MAX printable bytes. */
+static bool
+proto_metric_text_ok(const void *text, size_t len)
+{
+	const uint8_t	*p = text;
+	size_t		 i;
+
+	if (len == 0 || len > PROTO_METRIC_ERROR_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (p[i] < ' ' || p[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+size_t
+proto_metrics_encode(uint8_t *out, size_t outlen, const struct proto_metrics *m)
+{
+	size_t		off = METRICS_FIXED, nl, ul, tl, i;
+	uint64_t	bits;
+
+	if (m->n > PROTO_METRICS_MAX || m->nerr > METRIC_ERROR_KINDS ||
+	    outlen < METRICS_FIXED)
+		return 0;
+	out[0] = m->n;
+	out[1] = m->nerr;
+	for (i = 0; i < m->n; i++) {
+		const struct proto_metric *e = &m->m[i];
+
+		nl = strnlen(e->name, sizeof(e->name));
+		ul = strnlen(e->unit, sizeof(e->unit));
+		if (!proto_metric_name_ok(e->name, nl) ||
+		    !proto_metric_unit_ok(e->unit, ul) || !isfinite(e->value) ||
+		    outlen - off < METRIC_FIXED + nl + ul)
+			return 0;
+		memcpy(&bits, &e->value, sizeof(bits));
+		out[off] = (uint8_t)nl;
+		out[off + 1] = (uint8_t)ul;
+		put_u64(out + off + 2, bits);
+		memcpy(out + off + METRIC_FIXED, e->name, nl);
+		memcpy(out + off + METRIC_FIXED + nl, e->unit, ul);
+		off += METRIC_FIXED + nl + ul;
+	}
+	for (i = 0; i < m->nerr; i++) {
+		const struct proto_metric_err *e = &m->err[i];
+
+		tl = strnlen(e->text, sizeof(e->text));
+		if (e->kind < 1 || e->kind > METRIC_ERROR_KINDS ||
+		    !proto_metric_text_ok(e->text, tl) ||
+		    outlen - off < METRIC_ERR_FIXED + tl)
+			return 0;
+		out[off] = e->kind;
+		put_u16(out + off + 1, (uint16_t)tl);
+		memcpy(out + off + METRIC_ERR_FIXED, e->text, tl);
+		off += METRIC_ERR_FIXED + tl;
+	}
+	return off;
+}
+
+int
+proto_metrics_decode(const uint8_t *p, size_t len, struct proto_metrics *m,
+    const char **why)
+{
+	size_t		off = METRICS_FIXED, nl, ul, tl, i;
+	uint64_t	bits;
+
+	if (len < METRICS_FIXED) {
+		*why = "METRICS too short";
+		return -1;
+	}
+	m->n = p[0];
+	m->nerr = p[1];
+	if (m->n > PROTO_METRICS_MAX) {
+		*why = "METRICS with more than 64 metrics";
+		return -1;
+	}
+	if (m->nerr > METRIC_ERROR_KINDS) {
+		*why = "METRICS with more than 2 errors";
+		return -1;
+	}
+	for (i = 0; i < m->n; i++) {
+		struct proto_metric *e = &m->m[i];
+
+		if (len - off < METRIC_FIXED) {
+			*why = "METRICS length does not match its entries";
+			return -1;
+		}
+		nl = p[off];
+		ul = p[off + 1];
+		bits = get_u64(p + off + 2);
+		if (len - off - METRIC_FIXED < nl + ul) {
+			*why = "METRICS length does not match its entries";
+			return -1;
+		}
+		if (!proto_metric_name_ok(p + off + METRIC_FIXED, nl)) {
+			*why = "METRICS name not 1..64 of "
+			    PROTO_METRIC_NAME_CHARS;
+			return -1;
+		}
+		if (!proto_metric_unit_ok(p + off + METRIC_FIXED + nl, ul)) {
+			*why = "METRICS unit not 0..16 printable characters "
+			    "without blanks";
+			return -1;
+		}
+		memcpy(&e->value, &bits, sizeof(bits));
+		if (!isfinite(e->value)) {
+			*why = "METRICS value not a finite number";
+			return -1;
+		}
+		memcpy(e->name, p + off + METRIC_FIXED, nl);
+		e->name[nl] = '\0';
+		memcpy(e->unit, p + off + METRIC_FIXED + nl, ul);
+		e->unit[ul] = '\0';
+		off += METRIC_FIXED + nl + ul;
+	}
+	for (i = 0; i < m->nerr; i++) {
+		struct proto_metric_err *e = &m->err[i];
+
+		if (len - off < METRIC_ERR_FIXED) {
+			*why = "METRICS length does not match its entries";
+			return -1;
+		}
+		e->kind = p[off];
+		tl = get_u16(p + off + 1);
+		if (e->kind < 1 || e->kind > METRIC_ERROR_KINDS) {
+			*why = "METRICS with an unknown error kind";
+			return -1;
+		}
+		if (len - off - METRIC_ERR_FIXED < tl) {
+			*why = "METRICS length does not match its entries";
+			return -1;
+		}
+		if (!proto_metric_text_ok(p + off + METRIC_ERR_FIXED, tl)) {
+			*why = "METRICS error text not 1..512 printable bytes";
+			return -1;
+		}
+		memcpy(e->text, p + off + METRIC_ERR_FIXED, tl);
+		e->text[tl] = '\0';
+		off += METRIC_ERR_FIXED + tl;
+	}
+	if (off != len) {
+		*why = "METRICS length does not match its entries";
+		return -1;
+	}
 	return 0;
 }
 

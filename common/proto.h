@@ -69,6 +69,7 @@ enum proto_cmd {
 	CMD_AUTH_PROOF	= 49,	/* both, keyed: HMAC over both hellos */
 	CMD_SEALED	= 50,	/* both, keyed: one encrypted record */
 	CMD_RUN_END	= 51,	/* M->S this run is over, stay; reason text */
+	CMD_METRICS	= 52,	/* S->M asked by WELCOME: the task's metrics */
 };
 
 struct proto_hdr {
@@ -137,6 +138,7 @@ struct proto_hello {
  */
 #define HELLO_CAP_CAMPAIGN	0x1	/* several runs on one connection:
 					   RUN and RUN_END */
+#define HELLO_CAP_METRICS	0x0002	/* sends METRICS when WELCOME asks */
 
 /* WELCOME: the master accepted the hello. */
 struct proto_welcome {
@@ -146,6 +148,8 @@ struct proto_welcome {
 };
 /* Tell me your --kill-grace: the slave answers KILL_GRACE before its PONG. */
 #define WELCOME_FLAG_GRACE	0x1
+/* I take METRICS frames (to a slave whose hello has HELLO_CAP_METRICS). */
+#define WELCOME_FLAG_METRICS	0x2
 
 /*
  * The hello's flags: what the slave can do (a master uses a feature with a
@@ -301,6 +305,46 @@ struct proto_preflight_ans {
 const char *proto_preflight_check_name(unsigned check);
 
 /*
+ * METRICS: the task's metrics ("metric NAME=VALUE [UNIT]" lines on its
+ * progress channel) that changed since the last METRICS, and the slave's
+ * complaints about lines it refused, each kind once (NOTES sections 1, 5).
+ */
+#define PROTO_METRICS_MAX	64	/* names a slave keeps, and per frame */
+#define PROTO_METRIC_NAME_MAX	64	/* bytes of [A-Za-z0-9_.:-] */
+#define PROTO_METRIC_NAME_CHARS	"[A-Za-z0-9_.:-]"
+#define PROTO_METRIC_UNIT_MAX	16	/* printable ASCII, no blank */
+#define PROTO_METRIC_ERROR_MAX	512	/* bytes of an error's text */
+
+enum proto_metric_error {
+	METRIC_ERROR_MALFORMED	= 1,	/* a line it could not read */
+	METRIC_ERROR_TOO_MANY	= 2,	/* a name beyond PROTO_METRICS_MAX */
+	METRIC_ERROR_KINDS	= 2,	/* the highest kind */
+};
+
+struct proto_metric {
+	char		name[PROTO_METRIC_NAME_MAX + 1];	/* NUL-terminated */
+	char		unit[PROTO_METRIC_UNIT_MAX + 1];	/* "": none */
+	double		value;		/* finite */
+};
+
+struct proto_metric_err {
+	uint8_t		kind;		/* enum proto_metric_error */
+	char		text[PROTO_METRIC_ERROR_MAX + 1];	/* NUL-terminated */
+};
+
+struct proto_metrics {
+	uint8_t			n;	/* 0..PROTO_METRICS_MAX */
+	struct proto_metric	m[PROTO_METRICS_MAX];
+	uint8_t			nerr;	/* 0..METRIC_ERROR_KINDS */
+	struct proto_metric_err	err[METRIC_ERROR_KINDS];
+};
+
+/* A metric's name: 1..PROTO_METRIC_NAME_MAX of PROTO_METRIC_NAME_CHARS. */
+bool	proto_metric_name_ok(const void *name, size_t len);
+/* A unit: 0..PROTO_METRIC_UNIT_MAX bytes of printable ASCII but blanks. */
+bool	proto_metric_unit_ok(const void *unit, size_t len);
+
+/*
  * Each encoder writes the payload into out (outlen bytes) and returns its
  * length, or 0 if it does not fit or a field is out of bounds.
  * Each decoder returns 0, or -1 with *why set to a static reason.
@@ -349,6 +393,10 @@ int	proto_result_decode(const uint8_t *p, size_t len, struct proto_result *,
 	    const char **why);
 size_t	proto_report_encode(uint8_t *out, size_t outlen, const struct proto_report *);
 int	proto_report_decode(const uint8_t *p, size_t len, struct proto_report *,
+	    const char **why);
+size_t	proto_metrics_encode(uint8_t *out, size_t outlen,
+	    const struct proto_metrics *);
+int	proto_metrics_decode(const uint8_t *p, size_t len, struct proto_metrics *,
 	    const char **why);
 
 /* The 2014 FINISHD payload: host byte order on the slave's side. */

@@ -46,6 +46,15 @@ check_local(const struct master_opts *o, const struct opt_origin *org)
 	}
 	bad += check_place(org, "results", o->results_file, PLACE_FILE_BESIDE);
 	bad += check_place(org, "csv", o->csv_file, PLACE_FILE_BESIDE);
+	/* --plot: written beside and renamed, as -r; its name says its format. */
+	if (o->plot_file != NULL && plot_name_ok(o->plot_file, err,
+	    sizeof(err)) == -1) {
+		opt_complain(opt_master, opt_by_key(opt_master, "plot"), org,
+		    o->plot_file, "%s", err);
+		bad++;
+	} else
+		bad += check_place(org, "plot", o->plot_file,
+		    PLACE_FILE_BESIDE);
 	bad += check_place(org, "output_dir", o->output_dir, PLACE_DIR_OR_NEW);
 	bad += check_place(org, "log", o->c.log_file, PLACE_FILE);
 	bad += check_place(org, "pidfile", o->c.pidfile, PLACE_FILE);

@@ -262,6 +262,7 @@ dialog_hello(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 	}
 	s->kind = PEER_KIND_OURS;
 	peer_admitted_end(s);
+	s->caps = hello.flags;
 	s->pid = hello.pid;
 	/* What it can do; the bits we do not know are ignored. */
 	s->caps = hello.flags;
@@ -270,8 +271,8 @@ dialog_hello(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 	dialog_set_name(s, hello.name);
 	s->state = PEER_SYNC;
 	m->nsyncing++;
-	log_debug("%s: hello, pid %u, extension version %u", s->label,
-	    hello.pid, hello.ext_version);
+	log_debug("%s: hello, pid %u, extension version %u, capabilities "
+	    "0x%04x", s->label, hello.pid, hello.ext_version, hello.flags);
 
 	/* We speak version 1 whatever newer version the slave speaks. */
 	welcome.ext_version = PROTO_EXT_VERSION;
@@ -280,6 +281,9 @@ dialog_hello(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 	/* Its task's stderr apart, and the tail of a failed one's. */
 	if (s->caps & HELLO_CAP_STDERR)
 		welcome.flags |= WELCOME_FLAG_STDERR;
+	/* Its task's metrics, if it can send them (dialog_metrics). */
+	if (s->caps & HELLO_CAP_METRICS)
+		welcome.flags |= WELCOME_FLAG_METRICS;
 	welcome.heartbeat_ms = (uint32_t)(m->hb_interval * 1000 + 0.5);
 	peer_send(s, CMD_WELCOME, buf, proto_welcome_encode(buf, sizeof(buf),
 	    &welcome));
@@ -531,6 +535,36 @@ dialog_report(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 	return 0;
 }
 
+/*
+ * The task's metrics, from a slave we asked (WELCOME_FLAG_METRICS), in the
+ * states a REPORT may come in: each comes just before a REPORT.
+ */
+static int
+dialog_metrics(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
+{
+	static struct proto_metrics	 m;
+	const char			*why;
+	char				 buf[160];
+
+	switch (s->state) {
+	case PEER_READY:
+	case PEER_STARTING:
+	case PEER_RUNNING:
+	case PEER_FINISHED:
+	case PEER_NOSTART:
+		break;
+	default:
+		return dialog_unexpected(s, h);
+	}
+	if (proto_metrics_decode(p, h->datalen, &m, &why) == -1) {
+		snprintf(buf, sizeof(buf), "bad METRICS: %s", why);
+		return dialog_reject(s, buf);
+	}
+	if (status_metrics(s, &m, buf, sizeof(buf)) == -1)
+		return dialog_reject(s, buf);
+	return 0;
+}
+
 /* Task output (OUTPUT_ERR: its stderr), between EXEC_OK and FINISHD. */
 static int
 dialog_output(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
@@ -689,6 +723,10 @@ dialog_frame_cb(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 	}
 	if (h->command == CMD_REPORT && s->kind == PEER_KIND_OURS)
 		return dialog_report(s, h, p);
+	/* Only from a slave that said it can, and so was asked. */
+	if (h->command == CMD_METRICS && s->kind == PEER_KIND_OURS &&
+	    (s->caps & HELLO_CAP_METRICS))
+		return dialog_metrics(s, h, p);
 	switch (dialog_harmless(s, h, p)) {
 	case 1:
 		return 0;

@@ -339,6 +339,8 @@ main(int argc, char **argv)
 	master_begin(&m);
 	ev_run(m.loop, 0);
 	code = m.exit_code;
+	/* --plot: never changes the code. */
+	master_end(&m);
 
 out:
 	if (ready_fd != -1)

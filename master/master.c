@@ -6,6 +6,7 @@
  *			 directories; the campaign's runs
  *	master_start()	 the loop and every part that lives on it
  *	master_begin()	 "phase discovery", discovery starts
+ *	master_end()	 after the loop: --plot draws the results
  *	master_free()	 whatever phase the session ended in
  *
  * main() and the fuzz harness (tests/fuzz/fuzz_master_conn.c) call these
@@ -40,6 +41,7 @@ master_prepare(struct master *m, char *err, size_t errlen)
 	/* The CONFs are open: the runs are known. */
 	campaign_init(m);
 	if (collect_init(m, err, errlen) == -1 ||
+	    plot_prepare(m, err, errlen) == -1 ||
 	    results_init(m, err, errlen) == -1 ||
 	    csvfile_init(m, err, errlen) == -1)
 		return -1;
@@ -69,6 +71,12 @@ master_begin(struct master *m)
 }
 
 void
+master_end(struct master *m)
+{
+	plot_draw(m);
+}
+
+void
 master_free(struct master *m)
 {
 	struct peer *s;
@@ -88,6 +96,7 @@ master_free(struct master *m)
 	status_cleanup(m);
 	collect_cleanup(m);
 	results_cleanup(m);
+	plot_cleanup(m);
 	csvfile_cleanup(m);
 	/* m->sf is one of the campaign's files, when it has them. */
 	if (m->campaign.nfiles > 0)

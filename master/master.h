@@ -264,6 +264,7 @@ struct peer {
 	double			 deadline_secs;	/* ... set to this (for the log) */
 	struct live		 live;		/* heartbeats, silence (live.c) */
 	enum peer_kind		 kind;
+	uint16_t		 caps;		/* its hello's HELLO_CAP_* */
 	enum peer_state		 state;
 	bool			 welcomed;	/* ours, got WELCOME: say BYE */
 	bool			 admitted;	/* counted by admit.c until its hello */
@@ -275,7 +276,6 @@ struct peer {
 	char			 label[PROTO_NAME_MAX + 16 + NET_ADDRSTRLEN + 4];
 						/* "name (ip:port)" for logs */
 	uint32_t		 pid;
-	uint16_t		 caps;		/* its hello's HELLO_CAP_* */
 	uint32_t		 index;		/* place in peer_order, from 0 */
 
 	/* clock sync (ours only) */
@@ -592,6 +592,8 @@ int	master_prepare(struct master *, char *err, size_t errlen);
 int	master_start(struct master *);
 /* "phase discovery", and discovery starts (its sockets are open). */
 void	master_begin(struct master *);
+/* The loop is over (the session or campaign too): --plot's picture. */
+void	master_end(struct master *);
 /* Whatever phase the session ended in. */
 void	master_free(struct master *);
 

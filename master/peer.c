@@ -106,6 +106,7 @@ peer_free(struct peer *s)
 	peer_close(s);
 	collect_peer_free(s);
 	free(s->pf_raw);
+	status_peer_free(s);
 	free(s);
 }
 

@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,12 +84,21 @@ results_init(struct master *m, char *err, size_t errlen)
 {
 	struct campaign	*c = &m->campaign;
 	size_t		 i;
+	/* -r, or --plot's private file without it (plot.c). */
+	const char	*path = m->opts->results_file != NULL ?
+			    m->opts->results_file : m->v.plot_results;
+	char		 cwd[PATH_MAX];
 
-	if (m->opts->results_file == NULL)
+	if (path == NULL)
 		return 0;
-	if (atomic_file_init(&m->v.res, "-r", m->opts->results_file, err,
-	    errlen) == -1)
+	if (atomic_file_init(&m->v.res, "-r", path, err, errlen) == -1)
 		return -1;
+	/* For --plot after -d's chdir("/"). */
+	if (path[0] == '/')
+		m->v.res_abs = strdup(path);
+	else if (getcwd(cwd, sizeof(cwd)) == NULL ||
+	    asprintf(&m->v.res_abs, "%s/%s", cwd, path) == -1)
+		m->v.res_abs = NULL;
 	/* Each CONF's, once: a campaign's repeats share it. */
 	for (i = 0; i < c->nfiles; i++)
 		if (results_hash(&c->files[i], err, errlen) == -1)
@@ -217,6 +227,122 @@ results_preflight(struct json *j, const struct peer *s)
 		json_end_object(j);
 	}
 	json_end_array(j);
+}
+
+static const char *
+results_task_state(uint8_t state)
+{
+	switch (state) {
+	case TASK_STATE_ARMED:		return "armed";
+	case TASK_STATE_RUNNING:	return "running";
+	case TASK_STATE_FINISHED:	return "finished";
+	default:			return "idle";
+	}
+}
+
+/*
+ * Its metrics, its complaints about lines it refused, and its REPORTs as
+ * points: null where they do not apply (a 2014 slave sends no REPORT; a
+ * slave that cannot send METRICS has no metrics).
+ */
+static void
+results_slave_metrics(struct json *j, const struct master *m,
+    const struct peer *s)
+{
+	const struct series	*se = &s->v.series;
+	bool			 can = s->kind == PEER_KIND_OURS &&
+				    (s->caps & HELLO_CAP_METRICS);
+	size_t			 i;
+	unsigned		 k;
+	int			 e;
+
+	if (can) {
+		json_begin_object(j, "metrics");
+		for (k = 0; k < s->v.nmetric; k++) {
+			json_begin_object(j, s->v.metric[k].name);
+			json_flat(j, true);
+			json_double(j, "value", s->v.metric[k].value);
+			json_string(j, "unit", s->v.metric[k].unit[0] != '\0' ?
+			    s->v.metric[k].unit : NULL);
+			json_end_object(j);
+			json_flat(j, false);
+		}
+		json_end_object(j);
+		json_begin_array(j, "metric_errors");
+		for (e = 0; e < METRIC_ERROR_KINDS; e++)
+			if (s->v.metric_error[e] != NULL)
+				json_string(j, NULL, s->v.metric_error[e]);
+		json_end_array(j);
+	} else {
+		json_null(j, "metrics");
+		json_null(j, "metric_errors");
+	}
+	if (s->kind != PEER_KIND_OURS) {
+		json_null(j, "series");
+		return;
+	}
+	/* One line a point: t since the start instant, on our clock. */
+	json_begin_array(j, "series");
+	for (i = 0; i < se->n; i++) {
+		const struct series_point *p = &se->pt[i];
+
+		json_begin_object(j, NULL);
+		json_flat(j, true);
+		if (m->start_mono_ns != 0)
+			json_seconds(j, "t", (int64_t)(p->mono_ns -
+			    m->start_mono_ns));
+		else
+			json_null(j, "t");
+		json_string(j, "state", results_task_state(p->state));
+		json_seconds(j, "cpu_s", (int64_t)(p->cpu_us * 1000));
+		json_u64(j, "output_bytes", p->output_bytes);
+		json_begin_object(j, "metrics");
+		for (k = 0; k < se->ncol && k < s->v.nmetric; k++)
+			if (!isnan(se->col[k][i]))
+				json_double(j, s->v.metric[k].name,
+				    se->col[k][i]);
+		json_end_object(j);
+		json_end_object(j);
+		json_flat(j, false);
+	}
+	json_end_array(j);
+}
+
+/* "statistics": each figure of the run across its slaves (view.c). */
+static void
+results_statistics(struct json *j, const struct master *m)
+{
+	struct view_figures	fs;
+	size_t			i;
+
+	if (view_figures(m, &fs) == -1) {
+		json_null(j, "statistics");
+		return;
+	}
+	json_begin_object(j, "statistics");
+	for (i = 0; i < fs.n; i++) {
+		const struct view_figure *f = &fs.f[i];
+
+		json_begin_object(j, f->name);
+		json_flat(j, true);
+		json_u64(j, "n", f->st.n);
+		json_double(j, "sum", f->st.sum);
+		json_double(j, "mean", f->st.mean);
+		json_double(j, "stddev", f->st.stddev);
+		json_double(j, "min", f->st.min);
+		json_string(j, "min_slave", f->min_slave != NULL ?
+		    f->min_slave->name : NULL);
+		json_double(j, "median", f->st.median);
+		json_double(j, "p95", f->st.p95);
+		json_double(j, "max", f->st.max);
+		json_string(j, "max_slave", f->max_slave != NULL ?
+		    f->max_slave->name : NULL);
+		json_string(j, "unit", f->unit[0] != '\0' ? f->unit : NULL);
+		json_end_object(j);
+		json_flat(j, false);
+	}
+	json_end_object(j);
+	view_figures_free(&fs);
 }
 
 static void
@@ -350,6 +476,7 @@ results_slave(struct json *j, const struct master *m, const struct peer *s,
 		snprintf(err + strlen(err), sizeof(err) - strlen(err), "%s%s",
 		    err[0] != '\0' ? "; " : "", s->v.out_error);
 	json_string(j, "error", err[0] != '\0' ? err : NULL);
+	results_slave_metrics(j, m, s);
 	json_end_object(j);
 }
 
@@ -439,6 +566,7 @@ results_json(struct json *j, const struct master *m)
 		if (m->hosts.v[i].joined == 0)
 			results_not_joined(j, &m->hosts.v[i]);
 	json_end_array(j);
+	results_statistics(j, m);
 	json_end_object(j);
 }
 
@@ -578,6 +706,7 @@ results_write(struct master *m)
 	const char	*step = "write";
 	int		 rc;
 
+	m->v.res_written = false;
 	if (!atomic_file_on(&m->v.res))
 		return 0;
 	if (!campaign_multi(m))
@@ -590,7 +719,11 @@ results_write(struct master *m)
 		    m->v.res.shown, strerror(errno));
 		return -1;
 	}
-	log_info("results written to %s", m->v.res.shown);
+	m->v.res_written = true;
+	if (m->opts->results_file != NULL)
+		log_info("results written to %s", m->v.res.shown);
+	else
+		log_debug("results for --plot written to %s", m->v.res.shown);
 	return 0;
 }
 
@@ -604,4 +737,6 @@ results_cleanup(struct master *m)
 	free(m->v.res_run_len);
 	m->v.res_run_len = NULL;
 	m->v.res_nruns = 0;
+	free(m->v.res_abs);
+	m->v.res_abs = NULL;
 }

@@ -6,7 +6,11 @@
  * report_ms) from the moment its task is armed: state, elapsed, CPU so far,
  * output bytes so far, the task's latest progress line.  The master keeps the
  * last one and counts them (the last round of them, when every slave is
- * done, is end.c's).
+ * done, is end.c's).  A slave that sends METRICS (NOTES section 5: the
+ * task's "metric NAME=VALUE [UNIT]" lines) has its latest values kept,
+ * the first 64 names, and what it said of lines it refused, once each;
+ * every REPORT of a task armed, running or finished becomes a point of its
+ * series (series.c), with the metrics' values then.
  *
  * Lines on stdout: one per phase change ("phase run: ..."), and with -v one
  * status line per report interval when stdout is not a terminal (on one, the
@@ -15,6 +19,7 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -105,7 +110,95 @@ status_joined(struct master *m, struct peer *s)
 {
 	s->v.join_real_ns = real_ns();
 	s->v.join_mono_ns = mono_ns();
+	/* Its share of the series' budget. */
+	series_init(&s->v.series, SERIES_BUDGET_BYTES / (m->nslaves > 0 ?
+	    m->nslaves : 1));
 	display_update(m);
+}
+
+/* The REPORT as a point of the slave's series, with its metrics now. */
+static void
+status_point(struct peer *s, const struct proto_report *r)
+{
+	struct series_point	p;
+	double			vals[PROTO_METRICS_MAX];
+	unsigned		i;
+
+	/* No task (idle): nothing of a task to show. */
+	if (r->state == TASK_STATE_IDLE || s->v.series_full)
+		return;
+	memset(&p, 0, sizeof(p));
+	p.mono_ns = s->v.last_mono_ns;
+	p.cpu_us = r->cpu_us;
+	p.output_bytes = r->output_bytes;
+	p.state = r->state;
+	for (i = 0; i < s->v.nmetric; i++)
+		vals[i] = s->v.metric[i].value;
+	if (series_add(&s->v.series, &p, vals, s->v.nmetric) == -1) {
+		log_warnx("%s: out of memory for its reports' series: the "
+		    "results hold them up to now", s->label);
+		s->v.series_full = true;
+	}
+}
+
+int
+status_metrics(struct peer *s, const struct proto_metrics *pm, char *why,
+    size_t whylen)
+{
+	struct view_metric	*vm;
+	unsigned		 i, k;
+	int			 e;
+
+	if (s->v.metric == NULL && pm->n > 0 && (s->v.metric = calloc(
+	    PROTO_METRICS_MAX, sizeof(*s->v.metric))) == NULL) {
+		snprintf(why, whylen, "out of memory for its metrics");
+		return -1;
+	}
+	for (i = 0; i < pm->n; i++) {
+		for (k = 0; k < s->v.nmetric; k++)
+			if (strcmp(s->v.metric[k].name, pm->m[i].name) == 0)
+				break;
+		if (k == s->v.nmetric) {
+			if (k == PROTO_METRICS_MAX) {
+				snprintf(why, whylen, "METRICS with a metric "
+				    "name beyond the 64 a slave may have (%s)",
+				    pm->m[i].name);
+				return -1;
+			}
+			s->v.nmetric++;
+		}
+		vm = &s->v.metric[k];
+		memcpy(vm->name, pm->m[i].name, sizeof(vm->name));
+		memcpy(vm->unit, pm->m[i].unit, sizeof(vm->unit));
+		vm->value = pm->m[i].value;
+	}
+	for (i = 0; i < pm->nerr; i++) {
+		e = pm->err[i].kind - 1;
+		if (s->v.metric_error[e] != NULL)
+			continue;	/* one of each kind */
+		if ((s->v.metric_error[e] = strdup(pm->err[i].text)) == NULL)
+			continue;
+		log_warnx("%s: task's metrics: %s", s->label,
+		    pm->err[i].text);
+	}
+	log_trace("%s: METRICS: %u values, %u errors", s->label, pm->n,
+	    pm->nerr);
+	return 0;
+}
+
+void
+status_peer_free(struct peer *s)
+{
+	int e;
+
+	free(s->v.metric);
+	s->v.metric = NULL;
+	s->v.nmetric = 0;
+	for (e = 0; e < METRIC_ERROR_KINDS; e++) {
+		free(s->v.metric_error[e]);
+		s->v.metric_error[e] = NULL;
+	}
+	series_free(&s->v.series);
 }
 
 void
@@ -115,6 +208,7 @@ status_report(struct peer *s, const struct proto_report *r)
 	s->v.have_report = true;
 	s->v.last_mono_ns = mono_ns();
 	s->v.nreports++;
+	status_point(s, r);
 	log_trace("%s: report %llu: state %u, %.3f s, cpu %.3f s, %llu "
 	    "output bytes, progress '%s'", s->label,
 	    (unsigned long long)s->v.nreports, r->state,

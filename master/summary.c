@@ -8,6 +8,7 @@
  * A 2014 slave has no offset: its own clock is taken as it is.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +129,142 @@ summary_tail(struct master *m, const struct peer *s)
 	fflush(stdout);
 }
 
+/* Units an SI prefix is glued to ("ms", "kB"); others stand apart. */
+static bool
+summary_si_unit(const char *unit)
+{
+	static const char *const si[] = { "s", "B", "b", "bit", "Hz", "W",
+	    "J", "V", "A", "g", "m", "B/s", "b/s", "bit/s", "Wh", NULL };
+	int i;
+
+	for (i = 0; si[i] != NULL; i++)
+		if (strcmp(unit, si[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A value with its unit, four significant digits: as it is from 0.01 to
+ * 9999, with an SI prefix beyond ("785.2 us", "1.235 M ops", "6.127 ms").
+ */
+static const char *
+summary_si(double v, const char *unit, char *buf, size_t len)
+{
+	static const char *const pre[] = { "p", "n", "u", "m", "", "k", "M",
+	    "G", "T", "P", "E" };	/* 10^-12 .. 10^18 */
+	const char	*sp = unit[0] != '\0' ? " " : "";
+	double		 a = fabs(v);
+	int		 e;
+
+	if (isnan(v)) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	if (a == 0 || (a >= 0.01 && a < 10000)) {
+		snprintf(buf, len, "%.4g%s%s", v, sp, unit);
+		return buf;
+	}
+	e = (int)floor(log10(a) / 3);
+	if (e < -4)
+		e = -4;
+	if (e > 6)
+		e = 6;
+	if (summary_si_unit(unit))
+		snprintf(buf, len, "%.4g %s%s", v / pow(10, 3 * e), pre[e + 4],
+		    unit);
+	else
+		snprintf(buf, len, "%.4g %s%s%s", v / pow(10, 3 * e),
+		    pre[e + 4], sp, unit);
+	return buf;
+}
+
+/* The summary's statistics: its columns, in order. */
+enum {
+	SC_FIGURE, SC_N, SC_MEAN, SC_STDDEV, SC_MIN, SC_MEDIAN, SC_P95,
+	SC_MAX, SC_SUM, SC_MIN_AT, SC_MAX_AT, SC_COLS
+};
+static const char *const summary_stat_head[SC_COLS] = {
+	"FIGURE", "N", "MEAN", "STDDEV", "MIN", "MEDIAN", "P95", "MAX", "SUM",
+	"MIN AT", "MAX AT"
+};
+
+/* A figure's cells; strings into cell[] (the slaves' names as they are). */
+static void
+summary_stat_cells(const struct view_figure *f, char cell[][48],
+    const char *out[SC_COLS])
+{
+	const double v[] = { f->st.mean, f->st.stddev, f->st.min,
+	    f->st.median, f->st.p95, f->st.max, f->st.sum };
+	int i;
+
+	out[SC_FIGURE] = f->name;
+	snprintf(cell[0], sizeof(cell[0]), "%u", f->st.n);
+	out[SC_N] = cell[0];
+	for (i = 0; i < 7; i++)
+		out[SC_MEAN + i] = summary_si(v[i], f->unit, cell[i + 1],
+		    sizeof(cell[0]));
+	out[SC_MIN_AT] = f->min_slave->name;
+	out[SC_MAX_AT] = f->max_slave->name;
+}
+
+/*
+ * After the table: the figures of the run across its slaves (those that
+ * have each), a line a figure, in columns, as the results' "statistics".
+ */
+static void
+summary_statistics(struct master *m)
+{
+	struct view_figures	 fs;
+	const char		*c[SC_COLS];
+	char			 cell[8][48], line[2048];
+	int			 w[SC_COLS], col, n;
+	size_t			 i, len;
+	bool			 any = false, differ = false;
+
+	if (view_figures(m, &fs) == -1)
+		return;
+	for (col = 0; col < SC_COLS; col++)
+		w[col] = (int)strlen(summary_stat_head[col]);
+	for (i = 0; i < fs.n; i++) {
+		if (fs.f[i].st.n == 0)
+			continue;
+		any = true;
+		differ |= fs.f[i].units_differ;
+		summary_stat_cells(&fs.f[i], cell, c);
+		for (col = 0; col < SC_COLS; col++)
+			if ((n = (int)strlen(c[col])) > w[col])
+				w[col] = n;
+	}
+	if (any)
+		summary_out(m, "statistics across slaves (N: slaves with a "
+		    "value; STDDEV: of them all; P95: interpolated; MIN AT, MAX "
+		    "AT: the first slave with it):");
+	for (i = 0; any && i <= fs.n; i++) {
+		if (i > 0 && fs.f[i - 1].st.n == 0)
+			continue;
+		if (i == 0)
+			memcpy(c, summary_stat_head, sizeof(c));
+		else
+			summary_stat_cells(&fs.f[i - 1], cell, c);
+		/* Names and slaves to the left, numbers to the right. */
+		for (col = 0, len = 0; col < SC_COLS && len < sizeof(line);
+		    col++) {
+			n = snprintf(line + len, sizeof(line) - len, "%s%*s",
+			    col == 0 ? "" : "  ", col == SC_FIGURE ||
+			    col >= SC_MIN_AT ? -w[col] : w[col], c[col]);
+			len += n > 0 ? (size_t)n : 0;
+		}
+		while (len > 0 && len < sizeof(line) && line[len - 1] == ' ')
+			line[--len] = '\0';
+		summary_out(m, "%s%s", line, i > 0 &&
+		    fs.f[i - 1].units_differ ? "  (units differ)" : "");
+	}
+	if (differ)
+		summary_out(m, "(units differ: its slaves gave the figure in "
+		    "different units; its numbers mix them)");
+	view_figures_free(&fs);
+}
+
 void
 summary_print(struct master *m)
 {
@@ -183,6 +320,7 @@ summary_print(struct master *m)
 	    "spread %" PRIu64 " us%s", n, c.of[VERDICT_EXIT_0],
 	    c.failed - c.of[VERDICT_LOST] - aborted, words, c.of[VERDICT_LOST],
 	    (uint64_t)((sp.last - sp.first) / NSEC_PER_USEC), tail);
+	summary_statistics(m);
 }
 
 /* "1.234567": nanoseconds as seconds with microseconds. */

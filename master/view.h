@@ -7,7 +7,10 @@
  *   collect.c  task output: -O DIR/<name>.out and .err, --follow,
  *              --output-max, the stderr tail
  *   results.c  the -r results file (JSON, written atomically): a run's
- *              document, or a campaign's with every run's
+ *              document, or a campaign's with every run's, with
+ *   stats.c    the statistics across slaves (and across runs) it holds
+ *   series.c   each slave's REPORTs as points in time, bounded
+ *   plot.c     --plot: synexec_plot draws the results at the end
  *   csvfile.c  the --csv file: a row per slave per run
  *   view.c     what they share: phase names, elapsed times, the spread
  *
@@ -41,6 +44,87 @@
 struct master;
 struct peer;
 
+/* ---- series.c: a slave's REPORTs over time, bounded, thinned evenly ---- */
+
+#define SERIES_POINTS_MAX	10000	/* points a slave, at most */
+#define SERIES_POINTS_MIN	100	/* ... and at least, whatever the budget */
+/* All slaves' points together (cut in equal shares): 256 MiB. */
+#define SERIES_BUDGET_BYTES	((size_t)256 << 20)
+#define SERIES_COLUMNS_MAX	PROTO_METRICS_MAX
+
+struct series_point {
+	uint64_t	mono_ns;	/* its REPORT came (master's monotonic) */
+	uint64_t	cpu_us;		/* what the REPORT said */
+	uint64_t	output_bytes;
+	uint8_t		state;		/* enum proto_task_state */
+};
+
+struct series {
+	struct series_point	*pt;	/* the points kept, oldest first */
+	double		*col[SERIES_COLUMNS_MAX]; /* a metric's value at each
+						   point; NaN: not known yet */
+	unsigned	 ncol;
+	size_t		 n;		/* points kept */
+	size_t		 alloc;		/* room in pt and each column */
+	size_t		 most;		/* keep at most this many */
+	size_t		 budget;	/* bytes of this series' share */
+	uint64_t	 offered;	/* points offered so far */
+	uint64_t	 stride;	/* kept: those numbered a multiple of it */
+	bool		 tail;		/* pt[n - 1] is the newest, off the stride */
+};
+
+/* An empty series with a share of budget bytes. */
+void	series_init(struct series *, size_t budget);
+/* The most points a share of budget holds at width metrics (bounded). */
+size_t	series_most(size_t budget, unsigned width);
+/*
+ * A new point, with the value of each metric now (vals[0..nvals), in the
+ * slave's order of its metrics; more than the series knows add columns).
+ * 0, or -1 out of memory (the point is not kept).
+ */
+int	series_add(struct series *, const struct series_point *,
+	    const double *vals, unsigned nvals);
+void	series_free(struct series *);
+
+/* ---- stats.c: a figure's statistics, across slaves or runs (pure) ---- */
+
+struct stats_value {
+	double		v;
+	uint32_t	who;		/* its slave's place in the results */
+};
+
+/* Across the slaves of a run (all NaN for n 0). */
+struct stats {
+	unsigned	n;
+	double		sum, mean;
+	double		stddev;		/* population: divided by n */
+	double		min, median, p95, max;	/* percentiles: R type 7 */
+	uint32_t	min_who, max_who;	/* the first that has it */
+};
+
+/* Across the runs of a campaign (NaN: undefined). */
+struct stats_across {
+	unsigned	n;		/* runs with the figure */
+	double		mean;
+	double		stddev;		/* sample: divided by n - 1 */
+	double		cv;		/* stddev / |mean| */
+	double		min, max;
+};
+
+/* v[0..n) in any order (sorted on return). */
+void	stats_compute(struct stats_value *v, size_t n, struct stats *);
+/* q in [0, 1] of sorted[0..n), by linear interpolation (NaN for n 0). */
+double	stats_quantile(const struct stats_value *sorted, size_t n, double q);
+/* Of one figure's per-run totals or means, v[0..n); NaN: a run without. */
+void	stats_across(const double *v, size_t n, struct stats_across *);
+
+/* A metric of a slave, as its latest METRICS said. */
+struct view_metric {
+	char		name[PROTO_METRIC_NAME_MAX + 1];
+	char		unit[PROTO_METRIC_UNIT_MAX + 1];	/* "": none */
+	double		value;
+};
+
 /* A slave's task's streams, brought back apart (collect.c). */
 enum { VIEW_STDOUT, VIEW_STDERR, VIEW_STREAMS };
 
@@ -66,6 +150,13 @@ struct peer_view {
 	uint64_t		 nreports;
 	/* output (collect.c): stdout, and stderr apart (HELLO_CAP_STDERR) */
 	struct view_stream	 stream[VIEW_STREAMS];
+	/* metrics (status.c), from its METRICS; in the order they came */
+	struct view_metric	*metric;	/* room for PROTO_METRICS_MAX */
+	unsigned		 nmetric;
+	/* what it said of lines it refused: the first of each kind */
+	char			*metric_error[METRIC_ERROR_KINDS];
+	struct series		 series;	/* its REPORTs over time */
+	bool			 series_full;	/* out of memory: said */
 	char			*out_error;	/* the first thing that went wrong */
 	/* STDERR_TAIL (collect.c keeps what dialog.c decoded) */
 	bool			 have_tail;
@@ -106,6 +197,13 @@ struct master_view {
 	struct atomic_file	 csv;		/* --csv */
 	struct csv_table	 csv_rows;
 	uint32_t		 csv_nruns;	/* runs in csv_rows */
+	char			*res_abs;	/* its absolute path (--plot) */
+	bool			 res_written;	/* the last write succeeded */
+	/* --plot (plot.c) */
+	char			*plot_path;	/* absolute */
+	char			*plot_tool;	/* synexec_plot; NULL: not found */
+	char			*plot_dir;	/* no -r: a private directory */
+	char			*plot_results;	/* ... and the results in it */
 	/* the live display (display.c) */
 	bool			 tty;		/* stdout is a terminal */
 	bool			 tty_on;	/* the block is kept up to date */
@@ -129,6 +227,28 @@ struct view_spread {
 	unsigned	n;		/* 0: none ran, first and last are 0 */
 };
 void	view_spread(const struct master *, struct view_spread *);
+/*
+ * The figures of a run across its slaves: duration_s, cpu_s (user +
+ * system), max_rss_kib, start_late_s, then every metric by its name (a
+ * metric named as one of those four is "metric:NAME"), sorted; each with
+ * the values of the slaves that have it, as the results show them.
+ */
+#define VIEW_FIGURE_NAME_MAX	(PROTO_METRIC_NAME_MAX + 8)
+struct view_figure {
+	char			 name[VIEW_FIGURE_NAME_MAX + 1];
+	char			 unit[PROTO_METRIC_UNIT_MAX + 1]; /* "": none */
+	bool			 metric;	/* a task's metric */
+	bool			 units_differ;	/* its slaves gave several */
+	struct stats		 st;
+	const struct peer	*min_slave, *max_slave;	/* NULL for n 0 */
+};
+struct view_figures {
+	struct view_figure	*f;
+	size_t			 n;
+};
+/* 0, or -1 out of memory (said; none then). */
+int	view_figures(const struct master *, struct view_figures *);
+void	view_figures_free(struct view_figures *);
 
 /* status.c */
 void	status_init(struct master *);
@@ -137,6 +257,14 @@ void	status_phase(struct master *);
 void	status_joined(struct master *, struct peer *);
 /* A REPORT came from this slave (its frame checked): kept, shown. */
 void	status_report(struct peer *, const struct proto_report *);
+/*
+ * A METRICS came (its frame checked): the values kept, its complaints said
+ * once each.  0, or -1 with why (a 65th name: the slave is dropped).
+ */
+int	status_metrics(struct peer *, const struct proto_metrics *, char *why,
+	    size_t whylen);
+/* Its metrics and series freed (peer_free). */
+void	status_peer_free(struct peer *);
 /*
  * "status: run 1.2 s: 4/4 joined, 0 armed, 3 running, 1 finished, 0 failed"
  * and, with per_slave, a line for each slave.
@@ -237,5 +365,18 @@ int	csvfile_write(struct master *);
 /* The rows of the run as it stands: one per slave, in its order. */
 void	csvfile_run_rows(const struct master *, struct csv_table *);
 void	csvfile_cleanup(struct master *);
+/* plot.c */
+/* FILE ends in .png, .svg or .pdf: 0, or -1 with why. */
+int	plot_name_ok(const char *path, char *err, size_t errlen);
+/*
+ * At start-up, before results_init (before -d): --plot's path made
+ * absolute, synexec_plot looked for (not found: said, the session goes
+ * on), without -r a private file for the results.  0, or -1 with why.
+ */
+int	plot_prepare(struct master *, char *err, size_t errlen);
+/* After the session: synexec_plot draws the results; where, or why not. */
+void	plot_draw(struct master *);
+/* The private results file and directory removed. */
+void	plot_cleanup(struct master *);
 
 #endif

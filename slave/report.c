@@ -17,6 +17,13 @@
  * as its subreaper; a cost in the size of the task, not of the host.  A
  * figure is used again for REPORT_MIN_MS.  Once the task is reaped, wait4's
  * rusage is the figure, as in FINISHD.
+ *
+ * A master that asked for them (WELCOME_FLAG_METRICS) gets the task's
+ * metrics with the REPORTs: before each REPORT, in the same write, a
+ * METRICS frame with the metrics that changed since the last one and a
+ * complaint about a refused line not yet told (NOTES section 5).  Over one
+ * ordered connection the master so always holds the latest values, and
+ * since the last REPORT goes right before FINISHD, the final ones.
  */
 #include <sys/stat.h>
 
@@ -230,9 +237,29 @@ report_init(struct uplink_report *r, struct ev_loop *loop,
 }
 
 void
-report_open(struct uplink_report *r, struct conn *conn)
+report_open(struct uplink_report *r, struct conn *conn, bool metrics)
 {
 	r->conn = conn;
+	r->metrics = metrics;
+	r->metrics_mark = 0;
+}
+
+/* METRICS with what changed since the last one, if anything did. */
+static void
+report_metrics(struct uplink_report *rep)
+{
+	struct proto_metrics	m;
+	uint8_t			buf[PROTO_MAX_PAYLOAD];
+	uint64_t		now;
+	size_t			len;
+
+	if (!rep->metrics || progress_metrics_since(&rep->task->prog,
+	    rep->metrics_mark, &m, &now) == 0)
+		return;
+	if ((len = proto_metrics_encode(buf, sizeof(buf), &m)) == 0)
+		return;	/* cannot happen: progress.c keeps them in bounds */
+	if (conn_send(rep->conn, CMD_METRICS, buf, len) == 0)
+		rep->metrics_mark = now;
 }
 
 void
@@ -311,6 +338,7 @@ report_send(struct uplink_report *rep)
 	struct proto_report	 r;
 	uint8_t			 buf[32 + PROTO_PROGRESS_MAX];
 	size_t			 len;
+	bool			 corked;
 
 	/* Not yet (a 2014 master knows no REPORT), or not any more. */
 	if (rep->conn == NULL || rep->conn->fd == -1 || rep->conn->failed)
@@ -329,8 +357,13 @@ report_send(struct uplink_report *rep)
 	if ((len = proto_report_encode(buf, sizeof(buf), &r)) == 0)
 		return;	/* cannot happen: every field is bounded above */
 	rep->sent++;
+	/* METRICS and REPORT leave together (inside the caller's cork, if any). */
+	corked = rep->conn->corked;
+	conn_cork(rep->conn, true);
+	report_metrics(rep);
 	/* A failure (queue full, socket error) comes back through on_error. */
 	(void)conn_send(rep->conn, CMD_REPORT, buf, len);
+	conn_cork(rep->conn, corked);
 }
 
 static void

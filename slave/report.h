@@ -36,6 +36,9 @@ struct uplink_report {
 	ev_timer	 timer;		/* every report_ms while a task is ours */
 	uint32_t	 report_ms;	/* 0: only on REPORT_REQ */
 	uint64_t	 sent;
+	/* METRICS with each REPORT (the master asked: WELCOME_FLAG_METRICS) */
+	bool		 metrics;
+	uint64_t	 metrics_mark;	/* the progress gen sent so far */
 	/* Answers to REPORT_REQ: a token bucket, one answer per token. */
 	ev_timer	 ask;		/* the next answer, when out of tokens */
 	double		 tokens;	/* up to REPORT_ASK_BURST */
@@ -54,8 +57,11 @@ struct uplink_report {
 uint64_t report_group_cpu_us(pid_t self, pid_t pgid);
 void	report_init(struct uplink_report *, struct ev_loop *,
 	    const struct task *, pid_t self);
-/* The master speaks our extensions (WELCOME): REPORTs go over conn. */
-void	report_open(struct uplink_report *, struct conn *conn);
+/*
+ * The master speaks our extensions (WELCOME): REPORTs go over conn; with
+ * metrics (WELCOME_FLAG_METRICS), each with the METRICS that changed.
+ */
+void	report_open(struct uplink_report *, struct conn *conn, bool metrics);
 /* Periodic REPORTs from now (the task is armed); 0: none. */
 void	report_start(struct uplink_report *, uint32_t report_ms);
 /* No more REPORTs: neither periodic ones nor a deferred answer. */
@@ -72,7 +78,11 @@ void	report_new_run(struct uplink_report *);
  * REPORT_MIN_MS); requests meanwhile are answered by that one.
  */
 void	report_ask(struct uplink_report *);
-/* One REPORT now (the last one before FINISHD); it answers any request. */
+/*
+ * One REPORT now (the last one before FINISHD); it answers any request.
+ * The task's metrics that changed since the last METRICS (and a complaint
+ * not yet told) go just before it, in the same write.
+ */
 void	report_send(struct uplink_report *);
 
 #endif

@@ -236,7 +236,8 @@ uplink_connected(struct uplink *up)
 	memset(&h, 0, sizeof(h));
 	h.ext_version = PROTO_EXT_VERSION;
 	/* What we can do: a master of ours uses each only if told here. */
-	h.flags = HELLO_CAP_CAMPAIGN | HELLO_CAP_STDERR | HELLO_CAP_PREFLIGHT;
+	h.flags = HELLO_CAP_CAMPAIGN | HELLO_CAP_METRICS | HELLO_CAP_STDERR |
+	    HELLO_CAP_PREFLIGHT;
 	h.pid = (uint32_t)up->env.pid;
 	snprintf(h.name, sizeof(h.name), "%s", up->env.name);
 	len = proto_hello_encode(p, sizeof(p), &h);
@@ -1011,7 +1012,8 @@ uplink_frame(struct conn *c, const struct proto_hdr *h, const uint8_t *p)
 		up->ext = true;
 		up->stderr_ok = (w.flags & WELCOME_FLAG_STDERR) != 0;
 		up->conn.peer_ext_version = w.ext_version;
-		report_open(&up->rep, &up->conn);
+		report_open(&up->rep, &up->conn,
+		    (w.flags & WELCOME_FLAG_METRICS) != 0);
 		up->state = UPLINK_JOINED;
 		log_info("master %s: joined (extension version %u)",
 		    up->peer_str, w.ext_version);

@@ -4,7 +4,9 @@
   badpeer.py probe-slave --port P --session S --pid PID --name NAME
       Bad PROBE datagrams to the slave at 127.0.0.1:P must not make it
       connect; a good one must, with a well-formed hello (REPLY: magic SYNX,
-      ext_version 1, flags of bits 0-3 only, with HELLO_CAP_CAMPAIGN, PID, NAME).
+      ext_version 1, flags: its capabilities, CAMPAIGN (bit 0) and METRICS
+      (bit 1) among them and no bit beyond those allocated (0x000f; NOTES
+      section 2), PID, NAME).
   badpeer.py poke-slave --port P --session S
       Plays a master that sends the slave bad frames after its hello; the
       slave must close each connection and come back on the next probe.
@@ -145,9 +147,10 @@ def probe_slave(a):
     magic, extv, flags, pid, nlen = struct.unpack_from('!IHHIB', p)
     name = p[13:].decode('latin-1')
     check(magic == MAGIC, 'hello magic 0x%08x' % magic)
-    # flags: its capabilities, HELLO_CAP_* of bits 0-3 (NOTES section 2).
-    check(extv == 1 and flags & ~0xf == 0 and flags & 1,
-          'hello ext_version %d flags 0x%04x (HELLO_CAP_CAMPAIGN)' % (extv, flags))
+    check(extv == 1 and flags & 0x0001 and flags & 0x0002 and
+          not flags & ~0x000f,
+          'hello ext_version %d flags 0x%04x (CAMPAIGN, METRICS, nothing '
+          'unallocated)' % (extv, flags))
     check(pid == a.pid, 'hello pid %d (slave pid %d)' % (pid, a.pid))
     check(nlen == len(name) == len(p) - 13 and name == a.name,
           'hello name %r (len %d), expected %r' % (name, nlen, a.name))

@@ -2,12 +2,11 @@
 """plotfiles.py - makes and checks the files of tests/integration/plot.sh.
 
 Documents made from REAL results files (synexec_master -r):
-  metrics IN OUT            IN plus per slave "series" and "metrics" and a
-                            top-level "statistics" (the shapes of issue 18;
-                            SYNTHETIC until the master writes them)
+  strip IN OUT              IN without its series, metrics and statistics
   swarm IN N OUT            N slaves made from IN's slaves (names s0001..,
                             start offsets, durations, a few failed, killed,
-                            lost and not started), with series and metrics
+                            lost and not started), with SYNTHETIC series
+                            and metrics
   nulls IN OUT              IN plus slaves as the master writes them when
                             little is known: a 2014 slave, one not started,
                             one still running at an abort, one lost before
@@ -93,13 +92,12 @@ def add_statistics(d):
     }
 
 
-def cmd_metrics(src, out, seed="1"):
+def cmd_strip(src, out):
     d = load(src)
-    rng = random.Random(int(seed))
-    interval = (d.get("settings") or {}).get("report_interval_s") or 0.25
     for s in d["slaves"]:
-        add_series(s, rng, interval)
-    add_statistics(d)
+        for k in ("series", "metrics", "metric_errors"):
+            s.pop(k, None)
+    d.pop("statistics", None)
     save(d, out)
 
 
@@ -140,8 +138,12 @@ def cmd_swarm(src, n, out):
                       "exit_code", "start_late_s", "reported_elapsed_s"):
                 s[k] = None
             s["state"], s["exit_status"] = "not started", "not started"
+        # The real slave's series and metrics are replaced: synthetic ones
+        # that follow this slave's own duration, none if it never started.
         if s["state"] != "not started":
             add_series(s, rng, 0.25)
+        else:
+            s["series"], s["metrics"], s["metric_errors"] = [], {}, []
         slaves.append(s)
     d["slaves"] = slaves
     d["slaves_expected"] = d["slaves_joined"] = n
@@ -278,7 +280,7 @@ def cmd_pdf(path):
 
 
 def main(argv):
-    cmds = {"metrics": cmd_metrics, "swarm": cmd_swarm, "nulls": cmd_nulls,
+    cmds = {"strip": cmd_strip, "swarm": cmd_swarm, "nulls": cmd_nulls,
             "campaign": cmd_campaign, "png": cmd_png, "svg": cmd_svg,
             "pdf": cmd_pdf}
     if not argv or argv[0] not in cmds:

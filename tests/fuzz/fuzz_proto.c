@@ -30,6 +30,7 @@ fuzz_payloads(const uint8_t *p, size_t len)
 	struct proto_run	 run;
 	struct proto_stderr_tail tail;
 	struct proto_preflight_ans pf;
+	static struct proto_metrics metrics;
 	char			 reason[PROTO_REASON_MAX + 1];
 	size_t			 n;
 
@@ -72,6 +73,11 @@ fuzz_payloads(const uint8_t *p, size_t len)
 	}
 	if (proto_preflight_ans_decode(p, len, &pf, &why) == 0) {
 		n = proto_preflight_ans_encode(out, sizeof(out), &pf);
+		if (n != len || memcmp(out, p, len) != 0)
+			abort();
+	}
+	if (proto_metrics_decode(p, len, &metrics, &why) == 0) {
+		n = proto_metrics_encode(out, sizeof(out), &metrics);
 		if (n != len || memcmp(out, p, len) != 0)
 			abort();
 	}

@@ -25,6 +25,7 @@ REPORT, REPORT_REQ, OUTPUT, ABORT, BYE, HEARTBEAT, ERROR = range(39, 46)
 KILL_GRACE = 46
 RUN, RUN_END = 47, 51
 OUTPUT_ERR, STDERR_TAIL, PREFLIGHT, PREFLIGHT_ANS = 53, 54, 55, 56
+METRICS = 52
 AUTH_HELLO, AUTH_PROOF, SEALED = 48, 49, 50
 # The harnesses' key (fuzz_peer.c) and its id (NOTES section 10), so that a
 # raw AUTH_HELLO of ours gets past the key id check.
@@ -65,6 +66,16 @@ def stderr_tail(tail=b'', reason=b'', nbytes=0, flags=0):
 def preflight_ans(items=((1, 0, b'/bin/true: may be run by root'),)):
     return bytes([len(items)]) + b''.join(
         struct.pack('!BBH', c, v, len(t)) + t for c, v, t in items)
+
+
+def metrics(values, errors=()):
+    """METRICS: values [(name, value, unit)], errors [(kind, text)]."""
+    p = bytes([len(values), len(errors)])
+    for name, v, unit in values:
+        p += bytes([len(name), len(unit)]) + struct.pack('!d', v) + name + unit
+    for kind, text in errors:
+        p += bytes([kind]) + struct.pack('!H', len(text)) + text
+    return p
 
 
 def pong():
@@ -214,6 +225,27 @@ def master_seeds():
     s['nocaps_output_err'] = bytes([0x00]) + b''.join(ours[:7]) + err_out
     s['caps_preflight_ans_unasked'] = bytes([0x00]) + b''.join(caps[:5]) + \
         rec(frame(PREFLIGHT_ANS, preflight_ans()))
+    # METRICS (issue 18): from a slave that can (hello flags bit 1), with
+    # its REPORTs; unasked; a 65th name; a frame that does not decode.
+    caps = [rec(frame(REPLY, hello(flags=0x0002)))] + ours[1:]
+    m1 = frame(METRICS, metrics([(b'ops', 1200.0, b'ops'), (b'lat', 3.5, b'ms')],
+                                [(1, b'malformed metric line "metric x=y"')]))
+    s['ours_metrics'] = bytes([0x00]) + b''.join(caps[:7]) + \
+        rec(m1 + frame(REPORT, report())) + \
+        rec(frame(METRICS, metrics([(b'ops', 2400.0, b'ops')])) +
+            frame(REPORT, report(3))) + caps[8]
+    s['metrics_unasked'] = bytes([0x00]) + b''.join(ours[:7]) + rec(m1)
+    many = [(b'n%d' % i, float(i), b'') for i in range(64)]
+    s['metrics_65_names'] = bytes([0x00]) + b''.join(caps[:7]) + \
+        rec(frame(METRICS, metrics(many))) + \
+        rec(frame(METRICS, metrics([(b'n64', 1.0, b'')])))
+    s['metrics_bad'] = bytes([0x00]) + b''.join(caps[:7]) + \
+        rec(frame(METRICS, bytes([1, 0, 3, 0]) + b'\x7f\xf8' + bytes(6) +
+                  b'nan'))
+    s['metrics_early'] = bytes([0x00]) + b''.join(caps[:3]) + rec(m1)
+    s['metrics_evil'] = bytes([0x00]) + b''.join(caps[:7]) + \
+        rec(frame(METRICS, bytes([0, 1, 1]) + struct.pack('!H', len(EVIL)) +
+                  EVIL))
     return s
 
 
@@ -354,6 +386,15 @@ def slave_seeds():
         rec(frame(PREFLIGHT, conf_begin()[:20]))
     s['preflight_evil'] = bytes([0x00]) + welcome + \
         rec(frame(PREFLIGHT, conf_begin(b'/bin/' + EVIL + b' :CONF:')))
+    # A master that takes METRICS (bit 1), and one with bits unknown to us.
+    s['welcome_metrics'] = bytes([0x00]) + \
+        rec(frame(WELCOME, struct.pack('!HHI', 1, 3, 1000))) + \
+        b''.join(ours[1:])
+    s['welcome_unknown_bits'] = bytes([0x00]) + \
+        rec(frame(WELCOME, struct.pack('!HHI', 1, 0xfffd, 1000))) + \
+        b''.join(ours[1:])
+    s['metrics_from_master'] = bytes([0x00]) + welcome + \
+        rec(frame(METRICS, bytes([0, 0])))
     return s
 
 

@@ -2,12 +2,15 @@
 # compat_v1: we interoperate with the 2014 tool (played by tests/v1peer.py).
 #   - our master drives two 2014 slaves and one of ours in one session; the
 #     2014 slaves get the whole file in CONF, show "unknown" exit status, and
-#     see nothing but version-1 frames;
+#     see nothing but version-1 frames; their tasks' metric lines are
+#     nobody's business (metrics, metric_errors and series null in the
+#     results), ours' are taken;
 #   - a session file over 65535 bytes with a 2014 slave: exit 3 naming the
 #     2014 slave and 65535, and nothing runs anywhere;
 #   - a 2014 master drives our slave (-1): the task runs with index 0 of 1,
 #     FINISHD is the 48-byte layout with sane times, the slave exits with the
-#     task's exit code.
+#     task's exit code; the task's metric lines (one malformed) change
+#     nothing the 2014 master sees (no METRICS, a frame it would not know).
 . "$(dirname "$0")/../lib.sh"
 require_bins
 "$PYTHON" -c 'import struct, selectors' 2>/dev/null || skip "no python3 for tests/v1peer.py"
@@ -30,8 +33,10 @@ start_v1slave old1 --iface-bcast 127.255.255.255	# bound as in 2014
 start_v1slave old2
 start_slave mine
 wait_slaves_ready
-make_conf "$TMP/mixed.session" '/bin/sh :CONF:' 'echo hello from the task' 'sleep 0.2'
-run_master 3 "$TMP/mixed.session"
+make_conf "$TMP/mixed.session" '/bin/sh :CONF:' 'echo hello from the task' \
+    '[ -n "$SYNEXEC_PROGRESS_FD" ] && echo "metric m=1" >&"$SYNEXEC_PROGRESS_FD"' \
+    'sleep 0.2'
+run_master -r "$TMP/mixed.json" 3 "$TMP/mixed.session"
 # NOTES 9 says 0 when every task exited 0; a 2014 slave reports no status,
 # so "unknown" must not fail a session whose other tasks all exited 0.
 assert_exit 0 "master exit code with two 2014 slaves (unknown status)"
@@ -62,6 +67,16 @@ for s in old1 old2; do
 	fi
 done
 assert_contains "$TMP/mine.out" "hello from the task"
+"$PYTHON" -c '
+import json, sys
+for s in json.load(open(sys.argv[1]))["slaves"]:
+    k = (s["metrics"], s["metric_errors"], s["series"] is None)
+    if s["kind"] == "2014":
+        assert k == (None, None, True), (s["name"], k)
+    else:
+        assert k == ({"m": {"value": 1, "unit": None}}, [], False), k
+print("ok: metrics null for the 2014 slaves, taken from ours")
+' "$TMP/mixed.json" || fail "metrics in the results of a mixed session"
 
 note "session file over 65535 bytes with a 2014 slave -> exit 3, nothing runs"
 rm -f "$TMP"/{old1,mine}.out
@@ -93,6 +108,8 @@ printf '%s\n' \
     'echo "slaves=$SYNEXEC_SLAVES"' \
     'echo "master=$SYNEXEC_MASTER"' \
     "/usr/bin/cmp \"\$0\" $TMP/v1.payload && echo payload-ok" \
+    'echo "metric ops=5 ops" >&"$SYNEXEC_PROGRESS_FD"' \
+    'echo "metric bad=x" >&"$SYNEXEC_PROGRESS_FD"' \
     'sleep 0.3' >"$TMP/v1.payload"
 { echo '/bin/sh :CONF:'; cat "$TMP/v1.payload"; } >"$TMP/v1.session"
 start_slave solo -s 9 -1
@@ -115,6 +132,8 @@ assert_contains "$TMP/solo.out" "index=0"
 assert_contains "$TMP/solo.out" "slaves=1"
 assert_contains "$TMP/solo.out" "master=127.0.0.1"
 assert_contains "$TMP/solo.out" "payload-ok" "payload split at the first newline"
+assert_contains "$TMP/solo.log" 'malformed metric line "metric bad=x"' \
+    "our slave's log: the malformed metric line, under a 2014 master too"
 
 note "a 2014 master, a task exiting 5: our -1 slave exits 5"
 make_conf "$TMP/v1exit.session" '/bin/sh :CONF:' 'exit 5'

@@ -5,18 +5,24 @@
 #     (-9) while its task runs: the SVG holds each slave's name and the
 #     outcome counts (2 exit 0, 1 failed, 1 lost) in its legend; the PNG is
 #     1200 pixels wide, as tall as the tool says, and not blank; the PDF is
-#     a PDF.  The document is today's master's: no series, no metrics;
-#   - the same document with metrics over time (SYNTHETIC series until the
-#     master writes them, issue 18): a panel per metric, per slave and total;
+#     a PDF.  The tasks write two metrics (metric lines on their progress
+#     channel): the master's results hold their series, and the picture a
+#     panel per metric, per slave and total, taller than the same document
+#     without them;
+#   - the master's --plot draws the same at the end of a session, with -r
+#     and without (a private results file, gone after), says where; an
+#     error of synexec_plot (no matplotlib) is said and the master's exit
+#     code stays the session's;
 #   - 500 slaves made from that real document (500 real slaves would be too
-#     slow here): the timeline's rows are bands "slaves 1-17" ...
+#     slow here; their series SYNTHETIC, tests/plotfiles.py): the
+#     timeline's rows are bands "slaves 1-17" ...
 #     "slaves 494-500", and the legend counts each outcome as the document
 #     has it (counted here independently);
 #   - 500 slaves of the real master driven by bench/swarm (when built, as
 #     `make check` does): a real master's document at that scale;
-#   - a campaign of 3 real runs (a SYNTHESIZED campaign document until the
-#     master writes them, issue 17): outcomes and durations per run, the
-#     last run's timeline;
+#   - a campaign of 3 real runs, their metrics real (the campaign document
+#     around them SYNTHESIZED until the master writes them, issue 17):
+#     outcomes, durations and metrics per run, the last run's timeline;
 #   - members null as the master writes them for a 2014 slave, one not
 #     started, one still running, one lost before reporting, and hostile
 #     names (mathtext, control bytes, 200 characters) drawn inert;
@@ -83,6 +89,11 @@ keep_png() {	# keep_png FILE NAME: for bench/plots/
 	return 0
 }
 
+# A matplotlib that cannot be imported, first in the module path.
+mkdir -p "$TMP/nompl/matplotlib"
+echo 'raise ImportError("No module named matplotlib (test)")' \
+    >"$TMP/nompl/matplotlib/__init__.py"
+
 # ------------------------------------------------------------------ sessions
 # One session file for every run: its pause, the slave that exits 3 and a
 # tag are read from $TMP/knob when the task starts.
@@ -94,6 +105,8 @@ make_conf "$TMP/plot.session" '/bin/bash :CONF:' \
     'echo "started $tag"' \
     'for i in 1 2 3 4; do' \
     '	echo "step $i/4" >&"$SYNEXEC_PROGRESS_FD"' \
+    '	echo "metric ops=$((i * 1000 * (SYNEXEC_SLAVE_INDEX + 2))) ops" >&"$SYNEXEC_PROGRESS_FD"' \
+    '	echo "metric latency_ms=1.$((SYNEXEC_SLAVE_INDEX + i)) ms" >&"$SYNEXEC_PROGRESS_FD"' \
     '	echo "step $i $tag"' \
     '	sleep "$pause"' \
     'done' \
@@ -115,13 +128,8 @@ for r in 1 2 3; do
 	[ $r = 2 ] && want=2 || want=0
 	assert_exit $want "campaign run $r: master exit code"
 done
-# Metrics: SYNTHETIC series too, until the master writes them (issue 18).
-for r in 1 2 3; do
-	"$PYTHON" "$FILES" metrics "$TMP/run$r.json" "$TMP/run$r.m.json" $r ||
-	    fail "cannot add series to run $r"
-done
-"$PYTHON" "$FILES" campaign "$TMP/campaign.json" "$TMP/run1.m.json" \
-    "$TMP/run2.m.json" "$TMP/run3.m.json" || fail "cannot make the campaign document"
+"$PYTHON" "$FILES" campaign "$TMP/campaign.json" "$TMP/run1.json" \
+    "$TMP/run2.json" "$TMP/run3.json" || fail "cannot make the campaign document"
 
 note "a session: bravo exits 3, delta is killed while its task runs"
 echo "0.5 bravo lostrun" >"$TMP/knob"
@@ -139,8 +147,8 @@ print(eval(sys.argv[2]))' "$@"; }
 assert_eq "alpha:exit 0 bravo:exit 3 charlie:exit 0 delta:lost" \
     "$(jq_py "$TMP/lost.json" '" ".join(sorted("%s:%s" % (s["name"], s["exit_status"] or s["state"]) for s in d["slaves"]))')" \
     "the session's outcomes in its results"
-assert_eq "False" "$(jq_py "$TMP/lost.json" 'any(k in s for s in d["slaves"] for k in ("series", "metrics")) or "statistics" in d')" \
-    "today's results: no series, metrics or statistics"
+assert_eq "True" "$(jq_py "$TMP/lost.json" 'all(len(s["series"]) >= 2 and "ops" in s["metrics"] for s in d["slaves"]) and d["statistics"]["ops"]["n"] == 4 and d["statistics"]["duration_s"]["n"] == 3')" \
+    "the results: every slave's series and metrics (delta, lost: its last known), the statistics"
 
 # ------------------------------------------------------------------ plots
 note "the 4-slave session: PNG, SVG and PDF"
@@ -157,16 +165,51 @@ out=$("$PYTHON" "$FILES" pdf "$TMP/lost.pdf") && pass "4 slaves: $out" ||
     fail "4 slaves: $out"
 keep_png "$TMP/lost.png" session-4-slaves.png
 
-note "the same with metrics over time (synthetic series)"
-"$PYTHON" "$FILES" metrics "$TMP/lost.json" "$TMP/metrics.json" ||
-    fail "cannot add series"
-plot "metrics" "$TMP/metrics.json" "$TMP/metrics.png" "$TMP/metrics.svg"
-check_png "metrics" "$TMP/metrics.png"
-[ "$PNG_H" -gt "$H4" ] && pass "metrics: taller than without ($PNG_H > $H4)" ||
-    fail "metrics: $PNG_H pixels tall, not more than $H4 without metrics"
-check_svg "metrics" "$TMP/metrics.svg" $names "ops per slave" \
+note "its metrics over time: a panel each, taller than without them"
+check_svg "metrics" "$TMP/lost.svg" $names "ops per slave" \
     "ops, total over 4 slaves" "latency_ms per slave" "ops (ops)" \
     "total latency_ms (ms)"
+"$PYTHON" "$FILES" strip "$TMP/lost.json" "$TMP/bare.json" ||
+    fail "cannot strip the series"
+plot "no metrics" "$TMP/bare.json" "$TMP/bare.png"
+check_png "no metrics" "$TMP/bare.png"
+[ "$H4" -gt "$PNG_H" ] && pass "metrics: taller than without ($H4 > $PNG_H)" ||
+    fail "metrics: $H4 pixels tall, not more than $PNG_H without metrics"
+
+note "the master's --plot, with -r and without"
+# The master finds synexec_plot beside it or in tools/ beside it (the
+# source tree); a build elsewhere (SAN=1: build/san) is told where it is.
+if [ ! -x "$SYNEXEC_BINDIR/synexec_plot" ] &&
+    [ ! -x "$SYNEXEC_BINDIR/tools/synexec_plot" ]; then
+	export SYNEXEC_PLOT=$PLOT
+fi
+start_slave delta	# killed above
+wait_slaves_ready
+echo "0.05 none plotrun" >"$TMP/knob"
+run_master -R 0.1 -r "$TMP/byr.json" --plot "$TMP/byr.svg" 4 "$TMP/plot.session"
+assert_exit 0 "master --plot -r: exit code"
+assert_contains "$MASTER_OUT" "plot of the session: $TMP/byr.svg" \
+    "--plot -r: where the picture is"
+check_svg "--plot -r" "$TMP/byr.svg" $names "ops per slave" "exit 0: 4"
+tmpdir=$TMP/tmpdir
+mkdir -p "$tmpdir"
+TMPDIR=$tmpdir run_master -R 0.1 --plot "$TMP/nor.png" 4 "$TMP/plot.session"
+assert_exit 0 "master --plot without -r: exit code"
+assert_contains "$MASTER_OUT" "plot of the session: $TMP/nor.png" \
+    "--plot without -r: where the picture is"
+got=$("$PYTHON" "$FILES" png "$TMP/nor.png") && [ "${got%% *}" = 1200 ] &&
+    pass "--plot without -r: a PNG 1200 pixels wide ($got)" ||
+    fail "--plot without -r: $TMP/nor.png: $got"
+assert_eq "" "$(ls -A "$tmpdir")" "the private results file and its directory, gone"
+# No matplotlib: said, with the package; the exit code is the session's.
+echo "0.05 bravo plotfail" >"$TMP/knob"
+PYTHONPATH=$TMP/nompl run_master -R 0.1 --plot "$TMP/nompl.png" 4 "$TMP/plot.session"
+assert_exit 2 "master --plot without matplotlib: the session's exit code (bravo exits 3)"
+assert_contains "$MASTER_ERR" "no plot: synexec_plot: matplotlib is not installed" \
+    "--plot without matplotlib: why"
+assert_contains "$MASTER_ERR" "apt-get install python3-matplotlib" \
+    "--plot without matplotlib: the package"
+assert_no_file "$TMP/nompl.png" "the picture without matplotlib"
 
 note "500 slaves made from the real session"
 "$PYTHON" "$FILES" swarm "$TMP/lost.json" 500 "$TMP/swarm.json" ||
@@ -279,11 +322,7 @@ refuse "a bad run" "$TMP/badrun.json: runs[1]: not a JSON object" \
 refuse "no directory" "cannot write $TMP/nodir/out.png: no directory $TMP/nodir" \
     "$TMP/lost.json" -o "$TMP/nodir/out.png"
 
-# Without matplotlib: a matplotlib that cannot be imported comes first in
-# the module path.
-mkdir -p "$TMP/nompl/matplotlib"
-echo 'raise ImportError("No module named matplotlib (test)")' \
-    >"$TMP/nompl/matplotlib/__init__.py"
+# Without matplotlib.
 PYTHONPATH=$TMP/nompl refuse "no matplotlib" \
     "matplotlib is not installed" "$TMP/lost.json" -o "$TMP/out.png"
 assert_contains "$TMP/err.err" "apt-get install python3-matplotlib" \

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <math.h>
 
 #include "json.h"
 
@@ -168,6 +169,54 @@ test_unbalanced_and_deep(void **state)
 	free(buf);
 }
 
+/* Doubles, shortest first; a flat object on one line inside an array. */
+static void
+test_double_and_flat(void **state)
+{
+	struct json	 j;
+	char		*buf = NULL;
+	size_t		 n = 0;
+	FILE		*f = open_memstream(&buf, &n);
+
+	(void)state;
+	assert_non_null(f);
+	json_init(&j, f);
+	json_begin_array(&j, NULL);
+	json_double(&j, NULL, 0.1);
+	json_double(&j, NULL, 1.2e6);
+	json_double(&j, NULL, -3.5);
+	json_double(&j, NULL, 1.0 / 3);
+	json_double(&j, NULL, 1.7976931348623157e308);
+	json_double(&j, NULL, NAN);
+	json_double(&j, NULL, -INFINITY);
+	json_begin_object(&j, NULL);
+	json_flat(&j, true);
+	json_double(&j, "t", 0.25);
+	json_string(&j, "s", "x");
+	json_begin_object(&j, "m");
+	json_double(&j, "a", 2);
+	json_end_object(&j);
+	json_end_object(&j);
+	json_flat(&j, false);
+	json_u64(&j, NULL, 7);
+	json_end_array(&j);
+	assert_int_equal(json_finish(&j), 0);
+	fclose(f);
+	assert_string_equal(buf,
+	    "[\n"
+	    "  0.1,\n"
+	    "  1200000,\n"
+	    "  -3.5,\n"
+	    "  0.33333333333333331,\n"
+	    "  1.7976931348623157e+308,\n"
+	    "  null,\n"
+	    "  null,\n"
+	    "  {\"t\": 0.25, \"s\": \"x\", \"m\": {\"a\": 2}},\n"
+	    "  7\n"
+	    "]\n");
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -177,6 +226,7 @@ main(void)
 		cmocka_unit_test(test_escape_invalid_utf8),
 		cmocka_unit_test(test_document),
 		cmocka_unit_test(test_unbalanced_and_deep),
+		cmocka_unit_test(test_double_and_flat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <math.h>
 
 #include "proto.h"
 
@@ -60,6 +61,7 @@ static const struct {
 	{ 49, "AUTH_PROOF", 32, 32 },
 	{ 50, "SEALED", 17, 65535 },
 	{ 51, "RUN_END", 0, 1024 },
+	{ 52, "METRICS", 2, 6792 },
 };
 #define NCMDS	(sizeof(notes_cmds) / sizeof(notes_cmds[0]))
 
@@ -1205,6 +1207,223 @@ test_reason_copy(void **state)
 	assert_string_equal(small, "");
 }
 
+/* NOTES section 1: METRICS, byte by byte. */
+static void
+test_metrics_layout(void **state)
+{
+	static struct proto_metrics	m, g;
+	static const uint8_t		want[] = {
+		2, 1,				/* two metrics, one error */
+		3, 2, 0x40, 0x09, 0x21, 0xfb, 0x54, 0x44, 0x2d, 0x18,
+		'o', 'p', 's', 'm', 's',	/* ops=3.141592653589793 ms */
+		1, 0, 0xc0, 0x0c, 0, 0, 0, 0, 0, 0,
+		'x',				/* x=-3.5, no unit */
+		1, 0, 3, 'b', 'a', 'd',		/* kind 1, "bad" */
+	};
+	uint8_t				b[256];
+	const char			*w = NULL;
+	size_t				n;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.n = 2;
+	strcpy(m.m[0].name, "ops");
+	strcpy(m.m[0].unit, "ms");
+	m.m[0].value = 3.141592653589793;
+	strcpy(m.m[1].name, "x");
+	m.m[1].value = -3.5;
+	m.nerr = 1;
+	m.err[0].kind = METRIC_ERROR_MALFORMED;
+	strcpy(m.err[0].text, "bad");
+	n = proto_metrics_encode(b, sizeof(b), &m);
+	assert_int_equal(n, sizeof(want));
+	assert_memory_equal(b, want, sizeof(want));
+	assert_int_equal(proto_metrics_decode(b, n, &g, &w), 0);
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.m[0].name, "ops");
+	assert_string_equal(g.m[0].unit, "ms");
+	assert_true(g.m[0].value == 3.141592653589793);
+	assert_string_equal(g.m[1].name, "x");
+	assert_string_equal(g.m[1].unit, "");
+	assert_true(g.m[1].value == -3.5);
+	assert_int_equal(g.nerr, 1);
+	assert_int_equal(g.err[0].kind, METRIC_ERROR_MALFORMED);
+	assert_string_equal(g.err[0].text, "bad");
+	/* Nothing at all is two bytes. */
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(proto_metrics_encode(b, sizeof(b), &m), 2);
+	assert_int_equal(proto_metrics_decode(b, 2, &g, &w), 0);
+	assert_int_equal(g.n + g.nerr, 0);
+}
+
+/* The largest METRICS: 64 names of 64 bytes, units of 16, two errors. */
+static void
+test_metrics_largest(void **state)
+{
+	static struct proto_metrics	m, g;
+	static uint8_t			b[PROTO_MAX_PAYLOAD];
+	const char			*w = NULL;
+	size_t				n, i;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.n = PROTO_METRICS_MAX;
+	for (i = 0; i < m.n; i++) {
+		memset(m.m[i].name, 'a' + (int)(i % 26), PROTO_METRIC_NAME_MAX);
+		snprintf(m.m[i].name, 4, "%02zu", i);
+		m.m[i].name[2] = '_';
+		memset(m.m[i].unit, 'u', PROTO_METRIC_UNIT_MAX);
+		m.m[i].value = i == 0 ? 1.7976931348623157e308 :
+		    i == 1 ? -4.9e-324 : (double)i * 1e6;
+	}
+	m.nerr = METRIC_ERROR_KINDS;
+	for (i = 0; i < m.nerr; i++) {
+		m.err[i].kind = (uint8_t)(i + 1);
+		memset(m.err[i].text, '!' + (int)i, PROTO_METRIC_ERROR_MAX);
+	}
+	n = proto_metrics_encode(b, sizeof(b), &m);
+	assert_int_equal(n, 6792);
+	assert_int_equal(proto_metrics_decode(b, n, &g, &w), 0);
+	assert_int_equal(g.n, 64);
+	assert_int_equal(strlen(g.m[63].name), 64);
+	assert_int_equal(strlen(g.m[63].unit), 16);
+	assert_true(g.m[0].value == 1.7976931348623157e308);
+	assert_true(g.m[1].value == -4.9e-324);
+	assert_int_equal(strlen(g.err[1].text), 512);
+	/* One byte less of room: refused. */
+	assert_int_equal(proto_metrics_encode(b, n - 1, &m), 0);
+}
+
+/* What a decoder refuses, and an encoder will not write. */
+static void
+test_metrics_refused(void **state)
+{
+	static struct proto_metrics	m, g;
+	uint8_t				b[256], c[256];
+	const char			*w = NULL;
+	size_t				n;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.n = 1;
+	strcpy(m.m[0].name, "lat.p99:ms-x_y");
+	strcpy(m.m[0].unit, "ms");
+	m.m[0].value = 12;
+	n = proto_metrics_encode(b, sizeof(b), &m);
+	assert_int_equal(n, 2 + 10 + 14 + 2);
+	assert_int_equal(proto_metrics_decode(b, n, &g, &w), 0);
+
+	/* Lengths: short, too long, a trailing byte, counts. */
+	assert_int_equal(proto_metrics_decode(b, 1, &g, &w), -1);
+	assert_has(w, "short");
+	assert_int_equal(proto_metrics_decode(b, n - 1, &g, &w), -1);
+	assert_has(w, "length");
+	memcpy(c, b, n);
+	c[n] = 'x';
+	assert_int_equal(proto_metrics_decode(c, n + 1, &g, &w), -1);
+	assert_has(w, "length");
+	c[0] = 65;
+	assert_int_equal(proto_metrics_decode(c, n, &g, &w), -1);
+	assert_has(w, "more than 64");
+	memcpy(c, b, n);
+	c[1] = 3;
+	assert_int_equal(proto_metrics_decode(c, n, &g, &w), -1);
+	assert_has(w, "more than 2 errors");
+	memcpy(c, b, n);
+	c[1] = 1;
+	assert_int_equal(proto_metrics_decode(c, n, &g, &w), -1);
+	assert_has(w, "length");
+
+	/* Names: empty, a blank, a slash, 65 bytes. */
+	memcpy(c, b, n);
+	c[12] = ' ';
+	assert_int_equal(proto_metrics_decode(c, n, &g, &w), -1);
+	assert_has(w, "name");
+	c[12] = '/';
+	assert_int_equal(proto_metrics_decode(c, n, &g, &w), -1);
+	memcpy(c, b, n);
+	c[2] = 0;
+	c[3] = 16;	/* the name's bytes read as the unit: "lat.p99:" ... */
+	assert_int_equal(proto_metrics_decode(c, n, &g, &w), -1);
+	assert_has(w, "name");
+	/* Units: a blank, a control byte, 17 bytes. */
+	memcpy(c, b, n);
+	c[n - 1] = ' ';
+	assert_int_equal(proto_metrics_decode(c, n, &g, &w), -1);
+	assert_has(w, "unit");
+	c[n - 1] = 0x1b;
+	assert_int_equal(proto_metrics_decode(c, n, &g, &w), -1);
+	assert_has(w, "unit");
+	/* Values: NaN, infinities. */
+	memcpy(c, b, n);
+	memcpy(c + 4, "\x7f\xf8\0\0\0\0\0\0", 8);
+	assert_int_equal(proto_metrics_decode(c, n, &g, &w), -1);
+	assert_has(w, "finite");
+	memcpy(c + 4, "\xff\xf0\0\0\0\0\0\0", 8);
+	assert_int_equal(proto_metrics_decode(c, n, &g, &w), -1);
+	assert_has(w, "finite");
+	/* Errors: kind 0 and 3, an empty text, a control byte. */
+	memset(&m, 0, sizeof(m));
+	m.nerr = 1;
+	m.err[0].kind = METRIC_ERROR_TOO_MANY;
+	strcpy(m.err[0].text, "too many");
+	n = proto_metrics_encode(b, sizeof(b), &m);
+	assert_int_equal(n, 2 + 3 + 8);
+	memcpy(c, b, n);
+	c[2] = 0;
+	assert_int_equal(proto_metrics_decode(c, n, &g, &w), -1);
+	assert_has(w, "error kind");
+	c[2] = 3;
+	assert_int_equal(proto_metrics_decode(c, n, &g, &w), -1);
+	assert_has(w, "error kind");
+	memcpy(c, b, n);
+	c[6] = '\n';
+	assert_int_equal(proto_metrics_decode(c, n, &g, &w), -1);
+	assert_has(w, "printable");
+	memcpy(c, b, 5);
+	c[3] = c[4] = 0;
+	assert_int_equal(proto_metrics_decode(c, 5, &g, &w), -1);
+	assert_has(w, "printable");
+
+	/* The encoder writes nothing that a decoder would refuse. */
+	memset(&m, 0, sizeof(m));
+	m.n = 1;
+	strcpy(m.m[0].name, "a b");
+	assert_int_equal(proto_metrics_encode(b, sizeof(b), &m), 0);
+	strcpy(m.m[0].name, "ok");
+	strcpy(m.m[0].unit, "m s");
+	assert_int_equal(proto_metrics_encode(b, sizeof(b), &m), 0);
+	m.m[0].unit[0] = '\0';
+	m.m[0].value = INFINITY;
+	assert_int_equal(proto_metrics_encode(b, sizeof(b), &m), 0);
+	m.m[0].value = NAN;
+	assert_int_equal(proto_metrics_encode(b, sizeof(b), &m), 0);
+	m.m[0].value = 0;
+	assert_int_equal(proto_metrics_encode(b, sizeof(b), &m), 2 + 10 + 2);
+	m.m[0].name[0] = '\0';
+	assert_int_equal(proto_metrics_encode(b, sizeof(b), &m), 0);
+	memset(&m, 0, sizeof(m));
+	m.n = 65;
+	assert_int_equal(proto_metrics_encode(b, sizeof(b), &m), 0);
+	m.n = 0;
+	m.nerr = 1;
+	m.err[0].kind = 3;
+	strcpy(m.err[0].text, "x");
+	assert_int_equal(proto_metrics_encode(b, sizeof(b), &m), 0);
+	m.err[0].kind = 1;
+	m.err[0].text[0] = '\0';
+	assert_int_equal(proto_metrics_encode(b, sizeof(b), &m), 0);
+
+	/* The name predicate alone. */
+	assert_true(proto_metric_name_ok("A-z_0.9:", 8));
+	assert_false(proto_metric_name_ok("", 0));
+	assert_false(proto_metric_name_ok("a=b", 3));
+	assert_false(proto_metric_name_ok("a@b", 3));
+	assert_true(proto_metric_unit_ok("", 0));
+	assert_true(proto_metric_unit_ok("%/s", 3));
+	assert_false(proto_metric_unit_ok("\xc2\xb5s", 3));
+}
+
 int
 main(void)
 {
@@ -1231,6 +1450,9 @@ main(void)
 		cmocka_unit_test(test_reason_copy),
 		cmocka_unit_test(test_run),
 		cmocka_unit_test(test_hello_caps),
+		cmocka_unit_test(test_metrics_layout),
+		cmocka_unit_test(test_metrics_largest),
+		cmocka_unit_test(test_metrics_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
