@@ -293,8 +293,9 @@ class Peer:
                 return f
 
 
-def hello(name, flags=0xfffe):
-    # Unknown capability bits (not HELLO_CAP_CAMPAIGN): ignored by a master.
+def hello(name, flags=0xfff0):
+    # Capability bits nobody has allotted (4-15; NOTES section 2): ignored
+    # by a master, which asks this fake slave for nothing it cannot do.
     return struct.pack('!IHHIB', MAGIC, 1, flags, os.getpid(), len(name)) + name
 
 
@@ -388,8 +389,8 @@ def evil_master(a):
     s = a.session
     lsock = listener(a.port)
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    # Flags the slave does not know (not bit 0): ignored.
-    welcome = frame(s, WELCOME, struct.pack('!HHI', 1, 0xfffe, 1000))
+    # Flags the slave does not know (bits 3-15, not allotted): ignored.
+    welcome = frame(s, WELCOME, struct.pack('!HHI', 1, 0xfff8, 1000))
     # The command: an absolute path that does not exist, or one not in
     # --allow; "/bin/true" with an evil master address.
     path = (a.allowed or '/nonexistent').encode() + b'/' + EVIL
