@@ -89,17 +89,12 @@ campaign_init(struct master *m)
 	}
 	c->repeat = m->opts->repeat > 0 ? m->opts->repeat : 1;
 	c->runs = (uint32_t)c->nfiles * c->repeat;
+	c->multi = c->runs > 1;
 	c->run = 0;
 	c->file = 0;
 	c->file_repeat = 0;
 	c->code = -1;
 	ev_init(&c->pause_timer, campaign_pause_cb);
-}
-
-bool
-campaign_multi(const struct master *m)
-{
-	return m->campaign.runs > 1;
 }
 
 /* Can it serve several runs on one connection? */
@@ -118,7 +113,7 @@ campaign_refused(struct master *m)
 	FILE		*f;
 	unsigned	 n = 0;
 
-	if (!campaign_multi(m))
+	if (!m->campaign.multi)
 		return false;
 	if ((f = open_memstream(&list, &len)) == NULL)
 		fatal("campaign");
@@ -292,7 +287,7 @@ campaign_run_ended(struct master *m)
 			campaign_over(m, "no slave left after %s", words);
 		break;
 	}
-	if (campaign_multi(m))
+	if (m->campaign.multi)
 		summary_run_line(m, r);
 }
 

@@ -54,6 +54,7 @@ static void	discovery_accept_cb(struct ev_loop *, ev_io *, int);
 static void	discovery_probe_cb(struct ev_loop *, ev_timer *, int);
 static void	discovery_tcp_probe_cb(struct ev_loop *, ev_timer *, int);
 static void	discovery_waitlog_cb(struct ev_loop *, ev_timer *, int);
+static void	discovery_probe_host(struct master *, struct host *);
 static void	discovery_wait_cb(struct ev_loop *, ev_timer *, int);
 static void	discovery_key_cb(struct ev_loop *, ev_timer *, int);
 static void	discovery_udp_cb(struct ev_loop *, ev_io *, int);
@@ -404,6 +405,7 @@ discovery_start(struct master *m)
 		log_debug("listening on %s", text);
 		free(text);
 	}
+	m->hosts.resolved = discovery_probe_host;
 	hosts_resolve(m);
 	discovery_resume(m);
 }
@@ -645,10 +647,11 @@ static bool
 discovery_wants(const struct master *m)
 {
 	return m->phase == PHASE_DISCOVERY && m->njoined < m->nslaves &&
-	    session_has_room(m);
+	    pool_has_room(m);
 }
 
-void
+/* A listed name just got its addresses (hosts.c): probed at once. */
+static void
 discovery_probe_host(struct master *m, struct host *h)
 {
 	uint8_t frame[PROTO_HDR_LEN];
@@ -681,7 +684,7 @@ discovery_probe_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	 * it (a few ms of CPU at 128 slaves on one host).  The back-off goes
 	 * on, so a slave that drops out is replaced by the next probe.
 	 */
-	if (!session_has_room(m)) {
+	if (!pool_has_room(m)) {
 		log_trace("PROBE skipped: %u joined, %u syncing", m->njoined,
 		    m->nsyncing);
 		goto schedule;

@@ -246,7 +246,7 @@ end_finish(struct master *m)
 	status_end(m, e->why);
 	/* A campaign's: once, for its last run, at its end. */
 	if (end_rows[e->cause].report == REPORT_SUMMARY &&
-	    !TAILQ_EMPTY(&m->joined) && !campaign_multi(m))
+	    !TAILQ_EMPTY(&m->joined) && !m->campaign.multi)
 		summary_print(m);
 	else if (end_rows[e->cause].report == REPORT_PREFLIGHT)
 		summary_preflight(m);
@@ -306,7 +306,7 @@ campaign_end(struct master *m)
 	m->exit_code = m->campaign.code >= 0 ? m->campaign.code :
 	    end_campaign_code(-1, m->end.code);
 	/* A campaign's tables: its last run's slaves, then one line a run. */
-	if (campaign_multi(m) && m->campaign.nrecords > 0) {
+	if (m->campaign.multi && m->campaign.nrecords > 0) {
 		if (end_rows[m->end.cause].report == REPORT_SUMMARY &&
 		    !TAILQ_EMPTY(&m->joined))
 			summary_print(m);

@@ -292,7 +292,8 @@ hosts_resolved(void *owner, uint32_t id, int n, const struct net_addr *a,
 	h->error[0] = '\0';
 	hs->nunresolved--;
 	hosts_index(hs, h);
-	discovery_probe_host(m, h);
+	if (hs->resolved != NULL)
+		hs->resolved(m, h);
 }
 
 void

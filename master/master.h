@@ -206,6 +206,8 @@ struct pool {
 int	pool_init(struct master *, bool all, char *err, size_t errlen);
 /* Their syntax alone, for -n: 0, or -1 with err. */
 int	pool_check_opts(const struct master_opts *, char *err, size_t errlen);
+/* Is there room for one more slave (discovery only)? */
+bool	pool_has_room(const struct master *);
 /* May a slave of this name (as it gave it; a 2014 slave's IP) join now? */
 enum turn_away pool_judge(const struct master *, const char *name, char *why,
 	    size_t whylen);
@@ -352,6 +354,8 @@ struct hosts {
 	size_t			 nbucket;
 	struct resolve		 res;
 	uint64_t		 resolve_ns;	/* the last round began */
+	/* A name got its addresses: probe it now (discovery.c sets it). */
+	void			(*resolved)(struct master *, struct host *);
 };
 
 /*
@@ -513,6 +517,8 @@ struct campaign {
 	size_t			 nfiles;
 	uint32_t		 repeat;	/* --repeat K */
 	uint32_t		 runs;		/* nfiles x K */
+	bool			 multi;		/* runs > 1: the campaign's documents,
+						   lines and tables */
 	uint32_t		 run;		/* the current run, from 0 */
 	size_t			 file;		/* its file */
 	uint32_t		 file_repeat;	/* its repeat of that file */
@@ -604,8 +610,6 @@ int	campaign_add_file(struct master *, const char *path, char *err,
 	    size_t errlen);
 /* The files in place (the fuzz harness opens m->sf alone): runs known. */
 void	campaign_init(struct master *);
-/* More than one run: the campaign's documents, lines and tables. */
-bool	campaign_multi(const struct master *);
 /*
  * Session.c, configuration begins: the slaves that cannot serve several
  * runs refuse the campaign here (true: it ended), else RUN to each slave
@@ -720,8 +724,6 @@ void	discovery_stop(struct master *);
 /* No more connections taken (the listeners stay open until the close). */
 void	discovery_stop_accepting(struct master *);
 void	discovery_close(struct master *);
-/* A listed host has addresses now: probe it at once. */
-void	discovery_probe_host(struct master *, struct host *);
 /*
  * A peer's key handshake failed: said once per address; a slave's (conn.h's
  * key_peer) ends discovery within a second (exit 3).
@@ -831,7 +833,6 @@ void	session_preflight_answer(struct master *, struct peer *);
  */
 void	session_end(struct master *, enum end_cause, const char *why,
 	    const char *bye);
-bool	session_has_room(const struct master *);
 /* Seconds a slave has for an answer that needs no transfer (EXEC_OK). */
 double	session_answer_secs(const struct master *);
 

@@ -128,6 +128,13 @@ pool_init(struct master *m, bool all, char *err, size_t errlen)
 	return 0;
 }
 
+bool
+pool_has_room(const struct master *m)
+{
+	return m->phase == PHASE_DISCOVERY &&
+	    m->njoined + m->nsyncing < m->nslaves;
+}
+
 enum turn_away
 pool_judge(const struct master *m, const char *name, char *why,
     size_t whylen)
@@ -152,8 +159,8 @@ pool_judge(const struct master *m, const char *name, char *why,
 		    "(SLAVES all, by name: one slave of each name)", name);
 		return TURN_AWAY_FULL;
 	}
-	if (!session_has_room(m)) {
-		if (m->phase == PHASE_DISCOVERY || !campaign_multi(m))
+	if (!pool_has_room(m)) {
+		if (m->phase == PHASE_DISCOVERY || !m->campaign.multi)
 			snprintf(why, whylen, "session full: %u of %u slaves "
 			    "joined", m->nslaves, m->nslaves);
 		else

@@ -709,7 +709,7 @@ results_write(struct master *m)
 	m->v.res_written = false;
 	if (!atomic_file_on(&m->v.res))
 		return 0;
-	if (!campaign_multi(m))
+	if (!m->campaign.multi)
 		rc = atomic_file_write(&m->v.res, results_run_fill, m, &step);
 	else if ((rc = results_keep_run(m)) == 0)
 		rc = atomic_file_write(&m->v.res, results_campaign_fill, m,

@@ -62,13 +62,6 @@ session_conf_secs(const struct master *m)
 	    (double)m->nslaves * (double)m->sf.size / MASTER_CONF_RATE;
 }
 
-bool
-session_has_room(const struct master *m)
-{
-	return m->phase == PHASE_DISCOVERY &&
-	    m->njoined + m->nsyncing < m->nslaves;
-}
-
 void
 session_joined(struct master *m, struct peer *s)
 {
@@ -300,7 +293,7 @@ session_configure(struct master *m)
 
 	discovery_stop(m);
 	view_run_words(m, words, sizeof(words));
-	if (campaign_multi(m))
+	if (m->campaign.multi)
 		summary_out(m, "%s", words);
 	m->phase = PHASE_CONFIG;
 	status_phase(m);
