@@ -274,7 +274,8 @@ void	status_show(struct master *, bool per_slave);
 void	status_end(struct master *, const char *why);
 /* A campaign's run after the first begins: its phases afresh, shown. */
 void	status_run_begin(struct master *);
-/* A campaign's next run: the last run's reports of this slave go. */
+/* A campaign's next run: the last run's reports, metrics and series of
+ * this slave go. */
 void	status_peer_reset(struct peer *);
 void	status_cleanup(struct master *);
 
