@@ -79,6 +79,49 @@ csv_table_setf(struct csv_table *t, size_t row, const char *col,
 	free(val);
 }
 
+/* Two columns' indexes by their names (arg: the names). */
+static int
+csv_sort_cmp(const void *a, const void *b, void *arg)
+{
+	char	**names = arg;
+	size_t	  x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return strcmp(names[x], names[y]);
+}
+
+void
+csv_table_sort_columns(struct csv_table *t, size_t from)
+{
+	size_t	 *idx, i, j;
+	char	**cols, **v;
+
+	if (from + 1 >= t->ncols)
+		return;
+	if ((idx = calloc(t->ncols, sizeof(*idx))) == NULL ||
+	    (cols = calloc(t->ncols, sizeof(*cols))) == NULL)
+		fatal("csv");
+	for (i = 0; i < t->ncols; i++)
+		idx[i] = i;
+	qsort_r(idx + from, t->ncols - from, sizeof(*idx), csv_sort_cmp,
+	    t->cols);
+	for (j = 0; j < t->nrows; j++) {
+		struct csv_row *r = &t->rows[j];
+
+		if ((v = calloc(t->ncols, sizeof(*v))) == NULL)
+			fatal("csv");
+		for (i = 0; i < t->ncols; i++)
+			v[i] = idx[i] < r->nval ? r->val[idx[i]] : NULL;
+		free(r->val);
+		r->val = v;
+		r->nval = t->ncols;
+	}
+	for (i = 0; i < t->ncols; i++)
+		cols[i] = t->cols[idx[i]];
+	free(t->cols);
+	t->cols = cols;
+	free(idx);
+}
+
 void
 csv_field(FILE *f, const char *s)
 {
