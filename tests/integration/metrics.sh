@@ -285,11 +285,11 @@ fake() {
 	cat "$TMP/$what.log"
 	wait_master 60
 }
-note "old slaves: hello flags 0, and bits we do not know"
+note "old slaves: hello flags 0, and bits nobody has allotted (4-15)"
 fake old0 old-slave --name old0 --flags 0
 assert_eq 0 "$PEER_RC" "old slave (flags 0): its checks"
 assert_exit 0 "master exit code with an old slave"
-fake oldx old-slave --name oldx --flags 0xfffd
+fake oldx old-slave --name oldx --flags 0xfff0
 assert_eq 0 "$PEER_RC" "a slave with unknown capability bits: its checks"
 assert_exit 0 "master exit code with unknown capability bits"
 "$PYTHON" -c '
