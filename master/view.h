@@ -293,7 +293,11 @@ void	summary_print(struct master *);
 /* A campaign's run is over: one line (outcome, spread, durations). */
 struct run_record;
 void	summary_run_line(struct master *, const struct run_record *);
-/* A campaign is over: one line per run, then the campaign's. */
+/*
+ * A campaign is over: one line per run, each figure across the runs (the
+ * runs' totals and means: mean, stddev, CV, min, max), then the
+ * campaign's line.
+ */
 void	summary_campaign(struct master *);
 /*
  * --preflight: a line per slave, "preflight: NAME (ADDR): ready" or what
