@@ -6,10 +6,15 @@
  *	start_offset_s,duration_s,user_cpu_s,system_cpu_s,max_rss_kib,
  *	output_bytes
  *
+ * then a column a metric, "metric:NAME", for every name any slave's task
+ * set in any run so far, in name order: its value as the results' metrics
+ * say it, empty for a slave without it.
+ *
  * RFC 4180 (common/csv.h); a value that does not apply (the results'
  * null) is an empty field.  After each run the run's rows are added and
  * the whole file is replaced atomically, as the results file is, so an
- * aborted campaign keeps the runs that were done.  Later figures are more
+ * aborted campaign keeps the runs that were done; a metric first seen in a
+ * later run adds its column to every row then.  Later figures are more
  * columns: csvfile_run_rows() is where a run's row gets them.
  */
 #include <errno.h>
@@ -19,6 +24,8 @@
 #include "json.h"
 #include "log.h"
 #include "master.h"
+
+#define CSVFILE_METRIC	"metric:"	/* a metric's column: metric:NAME */
 
 int
 csvfile_init(struct master *m, char *err, size_t errlen)
@@ -37,6 +44,22 @@ csvfile_seconds(struct csv_table *t, size_t row, const char *col,
 	char buf[32];
 
 	csv_table_set(t, row, col, json_seconds_text(ns, buf, sizeof(buf)));
+}
+
+/* Its task's metrics, a column each, as the results' "metrics" say. */
+static void
+csvfile_metrics(struct csv_table *t, size_t row, const struct peer *s)
+{
+	char		col[sizeof(CSVFILE_METRIC) + PROTO_METRIC_NAME_MAX];
+	char		val[40];
+	unsigned	k;
+
+	for (k = 0; k < s->v.nmetric; k++) {
+		snprintf(col, sizeof(col), "%s%s", CSVFILE_METRIC,
+		    s->v.metric[k].name);
+		csv_table_set(t, row, col, json_double_text(
+		    s->v.metric[k].value, val, sizeof(val)));
+	}
 }
 
 void
@@ -99,7 +122,22 @@ csvfile_run_rows(const struct master *m, struct csv_table *t)
 				csv_table_set(t, row, "output_bytes", NULL);
 		}
 		/* Later figures: more columns here, after output_bytes. */
+		csvfile_metrics(t, row, s);
 	}
+}
+
+/* The metrics' columns begin at the first "metric:" (every row sets each
+ * fixed column, so those come first); the table's end if none. */
+static size_t
+csvfile_metrics_from(const struct csv_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->ncols; i++)
+		if (strncmp(t->cols[i], CSVFILE_METRIC, strlen(CSVFILE_METRIC))
+		    == 0)
+			break;
+	return i;
 }
 
 static int
@@ -119,6 +157,8 @@ csvfile_write(struct master *m)
 	if (m->v.csv_nruns < m->campaign.nrecords) {
 		csvfile_run_rows(m, &m->v.csv_rows);
 		m->v.csv_nruns = m->campaign.nrecords;
+		csv_table_sort_columns(&m->v.csv_rows,
+		    csvfile_metrics_from(&m->v.csv_rows));
 	}
 	if (atomic_file_write(&m->v.csv, csvfile_fill, &m->v.csv_rows,
 	    &step) == -1) {
