@@ -27,15 +27,25 @@ csv_table_row(struct csv_table *t)
 	return t->nrows++;
 }
 
+size_t
+csv_table_column(const struct csv_table *t, const char *col)
+{
+	size_t i;
+
+	for (i = 0; i < t->ncols; i++)
+		if (strcmp(t->cols[i], col) == 0)
+			break;
+	return i;
+}
+
 static size_t
 csv_col(struct csv_table *t, const char *col)
 {
 	char	**c;
 	size_t	  i;
 
-	for (i = 0; i < t->ncols; i++)
-		if (strcmp(t->cols[i], col) == 0)
-			return i;
+	if ((i = csv_table_column(t, col)) < t->ncols)
+		return i;
 	if ((c = realloc(t->cols, (t->ncols + 1) * sizeof(*c))) == NULL ||
 	    (c[t->ncols] = strdup(col)) == NULL)
 		fatal("csv");
@@ -113,7 +123,10 @@ csv_table_sort_columns(struct csv_table *t, size_t from)
 			v[i] = idx[i] < r->nval ? r->val[idx[i]] : NULL;
 		free(r->val);
 		r->val = v;
-		r->nval = t->ncols;
+		/* Up to its last value: a sparse table stays small. */
+		for (r->nval = t->ncols; r->nval > 0 && v[r->nval - 1] == NULL;
+		    r->nval--)
+			;
 	}
 	for (i = 0; i < t->ncols; i++)
 		cols[i] = t->cols[idx[i]];

@@ -197,6 +197,7 @@ struct master_view {
 	struct atomic_file	 csv;		/* --csv */
 	struct csv_table	 csv_rows;
 	uint32_t		 csv_nruns;	/* runs in csv_rows */
+	bool			 csv_cut;	/* metrics left out: said */
 	char			*res_abs;	/* its absolute path (--plot) */
 	bool			 res_written;	/* the last write succeeded */
 	/* --plot (plot.c) */
@@ -367,8 +368,11 @@ int	csvfile_init(struct master *, char *err, size_t errlen);
  * and the whole table is written, atomically.  0, or -1 (said).
  */
 int	csvfile_write(struct master *);
-/* The rows of the run as it stands: one per slave, in its order. */
-void	csvfile_run_rows(const struct master *, struct csv_table *);
+/*
+ * The rows of the run as it stands: one per slave, in its order.  How
+ * many metric values found no column (beyond the most metric columns).
+ */
+size_t	csvfile_run_rows(const struct master *, struct csv_table *);
 void	csvfile_cleanup(struct master *);
 /* plot.c */
 /* FILE ends in .png, .svg or .pdf: 0, or -1 with why. */

@@ -110,6 +110,9 @@ test_sort_columns(void **state)
 	assert_string_equal(out, "run,metric:a,metric:b,metric:z\r\n"
 	    "0,,b0,z0\r\n1,a1,b1,\r\n");
 	free(out);
+	assert_int_equal(csv_table_column(&t, "metric:b"), 2);
+	assert_int_equal(csv_table_column(&t, "metric:x"), t.ncols);
+	assert_int_equal(t.rows[1].nval, 3);	/* up to its last value */
 	/* A row after the sort lands in the sorted columns; a new one last. */
 	r = csv_table_row(&t);
 	csv_table_set(&t, r, "metric:z", "z2");
