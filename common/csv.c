@@ -27,15 +27,25 @@ csv_table_row(struct csv_table *t)
 	return t->nrows++;
 }
 
+size_t
+csv_table_column(const struct csv_table *t, const char *col)
+{
+	size_t i;
+
+	for (i = 0; i < t->ncols; i++)
+		if (strcmp(t->cols[i], col) == 0)
+			break;
+	return i;
+}
+
 static size_t
 csv_col(struct csv_table *t, const char *col)
 {
 	char	**c;
 	size_t	  i;
 
-	for (i = 0; i < t->ncols; i++)
-		if (strcmp(t->cols[i], col) == 0)
-			return i;
+	if ((i = csv_table_column(t, col)) < t->ncols)
+		return i;
 	if ((c = realloc(t->cols, (t->ncols + 1) * sizeof(*c))) == NULL ||
 	    (c[t->ncols] = strdup(col)) == NULL)
 		fatal("csv");
@@ -77,6 +87,52 @@ csv_table_setf(struct csv_table *t, size_t row, const char *col,
 	va_end(ap);
 	csv_table_set(t, row, col, val);
 	free(val);
+}
+
+/* Two columns' indexes by their names (arg: the names). */
+static int
+csv_sort_cmp(const void *a, const void *b, void *arg)
+{
+	char	**names = arg;
+	size_t	  x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return strcmp(names[x], names[y]);
+}
+
+void
+csv_table_sort_columns(struct csv_table *t, size_t from)
+{
+	size_t	 *idx, i, j;
+	char	**cols, **v;
+
+	if (from + 1 >= t->ncols)
+		return;
+	if ((idx = calloc(t->ncols, sizeof(*idx))) == NULL ||
+	    (cols = calloc(t->ncols, sizeof(*cols))) == NULL)
+		fatal("csv");
+	for (i = 0; i < t->ncols; i++)
+		idx[i] = i;
+	qsort_r(idx + from, t->ncols - from, sizeof(*idx), csv_sort_cmp,
+	    t->cols);
+	for (j = 0; j < t->nrows; j++) {
+		struct csv_row *r = &t->rows[j];
+
+		if ((v = calloc(t->ncols, sizeof(*v))) == NULL)
+			fatal("csv");
+		for (i = 0; i < t->ncols; i++)
+			v[i] = idx[i] < r->nval ? r->val[idx[i]] : NULL;
+		free(r->val);
+		r->val = v;
+		/* Up to its last value: a sparse table stays small. */
+		for (r->nval = t->ncols; r->nval > 0 && v[r->nval - 1] == NULL;
+		    r->nval--)
+			;
+	}
+	for (i = 0; i < t->ncols; i++)
+		cols[i] = t->cols[idx[i]];
+	free(t->cols);
+	t->cols = cols;
+	free(idx);
 }
 
 void

@@ -34,6 +34,13 @@ void	csv_table_set(struct csv_table *, size_t row, const char *col,
 	    const char *val);
 void	csv_table_setf(struct csv_table *, size_t row, const char *col,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Column col's index, or t->ncols if the table has none of that name. */
+size_t	csv_table_column(const struct csv_table *, const char *col);
+/*
+ * The columns from the from-th on put in the order of their names
+ * (strcmp), each row's values with them; those before stay as they came.
+ */
+void	csv_table_sort_columns(struct csv_table *, size_t from);
 /* Header and rows on f: 0, or -1 if f has an error. */
 int	csv_table_write(const struct csv_table *, FILE *f);
 /* One field, quoted where it must be. */

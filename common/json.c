@@ -206,6 +206,17 @@ json_flat(struct json *j, bool on)
 	j->flat = on;
 }
 
+const char *
+json_double_text(double v, char *buf, size_t len)
+{
+	if (!isfinite(v))
+		return NULL;
+	snprintf(buf, len, "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, len, "%.17g", v);
+	return buf;
+}
+
 void
 json_double(struct json *j, const char *key, double v)
 {
@@ -213,14 +224,8 @@ json_double(struct json *j, const char *key, double v)
 
 	if (!json_prefix(j, key))
 		return;
-	if (!isfinite(v)) {
-		fputs("null", j->f);
-		return;
-	}
-	snprintf(buf, sizeof(buf), "%.15g", v);
-	if (strtod(buf, NULL) != v)
-		snprintf(buf, sizeof(buf), "%.17g", v);
-	fputs(buf, j->f);
+	fputs(json_double_text(v, buf, sizeof(buf)) != NULL ? buf : "null",
+	    j->f);
 }
 
 void

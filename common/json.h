@@ -48,6 +48,9 @@ void	json_null(struct json *, const char *key);
  * (0.1, not 0.10000000000000001); NaN and infinities (not JSON) as null.
  */
 void	json_double(struct json *, const char *key, double);
+/* The same number as text (another format: the CSV file); NULL for NaN
+ * and infinities, buf untouched then. */
+const char *json_double_text(double, char *buf, size_t len);
 /*
  * On: the items of what is opened next go on its line ({"t": 1, "x": 2}),
  * for long arrays of small objects; off again after it is closed.

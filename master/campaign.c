@@ -7,8 +7,10 @@
  *
  * runs each CONF --repeat K times in a row (CONF1 x K, then CONF2 x K...),
  * --pause SECONDS apart.  A run ends through end.c as a session does; then
- * campaign_run_ended() keeps what it came to (struct run_record), says its
- * line and decides whether another run follows:
+ * campaign_run_ended() keeps what it came to (struct run_record: its
+ * outcome, durations, and each figure's total over its slaves for the
+ * statistics across runs), says its line and decides whether another run
+ * follows:
  *
  *	the last run		the campaign is over
  *	aborted (signal, -t)	over, exit 4; so is a local error (exit 1)
@@ -28,6 +30,7 @@
  * The campaign's exit code is end.c's ranking of its runs' (1, 5, 4, 3,
  * 2, 0); campaign_end() (end.c) sends BYE.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -170,9 +173,101 @@ campaign_u64_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Figure f's place in the campaign's figures (added if new), its unit
+ * noted; UINT32_MAX if there is no room for another. */
+static uint32_t
+campaign_figure(struct campaign *c, const struct view_figure *f,
+    unsigned rank)
+{
+	struct campaign_figure	*cf;
+	uint32_t		 k;
+
+	for (k = 0; k < c->nfigs; k++)
+		if (strcmp(c->figs[k].name, f->name) == 0)
+			break;
+	if (k == c->nfigs) {
+		if (k == CAMPAIGN_FIGURES_MAX)
+			return UINT32_MAX;
+		if (k % 16 == 0) {
+			if ((cf = realloc(c->figs, (k + 16) * sizeof(*cf))) ==
+			    NULL)
+				fatal("campaign");
+			c->figs = cf;
+		}
+		cf = &c->figs[c->nfigs++];
+		memset(cf, 0, sizeof(*cf));
+		snprintf(cf->name, sizeof(cf->name), "%s", f->name);
+		snprintf(cf->unit, sizeof(cf->unit), "%s", f->unit);
+		cf->units_differ = f->units_differ;
+		cf->rank = rank;
+		return k;
+	}
+	cf = &c->figs[k];
+	if (f->units_differ || strcmp(cf->unit, f->unit) != 0) {
+		cf->units_differ = true;
+		cf->unit[0] = '\0';
+	}
+	return k;
+}
+
+/*
+ * The run's figures across its slaves (view.c's, as its statistics say
+ * them), kept for the campaign's across runs: each one's total and count,
+ * at most RUN_FIGURES_MAX of them, the first in their order.
+ */
+static void
+campaign_record_figures(struct master *m, struct run_record *r)
+{
+	struct campaign		*c = &m->campaign;
+	struct view_figures	 fs;
+	const char		*first = NULL;
+	size_t			 i, left_out = 0;
+	uint32_t		 k;
+
+	if (view_figures(m, &fs) == -1)
+		return;		/* said; the run has no figures */
+	if ((r->figs = calloc(RUN_FIGURES_MAX, sizeof(*r->figs))) == NULL)
+		fatal("campaign");
+	for (i = 0; i < fs.n; i++) {
+		const struct view_figure *f = &fs.f[i];
+
+		if (f->st.n == 0)
+			continue;
+		if (r->nfigs == RUN_FIGURES_MAX || (k = campaign_figure(c, f,
+		    f->metric ? 4 : (unsigned)i)) == UINT32_MAX) {
+			if (left_out++ == 0)
+				first = f->name;
+			continue;
+		}
+		r->figs[r->nfigs].sum = f->st.sum;
+		r->figs[r->nfigs].n = f->st.n;
+		r->figs[r->nfigs].fig = k;
+		r->nfigs++;
+	}
+	if (left_out > 0 && !c->figs_cut) {
+		c->figs_cut = true;
+		log_warnx("run %u: %zu figures (from %s on) are left out of the "
+		    "statistics across runs, which keep %d figures a run and "
+		    "%d in all", r->run + 1, left_out, first, RUN_FIGURES_MAX,
+		    CAMPAIGN_FIGURES_MAX);
+	}
+	/* Most runs have a few: give back the rest. */
+	if (r->nfigs == 0) {
+		free(r->figs);
+		r->figs = NULL;
+	} else if (r->nfigs < RUN_FIGURES_MAX) {
+		struct run_figure *v = realloc(r->figs, r->nfigs *
+		    sizeof(*v));
+
+		if (v != NULL)
+			r->figs = v;
+	}
+	view_figures_free(&fs);
+}
+
 /* What the run came to, from its slaves as they stand. */
 static void
-campaign_record(const struct master *m, struct run_record *r)
+campaign_record(struct master *m, struct run_record *r)
 {
 	const struct campaign	*c = &m->campaign;
 	const struct peer	*s;
@@ -195,6 +290,7 @@ campaign_record(const struct master *m, struct run_record *r)
 	view_spread(m, &sp);
 	r->ran = sp.n;
 	r->spread_ns = sp.last - sp.first;
+	campaign_record_figures(m, r);
 	if (sp.n == 0)
 		return;
 	if ((d = calloc(sp.n, sizeof(*d))) == NULL)
@@ -432,6 +528,59 @@ campaign_pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	session_run_begin(m);
 }
 
+/* Built-in figures first, in their order, then metrics by name. */
+static int
+campaign_figure_cmp(const void *a, const void *b, void *arg)
+{
+	const struct campaign_figure	*figs = arg;
+	const struct campaign_figure	*x = &figs[*(const uint32_t *)a];
+	const struct campaign_figure	*y = &figs[*(const uint32_t *)b];
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+uint32_t *
+campaign_figures_order(const struct campaign *c)
+{
+	uint32_t	*order;
+	uint32_t	 k;
+
+	if (c->nfigs == 0)
+		return NULL;
+	if ((order = calloc(c->nfigs, sizeof(*order))) == NULL) {
+		log_warnx("out of memory for the statistics across runs");
+		return NULL;
+	}
+	for (k = 0; k < c->nfigs; k++)
+		order[k] = k;
+	qsort_r(order, c->nfigs, sizeof(*order), campaign_figure_cmp,
+	    c->figs);
+	return order;
+}
+
+void
+campaign_figure_runs(const struct campaign *c, uint32_t fig, bool mean,
+    double *v)
+{
+	const struct run_record	*r;
+	uint32_t		 i;
+	unsigned		 j;
+
+	for (i = 0; i < c->nrecords; i++) {
+		r = &c->records[i];
+		v[i] = NAN;
+		for (j = 0; j < r->nfigs; j++) {
+			if (r->figs[j].fig != fig)
+				continue;
+			v[i] = mean ? r->figs[j].sum / r->figs[j].n :
+			    r->figs[j].sum;
+			break;
+		}
+	}
+}
+
 void
 campaign_free(struct master *m)
 {
@@ -442,9 +591,13 @@ campaign_free(struct master *m)
 		ev_timer_stop(m->loop, &c->pause_timer);
 	for (i = 0; i < c->nfiles; i++)
 		sessfile_close(&c->files[i].sf);
+	for (i = 0; i < c->nrecords; i++)
+		free(c->records[i].figs);
 	free(c->files);
 	free(c->records);
+	free(c->figs);
 	c->files = NULL;
 	c->records = NULL;
-	c->nfiles = c->nrecords = 0;
+	c->figs = NULL;
+	c->nfiles = c->nrecords = c->nfigs = 0;
 }

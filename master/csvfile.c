@@ -6,10 +6,17 @@
  *	start_offset_s,duration_s,user_cpu_s,system_cpu_s,max_rss_kib,
  *	output_bytes
  *
+ * then a column a metric, "metric:NAME", for every name any slave's task
+ * set in any run so far, in name order: its value as the results' metrics
+ * say it, empty for a slave without it.  At most CSVFILE_METRICS_MAX such
+ * columns (a task has 64 names at most, but each slave's may differ):
+ * values of names beyond are left out, said once.
+ *
  * RFC 4180 (common/csv.h); a value that does not apply (the results'
  * null) is an empty field.  After each run the run's rows are added and
  * the whole file is replaced atomically, as the results file is, so an
- * aborted campaign keeps the runs that were done.  Later figures are more
+ * aborted campaign keeps the runs that were done; a metric first seen in a
+ * later run adds its column to every row then.  Later figures are more
  * columns: csvfile_run_rows() is where a run's row gets them.
  */
 #include <errno.h>
@@ -19,6 +26,9 @@
 #include "json.h"
 #include "log.h"
 #include "master.h"
+
+#define CSVFILE_METRIC	"metric:"	/* a metric's column: metric:NAME */
+#define CSVFILE_METRICS_MAX	1024	/* metric columns, at most */
 
 int
 csvfile_init(struct master *m, char *err, size_t errlen)
@@ -39,7 +49,46 @@ csvfile_seconds(struct csv_table *t, size_t row, const char *col,
 	csv_table_set(t, row, col, json_seconds_text(ns, buf, sizeof(buf)));
 }
 
-void
+/* The metrics' columns begin at the first "metric:" (every row sets each
+ * fixed column, so those come first); the table's end if none. */
+static size_t
+csvfile_metrics_from(const struct csv_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->ncols; i++)
+		if (strncmp(t->cols[i], CSVFILE_METRIC, strlen(CSVFILE_METRIC))
+		    == 0)
+			break;
+	return i;
+}
+
+/*
+ * Its task's metrics, a column each, as the results' "metrics" say; a name
+ * beyond CSVFILE_METRICS_MAX columns is left out (and counted).
+ */
+static void
+csvfile_metrics(struct csv_table *t, size_t row, const struct peer *s,
+    size_t *left_out)
+{
+	char		col[sizeof(CSVFILE_METRIC) + PROTO_METRIC_NAME_MAX];
+	char		val[40];
+	unsigned	k;
+
+	for (k = 0; k < s->v.nmetric; k++) {
+		snprintf(col, sizeof(col), "%s%s", CSVFILE_METRIC,
+		    s->v.metric[k].name);
+		if (csv_table_column(t, col) == t->ncols &&
+		    t->ncols - csvfile_metrics_from(t) >= CSVFILE_METRICS_MAX) {
+			(*left_out)++;
+			continue;
+		}
+		csv_table_set(t, row, col, json_double_text(
+		    s->v.metric[k].value, val, sizeof(val)));
+	}
+}
+
+size_t
 csvfile_run_rows(const struct master *m, struct csv_table *t)
 {
 	const struct campaign	*c = &m->campaign;
@@ -48,7 +97,7 @@ csvfile_run_rows(const struct master *m, struct csv_table *t)
 	struct view_spread	 sp;
 	enum verdict		 v;
 	char			 word[32];
-	size_t			 row;
+	size_t			 row, left_out = 0;
 
 	view_spread(m, &sp);
 	TAILQ_FOREACH(s, &m->joined, entry) {
@@ -99,8 +148,11 @@ csvfile_run_rows(const struct master *m, struct csv_table *t)
 				csv_table_set(t, row, "output_bytes", NULL);
 		}
 		/* Later figures: more columns here, after output_bytes. */
+		csvfile_metrics(t, row, s, &left_out);
 	}
+	return left_out;
 }
+
 
 static int
 csvfile_fill(FILE *f, void *arg)
@@ -117,8 +169,17 @@ csvfile_write(struct master *m)
 		return 0;
 	/* The run that has just ended, once. */
 	if (m->v.csv_nruns < m->campaign.nrecords) {
-		csvfile_run_rows(m, &m->v.csv_rows);
+		if (csvfile_run_rows(m, &m->v.csv_rows) > 0 &&
+		    !m->v.csv_cut) {
+			m->v.csv_cut = true;
+			summary_err(m, "the CSV file %s has the columns of %d "
+			    "metric names, the most it takes: the values of "
+			    "other names are not in it (the results file has "
+			    "them)", m->v.csv.shown, CSVFILE_METRICS_MAX);
+		}
 		m->v.csv_nruns = m->campaign.nrecords;
+		csv_table_sort_columns(&m->v.csv_rows,
+		    csvfile_metrics_from(&m->v.csv_rows));
 	}
 	if (atomic_file_write(&m->v.csv, csvfile_fill, &m->v.csv_rows,
 	    &step) == -1) {

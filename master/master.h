@@ -48,7 +48,8 @@
  * code, summary), one session_end() where it happens.  A member of the
  * results: results.c, and README's "Results file"; a column of the CSV:
  * csvfile_run_rows(); a figure across a campaign's runs: struct
- * run_record (campaign_record()) and results_campaign_statistics().  A
+ * run_record's figures (campaign_record()), campaign_figure_runs(), then
+ * results_campaign_statistics() and summary_campaign().  A
  * reason to turn a slave away: enum turn_away and pool_judge().
  */
 #ifndef SYNEXEC_MASTER_H
@@ -495,9 +496,35 @@ struct campaign_file {
 };
 
 /*
+ * A figure of the campaign's runs: a name of their statistics (duration_s,
+ * cpu_s, max_rss_kib, start_late_s, a metric's), with the unit its runs
+ * gave it.  At most CAMPAIGN_FIGURES_MAX names in a campaign, and a run
+ * keeps at most RUN_FIGURES_MAX of its own (the built-in ones, then the
+ * metrics by name): those beyond are left out of the statistics across
+ * runs, said once.
+ */
+#define CAMPAIGN_FIGURES_MAX	1024
+#define RUN_FIGURES_MAX		(4 + PROTO_METRICS_MAX)
+
+struct campaign_figure {
+	char			 name[VIEW_FIGURE_NAME_MAX + 1];
+	char			 unit[PROTO_METRIC_UNIT_MAX + 1]; /* "": none */
+	bool			 units_differ;	/* runs or slaves gave several */
+	unsigned		 rank;		/* a built-in's place; metrics 4 */
+};
+
+/* A figure of one run: the total over its slaves that have it, and how
+ * many they are (its mean is sum / n, as the run's statistics say). */
+struct run_figure {
+	double			 sum;
+	uint32_t		 n;		/* > 0 */
+	uint32_t		 fig;		/* in campaign.figs */
+};
+
+/*
  * What a run came to: its line after it, its row in the campaign's table
- * (summary.c), and what the campaign's document says of it.  Per-run
- * figures for the campaign's statistics go here too (campaign_record()).
+ * (summary.c), and what the campaign's document says of it; its figures
+ * for the campaign's statistics across runs (campaign_record()).
  */
 struct run_record {
 	uint32_t		 run;
@@ -510,6 +537,8 @@ struct run_record {
 	unsigned		 ok, failed, lost;
 	uint64_t		 spread_ns;	/* start spread (ran > 0) */
 	uint64_t		 dur_min_ns, dur_med_ns, dur_max_ns;
+	struct run_figure	*figs;		/* at most RUN_FIGURES_MAX */
+	unsigned		 nfigs;
 };
 
 struct campaign {
@@ -524,6 +553,10 @@ struct campaign {
 	uint32_t		 file_repeat;	/* its repeat of that file */
 	struct run_record	*records;	/* one per run ended */
 	uint32_t		 nrecords;
+	struct campaign_figure	*figs;		/* the runs' figures, as they
+						   came */
+	uint32_t		 nfigs;
+	bool			 figs_cut;	/* some left out: said */
 	bool			 over;		/* no run follows */
 	int			 code;		/* the campaign's exit code (-1:
 						   no run ended yet) */
@@ -627,6 +660,19 @@ void	campaign_store_failed(struct master *);
 void	campaign_next(struct master *);
 /* A signal between runs: the campaign ends (exit 4).  True if it was. */
 bool	campaign_interrupt(struct master *, const char *why);
+/*
+ * The campaign's figures in the order of a run's statistics (the built-in
+ * ones, then the metrics by name): c->nfigs indexes into c->figs, to free;
+ * NULL if none (or out of memory: said).
+ */
+uint32_t *campaign_figures_order(const struct campaign *);
+/*
+ * Figure fig of each run ended, in order, into v[0..c->nrecords): the
+ * run's total over its slaves (mean false) or their mean, NaN for a run
+ * without it.  Its statistics across runs: stats_across() of those.
+ */
+void	campaign_figure_runs(const struct campaign *, uint32_t fig, bool mean,
+	    double *v);
 void	campaign_free(struct master *);
 
 /* ---- verdict.c: how a slave stands, judged in one place ---- */

@@ -288,6 +288,7 @@ plot_draw(struct master *m)
 {
 	const char	*shown = m->opts->plot_file;
 	const char	*results = m->v.res_abs;
+	const char	*what = m->campaign.multi ? "campaign" : "session";
 	char		 out[PLOT_SAY_MAX];
 	int		 st;
 
@@ -303,23 +304,23 @@ plot_draw(struct master *m)
 		summary_err(m, "no plot: the results file was not written");
 		return;
 	}
-	log_debug("drawing the session: %s %s -o %s", m->v.plot_tool, results,
-	    m->v.plot_path);
+	log_debug("drawing the %s: %s %s -o %s", what, m->v.plot_tool,
+	    results, m->v.plot_path);
 	st = plot_run(m->v.plot_tool, results, m->v.plot_path, out,
 	    sizeof(out));
 	if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 		plot_say(m, out, false);
-		summary_out(m, "plot of the session: %s", shown);
+		summary_out(m, "plot of the %s: %s", what, shown);
 		return;
 	}
 	if (out[0] != '\0')
 		plot_say(m, out, true);
 	if (st != -1 && WIFEXITED(st))
-		summary_err(m, "no plot: synexec_plot exited %d (the session's "
-		    "exit code is not changed)", WEXITSTATUS(st));
+		summary_err(m, "no plot: synexec_plot exited %d (the %s's exit "
+		    "code is not changed)", WEXITSTATUS(st), what);
 	else if (st != -1 && WIFSIGNALED(st))
 		summary_err(m, "no plot: synexec_plot was killed by signal %d "
-		    "(the session's exit code is not changed)", WTERMSIG(st));
+		    "(the %s's exit code is not changed)", WTERMSIG(st), what);
 }
 
 void

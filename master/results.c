@@ -614,17 +614,62 @@ results_keep_run(struct master *m)
 	return 0;
 }
 
+/* {"values": [per run], "n", "mean", "stddev", "cv", "min", "max"}. */
+static void
+results_across(struct json *j, const char *key, const double *v,
+    uint32_t n)
+{
+	struct stats_across	a;
+	uint32_t		i;
+
+	stats_across(v, n, &a);
+	json_begin_object(j, key);
+	json_flat(j, true);
+	json_begin_array(j, "values");
+	for (i = 0; i < n; i++)
+		json_double(j, NULL, v[i]);
+	json_end_array(j);
+	json_u64(j, "n", a.n);
+	json_double(j, "mean", a.mean);
+	json_double(j, "stddev", a.stddev);
+	json_double(j, "cv", a.cv);
+	json_double(j, "min", a.min);
+	json_double(j, "max", a.max);
+	json_end_object(j);
+	json_flat(j, false);
+}
+
 /*
- * The campaign's statistics across its runs: the one place for them
- * (design: per figure, the runs' totals and means with their mean, stddev,
- * cv, min and max), from m->campaign.records.  None yet.
+ * The campaign's statistics across its runs: each figure of its runs'
+ * statistics (in their order), its unit, and its runs' totals and means
+ * (campaign_figure_runs()) with their n, mean, sample stddev, cv, min and
+ * max (stats_across()); null where a run had no value.
  */
 static void
 results_campaign_statistics(struct json *j, const struct master *m)
 {
-	(void)m;
+	const struct campaign	*c = &m->campaign;
+	uint32_t		*order = campaign_figures_order(c);
+	double			*v;
+	uint32_t		 i;
+
 	json_begin_object(j, "statistics");
+	if ((v = calloc(c->nrecords + 1, sizeof(*v))) == NULL && order != NULL)
+		log_warnx("out of memory for the statistics across runs");
+	for (i = 0; order != NULL && v != NULL && i < c->nfigs; i++) {
+		const struct campaign_figure *f = &c->figs[order[i]];
+
+		json_begin_object(j, f->name);
+		json_string(j, "unit", f->unit[0] != '\0' ? f->unit : NULL);
+		campaign_figure_runs(c, order[i], false, v);
+		results_across(j, "totals", v, c->nrecords);
+		campaign_figure_runs(c, order[i], true, v);
+		results_across(j, "means", v, c->nrecords);
+		json_end_object(j);
+	}
 	json_end_object(j);
+	free(v);
+	free(order);
 }
 
 /* A campaign's document: its outcome, settings, and every run's. */

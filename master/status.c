@@ -296,6 +296,11 @@ status_peer_reset(struct peer *s)
 	memset(&s->v.last, 0, sizeof(s->v.last));
 	s->v.last_mono_ns = 0;
 	s->v.nreports = 0;
+	/* The next task's metrics, complaints and series are its own. */
+	status_peer_free(s);
+	s->v.series_full = false;
+	series_init(&s->v.series, SERIES_BUDGET_BYTES / (s->m->nslaves > 0 ?
+	    s->m->nslaves : 1));
 }
 
 void

@@ -353,6 +353,106 @@ summary_run_line(struct master *m, const struct run_record *r)
 	    summary_secs(r->dur_max_ns, c, sizeof(c)));
 }
 
+/* The block across runs: its columns, in order. */
+enum {
+	AC_FIGURE, AC_OF, AC_RUNS, AC_MEAN, AC_STDDEV, AC_CV, AC_MIN, AC_MAX,
+	AC_COLS
+};
+static const char *const summary_across_head[AC_COLS] = {
+	"FIGURE", "OF", "RUNS", "MEAN", "STDDEV", "CV", "MIN", "MAX"
+};
+
+/* A figure's row of its runs' totals or means; strings into cell[]. */
+static void
+summary_across_cells(const struct campaign_figure *f, bool mean,
+    const struct stats_across *a, char cell[][48], const char *out[AC_COLS])
+{
+	const double v[] = { a->mean, a->stddev, NAN, a->min, a->max };
+	int i;
+
+	out[AC_FIGURE] = f->name;
+	out[AC_OF] = mean ? "mean" : "total";
+	snprintf(cell[0], sizeof(cell[0]), "%u", a->n);
+	out[AC_RUNS] = cell[0];
+	for (i = 0; i < 5; i++)
+		out[AC_MEAN + i] = summary_si(v[i], f->unit, cell[i + 1],
+		    sizeof(cell[0]));
+	if (!isnan(a->cv))
+		snprintf(cell[3], sizeof(cell[3]), "%.4g%%", a->cv * 100);
+}
+
+/*
+ * After the table of runs: each figure across the runs, two rows, of the
+ * runs' totals over their slaves and of their means, as the campaign's
+ * results say them (campaign_figure_runs(), stats_across()).
+ */
+static void
+summary_across(struct master *m)
+{
+	const struct campaign	*cp = &m->campaign;
+	uint32_t		*order = campaign_figures_order(cp);
+	struct stats_across	*a = NULL;
+	const char		*c[AC_COLS];
+	char			 cell[6][48], line[1024];
+	double			*v = NULL;
+	int			 w[AC_COLS], col, n;
+	uint32_t		 row;
+	size_t			 len;
+	bool			 differ = false;
+
+	if (order == NULL)
+		return;
+	if ((v = calloc(cp->nrecords + 1, sizeof(*v))) == NULL ||
+	    (a = calloc(2 * (size_t)cp->nfigs, sizeof(*a))) == NULL) {
+		log_warnx("out of memory for the statistics across runs");
+		goto out;
+	}
+	for (col = 0; col < AC_COLS; col++)
+		w[col] = (int)strlen(summary_across_head[col]);
+	for (row = 0; row < 2 * cp->nfigs; row++) {
+		campaign_figure_runs(cp, order[row / 2], row % 2, v);
+		stats_across(v, cp->nrecords, &a[row]);
+		summary_across_cells(&cp->figs[order[row / 2]], row % 2,
+		    &a[row], cell, c);
+		for (col = 0; col < AC_COLS; col++)
+			if ((n = (int)strlen(c[col])) > w[col])
+				w[col] = n;
+		differ |= cp->figs[order[row / 2]].units_differ;
+	}
+	summary_out(m, "statistics across runs (OF: each run's total over its "
+	    "slaves, or their mean; RUNS: runs with a value; STDDEV: sample; "
+	    "CV: STDDEV / |MEAN|):");
+	for (row = 0; row <= 2 * cp->nfigs; row++) {
+		const struct campaign_figure *f = row > 0 ?
+		    &cp->figs[order[(row - 1) / 2]] : NULL;
+
+		if (f == NULL)
+			memcpy(c, summary_across_head, sizeof(c));
+		else
+			summary_across_cells(f, (row - 1) % 2, &a[row - 1],
+			    cell, c);
+		/* Names to the left, numbers to the right. */
+		for (col = 0, len = 0; col < AC_COLS && len < sizeof(line);
+		    col++) {
+			n = snprintf(line + len, sizeof(line) - len, "%s%*s",
+			    col == 0 ? "" : "  ", col <= AC_OF ? -w[col] :
+			    w[col], c[col]);
+			len += n > 0 ? (size_t)n : 0;
+		}
+		while (len > 0 && len < sizeof(line) && line[len - 1] == ' ')
+			line[--len] = '\0';
+		summary_out(m, "%s%s", line, f != NULL && f->units_differ ?
+		    "  (units differ)" : "");
+	}
+	if (differ)
+		summary_out(m, "(units differ: its runs or their slaves gave the "
+		    "figure in different units; its numbers mix them)");
+out:
+	free(a);
+	free(v);
+	free(order);
+}
+
 void
 summary_campaign(struct master *m)
 {
@@ -391,6 +491,7 @@ summary_campaign(struct master *m)
 		    rep, wout, r->outcome, r->code, r->slaves, spread, mn, md,
 		    mx);
 	}
+	summary_across(m);
 	summary_out(m, "campaign: %u of %u runs: %s (exit %d): %s",
 	    cp->nrecords, cp->runs, cp->outcome, cp->code,
 	    cp->why);

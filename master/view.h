@@ -197,6 +197,7 @@ struct master_view {
 	struct atomic_file	 csv;		/* --csv */
 	struct csv_table	 csv_rows;
 	uint32_t		 csv_nruns;	/* runs in csv_rows */
+	bool			 csv_cut;	/* metrics left out: said */
 	char			*res_abs;	/* its absolute path (--plot) */
 	bool			 res_written;	/* the last write succeeded */
 	/* --plot (plot.c) */
@@ -274,7 +275,8 @@ void	status_show(struct master *, bool per_slave);
 void	status_end(struct master *, const char *why);
 /* A campaign's run after the first begins: its phases afresh, shown. */
 void	status_run_begin(struct master *);
-/* A campaign's next run: the last run's reports of this slave go. */
+/* A campaign's next run: the last run's reports, metrics and series of
+ * this slave go. */
 void	status_peer_reset(struct peer *);
 void	status_cleanup(struct master *);
 
@@ -292,7 +294,11 @@ void	summary_print(struct master *);
 /* A campaign's run is over: one line (outcome, spread, durations). */
 struct run_record;
 void	summary_run_line(struct master *, const struct run_record *);
-/* A campaign is over: one line per run, then the campaign's. */
+/*
+ * A campaign is over: one line per run, each figure across the runs (the
+ * runs' totals and means: mean, stddev, CV, min, max), then the
+ * campaign's line.
+ */
 void	summary_campaign(struct master *);
 /*
  * --preflight: a line per slave, "preflight: NAME (ADDR): ready" or what
@@ -362,8 +368,11 @@ int	csvfile_init(struct master *, char *err, size_t errlen);
  * and the whole table is written, atomically.  0, or -1 (said).
  */
 int	csvfile_write(struct master *);
-/* The rows of the run as it stands: one per slave, in its order. */
-void	csvfile_run_rows(const struct master *, struct csv_table *);
+/*
+ * The rows of the run as it stands: one per slave, in its order.  How
+ * many metric values found no column (beyond the most metric columns).
+ */
+size_t	csvfile_run_rows(const struct master *, struct csv_table *);
 void	csvfile_cleanup(struct master *);
 /* plot.c */
 /* FILE ends in .png, .svg or .pdf: 0, or -1 with why. */

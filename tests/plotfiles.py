@@ -11,8 +11,6 @@ Documents made from REAL results files (synexec_master -r):
                             little is known: a 2014 slave, one not started,
                             one still running at an abort, one lost before
                             its first report, and hostile names
-  campaign OUT IN...        a campaign document ("synexec_campaign": 1)
-                            whose runs are the IN documents, in order
 Checks (exit 1 with the reason on stdout when one fails):
   png FILE                  prints "WIDTH HEIGHT DISTINCT INKED%": the IHDR
                             size, the number of distinct bytes of the
@@ -196,23 +194,6 @@ def cmd_nulls(src, out):
     save(d, out)
 
 
-def cmd_campaign(out, *srcs):
-    runs = [load(p) for p in srcs]
-    for i, r in enumerate(runs):
-        r["run"], r["runs"], r["repeat"] = i, len(runs), len(runs)
-    last = runs[-1]
-    worst = max(runs, key=lambda r: r.get("exit_code") or 0)
-    save({"synexec_campaign": 1,
-          "synexec_version": last.get("synexec_version"),
-          "outcome": worst.get("outcome"),
-          "exit_code": worst.get("exit_code"),
-          "reason": "every run is done",
-          "settings": {"repeat": len(runs), "pause_s": 0,
-                       "session_files": [last["session_file"]["name"]]},
-          "runs": runs,
-          "statistics": {}}, out)
-
-
 def bad(msg):
     print(msg)
     sys.exit(1)
@@ -281,7 +262,7 @@ def cmd_pdf(path):
 
 def main(argv):
     cmds = {"strip": cmd_strip, "swarm": cmd_swarm, "nulls": cmd_nulls,
-            "campaign": cmd_campaign, "png": cmd_png, "svg": cmd_svg,
+            "png": cmd_png, "svg": cmd_svg,
             "pdf": cmd_pdf}
     if not argv or argv[0] not in cmds:
         print(__doc__)

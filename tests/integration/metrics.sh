@@ -16,6 +16,14 @@
 #  - each slave's series: t in order, the last point finished, with the
 #    final values; -R 3600 (no periodic report): the final values all the
 #    same, from the REPORT before FINISHD;
+#  - a campaign of 3 runs whose metrics come from SYNEXEC_RUN and the
+#    index (one in a run only, one whose unit changes, one a slave lacks,
+#    75 figures in a run: 7 beyond the 68 kept, said once): each run's
+#    document holds its own metrics and series; the statistics across runs
+#    (per figure its unit, the runs' totals and means: values, n, mean,
+#    sample stddev, cv, min, max) recomputed here from the runs' slaves;
+#    the summary's block says the same; the CSV's cells, metric:NAME
+#    columns included, are the JSON's;
 #  - capabilities (tests/metricspeer.py): an old master (WELCOME without
 #    bit 1, with bits unknown to us) gets no METRICS from our slave, a new
 #    one gets them, each right before a REPORT; an old slave (hello flags 0,
@@ -267,6 +275,187 @@ EOF
 rc=$?
 cat "$TMP/last.check"
 assert_eq 0 $rc "the final value, from the REPORT before FINISHD"
+
+note "a campaign of 3 runs: statistics across runs, the summary's block, the CSV"
+# Metrics from SYNEXEC_RUN and the index: ops (m3 has none in run 2), lat,
+# only1 (run 1 only), rate (its unit op/s in run 1, ops/s else), and in run
+# 2 17 names a slave, each slave's own: 75 figures, 7 beyond the 68 a run
+# keeps for the statistics across runs (said once); the CSV has them all.
+make_conf "$TMP/camp.session" '/bin/bash :CONF:' \
+    'i=$SYNEXEC_SLAVE_INDEX r=$SYNEXEC_RUN' \
+    'p() { echo "$*" >&"$SYNEXEC_PROGRESS_FD"; }' \
+    '[ $r = 2 ] && [ $i = 3 ] || p "metric ops=$(( (i + 1) * 1000 + r * 250 )) ops"' \
+    'p "metric lat=$((r + 1)).$i ms"' \
+    '[ $r = 1 ] && p "metric only1=$((i * i))"' \
+    'if [ $r = 1 ]; then p "metric rate=$i op/s"; else p "metric rate=$((i + r)) ops/s"; fi' \
+    'if [ $r = 2 ]; then for k in $(seq 1 17); do p "metric u$i.$k=$k"; done; fi' \
+    'sleep 0.2'
+run_master -R 0.1 --repeat 3 -r "$TMP/camp.json" --csv "$TMP/camp.csv" 4 \
+    "$TMP/camp.session"
+assert_exit 0 "campaign: master exit code"
+cat "$MASTER_OUT"
+assert_eq 1 "$(grep -c 'are left out of the statistics across runs' "$MASTER_ERR")" \
+    "campaign: the figures beyond 68 a run, said once"
+"$PYTHON" - "$TMP/camp.json" "$MASTER_OUT" "$TMP/camp.csv" \
+    >"$TMP/camp.check" 2>&1 <<'EOF'
+import csv, json, math, statistics as st, sys
+d = json.load(open(sys.argv[1]))
+summary = open(sys.argv[2]).read().splitlines()
+bad = 0
+def want(cond, what):
+    global bad
+    print(("ok: " if cond else "FAIL: ") + what)
+    bad += not cond
+def close(a, b, rel=1e-9):
+    if a is None or b is None:
+        return a is b
+    return abs(a - b) <= rel * max(1e-12, abs(a), abs(b))
+runs = d["runs"]
+want(d.get("synexec_campaign") == 1 and len(runs) == 3,
+     "a campaign document of 3 runs")
+# Each run's own document: its own metrics (not the run before's).
+for r, doc in enumerate(runs):
+    only = [s["name"] for s in doc["slaves"] if "only1" in s["metrics"]]
+    want(only == (["m0", "m1", "m2", "m3"] if r == 1 else []),
+         "run %d: only1 where its task set it: %s" % (r, only))
+    want(all(len(s["series"]) <= s["reports"] and s["series"][0]["t"] > -5
+             for s in doc["slaves"]), "run %d: each series its run's own" % r)
+# Each run's figures, from its slaves' members (as the test of a run does).
+def value(s, fig):
+    if fig == "duration_s": return s["duration_s"], "s"
+    if fig == "cpu_s":
+        u, y = s["user_cpu_s"], s["system_cpu_s"]
+        return (None if u is None else u + y), "s"
+    if fig == "max_rss_kib": return s["max_rss_kib"], "KiB"
+    if fig == "start_late_s": return s["start_late_s"], "s"
+    m = (s["metrics"] or {}).get(fig)
+    return (m["value"], m["unit"]) if m else (None, None)
+builtin = ["duration_s", "cpu_s", "max_rss_kib", "start_late_s"]
+kept = []		# per run: the figures kept, 68 at most, in order
+for doc in runs:
+    names = sorted({k for s in doc["slaves"] for k in s["metrics"]})
+    kept.append((builtin + names)[:68])
+want(len(kept[2]) == 68 and len(builtin) + len({k for s in runs[2]["slaves"]
+     for k in s["metrics"]}) == 75, "run 2: 75 figures, 68 kept")
+figs = builtin + sorted({k for ks in kept for k in ks} - set(builtin))
+stats = d["statistics"]
+want(list(stats) == figs, "statistics across runs: the figures, in order "
+     "(%d; the 7 beyond 68 in run 2 left out)" % len(figs))
+for fig in figs:
+    got = stats.get(fig, {})
+    tot, mean, units = [], [], set()
+    for r, doc in enumerate(runs):
+        xs = [value(s, fig) for s in doc["slaves"]]
+        units |= {u for v, u in xs if v is not None}
+        xs = [v for v, _ in xs if v is not None]
+        ok = xs and fig in kept[r]
+        tot.append(math.fsum(xs) if ok else None)
+        mean.append(math.fsum(xs) / len(xs) if ok else None)
+    want(got.get("unit") == (units.pop() if len(units) == 1 else None),
+         "%s: unit %r" % (fig, got.get("unit")))
+    for key, vals in (("totals", tot), ("means", mean)):
+        g = got.get(key, {})
+        xs = [v for v in vals if v is not None]
+        exp = {"n": len(xs), "mean": st.fmean(xs), "min": min(xs),
+               "max": max(xs),
+               "stddev": st.stdev(xs) if len(xs) > 1 else None}
+        exp["cv"] = exp["stddev"] / abs(exp["mean"]) if len(xs) > 1 and \
+            exp["mean"] != 0 else None
+        want(len(g.get("values", [])) == 3 and
+             all(close(a, b) for a, b in zip(g["values"], vals)),
+             "%s: %s values %r (recomputed %r)" % (fig, key, g.get("values"),
+                                                    vals))
+        for k, v in exp.items():
+            want(g.get(k) == v if k == "n" else close(g.get(k), v, 1e-7),
+                 "%s: %s %s %r (recomputed %r)" % (fig, key, k, g.get(k), v))
+want(stats["only1"]["totals"]["values"] == [None, 14, None] and
+     stats["rate"]["unit"] is None and stats["ops"]["means"]["values"][2] ==
+     (1500 + 2500 + 3500) / 3, "only1 in run 1 alone, rate's units differ, "
+     "ops's mean over the 3 slaves that had it in run 2")
+
+# The summary's block: two rows a figure, the numbers as the document's.
+prefix = {"p": 1e-12, "n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3, "M": 1e6,
+          "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
+def read_si(text, unit):
+    w = text.split()
+    v = float(w[0].rstrip("%"))
+    rest = w[1:]
+    if rest and rest[0] in prefix and len(rest) == 2:
+        return v * prefix[rest[0]]
+    if rest and unit and rest[0] != unit and rest[0].endswith(unit) and \
+            rest[0][:-len(unit)] in prefix:
+        return v * prefix[rest[0][:-len(unit)]]
+    if not unit and rest and rest[0] in prefix:
+        return v * prefix[rest[0]]
+    return v
+heads = [l for l in summary if l.split()[:3] == ["FIGURE", "OF", "RUNS"]]
+want(len(heads) == 1 and summary[summary.index(heads[0]) - 1].startswith(
+     "statistics across runs") and summary.index(heads[0]) >
+     max(i for i, l in enumerate(summary) if l.startswith("RUN ")),
+     "the summary's block across runs, after the table of runs")
+head = heads[0] if heads else ""
+cols = ("RUNS", "MEAN", "STDDEV", "CV", "MIN", "MAX")
+ends = [head.index(h) + len(h) for h in cols] if head else []
+for fig in figs:
+    for of, key in (("total", "totals"), ("mean", "means")):
+        rows = [l for l in summary if l.split()[:2] == [fig, of]]
+        if not rows or not ends:
+            want(False, "%s %s: a row in the summary" % (fig, of))
+            continue
+        row = rows[0]
+        cells = [row[:ends[0]].split()[-1]] + [row[a:b].strip() for a, b
+                                               in zip(ends, ends[1:])]
+        g = stats[fig][key]
+        ok = cells[0] == str(g["n"])
+        for k, cell in zip(("mean", "stddev", "cv", "min", "max"),
+                           cells[1:]):
+            if g[k] is None:
+                ok &= cell == "-"
+                continue
+            v = read_si(cell, stats[fig]["unit"] or "") / \
+                (100 if k == "cv" else 1)
+            ok &= abs(v - g[k]) <= 5e-4 * abs(g[k]) + 1e-12
+        ok &= row.endswith("(units differ)") == (fig == "rate")
+        want(ok, "%s %s: the summary's row %s" % (fig, of, cells))
+
+# The CSV: a row a slave a run, as the runs' documents say.
+rows = list(csv.DictReader(open(sys.argv[3], newline="")))
+fixed = ["run", "repeat", "session_file", "name", "index", "address",
+         "exit_status", "exit_code", "start_offset_s", "duration_s",
+         "user_cpu_s", "system_cpu_s", "max_rss_kib", "output_bytes"]
+metrics = sorted({k for doc in runs for s in doc["slaves"]
+                  for k in s["metrics"]})
+want(len(metrics) == 72 and list(rows[0]) == fixed + ["metric:" + k for k in
+     metrics], "CSV header: the fixed columns, then metric:NAME for each of "
+     "the %d names of every run, sorted" % len(metrics))
+want(len(rows) == 12, "CSV: 12 rows (%d)" % len(rows))
+def same(cell, v):
+    if v is None:
+        return cell == ""
+    if isinstance(v, str):
+        return cell == v
+    return cell != "" and float(cell) == v
+ok, n = True, 0
+for row in rows:
+    r = int(row["run"])
+    s = [s for s in runs[r]["slaves"] if s["name"] == row["name"]][0]
+    for c in fixed[4:]:
+        if c == "index":
+            ok &= row[c] == str(s["index"])
+        elif c in s:
+            ok &= same(row[c], s[c])
+            n += 1
+    for k in metrics:
+        m = s["metrics"].get(k)
+        ok &= same(row["metric:" + k], m["value"] if m else None)
+        n += 1
+want(ok and n > 12 * 80, "CSV: every cell as the JSON has it (%d compared)" % n)
+sys.exit(1 if bad else 0)
+EOF
+rc=$?
+grep -v '^ok: ' "$TMP/camp.check"
+echo "$(grep -c '^ok: ' "$TMP/camp.check") checks passed"
+assert_eq 0 $rc "the campaign's statistics, summary and CSV, recomputed"
 
 for n in m0 m1 m2 m3; do stop_slave $n; done
 

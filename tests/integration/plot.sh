@@ -20,9 +20,13 @@
 #     has it (counted here independently);
 #   - 500 slaves of the real master driven by bench/swarm (when built, as
 #     `make check` does): a real master's document at that scale;
-#   - a campaign of 3 real runs, their metrics real (the campaign document
-#     around them SYNTHESIZED until the master writes them, issue 17):
-#     outcomes, durations and metrics per run, the last run's timeline;
+#   - a campaign of 3 runs of the real master (--repeat 3, a metric that
+#     grows run by run, a task that fails in run 2): its --plot draws the
+#     campaign at its end ("plot of the campaign"); synexec_plot draws its
+#     document as PNG and SVG: outcomes, durations and metrics per run (box
+#     plots, the mean a diamond), the campaign's statistics across runs
+#     under each title (the CV as the document has it), the last run's
+#     timeline; a campaign cut short says "2 of 5 runs";
 #   - members null as the master writes them for a 2014 slave, one not
 #     started, one still running, one lost before reporting, and hostile
 #     names (mathtext, control bytes, 200 characters) drawn inert;
@@ -96,16 +100,19 @@ echo 'raise ImportError("No module named matplotlib (test)")' \
 
 # ------------------------------------------------------------------ sessions
 # One session file for every run: its pause, the slave that exits 3 and a
-# tag are read from $TMP/knob when the task starts.
+# tag are read from $TMP/knob when the task starts ($TMP/knob.RUN in a
+# campaign: each run's own).
 names="alpha bravo charlie delta"
 for n in $names; do start_slave $n; done
 wait_slaves_ready
 make_conf "$TMP/plot.session" '/bin/bash :CONF:' \
-    "read pause failing tag <$TMP/knob" \
+    "knob=$TMP/knob" \
+    '[ "$SYNEXEC_RUNS" = 1 ] || knob=$knob.$SYNEXEC_RUN' \
+    'read pause failing tag <"$knob"' \
     'echo "started $tag"' \
     'for i in 1 2 3 4; do' \
     '	echo "step $i/4" >&"$SYNEXEC_PROGRESS_FD"' \
-    '	echo "metric ops=$((i * 1000 * (SYNEXEC_SLAVE_INDEX + 2))) ops" >&"$SYNEXEC_PROGRESS_FD"' \
+    '	echo "metric ops=$((i * 1000 * (SYNEXEC_SLAVE_INDEX + 2) + SYNEXEC_RUN * 600)) ops" >&"$SYNEXEC_PROGRESS_FD"' \
     '	echo "metric latency_ms=1.$((SYNEXEC_SLAVE_INDEX + i)) ms" >&"$SYNEXEC_PROGRESS_FD"' \
     '	echo "step $i $tag"' \
     '	sleep "$pause"' \
@@ -114,22 +121,33 @@ make_conf "$TMP/plot.session" '/bin/bash :CONF:' \
     '[ "$SYNEXEC_SLAVE_NAME" = "$failing" ] && exit 3' \
     'exit 0'
 
-# The campaign's runs: slower each time, charlie fails in the second.
-# SYNTHESIZED CAMPAIGN: when synexec_master --repeat 3 exists (issue 17),
-# run it once here with -r "$TMP/campaign.json" instead of this loop and
-# the "plotfiles.py campaign" line below.
-for r in 1 2 3; do
-	case $r in
-	1) echo "0.10 none run1" ;;
-	2) echo "0.15 charlie run2" ;;
-	3) echo "0.20 none run3" ;;
-	esac >"$TMP/knob"
-	run_master -R 0.1 -r "$TMP/run$r.json" 4 "$TMP/plot.session"
-	[ $r = 2 ] && want=2 || want=0
-	assert_exit $want "campaign run $r: master exit code"
-done
-"$PYTHON" "$FILES" campaign "$TMP/campaign.json" "$TMP/run1.json" \
-    "$TMP/run2.json" "$TMP/run3.json" || fail "cannot make the campaign document"
+# The master finds synexec_plot beside it or in tools/ beside it (the
+# source tree); a build elsewhere (SAN=1: build/san) is told where it is.
+if [ ! -x "$SYNEXEC_BINDIR/synexec_plot" ] &&
+    [ ! -x "$SYNEXEC_BINDIR/tools/synexec_plot" ]; then
+	export SYNEXEC_PLOT=$PLOT
+fi
+
+note "a campaign of 3 runs, drawn by the master's --plot at its end"
+# Slower each run, ops higher each run, charlie fails in the second.
+echo "0.10 none run1" >"$TMP/knob.0"
+echo "0.15 charlie run2" >"$TMP/knob.1"
+echo "0.20 none run3" >"$TMP/knob.2"
+run_master -R 0.1 --repeat 3 -r "$TMP/campaign.json" \
+    --plot "$TMP/bymaster.svg" 4 "$TMP/plot.session"
+assert_exit 2 "campaign: master exit code (charlie exits 3 in run 2)"
+assert_contains "$MASTER_OUT" "plot of the campaign: $TMP/bymaster.svg" \
+    "campaign --plot: where the picture is"
+assert_eq "1 3 3 complete,task failed,complete True" \
+    "$("$PYTHON" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["synexec_campaign"], d["runs_done"], len(d["runs"]),
+      ",".join(r["outcome"] for r in d["runs"]),
+      d["statistics"]["ops"]["totals"]["n"] == 3)' "$TMP/campaign.json")" \
+    "campaign: the master's document (3 runs, their outcomes, statistics)"
+check_svg "campaign --plot" "$TMP/bymaster.svg" \
+    "synexec campaign: 3 runs of plot.session: task failed (exit code 2)" \
+    "slaves per run, by outcome" "last run (3): 4 slaves" $names
 
 note "a session: bravo exits 3, delta is killed while its task runs"
 echo "0.5 bravo lostrun" >"$TMP/knob"
@@ -177,12 +195,6 @@ check_png "no metrics" "$TMP/bare.png"
     fail "metrics: $H4 pixels tall, not more than $PNG_H without metrics"
 
 note "the master's --plot, with -r and without"
-# The master finds synexec_plot beside it or in tools/ beside it (the
-# source tree); a build elsewhere (SAN=1: build/san) is told where it is.
-if [ ! -x "$SYNEXEC_BINDIR/synexec_plot" ] &&
-    [ ! -x "$SYNEXEC_BINDIR/tools/synexec_plot" ]; then
-	export SYNEXEC_PLOT=$PLOT
-fi
 start_slave delta	# killed above
 wait_slaves_ready
 echo "0.05 none plotrun" >"$TMP/knob"
@@ -257,14 +269,30 @@ else
 	echo "note: no $SWARM (make bench-tools): the real 500-slave document is not drawn"
 fi
 
-note "a campaign of 3 runs"
+note "the campaign of 3 runs: PNG and SVG"
 plot "campaign" "$TMP/campaign.json" "$TMP/campaign.png" "$TMP/campaign.svg"
 check_png "campaign" "$TMP/campaign.png"
+# Under each box panel's title, the campaign's statistics across runs: the
+# CV of the runs' mean ops, as the document has it (in per cent, three
+# significant digits).
+cv=$("$PYTHON" -c 'import json, sys
+print("%.3g%%" % (json.load(open(sys.argv[1]))["statistics"]["ops"]["means"]["cv"] * 100))' \
+    "$TMP/campaign.json")
 check_svg "campaign" "$TMP/campaign.svg" "slaves per run, by outcome" \
     "duration across slaves, per run" "failed (exit not 0): 1" \
     "exit 0: 11" "last run (3): 4 slaves" "duration (s)" $names \
-    "ops across slaves, per run (dots: slaves, by outcome)" "latency_ms (ms)"
+    "ops across slaves, per run" "latency_ms (ms)" \
+    "boxes: a run's slaves (the middle half, the median), diamond: their mean, dots: each slave, coloured by its outcome" \
+    "across runs: runs' means " ", CV $cv; totals " \
+    "synexec campaign: 3 runs of plot.session: task failed (exit code 2)"
 keep_png "$TMP/campaign.png" campaign-3-runs.png
+# Cut short (2 of 5 planned): said in the title.
+"$PYTHON" -c 'import json, sys
+d = json.load(open(sys.argv[1])); d["runs_planned"] = 5; d["runs"].pop()
+json.dump(d, open(sys.argv[2], "w"))' "$TMP/campaign.json" "$TMP/short.json"
+plot "campaign cut short" "$TMP/short.json" "$TMP/short.svg"
+check_svg "campaign cut short" "$TMP/short.svg" \
+    "synexec campaign: 2 of 5 runs of plot.session"
 
 note "null members, old slaves, hostile names; from standard input"
 "$PYTHON" "$FILES" nulls "$TMP/lost.json" "$TMP/nulls.json" ||

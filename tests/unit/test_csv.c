@@ -87,12 +87,53 @@ test_columns(void **state)
 	free(out);
 }
 
+/* Columns after the first ones sorted by name, their values with them. */
+static void
+test_sort_columns(void **state)
+{
+	struct csv_table	 t;
+	size_t			 r;
+	char			*out;
+
+	(void)state;
+	csv_table_init(&t);
+	r = csv_table_row(&t);
+	csv_table_set(&t, r, "run", "0");
+	csv_table_set(&t, r, "metric:z", "z0");
+	csv_table_set(&t, r, "metric:b", "b0");
+	r = csv_table_row(&t);
+	csv_table_set(&t, r, "run", "1");
+	csv_table_set(&t, r, "metric:b", "b1");
+	csv_table_set(&t, r, "metric:a", "a1");
+	csv_table_sort_columns(&t, 1);
+	out = render(&t);
+	assert_string_equal(out, "run,metric:a,metric:b,metric:z\r\n"
+	    "0,,b0,z0\r\n1,a1,b1,\r\n");
+	free(out);
+	assert_int_equal(csv_table_column(&t, "metric:b"), 2);
+	assert_int_equal(csv_table_column(&t, "metric:x"), t.ncols);
+	assert_int_equal(t.rows[1].nval, 3);	/* up to its last value */
+	/* A row after the sort lands in the sorted columns; a new one last. */
+	r = csv_table_row(&t);
+	csv_table_set(&t, r, "metric:z", "z2");
+	csv_table_set(&t, r, "metric:c", "c2");
+	csv_table_sort_columns(&t, 1);
+	csv_table_sort_columns(&t, 9);		/* beyond: nothing */
+	out = render(&t);
+	assert_string_equal(out, "run,metric:a,metric:b,metric:c,metric:z\r\n"
+	    "0,,b0,,z0\r\n1,a1,b1,,\r\n,,,c2,z2\r\n");
+	free(out);
+	csv_table_free(&t);
+	csv_table_sort_columns(&t, 0);		/* empty: nothing */
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quoting),
 		cmocka_unit_test(test_columns),
+		cmocka_unit_test(test_sort_columns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -217,6 +217,25 @@ test_double_and_flat(void **state)
 	free(buf);
 }
 
+/* The same numbers as text, for the CSV file; none for NaN. */
+static void
+test_double_text(void **state)
+{
+	char buf[40];
+
+	(void)state;
+	assert_string_equal(json_double_text(0.1, buf, sizeof(buf)), "0.1");
+	assert_string_equal(json_double_text(1.2e6, buf, sizeof(buf)),
+	    "1200000");
+	assert_string_equal(json_double_text(-3.5, buf, sizeof(buf)), "-3.5");
+	assert_string_equal(json_double_text(1.0 / 3, buf, sizeof(buf)),
+	    "0.33333333333333331");
+	assert_string_equal(json_double_text(1e-300, buf, sizeof(buf)),
+	    "1e-300");
+	assert_null(json_double_text(NAN, buf, sizeof(buf)));
+	assert_null(json_double_text(INFINITY, buf, sizeof(buf)));
+}
+
 int
 main(void)
 {
@@ -227,6 +246,7 @@ main(void)
 		cmocka_unit_test(test_document),
 		cmocka_unit_test(test_unbalanced_and_deep),
 		cmocka_unit_test(test_double_and_flat),
+		cmocka_unit_test(test_double_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
