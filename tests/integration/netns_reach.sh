@@ -73,6 +73,12 @@ ip netns exec "$nsr" sysctl -qw net.ipv4.ip_forward=1
 # A host that does not answer ARP is "unreachable" after 0.3 s, not 3 s.
 ip netns exec "$nsr" sysctl -qw net.ipv4.neigh.eth1.mcast_solicit=1 \
     net.ipv4.neigh.eth1.retrans_time_ms=300
+# And says so every time: the router's ICMP is not rate-limited per
+# destination (the earlier -H downhost case spends the tokens the kernel
+# keeps for the master's address, one a second after a burst of six).
+ip netns exec "$nsr" sysctl -qw net.ipv4.icmp_ratelimit=0
+ip netns exec "$nsr" sysctl -qw net.ipv4.icmp_msgs_per_sec=100000 \
+    >/dev/null 2>&1 || true
 i=11
 for s in r1 r2 ws; do
 	v4host "$brB" "sxrc-$s-$$" 198.19.1.$i/24 "p$s" || skip "cannot create veth pairs"
