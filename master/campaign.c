@@ -355,6 +355,9 @@ campaign_run_ended(struct master *m)
 	r = &c->records[c->nrecords++];
 	campaign_record(m, r);
 	campaign_rank(m, r->code);
+	/* Output that could not be stored (-O) is a local error too. */
+	if (c->multi && m->v.out_error)
+		campaign_rank(m, 1);
 	view_run_words(m, words, sizeof(words));
 	switch (m->end.cause) {
 	case END_ABORTED:
@@ -394,7 +397,8 @@ campaign_store_failed(struct master *m)
 
 	if (c->nrecords > 0)
 		c->records[c->nrecords - 1].code = m->end.code;
-	campaign_rank(m, m->end.code);
+	/* A campaign's local error comes first, whatever the tasks did. */
+	campaign_rank(m, c->multi ? 1 : m->end.code);
 	if (!c->over)
 		campaign_over(m, "the results could not be stored");
 }

@@ -284,6 +284,7 @@ control_abort(struct master *m, enum end_cause cause, const char *why)
 		    (s->state != PEER_STARTING && s->state != PEER_RUNNING))
 			continue;
 		s->abort_sent = true;
+		s->abort_real_ns = real_ns();
 		peer_deadline(s, grace + MASTER_ABORT_MARGIN_SECS);
 		if (grace > longest)
 			longest = grace;

@@ -973,7 +973,7 @@ discovery_waitlog_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct master	*m = (struct master *)((char *)w -
 			    offsetof(struct master, disc.waitlog_timer));
-	char		*text = NULL, secs[32];
+	char		*text = NULL, *missing, secs[32];
 	size_t		 len = 0;
 	FILE		*f;
 
@@ -999,6 +999,11 @@ discovery_waitlog_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (m->hosts.n > 0 && m->hosts.n > m->njoined) {
 		fputs("; listed, not joined: ", f);
 		hosts_missing(m, f, DISCOVERY_NAMED_MAX);
+	}
+	/* SLAVES all by name: the names still missing. */
+	if ((missing = pool_missing(m)) != NULL) {
+		fprintf(f, "; not joined yet: %s", missing);
+		free(missing);
 	}
 	if (m->disc.ntargets > 0) {
 		fputs("; probing ", f);

@@ -243,10 +243,10 @@ main(int argc, char **argv)
 		}
 	}
 	/* A preflight checks one session; a campaign's files each their own. */
-	if (opts.preflight && argc > 2)
+	if (opts.preflight && (argc > 2 || opts.repeat > 1))
 		opt_usage_error(&master_prog, "--preflight checks one session "
-		    "file: give one CONF (and check each file of a campaign "
-		    "in turn)");
+		    "file once: give one CONF and no --repeat (and check each "
+		    "file of a campaign in turn)");
 	if (opts.csv_file != NULL && opts.results_file != NULL &&
 	    strcmp(opts.csv_file, opts.results_file) == 0) {
 		log_warnx("--csv %s: the results file (-r) has that name; "

@@ -300,6 +300,7 @@ struct peer {
 	struct proto_result	 res;	/* 2014: times only, EXIT_KIND_UNKNOWN */
 	struct peer_view	 v;	/* reports, output (view.h) */
 	bool			 abort_sent;	/* ABORT sent, FINISHD awaited */
+	uint64_t		 abort_real_ns;	/* when (master real clock) */
 	bool			 report_due;	/* its last REPORT (end.c) */
 	bool			 ask_due;	/* SIGUSR1's REPORT (control.c) */
 	uint64_t		 kill_grace_ns;	/* its --kill-grace (KILL_GRACE) */

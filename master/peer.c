@@ -91,6 +91,7 @@ peer_run_reset(struct peer *s)
 	s->have_result = false;
 	memset(&s->res, 0, sizeof(s->res));
 	s->abort_sent = false;
+	s->abort_real_ns = 0;
 	s->report_due = false;
 	/* The views' state of it (its reports, its output file). */
 	status_peer_reset(s);

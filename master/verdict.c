@@ -186,6 +186,28 @@ verdict_exit(const struct peer *s)
 	}
 }
 
+/*
+ * Did its task exit by itself, not because of our ABORT?  Its reap (its
+ * slave's clock made ours) came before the ABORT could have reached it
+ * and been acted on: half a round trip, and VERDICT_REAP_SLACK_NS for the
+ * slave's loop to reap a task that had exited just before.  A task that
+ * a signal ended after an ABORT is taken as stopped by it, whenever.
+ */
+#define VERDICT_REAP_SLACK_NS	20000000ULL
+
+static bool
+verdict_ended_first(const struct peer *s, enum verdict v)
+{
+	uint64_t reaped, reached;
+
+	if (v != VERDICT_EXIT || s->abort_real_ns == 0 ||
+	    s->res.finish_real_ns == 0)
+		return false;
+	reaped = s->res.finish_real_ns - (uint64_t)s->off_real_ns;
+	reached = s->abort_real_ns + s->rtt_ns / 2 + VERDICT_REAP_SLACK_NS;
+	return reaped < reached;
+}
+
 enum verdict
 peer_verdict(const struct peer *s)
 {
@@ -216,8 +238,13 @@ peer_verdict(const struct peer *s)
 	if (!s->have_result)	/* FINISHED comes with its result */
 		return VERDICT_UNKNOWN;
 	v = verdict_exit(s);
-	/* Ended otherwise than well after we told it to stop. */
-	if (s->abort_sent && (v == VERDICT_EXIT || v == VERDICT_SIGNAL))
+	/*
+	 * Ended otherwise than well after we told it to stop; not a task
+	 * that had ended by itself before our ABORT reached its slave (its
+	 * reap, on our clock, before the ABORT left plus half a round trip).
+	 */
+	if (s->abort_sent && (v == VERDICT_EXIT || v == VERDICT_SIGNAL) &&
+	    !verdict_ended_first(s, v))
 		return VERDICT_ABORTED;
 	/* Never released: not an exec that failed (no errno). */
 	if (s->abort_sent && v == VERDICT_EXEC_FAILED && s->res.exit_value == 0)

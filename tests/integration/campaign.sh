@@ -27,6 +27,19 @@
 . "$(dirname "$0")/../lib.sh"
 require_bins
 
+# Meanwhile, on a port of its own: a master without -w, not on a terminal,
+# waiting for SLAVES all by name says every 10 s whom it still waits for,
+# by name (checked at the end).
+pick_port WPORT || exit 1
+"$SLAVE_BIN" -i lo -p "$WPORT" -N ww1 -o "$TMP/ww1.out" -T "$TMP" \
+    >"$TMP/ww1.log" 2>&1 &
+track $!
+make_conf "$TMP/ww.session" '/bin/true :CONF:' ''
+timeout -k 5 60 "$MASTER_BIN" -i lo -p "$WPORT" --slaves 'ww[1-2]' all \
+    "$TMP/ww.session" >"$TMP/ww.out" 2>"$TMP/ww.err" </dev/null &
+WAITING_PID=$!
+track $WAITING_PID
+
 # Every task appends what it saw to one file: run repeat conf name index
 # slaves runs.  Its environment is the point; the file is the test's.
 ENVLOG=$TMP/env.log
@@ -169,6 +182,20 @@ if [ -n "$gap" ] && [ "$gap" -ge 1000 ]; then
 else
 	fail "--pause 1: expected the runs to start >= 1000 ms apart, got '$gap'"
 fi
+
+note "a local error comes first: results that cannot be stored, a task failed -> 1"
+mkdir "$TMP/rdir"
+make_conf "$TMP/fail1.session" '/bin/sh :CONF:' '[ "$SYNEXEC_SLAVE_NAME" != vm1 ]'
+start_master -w 20 --repeat 2 --pause 3 -r "$TMP/rdir/r.json" 3 "$TMP/fail1.session"
+if wait_until 20 test -s "$TMP/rdir/r.json"; then
+	rm -rf "$TMP/rdir"
+else
+	fail "run 1's results never came"
+fi
+wait_master 30
+assert_exit 1 "a campaign whose results could not be stored, a task failed in each run"
+assert_contains "$MASTER_ERR" "cannot create the results file"
+assert_contains "$MASTER_OUT" "run 2 of 2 (fail1.session, repeat 2 of 2): task failed (exit 2)"
 
 note "a run refused by one slave: the others' armed tasks go, the next run runs"
 start_slave vm2 --allow /bin/sh
@@ -319,5 +346,16 @@ assert_eq "vm01 0 5|vm02 1 5|vm7 2 5|vm07 3 5|vm17 4 5" \
 run_master -w 1 --slaves 'zz*' all "$TMP/a.session"
 assert_exit 5 "all, open, none joined"
 assert_contains "$MASTER_ERR" "no slave joined (SLAVES all)"
+
+note "a master waiting for SLAVES all by name names the missing every 10 s"
+if wait_until 30 grep -q "still waiting for 1 more slave" "$TMP/ww.err"; then
+	assert_line_has "$TMP/ww.err" "still waiting for 1 more slave after" \
+	    "not joined yet: ww2"
+else
+	fail "no 'still waiting for' line within 30 s"
+	show_file "$TMP/ww.err"
+fi
+kill -TERM "$WAITING_PID" 2>/dev/null
+wait_pid "$WAITING_PID" 10
 
 finish

@@ -170,6 +170,9 @@ usage_error() {
 	UE_EXPECT=
 }
 note "usage errors: one line, then the Try line, on stderr"
+UE_EXPECT="--preflight checks one session file once" usage_error \
+    "--preflight --repeat 2" "$MASTER_BIN" -i lo -p "$PORT" --preflight \
+    --repeat 2 1 "$TMP/ok.session"
 for prog in "$MASTER_BIN" "$SLAVE_BIN"; do
 	p=$(basename "$prog")
 	UE_EXPECT=-x usage_error "$p -x" "$prog" -x
