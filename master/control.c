@@ -334,6 +334,16 @@ control_signal(struct master *m, int signum)
 			    signum == SIGHUP ? "SIGHUP" : "SIGTERM";
 	char		 why[64];
 
+	/*
+	 * One interrupt sent twice at once is one (timeout(1) passes a
+	 * signal on to its child, then to its whole process group): only a
+	 * second one later than MASTER_SIGNAL_TWICE_NS means "exit now".
+	 */
+	if (m->aborting && signum == m->abort_sig &&
+	    mono_ns() - m->abort_sig_ns < MASTER_SIGNAL_TWICE_NS) {
+		log_debug("%s again at once: the same interrupt", name);
+		return;
+	}
 	if (m->aborting) {
 		summary_err(m, "%s again: exiting now; the slaves stop their "
 		    "tasks as their connections close", name);
@@ -341,6 +351,8 @@ control_signal(struct master *m, int signum)
 		return;
 	}
 	snprintf(why, sizeof(why), "interrupted by %s", name);
+	m->abort_sig = signum;
+	m->abort_sig_ns = mono_ns();
 	/* Between a campaign's runs nothing runs: its end, at once. */
 	if (campaign_interrupt(m, why))
 		return;

@@ -117,6 +117,8 @@
 #define MASTER_KILL_GRACE_MAX_MS	(3600u * 1000u)	/* the slave's own bound */
 #define MASTER_ABORT_MARGIN_SECS	1.5
 #define MASTER_ABORT_END_SECS		1.75
+/* The same signal again within this is the same interrupt, sent twice. */
+#define MASTER_SIGNAL_TWICE_NS		(200 * 1000000ULL)
 
 /* ---- sessfile.c: the session file ---- */
 
@@ -610,6 +612,8 @@ struct master {
 
 	/* control.c: abort, -t, --fail-fast */
 	bool			 aborting;
+	uint64_t		 abort_sig_ns;	/* the signal that began it (mono) */
+	int			 abort_sig;
 	enum end_cause		 abort_cause;	/* END_ABORTED, END_FAIL_FAST */
 	char			 abort_why[256];
 	ev_timer		 timeout_timer;	/* -t */

@@ -89,6 +89,23 @@ done
 run_master 3 "$TMP/ok.session"
 assert_exit 0 "the slaves serve the next session"
 
+note "SIGINT to a timeout(1) wrapper, which sends it on twice: one interrupt"
+rm -f "$TMP"/long.*.pid
+timeout -k 5 30 "$MASTER_BIN" -i lo -p "$PORT" 3 "$TMP/long.session" \
+    >"$TMP/tw.out" 2>"$TMP/tw.err" </dev/null &
+tw=$!
+track $tw
+wait_until 30 task_procs_at_least 6 || fail "the tasks did not start their children"
+for s in $slaves; do
+	wait_for_file "$TMP/long.$s.pid" 20 || fail "$s's task did not write its pid"
+done
+kill -INT $tw
+wait_pid $tw 15
+assert_eq 4 "$WAIT_RC" "exit code after SIGINT through timeout(1)"
+assert_matches "$TMP/tw.out" '^3 slaves: 0 exited 0, 0 failed, 3 aborted, 0 lost' \
+    "the totals after SIGINT through timeout(1)"
+assert_not_contains "$TMP/tw.err" "again: exiting now" "one interrupt, not two"
+
 # -------------------------------------------------------------------------
 note "a second SIGINT exits at once; the tasks still stop after the grace"
 # alpha alone, in a session of its own (-s 7), with a grace of 3 s.
