@@ -1111,7 +1111,7 @@ discovery_key_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		}
 		fclose(f);
 	}
-	summary_err(m, "key mismatch: %u slave address%s refused: %s", 
+	summary_err(m, "refused for a wrong key: %u slave address%s: %s",
 	    m->away.of[AWAY_KEY], m->away.of[AWAY_KEY] == 1 ? "" : "es",
 	    list != NULL ? list : "?");
 	if (m->key != NULL)
@@ -1122,7 +1122,7 @@ discovery_key_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		summary_err(m, "hint (key): the slaves have a key and this "
 		    "master none: give both sides the same -k FILE");
 	free(list);
-	session_end(m, END_KEY, "key mismatch", NULL);
+	session_end(m, END_KEY, "wrong key", "key mismatch");
 }
 
 /* ---- -w expired ---- */
