@@ -251,11 +251,25 @@ hosts_error(struct master *m, const struct net_addr *a, const char *why)
 	struct hosts		*hs = &m->hosts;
 	struct hosts_ent	*e;
 
+	uint16_t		 port = net_addr_port(a);
+	bool			 exact = false;
+
 	if (hs->bucket == NULL)
 		return;
+	/*
+	 * The host of that address and port (an ICMP error names the port
+	 * probed, a REPLY comes from the slave's own); else, for a port that
+	 * says nothing (a TCP connection's), every host of the address.
+	 */
 	for (e = hs->bucket[hosts_hash(a, hs->nbucket)]; e != NULL;
 	    e = e->next)
-		if (net_addr_same_ip(e->addr, a))
+		if (net_addr_same_ip(e->addr, a) && port != 0 &&
+		    e->host->port == port)
+			exact = true;
+	for (e = hs->bucket[hosts_hash(a, hs->nbucket)]; e != NULL;
+	    e = e->next)
+		if (net_addr_same_ip(e->addr, a) && (!exact ||
+		    e->host->port == port))
 			snprintf(e->host->error, sizeof(e->host->error), "%s",
 			    why);
 }

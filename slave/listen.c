@@ -505,7 +505,8 @@ listen_turned_away(struct listener *l, const char *master, const char *why)
 	snprintf(l->full_master, sizeof(l->full_master), "%s", master);
 	snprintf(l->full_why, sizeof(l->full_why), "%s", why);
 	/* A warning: it will not serve that master until this changes. */
-	log_warnx("master %s turned us away: %s; listening on", master, why);
+	log_warnx("master %s turned us away: %s; still listening for masters",
+	    master, why);
 }
 
 void
