@@ -474,7 +474,7 @@ summary_campaign(struct master *m)
 	    "EXIT", "SLAVES", "SPREAD(us)", "MIN(s)", "MEDIAN(s)", "MAX(s)");
 	for (i = 0; i < cp->nrecords; i++) {
 		r = &cp->records[i];
-		snprintf(rep, sizeof(rep), "%u/%u", r->repeat + 1, cp->repeat);
+		snprintf(rep, sizeof(rep), "%u/%u", r->repeat, cp->repeat);
 		snprintf(spread, sizeof(spread), "-");
 		snprintf(mn, sizeof(mn), "-");
 		snprintf(md, sizeof(md), "-");

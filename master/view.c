@@ -64,7 +64,7 @@ view_run_words(const struct master *m, char *buf, size_t len)
 
 	snprintf(buf, len, "run %u of %u (%s, repeat %u of %u)", c->run + 1,
 	    c->runs, c->nfiles > 0 ? c->files[c->file].base : "?",
-	    c->file_repeat + 1, c->repeat);
+	    c->file_repeat, c->repeat);
 	return buf;
 }
 

@@ -889,7 +889,7 @@ uplink_run(struct uplink *up, const uint8_t *p, size_t len,
 	up->have_run = true;
 	log_info("master %s: run %u of %u (%s, repeat %u of %u)",
 	    up->peer_str, up->run.run + 1, up->run.runs, up->run.conf,
-	    up->run.repeat + 1, up->run.repeats);
+	    up->run.repeat, up->run.repeats);
 	return 0;
 }
 

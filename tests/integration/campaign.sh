@@ -5,7 +5,7 @@
 #     a a b b; each task sees SYNEXEC_RUN, RUNS, REPEAT, CONF; slaves named
 #     vm10 vm9 vm1 (text order vm1 vm10 vm9) are indexed vm1 vm9 vm10 in
 #     every run, and listed so in the summary, the results and the CSV;
-#     "run 3 of 4 (b.session, repeat 1 of 2)" before each run, a line after
+#     "run 3 of 4 (b.session, repeat 0 of 2)" before each run, a line after
 #     it, the last run's table and one line per run at the end; the results
 #     file is a campaign document with four format-1 runs; the CSV parses
 #     with Python's csv module (header, 12 rows, values); -O DIR/<run>/;
@@ -96,7 +96,7 @@ assert_eq "$want" "$(sort -k1,1n -k5,5n "$ENVLOG")" \
     "each task's SYNEXEC_RUN REPEAT CONF NAME INDEX SLAVES RUNS"
 for i in 1 2 3 4; do
 	case $i in 1|2) f=a ;; *) f=b ;; esac
-	r=$(( (i - 1) % 2 + 1 ))
+	r=$(( (i - 1) % 2 ))	# as SYNEXEC_REPEAT: from 0
 	assert_contains "$MASTER_OUT" "run $i of 4 ($f.session, repeat $r of 2)" \
 	    "the line before run $i"
 	assert_matches "$MASTER_OUT" "^run $i of 4 \\($f\\.session, repeat $r of 2\\): complete \\(exit 0\\); start spread [0-9]+ us; duration min [0-9.]+ s, median [0-9.]+ s, max [0-9.]+ s$" \
@@ -108,7 +108,7 @@ assert_eq "vm1 vm9 vm10" "$(summary_rows "$MASTER_OUT" | awk '/^vm/ { printf "%s
     "the table's rows in natural order"
 assert_matches "$MASTER_OUT" '^RUN +SESSION_FILE +REPEAT +OUTCOME +EXIT +SLAVES +SPREAD\(us\) +MIN\(s\) +MEDIAN\(s\) +MAX\(s\)$' \
     "the table of runs"
-assert_matches "$MASTER_OUT" '^3 +b\.session +1/2 +complete +0 +3 ' "run 3's row"
+assert_matches "$MASTER_OUT" '^3 +b\.session +0/2 +complete +0 +3 ' "run 3's row"
 assert_contains "$MASTER_OUT" "campaign: 4 of 4 runs: complete (exit 0)" \
     "the campaign's line"
 assert_eq 1 "$(grep -c 'phase discovery' "$MASTER_OUT")" "one discovery"
@@ -173,8 +173,8 @@ start_slave vm9
 wait_slaves_ready
 run_master --repeat 2 --pause 1 -r "$TMP/f.json" 3 "$TMP/fail.session"
 assert_exit 2 "a task failed in run 1 of 2"
-assert_contains "$MASTER_OUT" "run 1 of 2 (fail.session, repeat 1 of 2): task failed (exit 2)"
-assert_contains "$MASTER_OUT" "run 2 of 2 (fail.session, repeat 2 of 2): complete (exit 0)"
+assert_contains "$MASTER_OUT" "run 1 of 2 (fail.session, repeat 0 of 2): task failed (exit 2)"
+assert_contains "$MASTER_OUT" "run 2 of 2 (fail.session, repeat 1 of 2): complete (exit 0)"
 assert_contains "$MASTER_OUT" "campaign: 2 of 2 runs: task failed (exit 2)"
 gap=$(awk 'NR == 1 { a = $1 } NR == 2 { printf "%d", ($1 - a) / 1000000 }' "$TMP/starts.vm1")
 if [ -n "$gap" ] && [ "$gap" -ge 1000 ]; then
@@ -182,6 +182,14 @@ if [ -n "$gap" ] && [ "$gap" -ge 1000 ]; then
 else
 	fail "--pause 1: expected the runs to start >= 1000 ms apart, got '$gap'"
 fi
+
+note "the issue's own example: 2 files x --repeat 5, run 3's line"
+make_conf "$TMP/fio-4k.session" '/bin/true'
+make_conf "$TMP/fio-64k.session" '/bin/true'
+run_master --repeat 5 3 "$TMP/fio-4k.session" "$TMP/fio-64k.session"
+assert_exit 0 "10 runs of /bin/true"
+assert_contains "$MASTER_OUT" "run 3 of 10 (fio-4k.session, repeat 2 of 5)"
+assert_contains "$MASTER_OUT" "run 6 of 10 (fio-64k.session, repeat 0 of 5)"
 
 note "a local error comes first: results that cannot be stored, a task failed -> 1"
 mkdir "$TMP/rdir"
@@ -195,7 +203,7 @@ fi
 wait_master 30
 assert_exit 1 "a campaign whose results could not be stored, a task failed in each run"
 assert_contains "$MASTER_ERR" "cannot create the results file"
-assert_contains "$MASTER_OUT" "run 2 of 2 (fail1.session, repeat 2 of 2): task failed (exit 2)"
+assert_contains "$MASTER_OUT" "run 2 of 2 (fail1.session, repeat 1 of 2): task failed (exit 2)"
 
 note "a run refused by one slave: the others' armed tasks go, the next run runs"
 start_slave vm2 --allow /bin/sh
@@ -205,8 +213,8 @@ make_conf "$TMP/true.session" '/bin/true'
 run_master -w 20 --slaves 'vm[1-2]' 2 "$TMP/true.session" "$TMP/a.session"
 assert_exit 3 "a campaign with a refused run"
 assert_contains "$MASTER_OUT" "refused: vm2 ("
-assert_contains "$MASTER_OUT" "run 1 of 2 (true.session, repeat 1 of 1): slave failed (exit 3); no task ran"
-assert_contains "$MASTER_OUT" "run 2 of 2 (a.session, repeat 1 of 1): complete (exit 0)"
+assert_contains "$MASTER_OUT" "run 1 of 2 (true.session, repeat 0 of 1): slave failed (exit 3); no task ran"
+assert_contains "$MASTER_OUT" "run 2 of 2 (a.session, repeat 0 of 1): complete (exit 0)"
 assert_eq "1 0 a.session vm1 0 2 2|1 0 a.session vm2 1 2 2" \
     "$(sort -k5,5n "$ENVLOG" | tr '\n' '|' | sed 's/|$//')" "run 2's tasks"
 stop_slave vm2
@@ -247,7 +255,7 @@ start_master --repeat 3 --keep-going 3 "$TMP/wait.session"
 kill_in_run0
 assert_exit 3 "a slave lost, --keep-going"
 assert_contains "$MASTER_OUT" "the next runs go on without vm9"
-assert_contains "$MASTER_OUT" "run 3 of 3 (wait.session, repeat 3 of 3): complete (exit 0)"
+assert_contains "$MASTER_OUT" "run 3 of 3 (wait.session, repeat 2 of 3): complete (exit 0)"
 assert_contains "$MASTER_OUT" "campaign: 3 of 3 runs: slave failed (exit 3)"
 assert_eq "0 3 0 2 0 2" "$(tr '\n' ' ' <"$TMP/idx.vm1" | sed 's/ $//')" \
     "vm1's index and SYNEXEC_SLAVES in runs 1 to 3"
