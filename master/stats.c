@@ -24,13 +24,33 @@
  *
  * Sums and squares in double, two passes (mean, then the deviations from
  * it), so that a large common offset (times since the epoch) costs no
- * precision in the deviation.
+ * precision in the deviation.  Values beyond STATS_SCALE_ABOVE (a metric
+ * may be up to DBL_MAX) are summed scaled down by the largest, so that the
+ * mean and the deviation of finite values stay finite; a sum beyond
+ * DBL_MAX is infinite (null in the results, "-" in the summary).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "view.h"
+
+#define STATS_SCALE_ABOVE	1e150
+
+/* The largest magnitude of v[0..n) when it needs scaling, else 1. */
+static double
+stats_scale(const double *v, size_t stride, size_t n)
+{
+	double	m = 0, a;
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		a = fabs(*(const double *)((const char *)v + i * stride));
+		if (isfinite(a) && a > m)
+			m = a;
+	}
+	return m > STATS_SCALE_ABOVE ? m : 1;
+}
 
 static int
 stats_cmp(const void *a, const void *b)
@@ -65,7 +85,7 @@ stats_quantile(const struct stats_value *sorted, size_t n, double q)
 void
 stats_compute(struct stats_value *v, size_t n, struct stats *st)
 {
-	double	dev = 0;
+	double	dev = 0, sum = 0, mean, k;
 	size_t	i;
 
 	memset(st, 0, sizeof(*st));
@@ -78,8 +98,9 @@ stats_compute(struct stats_value *v, size_t n, struct stats *st)
 	/* min and max: the first slave that has each, in the given order. */
 	st->min = st->max = v[0].v;
 	st->min_who = st->max_who = v[0].who;
+	k = stats_scale(&v[0].v, sizeof(*v), n);
 	for (i = 0; i < n; i++) {
-		st->sum += v[i].v;
+		sum += v[i].v / k;
 		if (v[i].v < st->min || (v[i].v == st->min &&
 		    v[i].who < st->min_who)) {
 			st->min = v[i].v;
@@ -91,10 +112,12 @@ stats_compute(struct stats_value *v, size_t n, struct stats *st)
 			st->max_who = v[i].who;
 		}
 	}
-	st->mean = st->sum / (double)n;
+	mean = sum / (double)n;
 	for (i = 0; i < n; i++)
-		dev += (v[i].v - st->mean) * (v[i].v - st->mean);
-	st->stddev = sqrt(dev / (double)n);
+		dev += (v[i].v / k - mean) * (v[i].v / k - mean);
+	st->sum = sum * k;
+	st->mean = mean * k;
+	st->stddev = sqrt(dev / (double)n) * k;
 	qsort(v, n, sizeof(*v), stats_cmp);
 	st->median = stats_quantile(v, n, 0.5);
 	st->p95 = stats_quantile(v, n, 0.95);
@@ -103,30 +126,31 @@ stats_compute(struct stats_value *v, size_t n, struct stats *st)
 void
 stats_across(const double *v, size_t n, struct stats_across *a)
 {
-	double	dev = 0, sum = 0;
+	double	dev = 0, sum = 0, mean, k = stats_scale(v, sizeof(*v), n);
 	size_t	i;
 
 	memset(a, 0, sizeof(*a));
 	a->mean = a->stddev = a->cv = a->min = a->max = NAN;
 	for (i = 0; i < n; i++) {
-		if (isnan(v[i]))
+		if (!isfinite(v[i]))
 			continue;	/* a run without the figure */
 		if (a->n == 0 || v[i] < a->min)
 			a->min = v[i];
 		if (a->n == 0 || v[i] > a->max)
 			a->max = v[i];
-		sum += v[i];
+		sum += v[i] / k;
 		a->n++;
 	}
 	if (a->n == 0)
 		return;
-	a->mean = sum / a->n;
+	mean = sum / a->n;
+	a->mean = mean * k;
 	if (a->n < 2)
 		return;
 	for (i = 0; i < n; i++)
-		if (!isnan(v[i]))
-			dev += (v[i] - a->mean) * (v[i] - a->mean);
-	a->stddev = sqrt(dev / (a->n - 1));
+		if (isfinite(v[i]))
+			dev += (v[i] / k - mean) * (v[i] / k - mean);
+	a->stddev = sqrt(dev / (a->n - 1)) * k;
 	if (a->mean != 0)
 		a->cv = a->stddev / fabs(a->mean);
 }

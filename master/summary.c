@@ -156,8 +156,8 @@ summary_si(double v, const char *unit, char *buf, size_t len)
 	double		 a = fabs(v);
 	int		 e;
 
-	if (isnan(v)) {
-		snprintf(buf, len, "-");
+	if (!isfinite(v)) {
+		snprintf(buf, len, "-");	/* undefined, or beyond a double */
 		return buf;
 	}
 	if (a == 0 || (a >= 0.01 && a < 10000)) {
@@ -165,10 +165,11 @@ summary_si(double v, const char *unit, char *buf, size_t len)
 		return buf;
 	}
 	e = (int)floor(log10(a) / 3);
-	if (e < -4)
-		e = -4;
-	if (e > 6)
-		e = 6;
+	if (e < -4 || e > 6) {
+		/* Beyond the prefixes (p..E): the exponent itself. */
+		snprintf(buf, len, "%.4g%s%s", v, sp, unit);
+		return buf;
+	}
 	if (summary_si_unit(unit))
 		snprintf(buf, len, "%.4g %s%s", v / pow(10, 3 * e), pre[e + 4],
 		    unit);

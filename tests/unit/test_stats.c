@@ -164,6 +164,36 @@ test_across_runs(void **state)
 	}
 }
 
+/*
+ * Values up to DBL_MAX, as a metric may be: the mean and the deviation of
+ * finite values stay finite (summed scaled down); only a sum beyond a
+ * double is infinite.  Across runs an infinite total is no value.
+ */
+static void
+test_huge(void **state)
+{
+	struct stats_value	 v[3] = { { 1.7e308, 0 }, { 1.7e308, 1 },
+				    { 1.7e308, 2 } };
+	struct stats_value	 w[2] = { { 1.7e308, 0 }, { -1.7e308, 1 } };
+	struct stats		 st;
+	struct stats_across	 a;
+	const double		 runs[3] = { INFINITY, 1.7e308, 1.7e308 };
+
+	(void)state;
+	stats_compute(v, 3, &st);
+	assert_true(st.mean == 1.7e308);
+	assert_true(st.stddev == 0);
+	assert_true(isinf(st.sum));
+	assert_true(st.median == 1.7e308 && st.p95 == 1.7e308);
+	stats_compute(w, 2, &st);
+	assert_true(st.mean == 0);
+	assert_true(fabs(st.stddev - 1.7e308) < 1e293);
+	stats_across(runs, 3, &a);
+	assert_int_equal(a.n, 2);
+	assert_true(a.mean == 1.7e308);
+	assert_true(a.stddev == 0 && a.cv == 0);
+}
+
 int
 main(void)
 {
@@ -172,6 +202,7 @@ main(void)
 		cmocka_unit_test(test_no_values),
 		cmocka_unit_test(test_order_and_who),
 		cmocka_unit_test(test_across_runs),
+		cmocka_unit_test(test_huge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
