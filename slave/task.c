@@ -634,9 +634,13 @@ task_start_error(struct task *t)
 		if (t->path != NULL)
 			cmdline_script_hint(t->path, t->exec_errno, hint,
 			    sizeof(hint));
-		snprintf(t->start_error, sizeof(t->start_error), "%.300s: %s%s",
-		    t->path != NULL ? t->path : "the command",
-		    strerror(t->exec_errno), hint);
+		/* Bounded: a hint too long for the rest is cut, as it fits. */
+		if (snprintf(t->start_error, sizeof(t->start_error),
+		    "%.300s: %s%s", t->path != NULL ? t->path : "the command",
+		    strerror(t->exec_errno), hint) >=
+		    (int)sizeof(t->start_error))
+			log_debug("task: why it did not start, cut to %zu "
+			    "bytes", sizeof(t->start_error) - 1);
 	}
 	n = snprintf(line, sizeof(line), "%s\n", t->start_error);
 	/* Never reached the task: its file is empty, at offset 0. */
