@@ -92,6 +92,13 @@ pool_init(struct master *m, bool all, char *err, size_t errlen)
 		return 0;
 	if (o->hosts.n > 0 || o->hosts_file != NULL) {
 		/* A host list: one slave per listed host. */
+		if (o->slaves != NULL || o->exclude != NULL) {
+			snprintf(err, errlen, "SLAVES all with a host list "
+			    "waits for one slave per listed host, which %s "
+			    "may turn away: give SLAVES as a number",
+			    o->slaves != NULL ? "--slaves" : "--exclude");
+			return -1;
+		}
 		if (m->hosts.n > MASTER_SLAVES_MAX) {
 			snprintf(err, errlen, "SLAVES all: %u hosts listed, "
 			    "more than %u", m->hosts.n, MASTER_SLAVES_MAX);

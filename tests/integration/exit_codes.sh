@@ -170,6 +170,9 @@ usage_error() {
 	UE_EXPECT=
 }
 note "usage errors: one line, then the Try line, on stderr"
+UE_EXPECT="SLAVES all with a host list waits for one slave per listed host" \
+    usage_error "SLAVES all, -H and --slaves" "$MASTER_BIN" -p "$PORT" \
+    -H 127.0.0.1 --slaves 'vm*' all "$TMP/ok.session"
 UE_EXPECT="--preflight checks one session file once" usage_error \
     "--preflight --repeat 2" "$MASTER_BIN" -i lo -p "$PORT" --preflight \
     --repeat 2 1 "$TMP/ok.session"
