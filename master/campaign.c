@@ -41,6 +41,10 @@
 #include "log.h"
 #include "master.h"
 
+/* Figures: names in a campaign, and a run's own (4 built-in + metrics). */
+#define CAMPAIGN_FIGURES_MAX	1024
+#define RUN_FIGURES_MAX		(4 + PROTO_METRICS_MAX)
+
 static void	campaign_pause_cb(struct ev_loop *, ev_timer *, int);
 
 int
@@ -530,59 +534,6 @@ campaign_pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	TAILQ_FOREACH(s, &m->joined, entry)
 		peer_run_reset(s);
 	session_run_begin(m);
-}
-
-/* Built-in figures first, in their order, then metrics by name. */
-static int
-campaign_figure_cmp(const void *a, const void *b, void *arg)
-{
-	const struct campaign_figure	*figs = arg;
-	const struct campaign_figure	*x = &figs[*(const uint32_t *)a];
-	const struct campaign_figure	*y = &figs[*(const uint32_t *)b];
-
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
-
-uint32_t *
-campaign_figures_order(const struct campaign *c)
-{
-	uint32_t	*order;
-	uint32_t	 k;
-
-	if (c->nfigs == 0)
-		return NULL;
-	if ((order = calloc(c->nfigs, sizeof(*order))) == NULL) {
-		log_warnx("out of memory for the statistics across runs");
-		return NULL;
-	}
-	for (k = 0; k < c->nfigs; k++)
-		order[k] = k;
-	qsort_r(order, c->nfigs, sizeof(*order), campaign_figure_cmp,
-	    c->figs);
-	return order;
-}
-
-void
-campaign_figure_runs(const struct campaign *c, uint32_t fig, bool mean,
-    double *v)
-{
-	const struct run_record	*r;
-	uint32_t		 i;
-	unsigned		 j;
-
-	for (i = 0; i < c->nrecords; i++) {
-		r = &c->records[i];
-		v[i] = NAN;
-		for (j = 0; j < r->nfigs; j++) {
-			if (r->figs[j].fig != fig)
-				continue;
-			v[i] = mean ? r->figs[j].sum / r->figs[j].n :
-			    r->figs[j].sum;
-			break;
-		}
-	}
 }
 
 void

@@ -476,7 +476,7 @@ discovery_close(struct master *m)
 	discovery_fd_close(&d->spare_fd);
 }
 
-/* master_init(): nothing open. */
+/* Before anything: nothing open yet. */
 void
 discovery_init(struct master *m)
 {

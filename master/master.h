@@ -48,7 +48,7 @@
  * code, summary), one session_end() where it happens.  A member of the
  * results: results.c, and README's "Results file"; a column of the CSV:
  * csvfile_run_rows(); a figure across a campaign's runs: struct
- * run_record's figures (campaign_record()), campaign_figure_runs(), then
+ * run_record's figures (campaign_record()), view_campaign_runs(), then
  * results_campaign_statistics() and summary_campaign().  A
  * reason to turn a slave away: enum turn_away and pool_judge().
  */
@@ -501,13 +501,10 @@ struct campaign_file {
 /*
  * A figure of the campaign's runs: a name of their statistics (duration_s,
  * cpu_s, max_rss_kib, start_late_s, a metric's), with the unit its runs
- * gave it.  At most CAMPAIGN_FIGURES_MAX names in a campaign, and a run
- * keeps at most RUN_FIGURES_MAX of its own (the built-in ones, then the
- * metrics by name): those beyond are left out of the statistics across
- * runs, said once.
+ * gave it.  At most 1024 names in a campaign, and a run keeps at most 68
+ * of its own (the built-in ones, then the metrics by name): those beyond
+ * are left out of the statistics across runs, said once (campaign.c).
  */
-#define CAMPAIGN_FIGURES_MAX	1024
-#define RUN_FIGURES_MAX		(4 + PROTO_METRICS_MAX)
 
 struct campaign_figure {
 	char			 name[VIEW_FIGURE_NAME_MAX + 1];
@@ -665,20 +662,23 @@ void	campaign_store_failed(struct master *);
 void	campaign_next(struct master *);
 /* A signal between runs: the campaign ends (exit 4).  True if it was. */
 bool	campaign_interrupt(struct master *, const char *why);
+void	campaign_free(struct master *);
+
+/* view.c: a campaign's figures across its runs, for the views */
 /*
  * The campaign's figures in the order of a run's statistics (the built-in
  * ones, then the metrics by name): c->nfigs indexes into c->figs, to free;
  * NULL if none (or out of memory: said).
  */
-uint32_t *campaign_figures_order(const struct campaign *);
+uint32_t *view_campaign_order(const struct campaign *);
 /*
  * Figure fig of each run ended, in order, into v[0..c->nrecords): the
  * run's total over its slaves (mean false) or their mean, NaN for a run
  * without it.  Its statistics across runs: stats_across() of those.
  */
-void	campaign_figure_runs(const struct campaign *, uint32_t fig, bool mean,
+void	view_campaign_runs(const struct campaign *, uint32_t fig, bool mean,
 	    double *v);
-void	campaign_free(struct master *);
+
 
 /* ---- verdict.c: how a slave stands, judged in one place ---- */
 

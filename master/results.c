@@ -642,14 +642,14 @@ results_across(struct json *j, const char *key, const double *v,
 /*
  * The campaign's statistics across its runs: each figure of its runs'
  * statistics (in their order), its unit, and its runs' totals and means
- * (campaign_figure_runs()) with their n, mean, sample stddev, cv, min and
+ * (view_campaign_runs()) with their n, mean, sample stddev, cv, min and
  * max (stats_across()); null where a run had no value.
  */
 static void
 results_campaign_statistics(struct json *j, const struct master *m)
 {
 	const struct campaign	*c = &m->campaign;
-	uint32_t		*order = campaign_figures_order(c);
+	uint32_t		*order = view_campaign_order(c);
 	double			*v;
 	uint32_t		 i;
 
@@ -661,9 +661,9 @@ results_campaign_statistics(struct json *j, const struct master *m)
 
 		json_begin_object(j, f->name);
 		json_string(j, "unit", f->unit[0] != '\0' ? f->unit : NULL);
-		campaign_figure_runs(c, order[i], false, v);
+		view_campaign_runs(c, order[i], false, v);
 		results_across(j, "totals", v, c->nrecords);
-		campaign_figure_runs(c, order[i], true, v);
+		view_campaign_runs(c, order[i], true, v);
 		results_across(j, "means", v, c->nrecords);
 		json_end_object(j);
 	}

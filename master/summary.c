@@ -385,13 +385,13 @@ summary_across_cells(const struct campaign_figure *f, bool mean,
 /*
  * After the table of runs: each figure across the runs, two rows, of the
  * runs' totals over their slaves and of their means, as the campaign's
- * results say them (campaign_figure_runs(), stats_across()).
+ * results say them (view_campaign_runs(), stats_across()).
  */
 static void
 summary_across(struct master *m)
 {
 	const struct campaign	*cp = &m->campaign;
-	uint32_t		*order = campaign_figures_order(cp);
+	uint32_t		*order = view_campaign_order(cp);
 	struct stats_across	*a = NULL;
 	const char		*c[AC_COLS];
 	char			 cell[6][48], line[1024];
@@ -411,7 +411,7 @@ summary_across(struct master *m)
 	for (col = 0; col < AC_COLS; col++)
 		w[col] = (int)strlen(summary_across_head[col]);
 	for (row = 0; row < 2 * cp->nfigs; row++) {
-		campaign_figure_runs(cp, order[row / 2], row % 2, v);
+		view_campaign_runs(cp, order[row / 2], row % 2, v);
 		stats_across(v, cp->nrecords, &a[row]);
 		summary_across_cells(&cp->figs[order[row / 2]], row % 2,
 		    &a[row], cell, c);

@@ -5,6 +5,7 @@
  * results' statistics and the summary's).  Pure reading of the session,
  * for the views.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,4 +254,59 @@ view_figures_free(struct view_figures *fs)
 	free(fs->f);
 	fs->f = NULL;
 	fs->n = 0;
+}
+
+/* ---- a campaign's figures across its runs (results.c, summary.c) ---- */
+
+/* Built-in figures first, in their order, then metrics by name. */
+static int
+view_figure_cmp(const void *a, const void *b, void *arg)
+{
+	const struct campaign_figure	*figs = arg;
+	const struct campaign_figure	*x = &figs[*(const uint32_t *)a];
+	const struct campaign_figure	*y = &figs[*(const uint32_t *)b];
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+uint32_t *
+view_campaign_order(const struct campaign *c)
+{
+	uint32_t	*order;
+	uint32_t	 k;
+
+	if (c->nfigs == 0)
+		return NULL;
+	if ((order = calloc(c->nfigs, sizeof(*order))) == NULL) {
+		log_warnx("out of memory for the statistics across runs");
+		return NULL;
+	}
+	for (k = 0; k < c->nfigs; k++)
+		order[k] = k;
+	qsort_r(order, c->nfigs, sizeof(*order), view_figure_cmp,
+	    c->figs);
+	return order;
+}
+
+void
+view_campaign_runs(const struct campaign *c, uint32_t fig, bool mean,
+    double *v)
+{
+	const struct run_record	*r;
+	uint32_t		 i;
+	unsigned		 j;
+
+	for (i = 0; i < c->nrecords; i++) {
+		r = &c->records[i];
+		v[i] = NAN;
+		for (j = 0; j < r->nfigs; j++) {
+			if (r->figs[j].fig != fig)
+				continue;
+			v[i] = mean ? r->figs[j].sum / r->figs[j].n :
+			    r->figs[j].sum;
+			break;
+		}
+	}
 }
