@@ -171,6 +171,33 @@ dialog_unexpected(struct peer *s, const struct proto_hdr *h)
 	return dialog_reject(s, why);
 }
 
+/* A frame that does not decode: "bad COMMAND: why". */
+static int
+dialog_bad(struct peer *s, const struct proto_hdr *h, const char *why)
+{
+	char buf[160];
+
+	snprintf(buf, sizeof(buf), "bad %s: %s", proto_cmd_name(h->command),
+	    why);
+	return dialog_reject(s, buf);
+}
+
+/* The states a REPORT (and the METRICS just before it) may come in. */
+static bool
+dialog_reporting(const struct peer *s)
+{
+	switch (s->state) {
+	case PEER_READY:
+	case PEER_STARTING:
+	case PEER_RUNNING:
+	case PEER_FINISHED:
+	case PEER_NOSTART:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void
 dialog_ping(struct peer *s)
 {
@@ -456,13 +483,10 @@ dialog_finished(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 {
 	struct proto_v1_result	 v1;
 	const char		*why;
-	char			 buf[160];
 
 	if (s->kind == PEER_KIND_OURS) {
-		if (proto_result_decode(p, h->datalen, &s->res, &why) == -1) {
-			snprintf(buf, sizeof(buf), "bad FINISHD: %s", why);
-			return dialog_reject(s, buf);
-		}
+		if (proto_result_decode(p, h->datalen, &s->res, &why) == -1)
+			return dialog_bad(s, h, why);
 		/* We asked for it (WELCOME_FLAG_STDERR): it comes first. */
 		if ((s->caps & HELLO_CAP_STDERR) && !s->v.have_tail)
 			return dialog_reject(s, "FINISHD without STDERR_TAIL "
@@ -470,16 +494,14 @@ dialog_finished(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 		log_debug("%s: started %lld ns after the instant", s->label,
 		    (long long)s->res.late_ns);
 	} else {
-		if (proto_v1_result_decode(p, h->datalen, &v1, &why) == -1) {
-			snprintf(buf, sizeof(buf), "bad FINISHD: %s", why);
-			return dialog_reject(s, buf);
-		}
+		if (proto_v1_result_decode(p, h->datalen, &v1, &why) == -1)
+			return dialog_bad(s, h, why);
 		memset(&s->res, 0, sizeof(s->res));
 		if (dialog_v1_time(v1.start_sec, v1.start_usec,
 		    &s->res.start_real_ns) == -1 ||
 		    dialog_v1_time(v1.finish_sec, v1.finish_usec,
 		    &s->res.finish_real_ns) == -1)
-			return dialog_reject(s, "bad FINISHD: time out of range");
+			return dialog_bad(s, h, "time out of range");
 		s->res.exit_kind = EXIT_KIND_UNKNOWN;
 	}
 	s->have_result = true;
@@ -498,36 +520,21 @@ dialog_report(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 {
 	struct proto_report	 r;
 	const char		*why;
-	char			 buf[160];
-
 	bool			 stale = false;
 
-	switch (s->state) {
-	case PEER_READY:
-	case PEER_STARTING:
-	case PEER_RUNNING:
-	case PEER_FINISHED:
-	case PEER_NOSTART:
-		break;
-	case PEER_JOINED:
-	case PEER_CONF:
-		/*
-		 * A campaign's slave may have sent a REPORT of the last run
-		 * before it saw RUN_END: it comes before its answer to this
-		 * run's configuration, and says nothing of this run.
-		 */
-		if (s->m->campaign.run > 0 && s->kind == PEER_KIND_OURS) {
-			stale = true;
-			break;
-		}
-		return dialog_unexpected(s, h);
-	default:
-		return dialog_unexpected(s, h);
+	/*
+	 * A campaign's slave may have sent a REPORT of the last run before it
+	 * saw RUN_END: it comes before its answer to this run's configuration
+	 * (JOINED, CONF), and says nothing of this run.
+	 */
+	if (!dialog_reporting(s)) {
+		if ((s->state != PEER_JOINED && s->state != PEER_CONF) ||
+		    s->m->campaign.run == 0 || s->kind != PEER_KIND_OURS)
+			return dialog_unexpected(s, h);
+		stale = true;
 	}
-	if (proto_report_decode(p, h->datalen, &r, &why) == -1) {
-		snprintf(buf, sizeof(buf), "bad REPORT: %s", why);
-		return dialog_reject(s, buf);
-	}
+	if (proto_report_decode(p, h->datalen, &r, &why) == -1)
+		return dialog_bad(s, h, why);
 	if (!stale)
 		status_report(s, &r);
 	control_answered(s);
@@ -546,20 +553,10 @@ dialog_metrics(struct peer *s, const struct proto_hdr *h, const uint8_t *p)
 	const char			*why;
 	char				 buf[160];
 
-	switch (s->state) {
-	case PEER_READY:
-	case PEER_STARTING:
-	case PEER_RUNNING:
-	case PEER_FINISHED:
-	case PEER_NOSTART:
-		break;
-	default:
+	if (!dialog_reporting(s))
 		return dialog_unexpected(s, h);
-	}
-	if (proto_metrics_decode(p, h->datalen, &m, &why) == -1) {
-		snprintf(buf, sizeof(buf), "bad METRICS: %s", why);
-		return dialog_reject(s, buf);
-	}
+	if (proto_metrics_decode(p, h->datalen, &m, &why) == -1)
+		return dialog_bad(s, h, why);
 	if (status_metrics(s, &m, buf, sizeof(buf)) == -1)
 		return dialog_reject(s, buf);
 	return 0;
@@ -590,10 +587,8 @@ dialog_stderr_tail(struct peer *s, const struct proto_hdr *h,
 	const char			*why;
 	char				 buf[160];
 
-	if (proto_stderr_tail_decode(p, h->datalen, &t, &why) == -1) {
-		snprintf(buf, sizeof(buf), "bad STDERR_TAIL: %s", why);
-		return dialog_reject(s, buf);
-	}
+	if (proto_stderr_tail_decode(p, h->datalen, &t, &why) == -1)
+		return dialog_bad(s, h, why);
 	if (collect_tail(s, &t, buf, sizeof(buf)) == -1)
 		return dialog_reject(s, buf);
 	if (t.reason_len > 0)
@@ -612,13 +607,10 @@ dialog_preflight_answer(struct peer *s, const struct proto_hdr *h,
 {
 	struct proto_preflight_ans	 a;
 	const char			*why;
-	char				 buf[160];
 	int				 i;
 
-	if (proto_preflight_ans_decode(p, h->datalen, &a, &why) == -1) {
-		snprintf(buf, sizeof(buf), "bad PREFLIGHT_ANS: %s", why);
-		return dialog_reject(s, buf);
-	}
+	if (proto_preflight_ans_decode(p, h->datalen, &a, &why) == -1)
+		return dialog_bad(s, h, why);
 	if ((s->pf_raw = malloc(h->datalen)) == NULL)
 		fatal("%s: its preflight answer", s->label);
 	memcpy(s->pf_raw, p, h->datalen);

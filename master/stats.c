@@ -37,18 +37,12 @@
 
 #define STATS_SCALE_ABOVE	1e150
 
-/* The largest magnitude of v[0..n) when it needs scaling, else 1. */
+/* What to divide by before summing values as large as min and max. */
 static double
-stats_scale(const double *v, size_t stride, size_t n)
+stats_scale(double min, double max)
 {
-	double	m = 0, a;
-	size_t	i;
+	double m = fmax(fabs(min), fabs(max));
 
-	for (i = 0; i < n; i++) {
-		a = fabs(*(const double *)((const char *)v + i * stride));
-		if (isfinite(a) && a > m)
-			m = a;
-	}
 	return m > STATS_SCALE_ABOVE ? m : 1;
 }
 
@@ -98,9 +92,7 @@ stats_compute(struct stats_value *v, size_t n, struct stats *st)
 	/* min and max: the first slave that has each, in the given order. */
 	st->min = st->max = v[0].v;
 	st->min_who = st->max_who = v[0].who;
-	k = stats_scale(&v[0].v, sizeof(*v), n);
 	for (i = 0; i < n; i++) {
-		sum += v[i].v / k;
 		if (v[i].v < st->min || (v[i].v == st->min &&
 		    v[i].who < st->min_who)) {
 			st->min = v[i].v;
@@ -112,6 +104,9 @@ stats_compute(struct stats_value *v, size_t n, struct stats *st)
 			st->max_who = v[i].who;
 		}
 	}
+	k = stats_scale(st->min, st->max);
+	for (i = 0; i < n; i++)
+		sum += v[i].v / k;
 	mean = sum / (double)n;
 	for (i = 0; i < n; i++)
 		dev += (v[i].v / k - mean) * (v[i].v / k - mean);
@@ -126,7 +121,7 @@ stats_compute(struct stats_value *v, size_t n, struct stats *st)
 void
 stats_across(const double *v, size_t n, struct stats_across *a)
 {
-	double	dev = 0, sum = 0, mean, k = stats_scale(v, sizeof(*v), n);
+	double	dev = 0, sum = 0, mean, k;
 	size_t	i;
 
 	memset(a, 0, sizeof(*a));
@@ -138,11 +133,14 @@ stats_across(const double *v, size_t n, struct stats_across *a)
 			a->min = v[i];
 		if (a->n == 0 || v[i] > a->max)
 			a->max = v[i];
-		sum += v[i] / k;
 		a->n++;
 	}
 	if (a->n == 0)
 		return;
+	k = stats_scale(a->min, a->max);
+	for (i = 0; i < n; i++)
+		if (isfinite(v[i]))
+			sum += v[i] / k;
 	mean = sum / a->n;
 	a->mean = mean * k;
 	if (a->n < 2)

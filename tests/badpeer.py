@@ -46,7 +46,7 @@ import struct
 import sys
 import time
 
-from wire import HDR, frame, read_frames  # noqa: E402
+from wire import HDR, Peer, frame, read_frames  # noqa: E402
 REPLY, PROBE, CONF, CONF_OK, CONF_NO, EXEC, EXEC_OK, EXEC_NO = range(8)
 FINISHD = 10
 WELCOME, FULL, PING, PONG, CONF_BEGIN, CONF_DATA, START = range(32, 39)
@@ -251,46 +251,6 @@ def poke_master(a):
           'master drops a silent connection after about 5 s (closed %s after %.1f s)'
           % (closed, waited))
     silent.close()
-
-
-class Peer:
-    """A connection and the frames read from it so far."""
-
-    def __init__(self, sock):
-        self.sock = sock
-        self.buf = b''
-
-    def next(self, secs):
-        """The next frame (cmd, payload) within secs; None at close or time-out."""
-        end = time.monotonic() + secs
-        while True:
-            if len(self.buf) >= HDR.size:
-                _, _, cmd, n = HDR.unpack_from(self.buf)
-                if len(self.buf) >= HDR.size + n:
-                    p = self.buf[HDR.size:HDR.size + n]
-                    self.buf = self.buf[HDR.size + n:]
-                    return cmd, p
-            left = end - time.monotonic()
-            if left <= 0:
-                return None
-            r, _, _ = select.select([self.sock], [], [], left)
-            if not r:
-                continue
-            try:
-                data = self.sock.recv(65536)
-            except OSError:
-                data = b''
-            if not data:
-                return None
-            self.buf += data
-
-    def until(self, cmds, secs):
-        """Read until a frame of cmds: (cmd, payload), or None."""
-        end = time.monotonic() + secs
-        while True:
-            f = self.next(max(end - time.monotonic(), 0))
-            if f is None or f[0] in cmds:
-                return f
 
 
 def hello(name, flags=0xfff0):

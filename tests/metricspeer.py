@@ -34,7 +34,7 @@ import struct
 import sys
 import time
 
-from wire import HDR, frame  # noqa: E402
+from wire import Peer, frame  # noqa: E402
 
 REPLY, PROBE, CONF_OK, EXEC_OK, FINISHD = 0, 1, 3, 6, 10
 WELCOME, PING, PONG, CONF_BEGIN, CONF_DATA, START = 32, 34, 35, 36, 37, 38
@@ -59,39 +59,15 @@ def check(cond, what):
         failures += 1
 
 
-class Conn:
-    """A connection and its frames, read with a deadline."""
+class Conn(Peer):
+    """A connection of one session: its frames, read with a deadline."""
 
     def __init__(self, sock, session):
-        self.sock = sock
+        super().__init__(sock)
         self.s = session
-        self.buf = b''
 
     def send(self, cmd, payload=b''):
         self.sock.sendall(frame(self.s, cmd, payload))
-
-    def next(self, secs):
-        end = time.monotonic() + secs
-        while True:
-            if len(self.buf) >= HDR.size:
-                _, _, cmd, n = HDR.unpack_from(self.buf)
-                if len(self.buf) >= HDR.size + n:
-                    p = self.buf[HDR.size:HDR.size + n]
-                    self.buf = self.buf[HDR.size + n:]
-                    return cmd, p
-            left = end - time.monotonic()
-            if left <= 0:
-                return None
-            r, _, _ = select.select([self.sock], [], [], left)
-            if not r:
-                continue
-            try:
-                data = self.sock.recv(65536)
-            except OSError:
-                data = b''
-            if not data:
-                return None
-            self.buf += data
 
 
 def hello(name, flags):

@@ -1,7 +1,7 @@
 """wire.py - the version-1 frame, for the test peers (NOTES section 1).
 
 The header is 11 bytes, big-endian: version u32, session u32, command u8,
-datalen u16.  Shared by badpeer.py, faultpeer.py and hostile.py.
+datalen u16.  Shared by badpeer.py, faultpeer.py, hostile.py and metricspeer.py.
 """
 import select
 import struct
@@ -73,3 +73,43 @@ def read_frames_n(sock, secs, n, want=None):
                 break
             frames.append((cmd, buf[HDR.size:HDR.size + ln]))
             buf = buf[HDR.size + ln:]
+
+
+class Peer:
+    """A connection and the frames read from it so far."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b''
+
+    def next(self, secs):
+        """The next frame (cmd, payload) within secs; None at close or time-out."""
+        end = time.monotonic() + secs
+        while True:
+            if len(self.buf) >= HDR.size:
+                _, _, cmd, n = HDR.unpack_from(self.buf)
+                if len(self.buf) >= HDR.size + n:
+                    p = self.buf[HDR.size:HDR.size + n]
+                    self.buf = self.buf[HDR.size + n:]
+                    return cmd, p
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([self.sock], [], [], left)
+            if not r:
+                continue
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                data = b''
+            if not data:
+                return None
+            self.buf += data
+
+    def until(self, cmds, secs):
+        """Read until a frame of cmds: (cmd, payload), or None."""
+        end = time.monotonic() + secs
+        while True:
+            f = self.next(max(end - time.monotonic(), 0))
+            if f is None or f[0] in cmds:
+                return f
