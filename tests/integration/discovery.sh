@@ -132,6 +132,25 @@ assert_summary "$MASTER_OUT" dup 'dup#2' 'dup#3'
 
 note "test ports: reserved against other runs while ours lives, then free"
 # lockable PORT: another shell could reserve PORT now (tools/port.sh).
+note "two listed hosts of one address: each gets its own reason (matched by port)"
+pick_port PA || exit 1
+pick_port PB || exit 1
+"$SLAVE_BIN" -i lo -p "$PB" -s 9 -N other9 -o "$TMP/other9.out" -T "$TMP" \
+    >"$TMP/other9.log" 2>&1 &
+track $!
+wait_until 20 eval '[ -n "$(ss -Huan "( sport = :$PB )")" ]' ||
+    fail "the slave of session 9 is not listening"
+run_master_cmd "$MASTER_BIN" -p "$PORT" -H "127.0.0.1:$PA,127.0.0.1:$PB" -w 2 \
+    -r "$TMP/two.json" all "$TMP/s1.session"
+assert_exit 5 "nobody of this session joined"
+assert_eq "port unreachable|wrong session" \
+    "$("$PYTHON" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print("|".join(("port unreachable" if "port unreachable" in s["error"] else
+                "wrong session" if "wrong session" in s["error"] else s["error"])
+               for s in d["slaves"]))' "$TMP/two.json")" \
+    "127.0.0.1:$PA (nothing there) and 127.0.0.1:$PB (session 9)"
+
 lockable() { bash -c '. "$1/tools/port.sh"; port_lock "$2"' _ "$SYNEXEC_TOP" "$1"; }
 if command -v flock >/dev/null 2>&1; then
 	for p in "$PORT" "$OTHER"; do
